@@ -1,0 +1,1 @@
+"""derive: a symbolic derivation verifier for the gradients of machine learning."""

@@ -1,0 +1,192 @@
+"""Index calculus: normal forms for sums over symbolic ranges.
+
+SymPy's ``Sum.doit`` and ``simplify`` are fragile on the sums a derivative of a
+softmax produces (SymPy issue 14570: ``StopIteration``; Piecewise guards that
+``refine`` cannot always remove). This module owns a small, terminating set of
+rewrite rules that are each valid for any range, so a residual over symbolic k
+reduces to an exact zero when it is one:
+
+- linearity: a sum of an Add is the Add of the sums; factors free of the bound
+  variable leave the sum; sums with the same range in one Add merge;
+- delta sums: ``sum_n f(n) * delta(n, q) = f(q)`` when q is known to lie in the range;
+- empty bodies: ``sum_n c = (hi - lo + 1) c`` when c does not depend on n;
+- canonical bound variables, so that two sums that differ only in the name of
+  their index compare equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sympy as sp
+
+__all__ = ["IndexRanges", "canonical_indices", "expand_products", "normalize_sums", "instantiate_sums"]
+
+#: Known ranges of integer indices: index -> (lo, hi).
+IndexRanges = Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]]
+
+
+def _bound_symbol(depth: int) -> sp.Symbol:
+    # A reserved name no user symbol takes; integer so deltas and ranges behave.
+    return sp.Symbol(f"ι{depth}", integer=True)
+
+
+def _freshen(expr: sp.Basic) -> sp.Basic:
+    # Bottom-up: inner sums get fresh dummies first, so renaming an outer index
+    # touches only its free occurrences (no capture of a shadowed inner index).
+    if not expr.args:
+        return expr
+    args = [_freshen(a) for a in expr.args]
+    if isinstance(expr, sp.Sum):
+        body = args[0]
+        limits = []
+        for v, lo, hi in expr.limits:
+            new = sp.Dummy("n", integer=True)
+            body = body.xreplace({v: new})
+            limits.append((new, lo, hi))
+        return sp.Sum(body, *limits)
+    return expr.func(*args)
+
+
+def _rename_by_depth(expr: sp.Basic, depth: int) -> sp.Basic:
+    if not expr.args:
+        return expr
+    if isinstance(expr, sp.Sum):
+        body = expr.function
+        limits = []
+        for v, lo, hi in expr.limits:
+            new = _bound_symbol(depth)
+            depth += 1
+            body = body.xreplace({v: new})
+            limits.append((new, lo, hi))
+        return sp.Sum(_rename_by_depth(body, depth), *limits)
+    return expr.func(*[_rename_by_depth(a, depth) for a in expr.args])
+
+
+def canonical_indices(expr: sp.Basic) -> sp.Basic:
+    """Rename every bound summation index to a name fixed by its nesting depth."""
+    return _rename_by_depth(_freshen(expr), 0)
+
+
+def expand_products(expr: sp.Expr) -> sp.Expr:
+    """Distribute products over sums (inside Sum bodies too), leaving logs and powers whole."""
+    return sp.expand(expr, deep=True, mul=True, multinomial=True, power_exp=False,
+                     power_base=False, log=False)
+
+
+def _in_range(q: sp.Expr, lo: sp.Expr, hi: sp.Expr, ranges: IndexRanges) -> bool:
+    if q.is_Integer and lo.is_Integer and hi.is_Integer:
+        return bool(lo <= q <= hi)
+    known = ranges.get(q) if isinstance(q, sp.Symbol) else None
+    if known is None:
+        return False
+    qlo, qhi = known
+    return bool(sp.simplify(qlo - lo).is_nonnegative) and bool(sp.simplify(hi - qhi).is_nonnegative) \
+        if (qlo, qhi) != (lo, hi) else True
+
+
+def _sum_one(body: sp.Expr, v: sp.Symbol, lo: sp.Expr, hi: sp.Expr, ranges: IndexRanges) -> sp.Expr:
+    """One summation over v of an already normalized body."""
+    if body == 0:
+        return sp.S.Zero
+    if v not in body.free_symbols:
+        return (hi - lo + 1) * body
+    if isinstance(body, sp.Add):
+        return sp.Add(*[_sum_one(t, v, lo, hi, ranges) for t in body.args])
+    factors = sp.Mul.make_args(body)
+    outside = [f for f in factors if v not in f.free_symbols]
+    inside = [f for f in factors if v in f.free_symbols]
+    for n, f in enumerate(inside):
+        if isinstance(f, sp.KroneckerDelta):
+            p, q = f.args
+            other = q if p == v else p if q == v else None
+            if other is not None and v not in other.free_symbols and _in_range(other, lo, hi, ranges):
+                rest = sp.Mul(*(inside[:n] + inside[n + 1:]))
+                return sp.Mul(*outside) * rest.xreplace({v: other})
+    if outside:
+        return sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (v, lo, hi))
+    return sp.Sum(body, (v, lo, hi))
+
+
+def _normalize(expr: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]) -> sp.Expr:
+    if not expr.args:
+        return expr
+    if isinstance(expr, sp.Sum):
+        body = expr.function
+        limits = list(expr.limits)
+        inner = dict(ranges)
+        for v, lo, hi in limits:
+            inner[v] = (lo, hi)
+        body = expand_products(_normalize(body, inner))
+        out: sp.Expr = body
+        for v, lo, hi in reversed(limits):
+            out = _sum_one(out, v, lo, hi, ranges)
+        return out
+    args = [_normalize(a, ranges) for a in expr.args]
+    out = expr.func(*args)
+    if isinstance(out, sp.Add):
+        out = _merge_sums(out)
+    return out
+
+
+def _merge_sums(expr: sp.Add) -> sp.Expr:
+    """Merge c1*Sum(f, L) + c2*Sum(g, L) into Sum(c1 f + c2 g, L) when c1, c2 are free of L's index."""
+    groups: dict[tuple, list[sp.Expr]] = {}
+    rest: list[sp.Expr] = []
+    for term in expr.args:
+        coeff, factors = term.as_coeff_mul()
+        sums = [f for f in factors if isinstance(f, sp.Sum)]
+        if len(sums) == 1 and len(sums[0].limits) == 1:
+            s = sums[0]
+            others = sp.Mul(coeff, *[f for f in factors if f is not s])
+            v = s.limits[0][0]
+            if v not in others.free_symbols:
+                groups.setdefault(tuple(s.limits[0]), []).append(expand_products(others * s.function))
+                continue
+        rest.append(term)
+    if not any(len(g) > 1 for g in groups.values()):
+        return expr
+    merged = []
+    for (v, lo, hi), bodies in groups.items():
+        body = expand_products(sp.Add(*bodies))
+        # Keep the merge only where terms cancelled; otherwise the split form is the
+        # normal form (merging and splitting back would cycle).
+        if len(sp.Add.make_args(body)) < sum(len(sp.Add.make_args(b)) for b in bodies):
+            merged.append(sp.S.Zero if body == 0 else sp.Sum(body, (v, lo, hi)))
+        else:
+            merged.extend(sp.Sum(b, (v, lo, hi)) for b in bodies)
+    return sp.Add(*rest, *merged)
+
+
+def normalize_sums(expr: sp.Expr, ranges: IndexRanges | None = None, *, rounds: int = 6) -> sp.Expr:
+    """Bring an expression with symbolic sums to a normal form; zero if these rules show it is.
+
+    Examples:
+        >>> import sympy as sp
+        >>> k, n, j = sp.symbols("k n j", integer=True, positive=True)
+        >>> z = sp.IndexedBase("z")
+        >>> normalize_sums(sp.Sum(sp.exp(z[n]) * sp.KroneckerDelta(j, n), (n, 1, k)), {j: (1, k)})
+        exp(z[j])
+    """
+    facts = dict(ranges or {})
+    out = canonical_indices(expand_products(expr))
+    for _ in range(rounds):
+        new = canonical_indices(expand_products(_normalize(out, facts)))
+        if new == out:
+            break
+        out = new
+    return out
+
+
+def instantiate_sums(expr: sp.Basic) -> sp.Basic:
+    """Write out every Sum with integer limits as an explicit Add (innermost first)."""
+    if not expr.args:
+        return expr
+    if isinstance(expr, sp.Sum):
+        body = instantiate_sums(expr.function)
+        for v, lo, hi in reversed(expr.limits):
+            if not (lo.is_Integer and hi.is_Integer):
+                return sp.Sum(body, *expr.limits)
+            body = sp.Add(*[body.xreplace({v: sp.Integer(n)}) for n in range(int(lo), int(hi) + 1)])
+        return body
+    return expr.func(*[instantiate_sums(a) for a in expr.args])
