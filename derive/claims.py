@@ -1,0 +1,86 @@
+"""Claims: ``lhs == rhs`` under hypotheses, the one object every front end hands to the engine."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Union
+
+import sympy as sp
+
+from derive.differentiate import LowRankMatrix
+from derive.functions import ArraySpec, Space
+from derive.hypotheses import Hypothesis, InRange
+
+__all__ = ["Claim", "Side", "entries"]
+
+#: One side of a claim: a scalar, a vector (tuple), a matrix (tuple of tuples), or a
+#: square matrix kept as diagonal + outer products.
+Side = Union[sp.Expr, tuple[sp.Expr, ...], tuple[tuple[sp.Expr, ...], ...], LowRankMatrix]
+
+
+@dataclass(frozen=True, eq=False)
+class Claim:
+    """The claim ``lhs == rhs`` for every point that satisfies ``hypotheses``.
+
+    ``definitions`` names the shared atoms of a fixed-size space (an atom stands for
+    its definition); ``arrays`` says which IndexedBase objects are vectors or matrices,
+    their shapes and roles, so that counterexamples honor them.
+    """
+
+    name: str
+    lhs: Side
+    rhs: Side
+    hypotheses: tuple[Hypothesis, ...] = ()
+    statement: str = ""
+    latex: str = ""
+    definitions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    arrays: Mapping[str, ArraySpec] = field(default_factory=dict)
+
+    @classmethod
+    def in_space(cls, space: Space, name: str, lhs: Side, rhs: Side, *hypotheses: Hypothesis,
+                 statement: str = "", latex: str = "") -> Claim:
+        """A claim about functions built in ``space`` (its atoms and arrays come along)."""
+        return cls(name, lhs, rhs, tuple(hypotheses), statement or name, latex,
+                   dict(space.definitions), dict(space.arrays))
+
+    def with_hypotheses(self, *extra: Hypothesis) -> Claim:
+        return Claim(self.name, self.lhs, self.rhs, self.hypotheses + tuple(extra), self.statement,
+                     self.latex, self.definitions, self.arrays)
+
+    @property
+    def ranges(self) -> dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]:
+        return {h.index: (h.lo, h.hi) for h in self.hypotheses if isinstance(h, InRange)}
+
+    def rewrite(self, expr: sp.Expr) -> sp.Expr:
+        """Apply every hypothesis's symbolic rewrite to ``expr``."""
+        defs = dict(self.definitions)
+        for h in self.hypotheses:
+            expr = h.rewrite(expr, defs)
+        return expr
+
+    def __str__(self) -> str:
+        return self.statement or self.name
+
+
+def entries(lhs: Side, rhs: Side) -> Iterator[tuple[tuple[int, ...] | None, sp.Expr, sp.Expr]]:
+    """Pairs of corresponding entries of two sides of the same shape (index None for scalars)."""
+    if isinstance(lhs, LowRankMatrix) or isinstance(rhs, LowRankMatrix):
+        left = lhs.dense() if isinstance(lhs, LowRankMatrix) else lhs
+        right = rhs.dense() if isinstance(rhs, LowRankMatrix) else rhs
+        yield from entries(tuple(tuple(r) for r in left), tuple(tuple(r) for r in right))  # type: ignore[arg-type]
+        return
+    if isinstance(lhs, tuple) != isinstance(rhs, tuple):
+        raise TypeError("the two sides of a claim must have the same shape: one is a scalar, one is not")
+    if not isinstance(lhs, tuple):
+        yield None, sp.sympify(lhs), sp.sympify(rhs)
+        return
+    assert isinstance(rhs, tuple)
+    if len(lhs) != len(rhs):
+        raise TypeError(f"the two sides of a claim have lengths {len(lhs)} and {len(rhs)}")
+    for i, (a, b) in enumerate(zip(lhs, rhs, strict=True)):
+        if isinstance(a, tuple):
+            for sub, x, y in entries(a, b):
+                yield (i, *(sub or ())), x, y
+        else:
+            yield (i,), sp.sympify(a), sp.sympify(b)

@@ -1,0 +1,306 @@
+"""The decision engine: proved, refuted or undecided, with the evidence.
+
+Soundness first:
+
+- **proved** only when ``lhs - rhs`` was rewritten to the exact zero ``0`` by
+  equivalence-preserving steps (the strategy that got there is recorded);
+- **refuted** only with a concrete point, honoring the hypotheses, where both sides
+  were evaluated exactly-then-``evalf`` at two precisions and differ at both;
+- **undecided** otherwise, with the reason and the residual.
+
+Strategies run from cheap to expensive; everything runs under a time budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import sympy as sp
+
+from derive.budget import BudgetExceeded, run_with_budget
+from derive.claims import Claim, entries
+from derive.differentiate import LowRankMatrix
+from derive.evaluate import differs, evaluate, sample_points
+from derive.functions import Role
+from derive.hypotheses import OneHot, SumToOne
+from derive.sums import expand_products, normalize_sums
+from derive.verdict import Counterexample, Status, Verdict
+
+__all__ = ["STRATEGIES", "Settings", "decide", "reduce_to_zero"]
+
+#: Strategies in the order they are tried; the verdict names the strongest one needed.
+STRATEGIES = (
+    "identical",
+    "hypotheses",
+    "index calculus",
+    "expand",
+    "cancel",
+    "atoms expanded",
+    "simplify",
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How hard to try.
+
+    Args:
+        budget: seconds for the proof phase (every strategy on every entry).
+        search_budget: seconds for the counterexample search.
+        samples: points tried in the search (random and extreme).
+        seed: seed of the point sampler, for reproducible counterexamples.
+        digits: significant digits of the evaluation (confirmed at twice as many).
+    """
+
+    budget: float = 20.0
+    search_budget: float = 20.0
+    samples: int = 12
+    seed: int = 0
+    digits: int = 30
+
+
+@dataclass(frozen=True)
+class _Reduction:
+    strategy: str | None
+    residual: sp.Expr
+    entry: tuple[int, ...] | None = None
+    count: int = 1
+
+
+def _eliminate_label_sums(expr: sp.Expr, claim: Claim) -> sp.Expr:
+    """Σy = 1 at a fixed size: replace the last label of each row by 1 minus the others."""
+    for h in claim.hypotheses:
+        if isinstance(h, SumToOne) and h.size.is_Integer:
+            size = int(h.size)
+            reps = {}
+            for ix in expr.atoms(sp.Indexed):
+                if ix.base == h.labels and ix.indices[-1] == size:
+                    prefix = ix.indices[:-1]
+                    reps[ix] = 1 - sp.Add(*[h.labels[(*prefix, n)] for n in range(1, size)])
+            expr = expr.xreplace(reps)
+    return expr
+
+
+def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = True) -> _Reduction:
+    """Try to rewrite ``lhs - rhs`` to exact zero under the claim's hypotheses."""
+    if lhs == rhs:
+        return _Reduction("identical", sp.S.Zero)
+    residual = claim.rewrite(sp.sympify(lhs) - sp.sympify(rhs))
+    if residual == 0:
+        return _Reduction("hypotheses", sp.S.Zero)
+    if residual.has(sp.Sum, sp.KroneckerDelta):
+        ranges = claim.ranges
+        for _ in range(3):
+            reduced = claim.rewrite(normalize_sums(residual, ranges))
+            if reduced == residual:
+                break
+            residual = reduced
+        if residual == 0:
+            return _Reduction("index calculus", sp.S.Zero)
+    expanded = expand_products(residual)
+    if expanded.has(sp.log):
+        # log(a/b) = log a - log b only where SymPy knows a, b > 0 (force=False): sound.
+        expanded = expand_products(sp.expand_log(expanded))
+    if expanded == 0:
+        return _Reduction("expand", sp.S.Zero)
+    if residual.has(sp.Sum):
+        # cancel and simplify do not see through unevaluated sums (and simplify may
+        # raise on them: SymPy issue 14570); the index-calculus form is the best here.
+        return _Reduction(None, residual)
+    cancelled = sp.cancel(expanded)
+    if cancelled == 0:
+        return _Reduction("cancel", sp.S.Zero)
+    if not heavy:
+        return _Reduction(None, cancelled)
+    if claim.definitions and cancelled.free_symbols & claim.definitions.keys():
+        inlined = cancelled
+        for _ in range(len(claim.definitions) + 1):
+            if not inlined.free_symbols & claim.definitions.keys():
+                break
+            inlined = inlined.xreplace(dict(claim.definitions))
+        inlined = sp.cancel(_eliminate_label_sums(claim.rewrite(inlined), claim))
+        if inlined == 0:
+            return _Reduction("atoms expanded", sp.S.Zero)
+    simplified = sp.simplify(cancelled)
+    if simplified == 0:
+        return _Reduction("simplify", sp.S.Zero)
+    return _Reduction(None, cancelled)
+
+
+def _strongest(names: Sequence[str]) -> str:
+    return max(names, key=STRATEGIES.index)
+
+
+def _prove(claim: Claim) -> _Reduction:
+    if isinstance(claim.lhs, LowRankMatrix) and isinstance(claim.rhs, LowRankMatrix):
+        structured = _prove_low_rank(claim, claim.lhs, claim.rhs)
+        if structured is not None:
+            return structured
+    used: list[str] = []
+    count = 0
+    for index, lhs, rhs in entries(claim.lhs, claim.rhs):
+        count += 1
+        # Cheap strategies first for every entry; the heavy ones only where needed.
+        result = reduce_to_zero(claim, lhs, rhs, heavy=False)
+        if result.strategy is None:
+            result = reduce_to_zero(claim, lhs, rhs, heavy=True)
+        if result.strategy is None:
+            return replace(result, entry=index)
+        used.append(result.strategy)
+    return _Reduction(_strongest(used), sp.S.Zero, count=count)
+
+
+def _prove_low_rank(claim: Claim, lhs: LowRankMatrix, rhs: LowRankMatrix) -> _Reduction | None:
+    """diag + u vᵀ against diag' + u' v'ᵀ in O(k): u = λu' and v' = λv give u vᵀ = u' v'ᵀ.
+
+    Then only the entries where a direct part is nonzero remain to be compared.
+    Returns None (so the caller compares entry by entry) when the structure does not fit.
+    """
+    if len(lhs.outer) != 1 or len(rhs.outer) != 1 or lhs.size != rhs.size:
+        return None
+    (u, v), (u2, v2) = lhs.outer[0], rhs.outer[0]
+    pivot = next((i for i, x in enumerate(u2) if x != 0), None)
+    if pivot is None:
+        return None
+    scale = sp.cancel(u[pivot] / u2[pivot])
+    used: list[str] = []
+    for a, b in [*zip(u, (scale * x for x in u2), strict=True), *zip(v2, (scale * x for x in v), strict=True)]:
+        result = reduce_to_zero(claim, a, b, heavy=False)
+        if result.strategy is None:
+            return None
+        used.append(result.strategy)
+    for i, j in sorted(set(lhs.diagonal) | set(rhs.diagonal)):
+        result = reduce_to_zero(claim, lhs.entry(i, j), rhs.entry(i, j))
+        if result.strategy is None:
+            return replace(result, entry=(i, j))
+        used.append(result.strategy)
+    return _Reduction(f"rank-one structure + {_strongest(used)}", sp.S.Zero, count=lhs.size**2)
+
+
+def _entry_of(side: object, index: tuple[int, ...] | None) -> sp.Expr:
+    if index is None:
+        return sp.sympify(side)
+    if isinstance(side, LowRankMatrix):
+        return side.entry(*index)
+    out: object = side
+    for i in index:
+        out = out[i]  # type: ignore[index]
+    return sp.sympify(out)
+
+
+def _search(claim: Claim, settings: Settings, focus: list[tuple[int, ...] | None]) -> Counterexample | None:
+    for point in sample_points(claim, count=settings.samples, seed=settings.seed):
+        for index in focus:
+            lhs, rhs = _entry_of(claim.lhs, index), _entry_of(claim.rhs, index)
+            left = evaluate(lhs, point, claim.definitions, settings.digits)
+            right = evaluate(rhs, point, claim.definitions, settings.digits)
+            if not differs(left, right, settings.digits):
+                continue
+            # Confirm at twice the precision: a real difference does not move.
+            digits = 2 * settings.digits
+            left = evaluate(lhs, point, claim.definitions, digits)
+            right = evaluate(rhs, point, claim.definitions, digits)
+            if differs(left, right, digits):
+                return Counterexample(point.describe(), left, right, digits, index)
+    return None
+
+
+def _focus(claim: Claim, first: tuple[int, ...] | None) -> list[tuple[int, ...] | None]:
+    if first is None and not isinstance(claim.lhs, (tuple, LowRankMatrix)):
+        return [None]
+    rest = [index for index, _, _ in entries(claim.lhs, claim.rhs)] if not isinstance(
+        claim.lhs, LowRankMatrix) else [(0, 0), (0, 1), (1, 0), (1, 1)]
+    ordered = [first] if first is not None else []
+    ordered += [i for i in rest[:8] if i != first]
+    return ordered
+
+
+def _candidate_hypotheses(claim: Claim) -> list[SumToOne]:
+    constrained = {h.labels for h in claim.hypotheses if isinstance(h, (SumToOne, OneHot))}
+    return [SumToOne(spec.base, spec.shape[-1]) for spec in claim.arrays.values()
+            if spec.role == Role.LABELS and spec.base not in constrained]
+
+
+def _timed(fn: Callable[[], _Reduction], seconds: float, what: str) -> _Reduction | None:
+    try:
+        return run_with_budget(fn, seconds, what=what)
+    except BudgetExceeded:
+        return None
+
+
+def decide(claim: Claim, settings: Settings | None = None) -> Verdict:
+    """Decide ``claim``: proved (exact zero), refuted (a checked point), or undecided (why).
+
+    Examples:
+        >>> import sympy as sp
+        >>> x = sp.Symbol("x", real=True)
+        >>> decide(Claim("square", (x + 1) ** 2, x**2 + 2 * x + 1)).status
+        <Status.PROVED: 'proved'>
+        >>> decide(Claim("sign", sp.exp(x), -sp.exp(x))).status
+        <Status.REFUTED: 'refuted'>
+    """
+    settings = settings or Settings()
+    start = time.perf_counter()
+    reduction = _timed(lambda: _prove(claim), settings.budget, f"proof of {claim.name}")
+    if reduction is not None and reduction.strategy is not None:
+        strategy = reduction.strategy
+        if reduction.count > 1:
+            strategy = f"{strategy} ({reduction.count} entries)"
+        return Verdict(claim, Status.PROVED, strategy=strategy, seconds=time.perf_counter() - start)
+
+    timed_out = reduction is None
+    entry = None if reduction is None else reduction.entry
+    residual = None if reduction is None else reduction.residual
+    try:
+        found = run_with_budget(lambda: _search(claim, settings, _focus(claim, entry)),
+                                settings.search_budget, what=f"counterexample search for {claim.name}")
+    except BudgetExceeded:
+        found = None
+    if found is not None:
+        missing, factored = _missing_hypothesis(claim, residual, settings)
+        reason = "the two sides differ at a point that honors the hypotheses"
+        if missing is not None:
+            reason += f"; it holds under the missing hypothesis {missing.text}"
+            if factored is not None:
+                reason += f" (the residual factors as {sp.sstr(factored)})"
+        return Verdict(claim, Status.REFUTED, reason=reason, residual=factored if factored is not None
+                       else residual, counterexample=found,
+                       missing_hypothesis=None if missing is None else missing.text,
+                       seconds=time.perf_counter() - start, notes=_atom_notes(claim, residual))
+    if timed_out:
+        reason = (f"the proof ran out of its time budget ({settings.budget:g} s) and no counterexample "
+                  f"was found at {settings.samples} points; try a larger budget")
+    else:
+        reason = (f"the residual was not reduced to zero by {', '.join(STRATEGIES)}, and no "
+                  f"counterexample was found at {settings.samples} points")
+    return Verdict(claim, Status.UNDECIDED, reason=reason, residual=residual,
+                   seconds=time.perf_counter() - start, notes=_atom_notes(claim, residual))
+
+
+def _missing_hypothesis(claim: Claim, residual: sp.Expr | None,
+                        settings: Settings) -> tuple[SumToOne | None, sp.Expr | None]:
+    """Which candidate hypothesis would make the claim provable, and the factored residual."""
+    for candidate in _candidate_hypotheses(claim):
+        stronger = claim.with_hypotheses(candidate)
+        result = _timed(lambda s=stronger: _prove(s), settings.budget / 4, "missing-hypothesis check")  # type: ignore[misc]
+        if result is not None and result.strategy is not None:
+            factored = None
+            if residual is not None:
+                try:
+                    factored = run_with_budget(lambda: sp.factor(residual), 2.0, what="factor")
+                except BudgetExceeded:
+                    factored = residual
+            return candidate, factored
+    return None, None
+
+
+def _atom_notes(claim: Claim, residual: sp.Expr | None) -> tuple[str, ...]:
+    if residual is None or not claim.definitions:
+        return ()
+    notes = []
+    for atom in sorted(residual.free_symbols & claim.definitions.keys(), key=str):
+        text = sp.sstr(claim.definitions[atom])
+        notes.append(f"{atom} = {text if len(text) < 120 else text[:117] + '...'}")
+    return tuple(notes)
