@@ -60,7 +60,7 @@ def run_with_budget(fn: Callable[[], T], seconds: float, *, what: str = "computa
             result.append(fn())
         except _Abandoned:
             pass
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+        except BaseException as exc:
             error.append(exc)
 
     worker = threading.Thread(target=work, name=f"derive-budget:{what}", daemon=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TypeAlias
 
 import sympy as sp
 
@@ -16,7 +16,7 @@ __all__ = ["Claim", "Side", "entries"]
 
 #: One side of a claim: a scalar, a vector (tuple), a matrix (tuple of tuples), or a
 #: square matrix kept as diagonal + outer products.
-Side = Union[sp.Expr, tuple[sp.Expr, ...], tuple[tuple[sp.Expr, ...], ...], LowRankMatrix]
+Side: TypeAlias = sp.Expr | tuple[sp.Expr, ...] | tuple[tuple[sp.Expr, ...], ...] | LowRankMatrix
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,7 +68,7 @@ def entries(lhs: Side, rhs: Side) -> Iterator[tuple[tuple[int, ...] | None, sp.E
     if isinstance(lhs, LowRankMatrix) or isinstance(rhs, LowRankMatrix):
         left = lhs.dense() if isinstance(lhs, LowRankMatrix) else lhs
         right = rhs.dense() if isinstance(rhs, LowRankMatrix) else rhs
-        yield from entries(tuple(tuple(r) for r in left), tuple(tuple(r) for r in right))  # type: ignore[arg-type]
+        yield from entries(tuple(tuple(r) for r in left), tuple(tuple(r) for r in right))
         return
     if isinstance(lhs, tuple) != isinstance(rhs, tuple):
         raise TypeError("the two sides of a claim must have the same shape: one is a scalar, one is not")

@@ -210,9 +210,9 @@ def _search(claim: Claim, settings: Settings, focus: list[tuple[int, ...] | None
 def _focus(claim: Claim, first: tuple[int, ...] | None) -> list[tuple[int, ...] | None]:
     if first is None and not isinstance(claim.lhs, (tuple, LowRankMatrix)):
         return [None]
-    rest = [index for index, _, _ in entries(claim.lhs, claim.rhs)] if not isinstance(
-        claim.lhs, LowRankMatrix) else [(0, 0), (0, 1), (1, 0), (1, 1)]
-    ordered = [first] if first is not None else []
+    rest: list[tuple[int, ...] | None] = [index for index, _, _ in entries(claim.lhs, claim.rhs)] \
+        if not isinstance(claim.lhs, LowRankMatrix) else [(0, 0), (0, 1), (1, 0), (1, 1)]
+    ordered: list[tuple[int, ...] | None] = [first] if first is not None else []
     ordered += [i for i in rest[:8] if i != first]
     return ordered
 

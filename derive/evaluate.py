@@ -17,7 +17,7 @@ import sympy as sp
 
 from derive.claims import Claim
 from derive.functions import ArraySpec, Role
-from derive.hypotheses import Distinct, Equal, InRange, OneHot, SumToOne
+from derive.hypotheses import Distinct, Equal, OneHot, SumToOne
 from derive.sums import instantiate_sums
 
 __all__ = ["Point", "differs", "evaluate", "sample_points"]

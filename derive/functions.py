@@ -27,11 +27,11 @@ import sympy as sp
 __all__ = [
     "Role",
     "Space",
+    "TwoLayer",
     "Vector",
     "cross_entropy",
     "log_softmax",
     "softmax",
-    "TwoLayer",
     "two_layer",
 ]
 

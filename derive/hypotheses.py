@@ -40,6 +40,10 @@ class InRange(Hypothesis):
     lo: sp.Expr
     hi: sp.Expr
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lo", sp.sympify(self.lo))
+        object.__setattr__(self, "hi", sp.sympify(self.hi))
+
     @property
     def text(self) -> str:
         return f"{self.lo} <= {self.index} <= {self.hi}"
@@ -98,6 +102,9 @@ class SumToOne(Hypothesis):
     labels: sp.IndexedBase
     size: sp.Expr
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "size", sp.sympify(self.size))
+
     def rewrite(self, expr: sp.Expr, definitions: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
         base = self.labels
 
@@ -150,6 +157,10 @@ class OneHot(Hypothesis):
     labels: sp.IndexedBase
     at: sp.Expr
     size: sp.Expr
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "at", sp.sympify(self.at))
+        object.__setattr__(self, "size", sp.sympify(self.size))
 
     def rewrite(self, expr: sp.Expr, definitions: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
         base = self.labels

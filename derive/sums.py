@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-__all__ = ["IndexRanges", "canonical_indices", "expand_products", "normalize_sums", "instantiate_sums"]
+__all__ = ["IndexRanges", "canonical_indices", "expand_products", "instantiate_sums", "normalize_sums"]
 
 #: Known ranges of integer indices: index -> (lo, hi).
 IndexRanges = Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]]
@@ -124,14 +124,31 @@ def _normalize(expr: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]) 
         return out
     args = [_normalize(a, ranges) for a in expr.args]
     out = expr.func(*args)
+    if isinstance(out, sp.Mul):
+        out = _delta_substitution(out)
     if isinstance(out, sp.Add):
         out = _merge_sums(out)
     return out
 
 
+def _delta_substitution(term: sp.Mul) -> sp.Expr:
+    """delta(p, q) * g(p, q) = delta(p, q) * g(p, p): both vanish unless p = q."""
+    deltas = [f for f in term.args if isinstance(f, sp.KroneckerDelta)]
+    if not deltas:
+        return term
+    p, q = sorted(deltas[0].args, key=sp.default_sort_key)
+    rest = sp.Mul(*[f for f in term.args if f is not deltas[0]])
+    if q not in rest.free_symbols or not isinstance(q, sp.Symbol):
+        return term
+    if any(q in s.variables for s in rest.atoms(sp.Sum)):
+        return term  # q is also bound inside: substituting would capture it
+    return deltas[0] * rest.xreplace({q: p})
+
+
 def _merge_sums(expr: sp.Add) -> sp.Expr:
     """Merge c1*Sum(f, L) + c2*Sum(g, L) into Sum(c1 f + c2 g, L) when c1, c2 are free of L's index."""
     groups: dict[tuple, list[sp.Expr]] = {}
+    originals: dict[tuple, list[sp.Expr]] = {}
     rest: list[sp.Expr] = []
     for term in expr.args:
         coeff, factors = term.as_coeff_mul()
@@ -142,19 +159,20 @@ def _merge_sums(expr: sp.Add) -> sp.Expr:
             v = s.limits[0][0]
             if v not in others.free_symbols:
                 groups.setdefault(tuple(s.limits[0]), []).append(expand_products(others * s.function))
+                originals.setdefault(tuple(s.limits[0]), []).append(term)
                 continue
         rest.append(term)
     if not any(len(g) > 1 for g in groups.values()):
         return expr
     merged = []
-    for (v, lo, hi), bodies in groups.items():
+    for limits, bodies in groups.items():
         body = expand_products(sp.Add(*bodies))
         # Keep the merge only where terms cancelled; otherwise the split form is the
         # normal form (merging and splitting back would cycle).
         if len(sp.Add.make_args(body)) < sum(len(sp.Add.make_args(b)) for b in bodies):
-            merged.append(sp.S.Zero if body == 0 else sp.Sum(body, (v, lo, hi)))
+            merged.append(sp.S.Zero if body == 0 else sp.Sum(body, limits))
         else:
-            merged.extend(sp.Sum(b, (v, lo, hi)) for b in bodies)
+            merged.extend(originals[limits])
     return sp.Add(*rest, *merged)
 
 

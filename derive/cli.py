@@ -1,0 +1,200 @@
+"""The ``derive`` command line: ``derive list`` and ``derive verify``.
+
+Exit status: 0 when every selected theorem is proved, 1 when any is refuted or
+undecided, 2 on wrong usage (a one-line message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from derive.decide import Settings
+from derive.theorems import LIBRARY, Theorem
+from derive.verdict import Status
+from derive.verification import TheoremResult, verify_theorem
+
+__all__ = ["main"]
+
+EPILOG = """\
+verdicts:
+  proved     lhs - rhs was rewritten to exact zero (the strategy says how), for
+             symbolic sizes and at every concrete size, and central differences agree
+  refuted    a concrete point honoring the hypotheses where both sides, evaluated at
+             high precision, differ (the point and both values are shown)
+  undecided  neither: the reason and the residual are shown
+
+examples:
+  derive list
+  derive verify
+  derive verify cross_entropy_gradient_soft --k 1000
+  derive verify two_layer_gradient_A two_layer_gradient_B --cdp 10 8 12
+  derive verify --json > verdicts.json
+"""
+
+
+class UsageError(Exception):
+    """Wrong usage: reported on one line with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see 'derive {self.prog.split()[-1]} --help')"
+                         if " " in self.prog else f"{message} (see 'derive --help')")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="derive", description="A symbolic derivation verifier for the gradients of "
+                     "machine learning: proves, refutes with a counterexample, or says why it cannot.",
+                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    lister = sub.add_parser("list", help="name the theorems with their statements")
+    lister.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    verify = sub.add_parser("verify", help="prove the theorem library (or the named theorems)",
+                            epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    verify.add_argument("names", nargs="*", metavar="NAME", help="theorems to verify (default: all)")
+    verify.add_argument("--json", action="store_true", help="print one JSON document instead of a table")
+    verify.add_argument("--k", type=_positive, action="append", default=[], metavar="K",
+                        help="also prove the softmax and cross-entropy theorems exactly at k = K (repeatable)")
+    verify.add_argument("--cdp", type=_positive, nargs=3, action="append", default=[], metavar=("C", "D", "P"),
+                        help="also prove the two-layer theorems exactly at these sizes (repeatable)")
+    verify.add_argument("--batch", type=_positive, metavar="N",
+                        help="batch size N for the batch-mean instances given with --cdp (default 2)")
+    verify.add_argument("--budget", type=float, default=30.0, metavar="SECONDS",
+                        help="time budget of each proof and of each counterexample search (default 30)")
+    verify.add_argument("--samples", type=_positive, default=12, help="points tried when searching for "
+                        "a counterexample (default 12)")
+    verify.add_argument("--seed", type=int, default=0, help="seed of the point sampler (default 0)")
+    verify.add_argument("--no-numeric", action="store_true", help="skip the central-difference cross-check")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _select(names: Sequence[str]) -> list[Theorem]:
+    unknown = [n for n in names if n not in LIBRARY]
+    if unknown:
+        raise UsageError(f"unknown theorem {unknown[0]!r}; 'derive list' names them all "
+                         f"(e.g. {next(iter(LIBRARY))})")
+    return [LIBRARY[n] for n in names] if names else list(LIBRARY.values())
+
+
+def _instances(args: argparse.Namespace) -> list[dict[str, int]]:
+    out: list[dict[str, int]] = [{"k": k} for k in args.k]
+    for c, d, p in args.cdp:
+        out.append({"c": c, "d": d, "p": p, "N": args.batch or 2})
+    if args.batch and not args.cdp:
+        raise UsageError("--batch sets N for the --cdp instances; give --cdp C D P too")
+    return out
+
+
+def _list(args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps([{"name": t.name, "statement": t.statement, "latex": t.latex, "family": t.family}
+                          for t in LIBRARY.values()], indent=2, ensure_ascii=False))
+        return 0
+    width = max(len(n) for n in LIBRARY)
+    for t in LIBRARY.values():
+        print(f"{t.name:<{width}}  {t.statement}")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    theorems = _select(args.names)
+    instances = _instances(args)
+    settings = Settings(budget=args.budget, search_budget=args.budget, samples=args.samples, seed=args.seed)
+    results = _run_with_progress(theorems, instances, settings, numeric=not args.no_numeric,
+                                 show=not args.json and sys.stderr.isatty())
+    if args.json:
+        summary = {s.value: sum(r.status is s for r in results) for s in Status}
+        print(json.dumps({"theorems": [r.as_dict() for r in results], "summary": summary,
+                          "all_proved": all(r.status is Status.PROVED for r in results)},
+                         indent=2, ensure_ascii=False))
+    else:
+        _print_table(results)
+    return 0 if all(r.status is Status.PROVED for r in results) else 1
+
+
+def _run_with_progress(theorems: list[Theorem], instances: list[dict[str, int]], settings: Settings, *,
+                       numeric: bool, show: bool) -> list[TheoremResult]:
+    results = []
+    if not show:
+        for t in theorems:
+            results.append(verify_theorem(t, instances=instances, settings=settings, numeric=numeric))
+        return results
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), transient=True) as progress:
+        task = progress.add_task("verifying", total=len(theorems))
+        for t in theorems:
+            progress.update(task, description=f"verifying {t.name}")
+            results.append(verify_theorem(t, instances=instances, settings=settings, numeric=numeric))
+            progress.advance(task)
+    return results
+
+
+def _print_table(results: list[TheoremResult]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    # A pipe or CI log has no width: use a wide one rather than folding every cell.
+    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    table = Table(show_lines=False, pad_edge=False)
+    for column in ("theorem", "statement", "verdict", "strategy", "checks", "time"):
+        table.add_column(column, overflow="fold")
+    colors = {Status.PROVED: "green", Status.REFUTED: "red", Status.UNDECIDED: "yellow"}
+    for r in results:
+        checks = ", ".join(_instance_label(v.claim.name) + (" ✓" if v.proved else " ✗") for v in r.instances)
+        if r.numeric:
+            checks += ", numeric " + ("✓" if all(rep.agreed for _, rep in r.numeric) else "✗")
+        table.add_row(r.theorem.name, r.theorem.statement, f"[{colors[r.status]}]{r.status.value}[/]",
+                      r.symbolic.strategy or "-", checks, f"{r.seconds:.2f} s")
+    console.print(table)
+    for r in results:
+        if r.status is not Status.PROVED:
+            console.print(f"[{colors[r.status]}]{r.theorem.name}[/]: {r.reason}")
+            for v in (r.symbolic, *r.instances):
+                if not v.proved:
+                    console.print(v.explain(), markup=False)
+    counts = {s: sum(r.status is s for r in results) for s in Status}
+    console.print(f"{counts[Status.PROVED]} proved, {counts[Status.REFUTED]} refuted, "
+                  f"{counts[Status.UNDECIDED]} undecided in {sum(r.seconds for r in results):.2f} s")
+
+
+def _instance_label(name: str) -> str:
+    return name[name.index("[") + 1:-1] if "[" in name else name
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``derive`` command."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        if args.command == "list":
+            return _list(args)
+        return _verify(args)
+    except UsageError as exc:
+        print(f"derive: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("derive: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

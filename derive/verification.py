@@ -1,0 +1,90 @@
+"""Run a theorem all the way: the symbolic proof, exact instances at concrete sizes, numeric checks.
+
+A theorem counts as proved only when every part agrees: the symbolic claim is
+proved, every concrete instance is proved, and central differences of the function
+match the claimed gradient. A disagreement between the parts (which would mean a bug
+in the engine) makes the theorem undecided, never proved.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from derive.crosscheck import NumericReport
+from derive.decide import Settings, decide
+from derive.theorems import Theorem
+from derive.verdict import Status, Verdict
+
+__all__ = ["TheoremResult", "verify_theorem"]
+
+
+@dataclass(frozen=True)
+class TheoremResult:
+    """Everything established about one theorem."""
+
+    theorem: Theorem
+    symbolic: Verdict
+    instances: tuple[Verdict, ...]
+    numeric: tuple[tuple[Mapping[str, int], NumericReport], ...]
+    seconds: float
+
+    def __bool__(self) -> bool:
+        raise TypeError("a TheoremResult has no truth value: use result.status")
+
+    @property
+    def status(self) -> Status:
+        verdicts = (self.symbolic, *self.instances)
+        if any(v.refuted for v in verdicts):
+            return Status.REFUTED
+        if all(v.proved for v in verdicts) and all(r.agreed for _, r in self.numeric):
+            return Status.PROVED
+        return Status.UNDECIDED
+
+    @property
+    def reason(self) -> str:
+        for v in (self.symbolic, *self.instances):
+            if not v.proved:
+                return f"{v.claim.name}: {v.status.value}: {v.reason}"
+        for sizes, report in self.numeric:
+            if not report.agreed:
+                return f"numeric check at {dict(sizes)} disagrees: {report.detail}"
+        return ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.theorem.name,
+            "statement": self.theorem.statement,
+            "status": self.status.value,
+            "strategy": self.symbolic.strategy,
+            "reason": self.reason,
+            "seconds": round(self.seconds, 4),
+            "symbolic": self.symbolic.as_dict(),
+            "instances": [v.as_dict() for v in self.instances],
+            "numeric": [
+                {"sizes": dict(sizes), "points": r.points, "agreed": r.agreed,
+                 "worst_relative_error": r.worst_relative_error, "detail": r.detail}
+                for sizes, r in self.numeric
+            ],
+        }
+
+
+def verify_theorem(theorem: Theorem, *, instances: Sequence[Mapping[str, int]] = (),
+                   settings: Settings | None = None, numeric: bool = True,
+                   numeric_samples: int = 3) -> TheoremResult:
+    """Prove ``theorem`` for symbolic sizes, then at its default sizes and at ``instances``."""
+    start = time.perf_counter()
+    symbolic = decide(theorem.symbolic(), settings)
+    sizes_list = [theorem.sizes()]
+    for extra in instances:
+        sized = theorem.sizes(extra)
+        if sized not in sizes_list:
+            sizes_list.append(sized)
+    concrete = tuple(decide(theorem.concrete(sizes), settings) for sizes in sizes_list)
+    reports: tuple[tuple[Mapping[str, int], NumericReport], ...] = ()
+    if numeric:
+        small = sizes_list[0]
+        reports = ((small, theorem.numeric(small).run(samples=numeric_samples)),)
+    return TheoremResult(theorem, symbolic, concrete, reports, time.perf_counter() - start)

@@ -1,0 +1,84 @@
+"""The command line, run as a user runs it: a subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_verify_json_proves_the_whole_library() -> None:
+    out = run("verify", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["all_proved"] is True
+    assert data["summary"] == {"proved": len(data["theorems"]), "refuted": 0, "undecided": 0}
+    for row in data["theorems"]:
+        assert row["status"] == "proved"
+        assert row["symbolic"]["status"] == "proved" and row["symbolic"]["strategy"]
+        assert row["instances"] and all(v["status"] == "proved" for v in row["instances"])
+        assert row["numeric"] and all(n["agreed"] for n in row["numeric"])
+
+
+def test_verify_table_has_one_row_per_theorem() -> None:
+    listed = run("list", "--json")
+    names = [t["name"] for t in json.loads(listed.stdout)]
+    out = run("verify", "--no-numeric", *names[:3])
+    assert out.returncode == 0
+    for name in names[:3]:
+        assert name in out.stdout
+    assert "3 proved, 0 refuted, 0 undecided" in out.stdout
+    assert names[4] not in out.stdout
+
+
+def test_verify_with_a_concrete_size() -> None:
+    out = run("verify", "cross_entropy_gradient_soft", "--k", "12", "--json", "--no-numeric")
+    data = json.loads(out.stdout)
+    instances = [v["name"] for v in data["theorems"][0]["instances"]]
+    assert "cross_entropy_gradient_soft[k=12]" in instances
+    assert out.returncode == 0
+
+
+def test_list_names_every_theorem() -> None:
+    out = run("list")
+    assert out.returncode == 0
+    assert "cross_entropy_gradient_soft" in out.stdout and "∂CE/∂z_j = ŷ_j - y_j" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("verify", "no_such_theorem"), "unknown theorem 'no_such_theorem'"),
+        (("verify", "--k", "zero"), "expected a positive whole number"),
+        (("frobnicate",), "invalid choice"),
+        (("verify", "--batch", "3"), "give --cdp C D P too"),
+    ],
+)
+def test_wrong_usage_is_one_line_and_exit_2(args: tuple[str, ...], message: str) -> None:
+    out = run(*args)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1, out.stderr
+    assert message in lines[0] and lines[0].startswith("derive: error:")
+    assert "Traceback" not in out.stderr
+
+
+def test_help_explains_the_verdicts() -> None:
+    out = run("verify", "--help")
+    assert out.returncode == 0
+    assert "refuted" in out.stdout and "undecided" in out.stdout and "--json" in out.stdout
+
+
+def test_console_script_is_installed() -> None:
+    path = shutil.which("derive")
+    if path is None:
+        pytest.skip("the 'derive' console script is not on PATH: install the package with pip install -e .")
+    out = subprocess.run([path, "list"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "softmax_jacobian" in out.stdout

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.sums import canonical_indices, instantiate_sums, normalize_sums
+
+k, j, i = sp.symbols("k j i", integer=True, positive=True)
+n, m = sp.symbols("n m", integer=True)
+z = sp.IndexedBase("z", real=True)
+y = sp.IndexedBase("y", real=True)
+
+
+def test_delta_sum_in_range() -> None:
+    expr = sp.Sum(sp.exp(z[n]) * sp.KroneckerDelta(j, n), (n, 1, k))
+    assert normalize_sums(expr, {j: (1, k)}) == sp.exp(z[j])
+
+
+def test_delta_sum_not_known_in_range_is_kept() -> None:
+    expr = sp.Sum(sp.exp(z[n]) * sp.KroneckerDelta(j, n), (n, 1, k))
+    assert normalize_sums(expr, {}) != sp.exp(z[j])
+
+
+def test_linearity_and_constants_leave_the_sum() -> None:
+    expr = sp.Sum(2 * y[n] * sp.exp(z[j]) + y[n], (n, 1, k))
+    expected = 2 * sp.exp(z[j]) * sp.Sum(y[n], (n, 1, k)) + sp.Sum(y[n], (n, 1, k))
+    assert normalize_sums(expr) == canonical_indices(expected)
+
+
+def test_sums_differing_only_in_their_index_cancel() -> None:
+    expr = sp.Sum(y[n] * z[n], (n, 1, k)) - sp.Sum(y[m] * z[m], (m, 1, k))
+    assert normalize_sums(expr) == 0
+
+
+def test_constant_body() -> None:
+    assert normalize_sums(sp.Sum(z[j], (n, 1, k))) == k * z[j]
+
+
+def test_no_capture_of_a_shadowed_index() -> None:
+    # The inner sum's index must stay distinct from the outer one after renaming.
+    inner = sp.Sum(z[m] * y[n], (m, 1, k))
+    expr = sp.Sum(inner, (n, 1, k))
+    out = normalize_sums(expr)
+    value = instantiate_sums(out.xreplace({k: 2})).xreplace({z[1]: 3, z[2]: 5, y[1]: 7, y[2]: 11})
+    assert value == (3 + 5) * (7 + 11)
+
+
+def test_instantiate_writes_out_integer_ranges() -> None:
+    assert instantiate_sums(sp.Sum(z[n], (n, 1, 3))) == z[1] + z[2] + z[3]
+
+
+def test_delta_substitution_between_free_indices() -> None:
+    expr = sp.KroneckerDelta(i, j) * (sp.exp(z[i]) - sp.exp(z[j]))
+    assert normalize_sums(expr) == 0
