@@ -18,6 +18,7 @@ Nothing here differentiates; these are the functions a claim is about.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -218,9 +219,13 @@ def two_layer(space: Space, *, c: int | None = None, d: int | None = None, p: in
     def row(base: sp.IndexedBase, t: sp.Expr | None, n: sp.Expr) -> sp.Expr:
         return base[t, n] if t is not None else base[n]
 
+    # Each hidden unit and logit is built once: rebuilding them for every use would cost
+    # O(size) per use in a fixed space (a sum is written out before it is shared).
+    @functools.cache
     def hidden(m: sp.Expr, t: sp.Expr | None = None) -> sp.Expr:
         return space.sum(lambda q: A[m, q] * row(x, t, q), ps, index="q", shared=True, name="h")
 
+    @functools.cache
     def logits(i: sp.Expr, t: sp.Expr | None = None) -> sp.Expr:
         return space.sum(lambda m: B[i, m] * hidden(m, t), ds, index="r", shared=True, name="s")
 
@@ -229,8 +234,12 @@ def two_layer(space: Space, *, c: int | None = None, d: int | None = None, p: in
         labels = Vector(cs, lambda i: row(y, t, i))
         return cross_entropy(space, labels, s)
 
+    @functools.cache
+    def _softmax(t: sp.Expr | None) -> Vector:
+        return softmax(space, Vector(cs, lambda n: logits(n, t)))
+
     def probabilities(i: sp.Expr, t: sp.Expr | None = None) -> sp.Expr:
-        return softmax(space, Vector(cs, lambda n: logits(n, t)))[i]
+        return _softmax(t)[i]
 
     if batched:
         assert N is not None

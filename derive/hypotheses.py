@@ -7,6 +7,7 @@ sampler in :mod:`derive.evaluate` reads its fields). A hypothesis never decides.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import sympy as sp
@@ -121,7 +122,7 @@ class SumToOne(Hypothesis):
                 )
             return False
 
-        out = expr.replace(is_label_sum, lambda node: sp.S.One)
+        out = expr.replace(is_label_sum, lambda node: sp.S.One) if expr.has(sp.Sum) else expr
         ones = {atom: sp.S.One for atom, d in definitions.items() if _is_fixed_label_sum(d, base, self.size)}
         return out.xreplace(ones) if ones else out
 
@@ -134,7 +135,9 @@ class SumToOne(Hypothesis):
         return rf"\sum_{{n=1}}^{{{sp.latex(self.size)}}} {sp.latex(self.labels)}_n = 1"
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_fixed_label_sum(definition: sp.Expr, base: sp.IndexedBase, size: sp.Expr) -> bool:
+    # Cached: every entry of a k-component claim asks the same question of the same atoms.
     if not (isinstance(definition, sp.Add) and size.is_Integer):
         return False
     terms = definition.args
