@@ -31,41 +31,47 @@ def _bound_symbol(depth: int) -> sp.Symbol:
     return sp.Symbol(f"ι{depth}", integer=True)
 
 
-def _freshen(expr: sp.Basic) -> sp.Basic:
-    # Bottom-up: inner sums get fresh dummies first, so renaming an outer index
-    # touches only its free occurrences (no capture of a shadowed inner index).
-    if not expr.args:
-        return expr
-    args = [_freshen(a) for a in expr.args]
-    if isinstance(expr, sp.Sum):
-        body = args[0]
-        limits = []
-        for v, lo, hi in expr.limits:
-            new = sp.Dummy("n", integer=True)
-            body = body.xreplace({v: new})
-            limits.append((new, lo, hi))
-        return sp.Sum(body, *limits)
-    return expr.func(*args)
+def _binds(expr: sp.Basic, symbol: sp.Symbol) -> bool:
+    return any(symbol in s.variables for s in expr.atoms(sp.Sum))
 
 
 def _rename_by_depth(expr: sp.Basic, depth: int) -> sp.Basic:
+    # Returns the very same object when nothing changes: most rounds of normalization
+    # meet sums that are canonical already, and rebuilding them (exp of a Sum asks
+    # SymPy's assumption system many questions) dominated the cost.
     if not expr.args:
         return expr
     if isinstance(expr, sp.Sum):
         body = expr.function
         limits = []
         for v, lo, hi in expr.limits:
-            new = _bound_symbol(depth)
+            target = _bound_symbol(depth)
             depth += 1
-            body = body.xreplace({v: new})
-            limits.append((new, lo, hi))
-        return sp.Sum(_rename_by_depth(body, depth), *limits)
-    return expr.func(*[_rename_by_depth(a, depth) for a in expr.args])
+            if v == target:
+                limits.append((v, lo, hi))
+                continue
+            if _binds(body, target):
+                # An inner sum binds the target name: rename through a fresh dummy after
+                # the inner sums have moved to deeper names, so nothing is captured.
+                fresh = sp.Dummy("n", integer=True)
+                body = _rename_by_depth(body.xreplace({v: fresh}), depth)
+                body = body.xreplace({fresh: target})
+            else:
+                body = body.xreplace({v: target})
+            limits.append((target, lo, hi))
+        new_body = _rename_by_depth(body, depth)
+        if new_body is expr.function and all(a == b for a, b in zip(limits, expr.limits, strict=True)):
+            return expr
+        return sp.Sum(new_body, *limits)
+    args = [_rename_by_depth(a, depth) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args, strict=True)):
+        return expr
+    return expr.func(*args)
 
 
 def canonical_indices(expr: sp.Basic) -> sp.Basic:
     """Rename every bound summation index to a name fixed by its nesting depth."""
-    return _rename_by_depth(_freshen(expr), 0)
+    return _rename_by_depth(expr, 0)
 
 
 def expand_products(expr: sp.Expr) -> sp.Expr:

@@ -1,0 +1,182 @@
+"""Benchmark: this engine against the naive baseline, side by side, on the same jobs.
+
+The naive baseline is what SYMPY-NOTES.md measured: explicit symbols, SymPy ``diff``, then
+``simplify(diff - claim) == 0`` for every component. Each naive job runs in its own process
+and is killed at the budget (a timed-out ``simplify`` thread would otherwise keep a core
+busy and skew every later number). Ours runs in this process after ``import derive``.
+
+    python benchmarks/bench_engine.py            # full run, naive budget 60 s per job
+    python benchmarks/bench_engine.py --budget 10 --quick
+
+Prints one row per job: ours, naive, the ratio naive/ours (">" where the naive job hit the
+budget), and the issue's target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy as sp
+
+
+@dataclass
+class Row:
+    job: str
+    ours: float | None
+    ours_status: str
+    naive: float | None
+    naive_status: str
+    target: str
+
+    def ratio(self) -> str:
+        if self.ours is None or self.naive is None:
+            return "-"
+        sign = ">" if self.naive_status == "timeout" else ""
+        return f"{sign}{self.naive / self.ours:,.0f}x"
+
+
+# -- the naive baseline ----------------------------------------------------------------------
+
+def naive_cross_entropy(k: int) -> bool:
+    z = sp.symbols(f"z1:{k + 1}", real=True)
+    y = list(sp.symbols(f"y1:{k + 1}", real=True))
+    y[-1] = 1 - sum(y[:-1])  # soft labels: Σy = 1
+    total = sum(sp.exp(v) for v in z)
+    loss = -sum(yi * sp.log(sp.exp(zi) / total) for yi, zi in zip(y, z, strict=True))
+    return all(sp.simplify(sp.diff(loss, z[j]) - (sp.exp(z[j]) / total - y[j])) == 0 for j in range(k))
+
+
+def naive_jacobian(k: int) -> bool:
+    z = sp.symbols(f"z1:{k + 1}", real=True)
+    total = sum(sp.exp(v) for v in z)
+    p = [sp.exp(v) / total for v in z]
+    return all(sp.simplify(sp.diff(p[i], z[j]) - p[i] * (int(i == j) - p[j])) == 0
+               for i in range(k) for j in range(k))
+
+
+def naive_two_layer(c: int, d: int, p: int) -> bool:
+    A = sp.Matrix(d, p, lambda i, j: sp.Symbol(f"A{i}_{j}", real=True))
+    B = sp.Matrix(c, d, lambda i, j: sp.Symbol(f"B{i}_{j}", real=True))
+    x = sp.Matrix(p, 1, lambda i, j: sp.Symbol(f"x{i}", real=True))
+    ys = [sp.Symbol(f"y{i}", real=True) for i in range(c)]
+    ys[-1] = 1 - sum(ys[:-1])
+    y = sp.Matrix(ys)
+    s = B * A * x
+    total = sum(sp.exp(v) for v in s)
+    yhat = sp.Matrix([sp.exp(v) / total for v in s])
+    loss = -sum(y[i] * sp.log(yhat[i]) for i in range(c))
+    gB = (yhat - y) * (A * x).T
+    gA = B.T * (yhat - y) * x.T
+    ok = all(sp.simplify(sp.diff(loss, B[i, j]) - gB[i, j]) == 0 for i in range(c) for j in range(d))
+    return ok and all(sp.simplify(sp.diff(loss, A[i, j]) - gA[i, j]) == 0 for i in range(d) for j in range(p))
+
+
+def _child(fn: Callable[..., bool], args: tuple, queue: mp.Queue) -> None:
+    start = time.perf_counter()
+    ok = fn(*args)
+    queue.put((time.perf_counter() - start, ok))
+
+
+def run_naive(fn: Callable[..., bool], args: tuple, budget: float) -> tuple[float | None, str]:
+    ctx = mp.get_context("fork")
+    queue: mp.Queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(fn, args, queue))
+    proc.start()
+    proc.join(budget)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+        return budget, "timeout"
+    if queue.empty():
+        return None, "error"
+    seconds, ok = queue.get()
+    return seconds, "proved" if ok else "not shown"
+
+
+# -- ours ------------------------------------------------------------------------------------
+
+def run_ours(theorem: str, sizes: dict[str, int] | None) -> tuple[float, str]:
+    from derive.decide import decide
+    from derive.theorems import LIBRARY
+
+    start = time.perf_counter()
+    claim = LIBRARY[theorem].symbolic() if sizes is None else LIBRARY[theorem].concrete(sizes)
+    verdict = decide(claim)
+    seconds = time.perf_counter() - start
+    return seconds, verdict.status.value + (f" ({verdict.strategy})" if verdict.strategy else "")
+
+
+def cold(command: list[str]) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--budget", type=float, default=60.0, help="seconds before a naive job is killed")
+    parser.add_argument("--quick", action="store_true", help="skip the largest naive jobs")
+    args = parser.parse_args()
+    budget = args.budget
+    rows: list[Row] = []
+
+    def job(name: str, theorem: str, sizes: dict[str, int] | None, naive: tuple | None, target: str) -> None:
+        ours, status = run_ours(theorem, sizes)
+        if naive is None:
+            rows.append(Row(name, ours, status, None, "-", target))
+        else:
+            seconds, naive_status = run_naive(naive[0], naive[1], budget)
+            rows.append(Row(name, ours, status, seconds, naive_status, target))
+        print(f"  done: {name}", file=sys.stderr, flush=True)
+
+    import derive.theorems  # noqa: F401 - warm import, so 'ours' is the work alone
+
+    job("∂CE/∂z soft labels, k=50, all components", "cross_entropy_gradient_soft", {"k": 50},
+        (naive_cross_entropy, (50,)), "naive: > 60 s")
+    job("∂CE/∂z soft labels, k=1000, all components", "cross_entropy_gradient_soft", {"k": 1000},
+        None if args.quick else (naive_cross_entropy, (1000,)), "≤ 2 s")
+    job("softmax Jacobian k×k, k=50", "softmax_jacobian", {"k": 50}, (naive_jacobian, (50,)), "naive: 26 s")
+    job("softmax Jacobian k×k, k=200 (40,000 entries)", "softmax_jacobian", {"k": 200},
+        None if args.quick else (naive_jacobian, (200,)), "≤ 5 s")
+    job("∂L/∂A and ∂L/∂B at (c,d,p)=(5,4,6)", "two_layer_gradient_A", {"c": 5, "d": 4, "p": 6},
+        (naive_two_layer, (5, 4, 6)), "naive: > 60 s")
+    ours_b, status_b = run_ours("two_layer_gradient_B", {"c": 10, "d": 8, "p": 12})
+    ours_a, status_a = run_ours("two_layer_gradient_A", {"c": 10, "d": 8, "p": 12})
+    naive_ab = (None, "-") if args.quick else run_naive(naive_two_layer, (10, 8, 12), budget)
+    rows.append(Row("∂L/∂A and ∂L/∂B at (c,d,p)=(10,8,12)", ours_a + ours_b,
+                    f"A {status_a}; B {status_b}", naive_ab[0], naive_ab[1], "≤ 1 s"))
+    rows[-2].ours = (rows[-2].ours or 0) + run_ours("two_layer_gradient_B", {"c": 5, "d": 4, "p": 6})[0]
+
+    from derive.theorems import LIBRARY
+
+    for name in LIBRARY:
+        ours, status = run_ours(name, None)
+        rows.append(Row(f"{name}, every size (symbolic)", ours, status, None, "-", "≤ 0.1 s"))
+
+    verify = cold([sys.executable, "-m", "derive", "verify", "--json"])
+    rows.append(Row("derive verify, whole library + cross-checks, cold process", verify, "proved", None, "-",
+                    "≤ 10 s"))
+    imported = cold([sys.executable, "-c", "import derive"])
+    rows.append(Row("import derive, cold process", imported, "-", None, "-", "≤ 1 s"))
+
+    width = max(len(r.job) for r in rows)
+    print(f"{'job':<{width}}  {'ours':>9}  {'naive':>10}  {'ratio':>8}  target     our verdict / naive verdict")
+    for r in rows:
+        ours = f"{r.ours:.3f} s" if r.ours is not None else "-"
+        naive = "-" if r.naive is None else (f">{r.naive:.0f} s" if r.naive_status == "timeout"
+                                            else f"{r.naive:.2f} s")
+        print(f"{r.job:<{width}}  {ours:>9}  {naive:>10}  {r.ratio():>8}  {r.target:<9}  "
+              f"{r.ours_status} / {r.naive_status}")
+
+
+if __name__ == "__main__":
+    main()
