@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.core.evalf import PrecisionExhausted
 
 from derive.claims import Claim
 from derive.functions import ArraySpec, Role
@@ -190,7 +191,12 @@ def evaluate(expr: sp.Expr, point: Point, definitions: Mapping[sp.Symbol, sp.Exp
     exact = substitute(expr, point, definitions)
     if exact.has(sp.Derivative):
         exact = exact.doit()
-    return exact.evalf(digits)
+    try:
+        # strict: a value whose digits SymPy cannot guarantee (say, a cancellation that
+        # leaves 0.e+271) must never be compared, or a true claim could look refuted.
+        return exact.evalf(digits, strict=True)
+    except PrecisionExhausted:
+        return sp.nan
 
 
 def differs(lhs: sp.Expr, rhs: sp.Expr, digits: int) -> bool:

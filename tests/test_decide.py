@@ -178,3 +178,13 @@ def test_one_hot_rewrites_labels() -> None:
     claim = Claim.in_space(space, "one-hot", y[j], sp.KroneckerDelta(j, ell),
                            InRange(j, 1, k), InRange(ell, 1, k), OneHot(base, ell, k))
     assert decide(claim).proved
+
+
+def test_a_value_without_guaranteed_digits_is_never_compared() -> None:
+    # exp(1000) - exp(1000)(1 + exp(-10⁵)) evaluates to '0.e+271' without strict
+    # precision: comparing that with 0 would refute a claim on noise.
+    big = sp.exp(1000 + 0 * x)
+    lhs = big - big * (1 + sp.exp(-(10**5)))
+    verdict = decide(Claim("cancellation", lhs + x, x))
+    # The claim is false (lhs is -exp(1000 - 10⁵) ≠ 0) but no precision here can see it.
+    assert verdict.undecided, verdict.explain()
