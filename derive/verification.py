@@ -8,11 +8,16 @@ in the engine) makes the theorem undecided, never proved.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sympy as sp
+
+from derive.budget import BudgetExceeded, run_with_budget
+from derive.claims import Claim
 from derive.crosscheck import NumericReport
 from derive.decide import Settings, decide
 from derive.theorems import Theorem
@@ -71,20 +76,40 @@ class TheoremResult:
         }
 
 
+def _built_and_decided(name: str, build: Callable[[], Claim], settings: Settings) -> Verdict:
+    """Build the claim (SymPy differentiates here, so it can blow up too) under the budget, then decide."""
+    try:
+        claim = run_with_budget(build, settings.budget, what=f"building {name}")
+    except BudgetExceeded:
+        stand_in = Claim(name, sp.S.Zero, sp.S.Zero, statement=name)
+        return Verdict(stand_in, Status.UNDECIDED, seconds=settings.budget,
+                       reason=f"building and differentiating took longer than the budget of {settings.budget:g} s; "
+                              "try a smaller size or a larger --budget")
+    return decide(claim, settings)
+
+
 def verify_theorem(theorem: Theorem, *, instances: Sequence[Mapping[str, int]] = (),
                    settings: Settings | None = None, numeric: bool = True,
                    numeric_samples: int = 3) -> TheoremResult:
     """Prove ``theorem`` for symbolic sizes, then at its default sizes and at ``instances``."""
     start = time.perf_counter()
-    symbolic = decide(theorem.symbolic(), settings)
+    settings = settings or Settings()
+    symbolic = _built_and_decided(theorem.name, theorem.symbolic, settings)
     sizes_list = [theorem.sizes()]
     for extra in instances:
         sized = theorem.sizes(extra)
         if sized not in sizes_list:
             sizes_list.append(sized)
-    concrete = tuple(decide(theorem.concrete(sizes), settings) for sizes in sizes_list)
+    concrete = tuple(
+        _built_and_decided(f"{theorem.name}[{_label(sizes)}]", functools.partial(theorem.concrete, sizes), settings)
+        for sizes in sizes_list
+    )
     reports: tuple[tuple[Mapping[str, int], NumericReport], ...] = ()
     if numeric:
         small = sizes_list[0]
         reports = ((small, theorem.numeric(small).run(samples=numeric_samples)),)
     return TheoremResult(theorem, symbolic, concrete, reports, time.perf_counter() - start)
+
+
+def _label(sizes: Mapping[str, int]) -> str:
+    return ",".join(f"{key}={value}" for key, value in sizes.items())

@@ -82,3 +82,11 @@ def test_console_script_is_installed() -> None:
         pytest.skip("the 'derive' console script is not on PATH: install the package with pip install -e .")
     out = subprocess.run([path, "list"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and "softmax_jacobian" in out.stdout
+
+
+def test_a_size_too_large_for_the_budget_is_undecided_not_a_hang() -> None:
+    out = run("verify", "cross_entropy_gradient_soft", "--k", "200000", "--budget", "1", "--no-numeric", "--json")
+    assert out.returncode == 1
+    data = json.loads(out.stdout)
+    (instance,) = [v for v in data["theorems"][0]["instances"] if "k=200000" in v["name"]]
+    assert instance["status"] == "undecided" and "budget" in instance["reason"]
