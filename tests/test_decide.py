@@ -41,8 +41,6 @@ def test_sign_flip_is_refuted() -> None:
 
 
 def test_the_diagonal_formula_for_the_offdiagonal_case_is_refuted() -> None:
-    claim = LIBRARY["softmax_jacobian_offdiagonal"].symbolic()
-    yhat_j = claim.rhs.args[-1] if False else None  # noqa: F841 - the statement is rebuilt below
     space = Space.symbolic()
     z = space.vector("z", space.size("k"), role=Role.LOGITS)
     p = softmax(space, z)
@@ -188,3 +186,8 @@ def test_a_value_without_guaranteed_digits_is_never_compared() -> None:
     verdict = decide(Claim("cancellation", lhs + x, x))
     # The claim is false (lhs is -exp(1000 - 10⁵) ≠ 0) but no precision here can see it.
     assert verdict.undecided, verdict.explain()
+
+
+def test_j_and_ell_swapped_in_the_one_hot_gradient_is_refuted() -> None:
+    claim = LIBRARY["cross_entropy_gradient_onehot"].symbolic()
+    _refuted_with_point(_with_rhs("cross_entropy_gradient_onehot", claim.rhs.xreplace({j: ell})))
