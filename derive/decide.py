@@ -87,6 +87,14 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     """Try to rewrite ``lhs - rhs`` to exact zero under the claim's hypotheses."""
     if lhs == rhs:
         return _Reduction("identical", sp.S.Zero)
+    common = _common_factors(lhs, rhs)
+    if common is not None:
+        # f·g = f·h follows from g = h; the smaller residual g - h is the same for
+        # every entry that shares it (x_b in the two-layer A gradient), so SymPy's
+        # cache answers the repeats.
+        inner = reduce_to_zero(claim, *common, heavy=heavy)
+        if inner.strategy is not None:
+            return _Reduction(f"common factor + {inner.strategy}", sp.S.Zero)
     residual = claim.rewrite(sp.sympify(lhs) - sp.sympify(rhs))
     if residual == 0:
         return _Reduction("hypotheses", sp.S.Zero)
@@ -129,8 +137,22 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     return _Reduction(None, cancelled)
 
 
+def _common_factors(lhs: sp.Expr, rhs: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """(g, h) when lhs = f·g and rhs = f·h share a non-numeric factor f, else None."""
+    if not (isinstance(lhs, sp.Mul) and isinstance(rhs, sp.Mul)):
+        return None
+    left, right = list(lhs.args), list(rhs.args)
+    shared = [f for f in left if f in right and not f.is_number]
+    if not shared:
+        return None
+    for f in shared:
+        left.remove(f)
+        right.remove(f)
+    return sp.Mul(*left), sp.Mul(*right)
+
+
 def _strongest(names: Sequence[str]) -> str:
-    return max(names, key=STRATEGIES.index)
+    return max(names, key=lambda name: STRATEGIES.index(name.split(" + ")[-1]))
 
 
 def _prove(claim: Claim) -> _Reduction:

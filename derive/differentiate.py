@@ -87,6 +87,7 @@ class Differentiator:
         self._add_index: dict[sp.Add, dict[sp.Basic, list[sp.Expr]]] = {}
         self._memo: dict[tuple[sp.Basic, sp.Basic], sp.Expr] = {}
         self._partials: dict[tuple[sp.Expr, sp.Basic], sp.Expr] = {}
+        self._direct_indices: dict[tuple[str, sp.Add], dict[sp.Basic, list[sp.Expr]]] = {}
 
     # -- dependencies ----------------------------------------------------------------
     def variables_of(self, expr: sp.Basic) -> frozenset[sp.Basic]:
@@ -149,7 +150,69 @@ class Differentiator:
         return known
 
     def gradient(self, expr: sp.Expr, wrt: Sequence[sp.Basic]) -> list[sp.Expr]:
-        return [self.total(expr, x) for x in wrt]
+        """The partial derivatives of a scalar ``expr`` by each of ``wrt``, in reverse mode.
+
+        Each atom's adjoint ∂expr/∂atom is computed once, outermost atoms first
+        (adj(a) = Σ_b adj(b) · ∂def(b)/∂a over the atoms b whose definition mentions a);
+        then ∂expr/∂x = ∂expr/∂x (direct) + Σ_b adj(b) · ∂def(b)/∂x. For the two-layer
+        model that is adj(h_m) · x_q for every A_mq: the sum over the classes is formed
+        once per hidden unit, not once per weight.
+        """
+        adjoints = self._adjoints(expr)
+        # Which atoms mention each variable directly in their definition.
+        users: dict[sp.Basic, list[sp.Symbol]] = {}
+        for atom in adjoints:
+            for leaf in _leaves(self.definitions[atom]):
+                if leaf not in self.definitions:
+                    users.setdefault(leaf, []).append(atom)
+        out = []
+        for x in wrt:
+            value = self._direct(expr, x)
+            for atom in users.get(x, ()):
+                value += adjoints[atom] * self._direct(self.definitions[atom], x)
+            out.append(value)
+        return out
+
+    def _direct(self, expr: sp.Expr, x: sp.Basic) -> sp.Expr:
+        """∂expr/∂x holding every atom fixed; in a sum, only the terms that mention x."""
+        if isinstance(expr, sp.Add):
+            index = self._direct_index(expr)
+            return sp.Add(*[_diff(t, x) for t in index.get(x, ())])
+        return _diff(expr, x) if x in _leaves(expr) else sp.S.Zero
+
+    def _direct_index(self, expr: sp.Add) -> dict[sp.Basic, list[sp.Expr]]:
+        key = ("direct", expr)
+        index = self._direct_indices.get(key)
+        if index is None:
+            index = {}
+            for term in expr.args:
+                for leaf in _leaves(term):
+                    index.setdefault(leaf, []).append(term)
+            self._direct_indices[key] = index
+        return index
+
+    def _adjoints(self, expr: sp.Expr) -> dict[sp.Symbol, sp.Expr]:
+        # Atoms in an order where every atom comes before the atoms its definition uses.
+        order: list[sp.Symbol] = []
+        seen: set[sp.Symbol] = set()
+
+        def visit(atom: sp.Symbol) -> None:
+            if atom in seen:
+                return
+            seen.add(atom)
+            for inner in _leaves(self.definitions[atom]) & self.definitions.keys():
+                visit(inner)
+            order.append(atom)
+
+        for atom in sorted(_leaves(expr) & self.definitions.keys(), key=str):
+            visit(atom)
+        order.reverse()
+        adjoints = {atom: self._direct(expr, atom) for atom in order}
+        for outer in order:
+            definition = self.definitions[outer]
+            for inner in _leaves(definition) & self.definitions.keys():
+                adjoints[inner] = adjoints[inner] + adjoints[outer] * self._direct(definition, inner)
+        return adjoints
 
     def jacobian(self, outputs: Sequence[sp.Expr], wrt: Sequence[sp.Basic]) -> LowRankMatrix:
         """The Jacobian of ``outputs`` by ``wrt`` as direct part + one outer product per atom.

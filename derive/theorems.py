@@ -264,8 +264,10 @@ def _two_layer_parts(weight: str, batched: bool, sizes: Sizes):
     else:
         cells = [(a, b) for a in range(1, d + 1) for b in range(1, p + 1)]
         wrt = [model.A[a, b] for a, b in cells]
-        rhs = tuple(scale * sp.Add(*[model.B[i, a] * delta(i, t) * x(b, t) for t in samples
-                                      for i in range(1, c + 1)]) for a, b in cells)
+        # Bᵀ(ŷ - y) xᵀ: entry (a, b) is (Σ_i B_ia (ŷ_i - y_i)) x_b, the backpropagated
+        # signal of hidden unit a times input b.
+        rhs = tuple(scale * sp.Add(*[sp.Add(*[model.B[i, a] * delta(i, t) for i in range(1, c + 1)]) * x(b, t)
+                                      for t in samples]) for a, b in cells)
     hyps = [SumToOne(model.y, sp.Integer(c))]
     label = f"c={c},d={d},p={p}" + (f",N={N}" if batched else "")
     return space, model.loss, wrt, rhs, hyps, label

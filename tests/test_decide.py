@@ -191,3 +191,10 @@ def test_a_value_without_guaranteed_digits_is_never_compared() -> None:
 def test_j_and_ell_swapped_in_the_one_hot_gradient_is_refuted() -> None:
     claim = LIBRARY["cross_entropy_gradient_onehot"].symbolic()
     _refuted_with_point(_with_rhs("cross_entropy_gradient_onehot", claim.rhs.xreplace({j: ell})))
+
+
+def test_a_common_factor_does_not_hide_a_difference() -> None:
+    y = sp.Symbol("y", real=True)
+    assert decide(Claim("same factor", x * sp.exp(y), x * sp.exp(2 * y))).refuted
+    verdict = decide(Claim("factor", x * (y + 1) ** 2, x * (y**2 + 2 * y + 1)))
+    assert verdict.proved and verdict.strategy == "common factor + expand"
