@@ -27,11 +27,11 @@ Conventions of the output (the rest of the engine relies on them):
 - Subscripts. ``z_j`` is ``IndexedBase('z', real=True)[j]``. A free index is
   ``Symbol(name, integer=True, positive=True)``, a bound summation variable
   ``Symbol(name, integer=True)``, a numeric subscript an Integer, ``z_{i,j}`` two
-  indices; ``\delta_{ij}`` is ``KroneckerDelta(i, j)``. A subscript that is a run of letters, ``y_{nj}``, is one index per
-  letter (``y[n, j]``) when the base is a declared matrix, when every letter is a
-  bound or declared index, or when it has at most 3 lowercase letters and is not
-  a declared label; otherwise (``L_{CE}``, ``y_{true}``) it is part of the name:
-  ``Symbol('L_CE')``.
+  indices; ``\delta_{ij}`` is ``KroneckerDelta(i, j)``. A subscript that is a run
+  of letters, ``y_{nj}``, is one index per letter (``y[n, j]``) when the base is a
+  declared matrix, when every letter is a bound or declared index, or when it has
+  at most 3 lowercase letters and is not a declared label; otherwise (``L_{CE}``,
+  ``y_{true}``) it is part of the name: ``Symbol('L_CE')``.
 - Sample indices. ``z^{(i)}`` marks sample i. With
   ``context.drop_sample_index`` (the default: posts about one sample use it as
   decoration) it is dropped, ``z^{(i)}_j`` -> ``z[j]``; otherwise it comes first,
