@@ -1,4 +1,4 @@
-"""The ``derive`` command line: ``derive list`` and ``derive verify``.
+"""The ``derive`` command line: ``derive list``, ``derive verify`` and ``derive prove``.
 
 Exit status: 0 when every selected theorem is proved, 1 when any is refuted or
 undecided, 2 on wrong usage (a one-line message, never a traceback).
@@ -33,6 +33,27 @@ examples:
   derive verify cross_entropy_gradient_soft --k 1000
   derive verify two_layer_gradient_A two_layer_gradient_B --cdp 10 8 12
   derive verify --json > verdicts.json
+  derive prove --all --pdf proofs.pdf
+  derive prove cross_entropy_gradient_soft --fragment -
+"""
+
+PROVE_EPILOG = """\
+Each step of a proof is proposed by a named rule and decided by the engine; a proof
+with a step that is not proved is not written (the step is named, exit status 1).
+
+outputs (give any number; FILE may be - for standard output):
+  --tex FILE       a standalone LaTeX document (amsmath, amsthm)
+  --pdf FILE       the same document compiled with latexmk; needs TeX Live:
+                   sudo apt-get install texlive-latex-base texlive-latex-recommended latexmk
+  --fragment FILE  only the align* blocks, to paste into your own paper
+  --markdown FILE  a Markdown post with MathJax display math
+  (none)           a table of the steps, their rules and verdicts
+
+examples:
+  derive prove --all --pdf proofs.pdf
+  derive prove softmax_jacobian_diagonal softmax_jacobian_offdiagonal --tex jacobian.tex
+  derive prove cross_entropy_gradient_onehot_other --fragment -
+  derive prove --all --markdown post.md
 """
 
 
@@ -69,6 +90,17 @@ def _parser() -> argparse.ArgumentParser:
                         "a counterexample (default 12)")
     verify.add_argument("--seed", type=int, default=0, help="seed of the point sampler (default 0)")
     verify.add_argument("--no-numeric", action="store_true", help="skip the central-difference cross-check")
+    prove = sub.add_parser("prove", help="write step-by-step proofs as LaTeX, PDF or Markdown",
+                           epilog=PROVE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    prove.add_argument("names", nargs="*", metavar="NAME", help="theorems to prove ('derive list' names them)")
+    prove.add_argument("--all", action="store_true", help="every theorem of the library, in one document")
+    prove.add_argument("--tex", metavar="FILE", help="write a standalone LaTeX document")
+    prove.add_argument("--pdf", metavar="FILE", help="compile the document to PDF with latexmk")
+    prove.add_argument("--fragment", metavar="FILE", help="write only the align* blocks")
+    prove.add_argument("--markdown", metavar="FILE", help="write a Markdown + MathJax post")
+    prove.add_argument("--json", action="store_true", help="print the steps and verdicts as JSON")
+    prove.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
+                       help="time budget of each step's proof and counterexample search (default 10)")
     return parser
 
 
@@ -173,6 +205,103 @@ def _print_table(results: list[TheoremResult]) -> None:
                   f"{counts[Status.UNDECIDED]} undecided in {sum(r.seconds for r in results):.2f} s")
 
 
+def _prove(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from derive import latex
+    from derive.proofs import UnprovedStepError, build_proof, proof_names
+
+    if args.all and args.names:
+        raise UsageError("give theorem names or --all, not both")
+    if not args.all and not args.names:
+        raise UsageError("name the theorems to prove, or use --all (e.g. 'derive prove --all --pdf proofs.pdf')")
+    names = proof_names() if args.all else [t.name for t in _select(args.names)]
+    if args.pdf and args.pdf != "-" and not all(_which(tool) for tool in ("latexmk", "pdflatex")) \
+            and not args.tex:
+        # Fail before the work when the PDF cannot be made (with --tex, the LaTeX is still written first).
+        raise UsageError(f"--pdf needs latexmk and pdflatex: install them with 'sudo apt-get install "
+                         f"{' '.join(latex.TEX_PACKAGES)}', or write the LaTeX with --tex FILE")
+    settings = Settings(budget=args.budget, search_budget=args.budget, samples=8)
+    proofs = [build_proof(n, settings=settings) for n in names]
+    if args.json:
+        print(json.dumps({"proofs": [_proof_dict(p) for p in proofs],
+                          "all_proved": all(p.status is Status.PROVED for p in proofs)}, indent=2,
+                         ensure_ascii=False))
+    failed = [(p, s) for p in proofs for s in p.steps if not s.proved]
+    if failed:
+        for proof, step in failed:
+            print(f"derive: {UnprovedStepError(proof, step)}", file=sys.stderr)
+        return 1
+    outputs = {"tex": args.tex, "fragment": args.fragment, "markdown": args.markdown}
+    render = {"tex": latex.document, "fragment": latex.fragment, "markdown": latex.markdown}
+    for kind, target in outputs.items():
+        if target:
+            _write(target, render[kind](proofs))
+    if args.pdf:
+        if args.pdf == "-":
+            raise UsageError("--pdf needs a file name, not -")
+        try:
+            latex.compile_pdf(latex.document(proofs), Path(args.pdf))
+        except latex.TexMissingError as exc:
+            raise UsageError(f"--pdf: {exc}") from None
+        except latex.TexRunError as exc:
+            print(f"derive: error: {exc}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.pdf}", file=sys.stderr)
+    if not args.json and not any(outputs.values()) and not args.pdf:
+        _print_proofs(proofs)
+    return 0
+
+
+def _which(tool: str) -> bool:
+    import shutil
+
+    return shutil.which(tool) is not None
+
+
+def _write(target: str, text: str) -> None:
+    if target == "-":
+        sys.stdout.write(text)
+        return
+    try:
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
+    print(f"wrote {target}", file=sys.stderr)
+
+
+def _proof_dict(proof: object) -> dict[str, object]:
+    from derive.latex import to_latex
+    from derive.proofs import Proof
+
+    assert isinstance(proof, Proof)
+    return {"theorem": proof.theorem, "statement": proof.statement, "status": proof.status.value,
+            "start": to_latex(proof.start, proof.notations),
+            "steps": [{"number": s.number, "rule": s.rule, "latex": to_latex(s.expr, proof.notations),
+                       "verdict": s.verdict.status.value, "strategy": s.verdict.strategy,
+                       "reason": s.verdict.reason or None} for s in proof.steps],
+            "seconds": round(proof.seconds, 4)}
+
+
+def _print_proofs(proofs: Sequence[object]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from derive.proofs import Proof
+
+    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    for proof in proofs:
+        assert isinstance(proof, Proof)
+        table = Table(title=f"{proof.theorem}: {proof.statement}", pad_edge=False, title_justify="left")
+        for column in ("step", "rule", "verdict", "strategy"):
+            table.add_column(column, overflow="fold")
+        for s in proof.steps:
+            table.add_row(str(s.number), s.rule, s.verdict.status.value, s.verdict.strategy or s.verdict.reason)
+        console.print(table)
+    console.print(f"{len(proofs)} proofs, every step proved; write them with --tex, --pdf, --fragment or --markdown")
+
+
 def _instance_label(name: str) -> str:
     return name[name.index("[") + 1:-1] if "[" in name else name
 
@@ -187,6 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         if args.command == "list":
             return _list(args)
+        if args.command == "prove":
+            return _prove(args)
         return _verify(args)
     except UsageError as exc:
         print(f"derive: error: {exc}", file=sys.stderr)

@@ -1,0 +1,88 @@
+"""Rendering proofs: golden LaTeX for each proof, a compiled PDF read back with pdftotext."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from derive.latex import document, fragment, markdown, to_latex
+from derive.proofs import proof_names, prove
+from derive.theorems import LIBRARY
+
+GOLDEN = Path(__file__).parent / "golden" / "proofs"
+
+
+def assert_golden(name: str, text: str) -> None:
+    """Compare with tests/golden/proofs/NAME; DERIVE_UPDATE_GOLDEN=1 rewrites the file instead."""
+    path = GOLDEN / name
+    if os.environ.get("DERIVE_UPDATE_GOLDEN") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}; run with DERIVE_UPDATE_GOLDEN=1 to create it"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+
+@pytest.mark.parametrize("name", proof_names())
+def test_the_latex_of_each_proof_is_pinned(name: str) -> None:
+    assert_golden(f"{name}.tex", fragment([prove(name)]))
+
+
+def test_notation_is_the_seeds() -> None:
+    z, yhat = sp.IndexedBase("z", real=True), sp.IndexedBase("yhat", real=True)
+    i, j = sp.symbols("i j", integer=True, positive=True)
+    proof = prove("softmax_jacobian")
+    assert to_latex(sp.Derivative(yhat[i], z[j]), proof.notations) == \
+        r"\frac{\partial \hat{y}_{i}}{\partial z_{j}}"
+    assert to_latex(sp.KroneckerDelta(j, i)) == r"\delta_{i j}"
+    assert to_latex(yhat[j] - sp.IndexedBase("y", real=True)[j], proof.notations) == r"\hat{y}_{j} - y_{j}"
+    text = fragment([proof])
+    assert r"\operatorname{diag}(\hat{y}) - \hat{y}\hat{y}^T" in text
+    assert "&& \\text{quotient rule}" in text
+
+
+def test_document_has_theorems_notation_and_a_verification_footer() -> None:
+    proofs = [prove(n) for n in ("softmax_jacobian_diagonal", "batch_gradient_A")]
+    tex = document(proofs, date="2026-01-01")
+    assert tex.startswith(r"\documentclass")
+    assert tex.count(r"\begin{theorem}") == 2 and tex.count(r"\begin{proof}") == 2
+    assert r"\section*{Notation}" in tex and r"\section*{Verification}" in tex
+    assert f"SymPy {sp.__version__}" in tex
+    assert "index calculus" in tex  # the strategy of each step is listed
+
+
+def test_markdown_is_a_post_with_mathjax_blocks() -> None:
+    md = markdown([prove("cross_entropy_gradient_onehot_other")])
+    assert md.startswith("# ")
+    assert md.count("$$") % 2 == 0 and r"\begin{aligned}" in md
+    assert "## The cross-entropy gradient at another class" in md
+
+
+@pytest.mark.skipif(shutil.which("latexmk") is None or shutil.which("pdftotext") is None,
+                    reason="TeX Live and poppler-utils are not installed (.ci/run installs them)")
+def test_the_whole_document_compiles_and_reads_back(tmp_path: Path) -> None:
+    from derive.cli import main
+
+    pdf = tmp_path / "proofs.pdf"
+    tex = tmp_path / "proofs.tex"
+    assert main(["prove", "--all", "--pdf", str(pdf), "--tex", str(tex)]) == 0
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    proofs = [prove(n) for n in proof_names()]
+    for number, proof in enumerate(proofs, start=1):
+        assert f"Theorem {number} ({proof.title})" in " ".join(text.split()), proof.theorem
+    assert "Verification" in text and "Notation" in text
+    # Compile once more by hand to read the log: no undefined control sequence, no error.
+    work = tmp_path / "again"
+    work.mkdir()
+    shutil.copy(tex, work / "proofs.tex")
+    subprocess.run(["pdflatex", "-interaction=nonstopmode", "proofs.tex"], cwd=work, capture_output=True,
+                   timeout=120)
+    log = (work / "proofs.log").read_text(encoding="utf-8", errors="replace")
+    assert "Undefined control sequence" not in log
+    assert not re.search(r"^! ", log, re.MULTILINE)
+    assert len(LIBRARY) == len(proofs)
