@@ -90,3 +90,47 @@ def test_a_size_too_large_for_the_budget_is_undecided_not_a_hang() -> None:
     data = json.loads(out.stdout)
     (instance,) = [v for v in data["theorems"][0]["instances"] if "k=200000" in v["name"]]
     assert instance["status"] == "undecided" and "budget" in instance["reason"]
+
+
+def test_prove_writes_a_fragment_to_stdout() -> None:
+    out = run("prove", "cross_entropy_gradient_onehot_other", "--fragment", "-")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count(r"\begin{align*}") == 1
+    assert r"\frac{\partial \mathrm{CE}}{\partial z_{j}}" in out.stdout
+    assert r"&= \hat{y}_{j} && \text{case j $\neq$ $\ell$: $\delta_{j\ell}$ = 0}" in out.stdout
+
+
+def test_prove_without_outputs_prints_the_steps_and_their_verdicts() -> None:
+    out = run("prove", "log_softmax")
+    assert out.returncode == 0, out.stderr
+    assert "log of a quotient" in out.stdout and "proved" in out.stdout
+
+
+def test_prove_json_lists_every_step() -> None:
+    out = run("prove", "--all", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["all_proved"] is True and len(data["proofs"]) == 12
+    assert all(step["verdict"] == "proved" for p in data["proofs"] for step in p["steps"])
+
+
+@pytest.mark.parametrize("args", [("prove",), ("prove", "--all", "log_softmax"), ("prove", "no_such_theorem"),
+                                  ("prove", "--all", "--pdf", "-")])
+def test_prove_usage_errors_are_one_line(args: tuple[str, ...]) -> None:
+    out = run(*args)
+    assert out.returncode == 2
+    assert out.stderr.startswith("derive: error: ") and out.stderr.count("\n") == 1
+    assert "Traceback" not in out.stderr
+
+
+def test_pdf_without_tex_names_the_packages_and_tex_still_works(tmp_path) -> None:
+    # A PATH with Python but no TeX: what a fresh machine without TeX Live looks like.
+    env = {"PATH": str(tmp_path / "empty"), "PYTHONPATH": ":".join(sys.path)}
+    tex = tmp_path / "proofs.tex"
+    out = subprocess.run([sys.executable, "-m", "derive", "prove", "--all", "--pdf", str(tmp_path / "p.pdf"),
+                          "--tex", str(tex)], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 2
+    assert "sudo apt-get install texlive-latex-base texlive-latex-recommended latexmk" in out.stderr
+    assert out.stderr.count("derive: error:") == 1 and "Traceback" not in out.stderr
+    assert tex.read_text().startswith(r"\documentclass")
+    assert not (tmp_path / "p.pdf").exists()
