@@ -99,7 +99,15 @@ def meaning(expr: sp.Basic, notations: Notations, keep: frozenset[sp.Basic] = fr
         (var, order), = expr.variable_count
         inner_keep = keep | {_base(var)}
         inner = meaning(expr.expr, notations, inner_keep)
-        return meaning(sp.diff(inner, var, order), notations, keep)
+        out = sp.diff(inner, var, order)
+        # Unfold what was kept; not meaning() again: a Derivative SymPy left unevaluated
+        # (of an unknown function) would be differentiated forever.
+        for _ in range(50):
+            unfolded = unfold(out, notations, keep)
+            if unfolded == out:
+                return out
+            out = unfolded
+        return out
     if isinstance(expr, (sp.Indexed, sp.Symbol)):
         out = unfold(expr, notations, keep)
         return expr if out == expr else meaning(out, notations, keep)

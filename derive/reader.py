@@ -104,6 +104,7 @@ __all__ = [
     "split_chain",
     "split_chain_spans",
     "split_chains",
+    "split_chains_spans",
 ]
 
 #: The transpose marker: ``x^T`` is read as ``TRANSPOSE(x)``.
@@ -659,6 +660,16 @@ def split_chains(text: str) -> list[list[str]]:
         [['a', 'b'], ['c', 'd']]
     """
     return [[side for side, _ in chain] for chain in _guarded(_split, text)]
+
+
+def split_chains_spans(text: str) -> list[list[tuple[str, int]]]:
+    """Every chain of a display-math body, each side with its 0-based offset in ``text``.
+
+    Examples:
+        >>> split_chains_spans("a = b")
+        [[('a', 0), ('b', 4)]]
+    """
+    return _guarded(_split, text)
 
 
 def split_chain_spans(text: str) -> list[tuple[str, int]]:

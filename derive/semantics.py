@@ -1,0 +1,359 @@
+"""What a written expression means: names, shapes, definitions, and the component-wise reading.
+
+The reader (:mod:`derive.reader`) turns LaTeX into SymPy without knowing what the
+names stand for. This module knows, from the post's declarations and definitions:
+
+- which names are vectors and matrices and their shapes (``A \\in \\mathbb{R}^{d \\times p}``),
+  and which arrays carry a leading sample index (``x_n``, ``y_{nj}``);
+- what ``\\hat{y}``, ``\\operatorname{softmax}``, ``\\sigma`` and ``\\mathrm{CE}`` mean,
+  and every name the post defines (``L_n = ...``, ``s_{nj} = ...``);
+- how a vector or matrix equation is read: **component-wise**. ``∂L/∂B_j`` (B a
+  matrix, B_j its row j) is read at component b, ``∂L_n/∂B_{jb}``; ``(A x_n)^T`` at b is
+  ``Σ_q A_{bq} x_{nq}``; a product of vectors and matrices is put in the one order
+  their shapes allow (``B_j \\cdot A x_n`` is a scalar). A vector side compared with a
+  scalar side indexed by the component index j is read at j.
+
+Everything here only builds expressions; :mod:`derive.decide` decides.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from derive.functions import ArraySpec, Role
+from derive.proofs import Notation
+from derive.reader import TRANSPOSE
+
+__all__ = ["Meaning", "SemanticsError", "Shapes", "Tensor"]
+
+
+class SemanticsError(ValueError):
+    """An expression that was read but has no meaning the engine can check (the reason says why)."""
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A scalar (shape ()), a vector (n,) or a matrix (r, c), given by its entry at any indices."""
+
+    shape: tuple[sp.Expr, ...]
+    at: Callable[..., sp.Expr]
+
+    @classmethod
+    def scalar(cls, value: sp.Expr) -> Tensor:
+        return cls((), lambda: value)
+
+
+@dataclass
+class Shapes:
+    """Names of the post: array shapes (after the sample index), sample-indexed arrays, roles."""
+
+    arrays: dict[str, tuple[sp.Expr, ...]] = field(default_factory=dict)
+    per_sample: set[str] = field(default_factory=set)
+    roles: dict[str, str] = field(default_factory=dict)
+    samples: sp.Symbol = field(default_factory=lambda: sp.Symbol("N", integer=True, positive=True))
+
+    def rank(self, name: str) -> int | None:
+        shape = self.arrays.get(name)
+        if shape is None:
+            return None
+        return len(shape) + (1 if name in self.per_sample else 0)
+
+
+def _size(name: str) -> sp.Symbol:
+    return sp.Symbol(name, integer=True, positive=True)
+
+
+_FRESH = ("a", "b", "q", "r", "u", "v")
+
+
+@dataclass
+class Meaning:
+    """The meaning of a post's expressions, built up as its declarations and definitions are read.
+
+    Args:
+        shapes: the arrays and their shapes.
+        notations: names the post defines (``L``, ``s``, ``\\hat{y}``), as for proofs.
+        logits: the array softmax is taken of when ``\\hat{y}`` is used without a definition.
+        default_size: the length of a vector whose shape is not declared (k).
+    """
+
+    shapes: Shapes = field(default_factory=Shapes)
+    notations: dict[sp.Basic, Notation] = field(default_factory=dict)
+    logits: str | None = None
+    default_size: sp.Symbol = field(default_factory=lambda: _size("k"))
+    component: sp.Symbol = field(default_factory=lambda: _size("j"))
+
+    # -- names ----------------------------------------------------------------------------
+    def length(self, name: str) -> sp.Expr:
+        shape = self.shapes.arrays.get(name)
+        return shape[-1] if shape else self.default_size
+
+    def array_specs(self, expr: sp.Basic) -> dict[str, ArraySpec]:
+        """An ArraySpec for every array in ``expr``, so counterexamples give their entries values."""
+        out: dict[str, ArraySpec] = {}
+        for ix in expr.atoms(sp.Indexed):
+            name = str(ix.base.label)
+            if name in out:
+                continue
+            shape = self.shapes.arrays.get(name)
+            dims: tuple[sp.Expr, ...]
+            if shape is not None:
+                dims = ((self.shapes.samples,) if name in self.shapes.per_sample else ()) + tuple(shape)
+            else:
+                dims = (self.default_size,) * len(ix.indices)
+            if len(dims) != len(ix.indices):
+                continue  # read with another number of indices: not an array we can fill
+            role = self.shapes.roles.get(name, Role.LOGITS if name == self.logits else Role.INPUTS)
+            out[name] = ArraySpec(ix.base, dims, role)
+        return out
+
+    def index_ranges(self, expr: sp.Basic) -> dict[sp.Symbol, sp.Expr]:
+        """For each free index, the size of the dimension it indexes (the last one seen wins)."""
+        ranges: dict[sp.Symbol, sp.Expr] = {}
+        specs = self.array_specs(expr)
+        for ix in expr.atoms(sp.Indexed):
+            spec = specs.get(str(ix.base.label))
+            if spec is None:
+                continue
+            for pos, index in enumerate(ix.indices):
+                if isinstance(index, sp.Symbol) and index in expr.free_symbols:
+                    ranges.setdefault(index, spec.shape[pos])
+        for delta in expr.atoms(sp.KroneckerDelta):
+            for index in delta.args:
+                if isinstance(index, sp.Symbol) and index.is_integer and index in expr.free_symbols:
+                    ranges.setdefault(index, self.default_size)
+        return ranges
+
+    # -- built-in functions ---------------------------------------------------------------
+    def softmax(self, logits: sp.Basic, index: sp.Expr, prefix: tuple[sp.Expr, ...] = ()) -> sp.Expr:
+        base = logits.base if isinstance(logits, sp.Indexed) else logits
+        if isinstance(logits, sp.Indexed):
+            prefix = tuple(logits.indices)
+        if isinstance(base, sp.Symbol):
+            base = sp.IndexedBase(base.name, real=True)
+        if not isinstance(base, sp.IndexedBase):
+            raise SemanticsError(f"softmax of {sp.sstr(logits)}: expected a vector")
+        n = sp.Symbol("n_", integer=True)
+        size = self.length(str(base.label))
+        return sp.exp(base[(*prefix, index)]) / sp.Sum(sp.exp(base[(*prefix, n)]), (n, 1, size))
+
+    def _functions(self, expr: sp.Basic, component: sp.Symbol | None) -> sp.Basic:
+        """softmax(z, i), softmax(z) at the component, CE(y, ŷ) written out."""
+        def rewrite(node: sp.Basic) -> sp.Basic:
+            name = node.func.__name__
+            args = node.args
+            if name in ("softmax",):
+                if len(args) == 2:
+                    return self.softmax(args[0], args[1])
+                if len(args) == 1 and component is not None:
+                    return self.softmax(args[0], component)
+            if name in ("CE", "ce", "H", "NLL") and len(args) == 2:
+                y, p = (self._as_base(a) for a in args)
+                m = sp.Symbol("m_", integer=True)
+                size = self.length(str(y.label))
+                return -sp.Sum(y[m] * sp.log(self._entry(p, m)), (m, 1, size))
+            if name in ("CE", "ce") and len(args) == 1 and self.logits is not None:
+                # CE(θ) as a function of the logits: the labels are the post's label vector.
+                labels = next((n for n, r in self.shapes.roles.items() if r == Role.LABELS), "y")
+                m = sp.Symbol("m_", integer=True)
+                y = sp.IndexedBase(labels, real=True)
+                return -sp.Sum(y[m] * sp.log(self.softmax(args[0], m)), (m, 1, self.length(labels)))
+            return node
+        return expr.replace(lambda node: isinstance(node, AppliedUndef), rewrite)
+
+    def _as_base(self, arg: sp.Basic) -> sp.IndexedBase:
+        if isinstance(arg, sp.IndexedBase):
+            return arg
+        if isinstance(arg, sp.Symbol):
+            return sp.IndexedBase(arg.name, real=True)
+        raise SemanticsError(f"expected a vector name, found {sp.sstr(arg)}")
+
+    def _entry(self, base: sp.IndexedBase, index: sp.Expr) -> sp.Expr:
+        if str(base.label) == "yhat" and base not in self.notations and self.logits is not None:
+            return self.softmax(sp.IndexedBase(self.logits, real=True), index)
+        return base[index]
+
+    # -- tensors --------------------------------------------------------------------------
+    def tensor(self, expr: sp.Basic, expected: int | None = None) -> Tensor:
+        """The component-wise reading of ``expr``: its shape and its entry at given indices."""
+        if isinstance(expr, sp.Symbol) and expr.name in self.shapes.arrays and \
+                self.shapes.rank(expr.name) == len(self.shapes.arrays[expr.name]):
+            return self._array(sp.IndexedBase(expr.name, real=True), ())
+        if isinstance(expr, sp.IndexedBase):
+            return self._array(expr, ())
+        if isinstance(expr, sp.Indexed):
+            name = str(expr.base.label)
+            rank = self.shapes.rank(name)
+            if rank is not None and len(expr.indices) < rank:
+                return self._array(expr.base, tuple(expr.indices))
+            return Tensor.scalar(expr)
+        if isinstance(expr, AppliedUndef) and expr.func == TRANSPOSE:
+            inner = self.tensor(expr.args[0])
+            if len(inner.shape) == 2:
+                return Tensor((inner.shape[1], inner.shape[0]), lambda a, b: inner.at(b, a))
+            return inner
+        if isinstance(expr, AppliedUndef) and expr.func.__name__ == "softmax" and len(expr.args) == 1:
+            base = self._as_base(expr.args[0])
+            return Tensor((self.length(str(base.label)),), lambda i: self.softmax(base, i))
+        if isinstance(expr, sp.Derivative):
+            (var, order), = expr.variable_count
+            wrt = self.tensor(var)
+            body = self.tensor(expr.expr)
+            if body.shape:
+                raise SemanticsError("the derivative of a vector or matrix by a vector or matrix "
+                                     "(a Jacobian of higher rank) is not read")
+            if not wrt.shape:
+                return Tensor.scalar(sp.Derivative(body.at(), var, order))
+            return Tensor(wrt.shape, lambda *ix: sp.Derivative(body.at(), wrt.at(*ix), order))
+        if isinstance(expr, sp.Add):
+            parts = [self.tensor(a) for a in expr.args]
+            shapes = {p.shape for p in parts}
+            if len(shapes) > 1:
+                # -1 + softmax(z): a vector among scalars is its component j (the post's abuse).
+                parts = [self._at_component(p, "added to a scalar") for p in parts]
+            shape = parts[0].shape
+            return Tensor(shape, lambda *ix: sp.Add(*[p.at(*ix) for p in parts]))
+        if isinstance(expr, sp.Mul):
+            return self._product([self.tensor(a) for a in expr.args], expected)
+        if isinstance(expr, sp.Sum):
+            body = self.tensor(expr.function, expected)
+            return Tensor(body.shape, lambda *ix: sp.Sum(body.at(*ix), *expr.limits))
+        if isinstance(expr, sp.Pow):
+            base = self._at_component(self.tensor(expr.base), "raised to a power")
+            return Tensor.scalar(base.at() ** expr.exp)
+        if isinstance(expr, AppliedUndef) and expr.func != TRANSPOSE:
+            return Tensor.scalar(expr)  # a function's value is a scalar; its arguments stay as written
+        if isinstance(expr, (sp.exp, sp.log)):
+            # log(softmax(z)): the vector argument of a scalar function is its component j.
+            arg = self._at_component(self.tensor(expr.args[0]), f"the argument of {expr.func.__name__}")
+            return Tensor.scalar(expr.func(arg.at()))
+        if expr.args and not isinstance(expr, (sp.Indexed, sp.KroneckerDelta)):
+            parts = [self.tensor(a) for a in expr.args if isinstance(a, sp.Expr)]
+            if any(t.shape for t in parts):
+                raise SemanticsError(f"{type(expr).__name__} of a vector or matrix is not read")
+        return Tensor.scalar(expr)
+
+    def _at_component(self, t: Tensor, where: str) -> Tensor:
+        if not t.shape:
+            return t
+        if len(t.shape) == 1:
+            return Tensor.scalar(t.at(self.component))
+        raise SemanticsError(f"a matrix {where} is not read")
+
+    def _array(self, base: sp.IndexedBase, prefix: tuple[sp.Expr, ...]) -> Tensor:
+        name = str(base.label)
+        shape = self.shapes.arrays.get(name, (self.default_size,))
+        sample = name in self.shapes.per_sample
+        have = len(prefix) - (1 if sample else 0)
+        if sample and not prefix:
+            raise SemanticsError(f"{name} has a sample index: write {name}_n")
+        rest = shape[have:] if have > 0 else shape
+        if have > 0 and len(shape) == 2 and have == 1:
+            rest = shape[1:]  # B_j: row j of a matrix
+        return Tensor(tuple(rest), lambda *ix: base[(*prefix, *ix)])
+
+    def _product(self, factors: list[Tensor], expected: int | None) -> Tensor:
+        scalars = [f.at() for f in factors if not f.shape]
+        arrays = [f for f in factors if f.shape]
+        coefficient = sp.Mul(*scalars)
+        if not arrays:
+            return Tensor.scalar(coefficient)
+        results = []
+        for order in itertools.permutations(arrays):
+            combined = self._chain(list(order), expected)
+            if combined is not None:
+                results.append(combined)
+        if not results:
+            raise SemanticsError("the shapes of this product do not fit in any order")
+        shapes = {r.shape for r in results}
+        if len(shapes) > 1 and expected is not None:
+            results = [r for r in results if len(r.shape) == expected]
+            shapes = {r.shape for r in results}
+        if len(shapes) > 1:
+            raise SemanticsError("the order of this product of vectors and matrices is ambiguous; "
+                                 "write it with explicit indices")
+        probe = [sp.Symbol(f"probe{i}", integer=True) for i in range(len(results[0].shape))]
+        values = {sp.expand(r.at(*probe)) for r in results}
+        if len(values) > 1:
+            raise SemanticsError("the order of this product of vectors and matrices is ambiguous; "
+                                 "write it with explicit indices")
+        chosen = results[0]
+        return Tensor(chosen.shape, lambda *ix: coefficient * chosen.at(*ix))
+
+    def _chain(self, order: list[Tensor], expected: int | None) -> Tensor | None:
+        current = order[0]
+        for nxt in order[1:]:
+            joined = _join(current, nxt, outer=expected == 2)
+            if joined is None:
+                return None
+            current = joined
+        return current
+
+    # -- a whole side ---------------------------------------------------------------------
+    def component_reading(self, lhs: sp.Basic, rhs: sp.Basic) -> list[tuple[sp.Expr, sp.Expr]]:
+        """Both sides at the same components: one pair for a scalar equation, fresh indices otherwise."""
+        left, right = self.tensor(lhs), self.tensor(rhs)
+        if left.shape and right.shape and len(left.shape) == len(right.shape):
+            pass
+        elif left.shape and right.shape:
+            expected = max(len(left.shape), len(right.shape))
+            left, right = self.tensor(lhs, expected), self.tensor(rhs, expected)
+        if left.shape == () and right.shape == ():
+            return [(left.at(), right.at())]
+        if len(left.shape) != len(right.shape):
+            vector, scalar = (left, right) if left.shape else (right, left)
+            if len(vector.shape) == 1 and not scalar.shape:
+                # A vector against the j-th component: the vector at j (the reader's component index).
+                value = scalar.at()
+                pair = (vector.at(self.component), value)
+                return [pair if vector is left else (pair[1], pair[0])]
+            raise SemanticsError(f"a {_kind(left)} is set equal to a {_kind(right)}")
+        if left.shape != right.shape:
+            raise SemanticsError(f"the two sides have different shapes: {_shape(left)} and {_shape(right)}")
+        used = {s.name for s in (lhs.free_symbols | rhs.free_symbols) if isinstance(s, sp.Symbol)}
+        names = [n for n in _FRESH if n not in used][:len(left.shape)]
+        indices = [_size(n) for n in names]
+        return [(left.at(*indices), right.at(*indices))]
+
+    def expand_functions(self, expr: sp.Basic, component: sp.Symbol | None = None) -> sp.Basic:
+        """softmax, CE and ŷ (when the logits are declared and ŷ is not defined) written out."""
+        out = self._functions(expr, component)
+        if self.logits is not None and not any(str(getattr(b, "label", b)) == "yhat" for b in self.notations):
+            logits = sp.IndexedBase(self.logits, real=True)
+            out = out.replace(
+                lambda node: isinstance(node, sp.Indexed) and str(node.base.label) == "yhat",
+                lambda node: self.softmax(logits[node.indices[:-1]] if len(node.indices) > 1 else logits,
+                                          node.indices[-1]))
+        return out
+
+
+def _join(a: Tensor, b: Tensor, *, outer: bool) -> Tensor | None:
+    """a·b when the shapes allow it (vectors may stand as rows or columns)."""
+    x = sp.Symbol("x_", integer=True)
+    if len(a.shape) == 1 and len(b.shape) == 1:
+        if outer:
+            return Tensor((a.shape[0], b.shape[0]), lambda i, j: a.at(i) * b.at(j))
+        if a.shape[0] == b.shape[0]:
+            return Tensor((), lambda: sp.Sum(a.at(x) * b.at(x), (x, 1, a.shape[0])))
+        return None
+    if len(a.shape) == 2 and len(b.shape) == 1 and a.shape[1] == b.shape[0]:
+        return Tensor((a.shape[0],), lambda i: sp.Sum(a.at(i, x) * b.at(x), (x, 1, b.shape[0])))
+    if len(a.shape) == 1 and len(b.shape) == 2 and a.shape[0] == b.shape[0]:
+        return Tensor((b.shape[1],), lambda j: sp.Sum(a.at(x) * b.at(x, j), (x, 1, a.shape[0])))
+    if len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] == b.shape[0]:
+        return Tensor((a.shape[0], b.shape[1]), lambda i, j: sp.Sum(a.at(i, x) * b.at(x, j), (x, 1, a.shape[1])))
+    return None
+
+
+def _kind(t: Tensor) -> str:
+    return {0: "scalar", 1: "vector", 2: "matrix"}.get(len(t.shape), "tensor")
+
+
+def _shape(t: Tensor) -> str:
+    return "×".join(sp.sstr(s) for s in t.shape) or "scalar"
+
