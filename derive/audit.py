@@ -188,6 +188,7 @@ class _Post:
     aliases: dict[sp.Symbol, sp.Symbol] = field(default_factory=dict)
     hints: dict[str, None] = field(default_factory=dict)
     declared: bool = False
+    sample_index: str | None = None
 
     def context(self) -> ReaderContext:
         base = ReaderContext()
@@ -273,8 +274,10 @@ def _declare(post: _Post, decl: Declaration) -> str | None:
             for name, shape in list(shapes.arrays.items()):
                 shapes.arrays[name] = tuple(d.xreplace(post.aliases) for d in shape)
             return None
-        if key == "samples" and len(rest) == 1:
+        if key == "samples" and len(rest) in (1, 2):
             shapes.samples = _symbol(rest[0])
+            if len(rest) == 2:
+                post.sample_index = rest[1]
             return None
         if key == "assume":
             text = " ".join(rest)
@@ -330,6 +333,21 @@ def _define(post: _Post, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
         body = _scalar(post, rhs)
     except SemanticsError as exc:
         return f"the definition of {sp.sstr(lhs)} cannot be read: {exc}"
+    except Exception as exc:  # SymPy on an unexpected expression: report it, never crash
+        return f"the definition of {sp.sstr(lhs)} cannot be read ({type(exc).__name__}: {str(exc)[:100]})"
+
+    if params:
+        # s_{nj} = ...: a name with indices is an array; its shape is what the indices range over.
+        ranges = post.meaning.index_ranges(body)
+        shapes = post.meaning.shapes
+        label = str(getattr(name, "label", name))
+        per_sample = post.sample_index is not None and str(params[0]) == post.sample_index
+        dims = params[1:] if per_sample else params
+        shapes.arrays[label] = tuple(ranges.get(p, post.meaning.default_size) for p in dims)
+        if per_sample:
+            shapes.per_sample.add(label)
+        if len(dims) == 1:
+            post.vectors.add(label)
 
     def define(*ix: sp.Expr, body: sp.Expr = body, params: list[sp.Basic] = params) -> sp.Expr:
         return body.xreplace(dict(zip(params, ix, strict=False)))
@@ -580,8 +598,8 @@ def _checked_step(post: _Post, a: sp.Basic, b: sp.Basic, ltext: str, rtext: str,
     except BudgetExceeded:
         return AuditStep(line, column, ltext, rtext, StepStatus.UNDECIDED,
                          "the step ran out of its time budget; try --budget with more seconds", None, assumed)
-    except (TypeError, ValueError, AttributeError, NotImplementedError, RecursionError) as exc:
-        # SymPy raises these on expressions it cannot differentiate or compare.
+    except Exception as exc:  # SymPy raises many kinds on what it cannot differentiate
+        # or compare (IndexException, TypeError, ValueError, RecursionError...): a step, never a crash.
         return AuditStep(line, column, ltext, rtext, StepStatus.UNDECIDED,
                          f"SymPy could not take this step ({type(exc).__name__}: {str(exc)[:120]})", None,
                          assumed)
@@ -601,6 +619,8 @@ def _membership(post: _Post, text: str) -> bool:
     shapes = post.meaning.shapes
     if isinstance(m.target, sp.Indexed):
         shapes.per_sample.add(name)
+        if post.sample_index is None and isinstance(m.target.indices[0], sp.Symbol):
+            post.sample_index = str(m.target.indices[0])
     if len(shape) == 1:
         post.vectors.add(name)
     elif len(shape) == 2:

@@ -87,6 +87,7 @@ class Meaning:
     logits: str | None = None
     default_size: sp.Symbol = field(default_factory=lambda: _size("k"))
     component: sp.Symbol = field(default_factory=lambda: _size("j"))
+    _bound: list[sp.Symbol] = field(default_factory=list, repr=False)
 
     # -- names ----------------------------------------------------------------------------
     def length(self, name: str) -> sp.Expr:
@@ -179,7 +180,7 @@ class Meaning:
         return base[index]
 
     # -- tensors --------------------------------------------------------------------------
-    def tensor(self, expr: sp.Basic, expected: int | None = None) -> Tensor:
+    def tensor(self, expr: sp.Basic, expected: tuple[sp.Expr, ...] | None = None) -> Tensor:
         """The component-wise reading of ``expr``: its shape and its entry at given indices."""
         if isinstance(expr, sp.Symbol) and expr.name in self.shapes.arrays and \
                 self.shapes.rank(expr.name) == len(self.shapes.arrays[expr.name]):
@@ -221,7 +222,12 @@ class Meaning:
         if isinstance(expr, sp.Mul):
             return self._product([self.tensor(a) for a in expr.args], expected)
         if isinstance(expr, sp.Sum):
-            body = self.tensor(expr.function, expected)
+            # Inside Σ_i, a vector used as a scalar is its component i (Σ_i y_i log softmax(θ)).
+            self._bound.append(expr.limits[-1][0])
+            try:
+                body = self.tensor(expr.function, expected)
+            finally:
+                self._bound.pop()
             return Tensor(body.shape, lambda *ix: sp.Sum(body.at(*ix), *expr.limits))
         if isinstance(expr, sp.Pow):
             base = self._at_component(self.tensor(expr.base), "raised to a power")
@@ -242,7 +248,7 @@ class Meaning:
         if not t.shape:
             return t
         if len(t.shape) == 1:
-            return Tensor.scalar(t.at(self.component))
+            return Tensor.scalar(t.at(self._bound[-1] if self._bound else self.component))
         raise SemanticsError(f"a matrix {where} is not read")
 
     def _array(self, base: sp.IndexedBase, prefix: tuple[sp.Expr, ...]) -> Tensor:
@@ -257,7 +263,7 @@ class Meaning:
             rest = shape[1:]  # B_j: row j of a matrix
         return Tensor(tuple(rest), lambda *ix: base[(*prefix, *ix)])
 
-    def _product(self, factors: list[Tensor], expected: int | None) -> Tensor:
+    def _product(self, factors: list[Tensor], expected: tuple[sp.Expr, ...] | None) -> Tensor:
         scalars = [f.at() for f in factors if not f.shape]
         arrays = [f for f in factors if f.shape]
         coefficient = sp.Mul(*scalars)
@@ -272,23 +278,25 @@ class Meaning:
             raise SemanticsError("the shapes of this product do not fit in any order")
         shapes = {r.shape for r in results}
         if len(shapes) > 1 and expected is not None:
-            results = [r for r in results if len(r.shape) == expected]
+            results = [r for r in results if r.shape == expected] or results
             shapes = {r.shape for r in results}
         if len(shapes) > 1:
             raise SemanticsError("the order of this product of vectors and matrices is ambiguous; "
                                  "write it with explicit indices")
         probe = [sp.Symbol(f"probe{i}", integer=True) for i in range(len(results[0].shape))]
-        values = {sp.expand(r.at(*probe)) for r in results}
+        # The same product in another order differs only in how its sums nest and in the
+        # names of their indices: compare the flattened products up to renaming.
+        values = {_signature(r.at(*probe)) for r in results}
         if len(values) > 1:
             raise SemanticsError("the order of this product of vectors and matrices is ambiguous; "
                                  "write it with explicit indices")
         chosen = results[0]
         return Tensor(chosen.shape, lambda *ix: coefficient * chosen.at(*ix))
 
-    def _chain(self, order: list[Tensor], expected: int | None) -> Tensor | None:
+    def _chain(self, order: list[Tensor], expected: tuple[sp.Expr, ...] | None) -> Tensor | None:
         current = order[0]
         for nxt in order[1:]:
-            joined = _join(current, nxt, outer=expected == 2)
+            joined = _join(current, nxt, outer=expected is not None and len(expected) == 2)
             if joined is None:
                 return None
             current = joined
@@ -297,12 +305,10 @@ class Meaning:
     # -- a whole side ---------------------------------------------------------------------
     def component_reading(self, lhs: sp.Basic, rhs: sp.Basic) -> list[tuple[sp.Expr, sp.Expr]]:
         """Both sides at the same components: one pair for a scalar equation, fresh indices otherwise."""
-        left, right = self.tensor(lhs), self.tensor(rhs)
-        if left.shape and right.shape and len(left.shape) == len(right.shape):
-            pass
-        elif left.shape and right.shape:
-            expected = max(len(left.shape), len(right.shape))
-            left, right = self.tensor(lhs, expected), self.tensor(rhs, expected)
+        # The left side says what shape the step is about (∂L/∂A: a matrix), which
+        # settles a product of two vectors on the right (B_j x_n^T: an outer product).
+        left = self.tensor(lhs)
+        right = self.tensor(rhs, left.shape or None)
         if left.shape == () and right.shape == ():
             return [(left.at(), right.at())]
         if len(left.shape) != len(right.shape):
@@ -332,9 +338,12 @@ class Meaning:
         return out
 
 
+_CONTRACTED = itertools.count()
+
+
 def _join(a: Tensor, b: Tensor, *, outer: bool) -> Tensor | None:
     """a·b when the shapes allow it (vectors may stand as rows or columns)."""
-    x = sp.Symbol("x_", integer=True)
+    x = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)  # each contraction its own index
     if len(a.shape) == 1 and len(b.shape) == 1:
         if outer:
             return Tensor((a.shape[0], b.shape[0]), lambda i, j: a.at(i) * b.at(j))
@@ -348,6 +357,33 @@ def _join(a: Tensor, b: Tensor, *, outer: bool) -> Tensor | None:
     if len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] == b.shape[0]:
         return Tensor((a.shape[0], b.shape[1]), lambda i, j: sp.Sum(a.at(i, x) * b.at(x, j), (x, 1, a.shape[1])))
     return None
+
+
+def _flatten(expr: sp.Basic) -> tuple[sp.Expr, list[tuple[sp.Basic, ...]]]:
+    """A product of nested sums as one product and the list of its summations."""
+    if isinstance(expr, sp.Sum):
+        body, limits = _flatten(expr.function)
+        return body, [*limits, *[tuple(lim) for lim in expr.limits]]
+    if isinstance(expr, sp.Mul):
+        factors, limits = [], []
+        for arg in expr.args:
+            f, lim = _flatten(arg)
+            factors.append(f)
+            limits += lim
+        return sp.Mul(*factors), limits
+    return expr, []
+
+
+def _signature(expr: sp.Basic) -> str:
+    """The flattened product with its summation indices renamed in the way that sorts first."""
+    body, limits = _flatten(expr)
+    best = None
+    for order in itertools.permutations(limits):
+        names = {lim[0]: sp.Symbol(f"ι{n}", integer=True) for n, lim in enumerate(order)}
+        text = sp.srepr(body.xreplace(names)) + "|" + "".join(
+            sorted(sp.srepr((names[lim[0]], *lim[1:])) for lim in order))
+        best = text if best is None or text < best else best
+    return best or sp.srepr(body)
 
 
 def _kind(t: Tensor) -> str:
