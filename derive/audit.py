@@ -102,7 +102,7 @@ class AuditStep:
 
     @property
     def text(self) -> str:
-        return f"{self.lhs} = {self.rhs}" if self.lhs or self.rhs else ""
+        return f"{self.lhs} = {self.rhs}" if self.rhs else self.lhs
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"line": self.line, "column": self.column, "step": self.text,

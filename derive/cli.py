@@ -1,4 +1,4 @@
-"""The ``derive`` command line: ``derive list``, ``derive verify`` and ``derive prove``.
+"""The ``derive`` command line: ``derive list``, ``derive verify``, ``derive prove`` and ``derive audit``.
 
 Exit status: 0 when every selected theorem is proved, 1 when any is refuted or
 undecided, 2 on wrong usage (a one-line message, never a traceback).
@@ -35,6 +35,7 @@ examples:
   derive verify --json > verdicts.json
   derive prove --all --pdf proofs.pdf
   derive prove cross_entropy_gradient_soft --fragment -
+  derive audit post.md --html post-audit.html
 """
 
 PROVE_EPILOG = """\
@@ -54,6 +55,30 @@ examples:
   derive prove softmax_jacobian_diagonal softmax_jacobian_offdiagonal --tex jacobian.tex
   derive prove cross_entropy_gradient_onehot_other --fragment -
   derive prove --all --markdown post.md
+"""
+
+
+AUDIT_EPILOG = """\
+Reads the display math of a Markdown or LaTeX post ($$...$$, \\[...\\], align
+environments), splits every chain a = b = c into steps, and decides each step:
+  valid       proved (an exact zero)
+  wrong       refuted at a point that honors the hypotheses; both sides shown
+  undecided   neither; the reason, and the declaration that would help
+  not read    the reader could not take it (line, column, reason)
+  definition  name = expression introducing a name (not checked)
+
+Declarations are HTML comments, invisible in the rendered post:
+  <!-- derive: logits z; labels y one-hot at \\ell -->
+  <!-- derive: assume j \\neq \\ell -->          (until the next heading)
+  <!-- derive: matrix A d p; vector x p per sample; samples N n; size C -->
+  <!-- derive: define \\sum_C = \\sum_{c=1}^C e^{s_{nc}} -->
+
+exit status: 0 no step is wrong, 1 a step is wrong, 2 the input cannot be used
+
+examples:
+  derive audit post.md
+  derive audit post.md --html post-audit.html
+  derive audit post.md --json
 """
 
 
@@ -101,6 +126,15 @@ def _parser() -> argparse.ArgumentParser:
     prove.add_argument("--json", action="store_true", help="print the steps and verdicts as JSON")
     prove.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 10)")
+    audit = sub.add_parser("audit", help="check a written derivation (Markdown/LaTeX) step by step",
+                           epilog=AUDIT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    audit.add_argument("files", nargs="+", metavar="FILE", help="Markdown or LaTeX files")
+    audit.add_argument("--json", action="store_true", help="print one JSON document")
+    audit.add_argument("--html", metavar="OUT", help="write the post as HTML (MathJax) with every step marked "
+                       "(one file: OUT; several: OUT is a directory)")
+    audit.add_argument("--verbose", action="store_true", help="show the strategy of valid steps too")
+    audit.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
+                       help="time budget of each step's proof and counterexample search (default 5)")
     return parser
 
 
@@ -253,6 +287,40 @@ def _prove(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from derive.audit import AuditInputError, AuditSettings, audit_file
+    from derive.report import render_html, render_json, render_text
+
+    settings = AuditSettings(budget=args.budget)
+    reports = []
+    for name in args.files:
+        try:
+            if sys.stderr.isatty() and not args.json:
+                from rich.console import Console
+
+                with Console(stderr=True).status(f"auditing {name}"):
+                    reports.append(audit_file(name, settings=settings))
+            else:
+                reports.append(audit_file(name, settings=settings))
+        except AuditInputError as exc:
+            raise UsageError(str(exc)) from None
+    if args.json:
+        print(render_json(reports))
+    else:
+        for report in reports:
+            sys.stdout.write(render_text(report, verbose=args.verbose))
+    if args.html:
+        out = Path(args.html)
+        if len(reports) > 1:
+            out.mkdir(parents=True, exist_ok=True)
+        for report in reports:
+            target = out / (Path(report.path).stem + ".html") if len(reports) > 1 else out
+            _write(str(target), render_html(report))
+    return 1 if any(r.exit_status for r in reports) else 0
+
+
 def _which(tool: str) -> bool:
     import shutil
 
@@ -318,6 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _list(args)
         if args.command == "prove":
             return _prove(args)
+        if args.command == "audit":
+            return _audit(args)
         return _verify(args)
     except UsageError as exc:
         print(f"derive: error: {exc}", file=sys.stderr)

@@ -134,3 +134,29 @@ def test_pdf_without_tex_names_the_packages_and_tex_still_works(tmp_path) -> Non
     assert out.stderr.count("derive: error:") == 1 and "Traceback" not in out.stderr
     assert tex.read_text().startswith(r"\documentclass")
     assert not (tmp_path / "p.pdf").exists()
+
+
+def test_audit_exit_status_is_1_when_a_step_is_wrong(tmp_path) -> None:
+    html = tmp_path / "audit.html"
+    out = run("audit", "tests/data/declared/000_cross_entropy.md", "--html", str(html))
+    assert out.returncode == 1, out.stderr
+    assert "000_cross_entropy.md:51:3: wrong:" in out.stdout
+    assert "19 steps: 17 valid, 1 wrong, 1 not read" in out.stdout
+    assert html.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_audit_json_and_exit_0_without_wrong_steps() -> None:
+    out = run("audit", "--json", "tests/data/seeds/001_25ff951db56e2875.txt")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["wrong"] == 0 and data["files"][0]["summary"]["not read"] >= 17
+
+
+@pytest.mark.parametrize("content", [b"", b"\x00\x01binary"])
+def test_audit_unusable_input_is_one_line_exit_2(tmp_path, content: bytes) -> None:
+    path = tmp_path / "post.md"
+    path.write_bytes(content)
+    out = run("audit", str(path))
+    assert out.returncode == 2
+    assert out.stderr.startswith(f"derive: error: {path}:") and out.stderr.count("\n") == 1
+    assert "Traceback" not in out.stderr

@@ -1,0 +1,155 @@
+"""Auditing the seeds: the wrong steps are found, the right ones proved, damaged lines not read."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from derive.audit import AuditInputError, AuditReport, StepStatus, audit_file, audit_text
+from derive.report import render_html, render_json, render_text
+from derive.verdict import Status
+
+DATA = Path(__file__).parent / "data"
+SEED_000 = DATA / "declared" / "000_cross_entropy.md"
+SEED_001 = DATA / "declared" / "001_garbled.md"
+SEED_002 = DATA / "declared" / "002_two_layer.md"
+
+
+@pytest.fixture(scope="module")
+def audits() -> dict[str, AuditReport]:
+    return {name: audit_file(path) for name, path in (("000", SEED_000), ("001", SEED_001), ("002", SEED_002))}
+
+
+def at(report: AuditReport, line: int, lhs_start: str = "") -> list:
+    return [s for s in report.steps if s.line == line and s.lhs.startswith(lhs_start)]
+
+
+def test_seed_000_case_1_is_wrong_with_a_counterexample(audits: dict[str, AuditReport]) -> None:
+    # "assume j ≠ ℓ ... = 0": the ℓ term depends on z_j through the denominator.
+    (step,) = at(audits["000"], 51, r"\frac{\partial \text{CE}")
+    assert step.status is StepStatus.WRONG
+    assert step.assumptions == (r"j \neq \ell",)
+    ce = step.verdict.counterexample
+    assert ce is not None and ce.rhs == 0 and ce.lhs > 0  # ∂CE/∂z_j = ŷ_j > 0, the post says 0
+    assert ce.point["j"] != ce.point["ell"]
+
+
+def test_seed_000_result_and_case_2_are_valid(audits: dict[str, AuditReport]) -> None:
+    report = audits["000"]
+    statement = at(report, 27)
+    assert [s.status for s in statement] == [StepStatus.VALID, StepStatus.VALID]  # ∇CE = softmax(z) - y = ŷ - y
+    case_2 = [s for s in report.steps if 67 <= s.line <= 76]
+    assert len(case_2) == 11 and all(s.status is StepStatus.VALID for s in case_2)
+    assert report.count(StepStatus.WRONG) == 1
+
+
+def test_seed_000_reused_sum_index_is_not_read_never_wrong(audits: dict[str, AuditReport]) -> None:
+    (step,) = at(audits["000"], 20)
+    assert step.status is StepStatus.NOT_READ and "also its limit" in step.reason
+
+
+def test_seed_001_garbled_lines_are_not_read_and_readable_ones_decided(audits: dict[str, AuditReport]) -> None:
+    report = audits["001"]
+    assert report.count(StepStatus.WRONG) == 0
+    garbled = [s for s in report.steps if s.lhs.startswith(("rac", "egin", "d/d heta"))]
+    assert len(garbled) >= 8
+    assert all(s.status is StepStatus.NOT_READ and "backslash" in s.reason for s in garbled)
+    assert all(s.column >= 1 for s in garbled)
+    readable = [s for s in report.steps if s.status is not StepStatus.NOT_READ]
+    assert len(readable) == 3 and all(s.status is StepStatus.VALID for s in readable)
+
+
+def test_seed_002_wrong_steps_are_the_ones_named(audits: dict[str, AuditReport]) -> None:
+    report = audits["002"]
+    # ∂L_n/∂s_n written as the scalar Σ_j ∂L_n/∂s_nj (it is the vector ŷ_n - y_n).
+    (scalar,) = at(report, 97)
+    assert scalar.status is StepStatus.WRONG and scalar.verdict.counterexample is not None
+    # The chain rule whose sum over j reuses the index it differentiates by.
+    (reused,) = at(report, 47)
+    assert reused.status is StepStatus.WRONG
+
+
+def test_seed_002_results_are_valid(audits: dict[str, AuditReport]) -> None:
+    report = audits["002"]
+    valid = {s.line for s in report.steps if s.status is StepStatus.VALID}
+    assert {54, 56, 58, 60, 62} <= valid  # the diagonal Jacobian case, ending ŷ(1 - ŷ)
+    assert {69, 70} <= valid  # the off-diagonal case, ending -ŷ_i ŷ_j
+    assert 83 in valid  # ... = ŷ_nj - y_nj
+    assert 87 in valid  # ∂(B_j · A x_n)/∂B_j = (A x_n)^T
+    assert 91 in valid  # the boxed gradient for B
+    assert 105 in valid  # the boxed gradient for A
+    assert {s.line for s in report.steps if s.status is StepStatus.DEFINITION} == {17, 19, 21}
+
+
+def test_every_wrong_step_has_a_point_honoring_the_hypotheses(audits: dict[str, AuditReport]) -> None:
+    for report in audits.values():
+        for step in report.steps:
+            if step.status is StepStatus.WRONG:
+                assert step.verdict is not None and step.verdict.status is Status.REFUTED
+                ce = step.verdict.counterexample
+                assert ce is not None and ce.lhs != ce.rhs
+
+
+@pytest.mark.parametrize("seed", sorted((DATA / "seeds").iterdir()), ids=lambda p: p.name[:3])
+def test_original_seeds_without_declarations_are_audited_and_say_what_would_help(seed: Path) -> None:
+    report = audit_file(seed)
+    assert report.steps
+    assert report.count(StepStatus.WRONG) == 0  # nothing is called wrong from what it was not told
+    assert any("declarations" in h or "declare" in h for h in report.hints)
+
+
+def test_an_undefined_name_is_never_differentiated_as_a_constant() -> None:
+    # Without declarations SymPy would take ∂CE/∂z_j = 0 and "refute" the right answer.
+    report = audit_text(r"$$\frac{\partial \mathrm{CE}}{\partial z_j} = \hat{y}_j - y_j$$")
+    (step,) = report.steps
+    assert step.status is StepStatus.UNDECIDED
+
+
+def test_declarations_decide_the_soft_label_gradient() -> None:
+    post = ("<!-- derive: logits z; labels y soft -->\n"
+            r"$$\frac{\partial}{\partial z_j}\left(-\sum_{n=1}^k y_n \log \hat{y}_n\right) = \hat{y}_j - y_j$$" "\n"
+            r"$$\frac{\partial}{\partial z_j}\left(-\sum_{n=1}^k y_n \log \hat{y}_n\right) = y_j - \hat{y}_j$$")
+    good, bad = audit_text(post).steps
+    assert good.status is StepStatus.VALID and bad.status is StepStatus.WRONG
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "empty"), (b"  \n\n", "empty"), (b"ab\x00cd", "binary"), (b"\xff\xfe$$a$$", "UTF-8"),
+])
+def test_unusable_input_is_one_clear_error(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "post.md"
+    path.write_bytes(content)
+    with pytest.raises(AuditInputError, match=message):
+        audit_file(path)
+
+
+def test_a_10_mb_file_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "big.md"
+    path.write_bytes(b"x" * 10_000_000)
+    started = time.perf_counter()
+    with pytest.raises(AuditInputError, match="too large"):
+        audit_file(path)
+    assert time.perf_counter() - started < 5
+
+
+def test_unbalanced_braces_are_not_read_and_the_rest_is_checked() -> None:
+    report = audit_text("$$\\frac{a}{b = c$$\n\n$$x + 1 = 1 + x$$\n\n$$ a = b\n")
+    statuses = [s.status for s in report.steps]
+    assert statuses == [StepStatus.NOT_READ, StepStatus.VALID, StepStatus.NOT_READ]
+    assert "close" in report.steps[0].reason and report.steps[0].line == 1
+    assert "never closed" in report.steps[2].reason and report.steps[2].line == 5
+
+
+def test_renderings(audits: dict[str, AuditReport]) -> None:
+    report = audits["000"]
+    text = render_text(report)
+    assert f"{report.path}:51:3: wrong:" in text and "assuming j \\neq \\ell" in text
+    assert text.rstrip().splitlines()[-1].startswith(report.path)
+    data = json.loads(render_json([report]))
+    assert data["wrong"] == 1 and data["files"][0]["summary"]["valid"] == 17
+    page = render_html(report)
+    assert page.startswith("<!DOCTYPE html>") and "mathjax" in page.lower()
+    assert page.count("<table class='steps'>") >= 4 and "✗ wrong" in page
