@@ -137,6 +137,11 @@ class AuditReport:
         parts = [f"{self.count(s)} {s.value}" for s in StepStatus if self.count(s) or s is StepStatus.WRONG]
         return f"{self.path}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
 
+    def _repr_html_(self) -> str:
+        from derive.report import steps_table_html  # rendering lives in report.py
+
+        return steps_table_html(self)
+
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "steps": [s.as_dict() for s in self.steps],
                 "summary": {s.value: self.count(s) for s in StepStatus}, "hints": list(self.hints),

@@ -31,6 +31,7 @@ __all__ = [
     "ProofPrinter",
     "TexMissingError",
     "TexRunError",
+    "aligned",
     "compile_pdf",
     "document",
     "fragment",
@@ -159,6 +160,11 @@ def _chain(proof: Proof, *, tag: str = "&&") -> list[str]:
 def _statement(proof: Proof) -> str:
     # The library's statement carries its condition after \quad; the proof states its own.
     return proof.latex.split(r" \quad")[0]
+
+
+def aligned(proof: Proof) -> str:
+    """One proof as ``$$\\begin{aligned}...\\end{aligned}$$`` (Jupyter, MathJax); unproved steps marked."""
+    return "\n".join(["$$", r"\begin{aligned}", *_chain(proof), r"\end{aligned}", "$$"])
 
 
 def fragment(proofs: Sequence[Proof], *, mark_unproved: bool = False) -> str:

@@ -369,6 +369,12 @@ class Proof:
     def failures(self) -> tuple[ProofStep, ...]:
         return tuple(s for s in self.steps if not s.proved)
 
+    def _repr_latex_(self) -> str:
+        """In Jupyter: the chain as an aligned display, each step with its rule (unproved ones marked)."""
+        from derive.latex import aligned  # rendering lives in latex.py
+
+        return aligned(self)
+
 
 class UnprovedStepError(Exception):
     """A proof with a step the engine did not prove cannot be rendered as a proof."""

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from derive.audit import AuditReport, AuditStep, StepStatus
 from derive.markdown import Display, extract
 
-__all__ = ["render_html", "render_json", "render_text"]
+__all__ = ["render_html", "render_json", "render_text", "steps_table_html"]
 
 _MARK = {StepStatus.VALID: "✓", StepStatus.WRONG: "✗", StepStatus.UNDECIDED: "?", StepStatus.NOT_READ: "·",
          StepStatus.DEFINITION: "≔"}
@@ -121,3 +121,14 @@ def _prose(text: str) -> str:
     if not stripped:
         return ""
     return f"<pre class='prose'>{html.escape(stripped)}</pre>"
+
+
+def steps_table_html(report: AuditReport) -> str:
+    """The report as one HTML table (for Jupyter): summary, then every step with its verdict."""
+    counts = " · ".join(f"<span style='color:{_COLOR[s]}'>{report.count(s)} {s.value}</span>" for s in StepStatus
+                        if report.count(s))
+    rows = "".join(_step_row(step) for step in report.steps)
+    hints = "".join(f"<li>{html.escape(h)}</li>" for h in report.hints)
+    return (f"<div><b>{html.escape(report.path)}</b>: {len(report.steps)} steps: {counts} "
+            f"({report.seconds:.1f} s)<table class='steps'>{rows}</table>"
+            + (f"<ul>{hints}</ul>" if hints else "") + "</div>")
