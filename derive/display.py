@@ -348,7 +348,8 @@ def expr_latex(expr: sp.Expr, definitions: Mapping[sp.Symbol, sp.Expr] | None = 
         '\\\\frac{e^{{z}_{1}}}{S_{0}}'
     """
     defs = definitions or {}
-    value = sp.sympify(expr)
+    # strict: a string is never parsed (it is not an expression, and text is never sympified).
+    value = sp.sympify(expr, strict=True)
     if hats:
         value = with_softmax_hats(value, defs)
     return sp.latex(value, symbol_names=_symbol_names(value, defs))
@@ -433,11 +434,18 @@ def _leaves(side: Any) -> list[sp.Basic]:
         return out
     if isinstance(side, tuple):
         return [leaf for item in side for leaf in _leaves(item)]
-    return [sp.sympify(side)]
+    return [sp.sympify(side, strict=True)]
+
+
+def _term_key(term: sp.Expr) -> tuple[Any, ...]:
+    # e^{z_1} + e^{z_2} + ... + e^{z_10} in index order, not SymPy's string order (1, 10, 2, ...).
+    indexed = sorted(term.atoms(sp.Indexed), key=sp.default_sort_key)
+    numbers = tuple(int(i) for i in indexed[0].indices if i.is_Integer) if indexed else ()
+    return numbers, sp.default_sort_key(term)
 
 
 def _definition_latex(atom: sp.Symbol, defs: Mapping[sp.Symbol, sp.Expr]) -> str:
-    terms = sorted(sp.Add.make_args(defs[atom]), key=sp.default_sort_key)
+    terms = sorted(sp.Add.make_args(defs[atom]), key=_term_key)
     names = _symbol_names(atom, defs)
     for term in terms:
         names.update(_symbol_names(term, defs))
@@ -556,7 +564,7 @@ def _missing_latex(verdict: Verdict) -> str:
 
 def _verdict_lines(verdict: Verdict) -> list[str]:
     lines = [r"\Rightarrow\ " + status_latex(verdict.status)
-             + (r"\ \text{by }" + latex_text(verdict.strategy) if verdict.strategy else "")]
+             + (r"\ " + latex_text("by " + verdict.strategy) if verdict.strategy else "")]
     if verdict.counterexample is not None:
         lines += _counterexample_lines(verdict.counterexample)
     if verdict.missing_hypothesis is not None:
@@ -615,7 +623,7 @@ def theorem_result_latex(result: TheoremResult) -> str:
     """The theorem, its overall status, and each part's status."""
     lines = [result.theorem.latex, r"\Rightarrow\ " + status_latex(result.status)]
     lines.append(r"\text{for every size: }" + status_latex(result.symbolic.status)
-                 + (r"\ \text{by }" + latex_text(result.symbolic.strategy) if result.symbolic.strategy else ""))
+                 + (r"\ " + latex_text("by " + result.symbolic.strategy) if result.symbolic.strategy else ""))
     for verdict in result.instances:
         lines.append(_title(verdict.claim.name) + r"\text{: }" + status_latex(verdict.status))
     for sizes, report in result.numeric:
