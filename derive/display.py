@@ -208,7 +208,7 @@ def html_table(rows: Sequence[tuple[str, str]], *, header: tuple[str, str] | Non
     """A two-column table; the cells are HTML already (escape text with ``html.escape``)."""
     out = ['<table style="border-collapse:collapse;text-align:left">']
     if caption is not None:
-        out.append(f'<caption style="text-align:left;font-weight:bold">{caption}</caption>')
+        out.append(f'<caption style="text-align:left;font-weight:bold;white-space:nowrap">{caption}</caption>')
     cell = 'style="text-align:left;padding:2px 10px;vertical-align:top"'
     if header is not None:
         out.append(f"<tr><th {cell}>{header[0]}</th><th {cell}>{header[1]}</th></tr>")
@@ -510,7 +510,8 @@ def _shown(value: Any) -> Any:
     if isinstance(value, sp.Float):
         return sp.Float(value, SHOWN_DIGITS)
     if isinstance(value, float):
-        return sp.Float(repr(value))
+        # A sampled point is exact (often a short decimal); 4/7 need not show 16 digits.
+        return sp.Float(f"{value:.{SHOWN_DIGITS}g}")
     return value
 
 
@@ -547,7 +548,7 @@ def _value_html(value: Any) -> str:
     if isinstance(value, list):
         return "(" + ", ".join(_value_html(v) for v in value) + ")"
     if isinstance(value, float):
-        return html.escape(repr(value))
+        return html.escape(f"{value:.{SHOWN_DIGITS}g}")
     return html.escape(str(_shown(value)))
 
 
@@ -587,23 +588,38 @@ def verdict_html(verdict: Verdict) -> str:
     if verdict.strategy:
         rows.append(("strategy", html.escape(verdict.strategy)))
     if verdict.reason:
-        rows.append(("reason", html.escape(verdict.reason)))
+        rows.append(("reason", html.escape(_reason_without_residual(verdict))))
     if verdict.missing_hypothesis is not None:
         rows.append(("missing hypothesis", math_html(_missing_latex(verdict))))
     if verdict.residual is not None and not verdict.proved:
         rows.append(("residual", math_html(r"\text{lhs} - \text{rhs} = " + expr_latex(verdict.residual, defs))))
     rows.append(("time", f"{verdict.seconds:.3g} s"))
+    # The engine's notes define the shared atoms of the residual in SymPy's text; show those
+    # definitions as math under the names the formulas above use, and any other note as text.
+    atoms = _atoms_in((verdict.residual,), defs) if verdict.residual is not None and not verdict.proved else []
+    if atoms:
+        rows.append(("where", math_html(r",\; ".join(_definition_latex(a, defs) for a in atoms))))
+    defined = {f"{a} = " for a in atoms}
     for note in verdict.notes:
-        rows.append(("note", html.escape(note)))
+        if not any(note.startswith(prefix) for prefix in defined):
+            rows.append(("note", html.escape(note)))
     parts = [
         f'<div class="derive-verdict"><p><code>{html.escape(claim.name)}</code></p>',
-        math_html(_claim_math(claim), display=True),
+        # A long side scrolls sideways instead of running off the page (MathJax does not wrap).
+        f'<div style="overflow-x:auto">{math_html(_claim_math(claim), display=True)}</div>',
         html_table(rows),
     ]
     if verdict.counterexample is not None:
         parts.append(counterexample_html(verdict.counterexample))
     parts.append("</div>")
     return "\n".join(parts)
+
+
+def _reason_without_residual(verdict: Verdict) -> str:
+    # The engine's reason ends with the factored residual in SymPy's text form; the table
+    # shows that residual as math in its own row, so the text copy is left out here.
+    head, marker, _ = verdict.reason.partition(" (the residual factors as ")
+    return head if marker and verdict.residual is not None else verdict.reason
 
 
 def _claim_math(claim: Claim) -> str:
@@ -650,7 +666,7 @@ def theorem_result_html(result: TheoremResult) -> str:
     return "\n".join([
         f'<div class="derive-theorem"><p><code>{html.escape(result.theorem.name)}</code>: '
         f"{status_html(result.status)} in {result.seconds:.2f} s</p>",
-        math_html(result.theorem.latex, display=True),
+        f'<div style="overflow-x:auto">{math_html(result.theorem.latex, display=True)}</div>',
         reason,
         html_table(checks, header=("check", "result")),
         "</div>",

@@ -217,6 +217,9 @@ def test_refuted_verdict_shows_point_values_and_the_missing_hypothesis() -> None
         assert f">{name}</th><td" in page and f">{html.escape(shown)}</td>" in page
     assert f">{sp.Float(c.lhs, 12)}</td>" in page and f">{sp.Float(c.rhs, 12)}</td>" in page
     assert ">lhs − rhs</th>" in page
+    # The reason row keeps the engine's words but not its SymPy text of the residual (shown as math).
+    assert "it holds under the missing hypothesis sum(y) = 1</td>" in page
+    assert "Sum(" not in page and "exp(" not in page
     assert r">missing hypothesis</th>" in page and r"\(\sum_{n=1}^{k} y_n = 1\)" in page
     assert r"\text{lhs} - \text{rhs} = \left(\sum_{\iota_{0}=1}^{k} {y}_{\iota_{0}} - 1\right) {\hat{y}}_{j}" in page
     latex = verdict._repr_latex_()
@@ -235,6 +238,23 @@ def test_undecided_verdict_shows_its_reason_and_residual() -> None:
     assert '<span style="color:#9a6700;font-weight:bold">undecided</span>' in page
     assert "the budget ran out; try --budget 60" in page
     assert r"\text{lhs} - \text{rhs} = - x + \sin^{2}{\left(x \right)}" in page
+
+
+def test_a_fixed_size_residual_defines_its_atoms_as_math_not_as_sympy_text() -> None:
+    space = Space.fixed()
+    z = space.vector("z", 3, role=Role.LOGITS)
+    y = space.vector("y", 3, role=Role.LABELS)
+    loss = cross_entropy(space, y, z)  # built first: the Differentiator copies the atoms defined so far
+    gradient = Differentiator(space.definitions).gradient(loss, [z[n] for n in (1, 2, 3)])
+    yhat = softmax(space, z)
+    # Without Σy = 1 the gradient is (Σy) ŷ_j - y_j: refuted, with the label-sum atom in the residual.
+    verdict = decide(Claim.in_space(space, "ce3", tuple(gradient), tuple(yhat[n] - y[n] for n in (1, 2, 3))))
+    assert verdict.refuted and verdict.notes  # the engine's notes: "Σexp·0 = exp(z[1]) + ..."
+    page = verdict._repr_html_()
+    assert ">where</th>" in page and r"Y_{1} = {y}_{1} + {y}_{2} + {y}_{3}" in page
+    assert ">note</th>" not in page and "Σ" not in page
+    # Sampled coordinates are short decimals; none is shown with float noise.
+    assert re.search(r"\d{13}", page.split("counterexample")[-1].split("<th>lhs")[0]) is None
 
 
 def test_counterexample_of_a_vector_claim_names_its_entry() -> None:
