@@ -62,6 +62,13 @@ class Claim:
     def __str__(self) -> str:
         return self.statement or self.name
 
+    # Jupyter display: the rendering lives in derive.display, imported on first use so that
+    # `import derive` stays fast; a rendering error is raised, never shown as the result.
+    def _repr_latex_(self) -> str:
+        from derive import display
+
+        return display.claim_latex(self)
+
 
 def entries(lhs: Side, rhs: Side) -> Iterator[tuple[tuple[int, ...] | None, sp.Expr, sp.Expr]]:
     """Pairs of corresponding entries of two sides of the same shape (index None for scalars)."""

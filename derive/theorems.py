@@ -49,6 +49,13 @@ class Theorem:
                 out[key] = value
         return out
 
+    # Jupyter display: the rendering lives in derive.display, imported on first use so that
+    # `import derive` stays fast; a rendering error is raised, never shown as the result.
+    def _repr_latex_(self) -> str:
+        from derive import display
+
+        return display.theorem_latex(self)
+
 
 # -- softmax and cross-entropy ---------------------------------------------------------------
 

@@ -55,6 +55,18 @@ class Counterexample:
             "entry": list(self.entry) if self.entry is not None else None,
         }
 
+    # Jupyter display: the rendering lives in derive.display, imported on first use so that
+    # `import derive` stays fast; a rendering error is raised, never shown as the result.
+    def _repr_latex_(self) -> str:
+        from derive import display
+
+        return display.counterexample_latex(self)
+
+    def _repr_html_(self) -> str:
+        from derive import display
+
+        return display.counterexample_html(self)
+
 
 def _short(value: Any) -> str:
     if isinstance(value, sp.Float):
@@ -127,3 +139,15 @@ class Verdict:
             "seconds": round(self.seconds, 6),
             "notes": list(self.notes),
         }
+
+    # Jupyter display: the rendering lives in derive.display, imported on first use so that
+    # `import derive` stays fast; a rendering error is raised, never shown as the result.
+    def _repr_latex_(self) -> str:
+        from derive import display
+
+        return display.verdict_latex(self)
+
+    def _repr_html_(self) -> str:
+        from derive import display
+
+        return display.verdict_html(self)

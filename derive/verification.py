@@ -75,6 +75,18 @@ class TheoremResult:
             ],
         }
 
+    # Jupyter display: the rendering lives in derive.display, imported on first use so that
+    # `import derive` stays fast; a rendering error is raised, never shown as the result.
+    def _repr_latex_(self) -> str:
+        from derive import display
+
+        return display.theorem_result_latex(self)
+
+    def _repr_html_(self) -> str:
+        from derive import display
+
+        return display.theorem_result_html(self)
+
 
 def _built_and_decided(name: str, build: Callable[[], Claim], settings: Settings) -> Verdict:
     """Build the claim (SymPy differentiates here, so it can blow up too) under the budget, then decide."""
