@@ -82,7 +82,9 @@ class Differentiator:
     """Total derivatives through shared atoms, for expressions built in a fixed space."""
 
     def __init__(self, definitions: Mapping[sp.Symbol, sp.Expr]) -> None:
-        self.definitions = dict(definitions)
+        # A reference, not a copy: atoms a space creates after this (building the loss
+        # later) must be seen, or their derivatives would silently be 0.
+        self.definitions = definitions
         self._depends: dict[sp.Symbol, frozenset[sp.Basic]] = {}
         self._add_index: dict[sp.Add, dict[sp.Basic, list[sp.Expr]]] = {}
         self._memo: dict[tuple[sp.Basic, sp.Basic], sp.Expr] = {}
@@ -118,8 +120,17 @@ class Differentiator:
         return index.get(x, [])
 
     # -- derivatives -------------------------------------------------------------------
+    def _require_definitions(self, expr: sp.Basic) -> None:
+        # A shared atom (named "Σexp·0", "h·3", ...) without its definition would
+        # differentiate as a constant: a silently wrong derivative.
+        for leaf in expr.free_symbols:
+            if isinstance(leaf, sp.Symbol) and "·" in leaf.name and leaf not in self.definitions:
+                raise ValueError(f"the shared atom {leaf} has no definition here; pass the definitions of the "
+                                 "space the expression was built in (space.definitions)")
+
     def total(self, expr: sp.Expr, x: sp.Basic) -> sp.Expr:
         """D_x expr, the total derivative through every atom that depends on x."""
+        self._require_definitions(expr)
         if isinstance(expr, sp.Add):
             return sp.Add(*[self._total_term(t, x) for t in self._terms_with(expr, x)])
         return self._total_term(expr, x)
@@ -158,6 +169,7 @@ class Differentiator:
         model that is adj(h_m) · x_q for every A_mq: the sum over the classes is formed
         once per hidden unit, not once per weight.
         """
+        self._require_definitions(expr)
         adjoints = self._adjoints(expr)
         # Which atoms mention each variable directly in their definition.
         users: dict[sp.Basic, list[sp.Symbol]] = {}
@@ -220,6 +232,8 @@ class Differentiator:
         By the chain rule, J = ∂F/∂x + Σ_a (∂F/∂a)(D_x a)ᵀ, where the first term is
         sparse (each output mentions few variables directly).
         """
+        for output in outputs:
+            self._require_definitions(output)
         if len(outputs) != len(wrt):
             raise ValueError("a low-rank Jacobian needs as many outputs as variables")
         position = {x: n for n, x in enumerate(wrt)}

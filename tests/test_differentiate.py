@@ -82,3 +82,31 @@ def test_reverse_mode_gradient_matches_plain_diff_through_nested_atoms() -> None
     ours = Differentiator(space.definitions).gradient(model.loss, wrt)
     for d, x in zip(ours, wrt, strict=True):
         assert sp.simplify(_plain(space, d) - sp.diff(plain, x)) == 0
+
+
+def test_atoms_created_after_the_differentiator_are_seen() -> None:
+    # The loss is built after the Differentiator: its atoms must not count as constants.
+    from derive.differentiate import Differentiator
+    from derive.functions import Role, Space, cross_entropy
+
+    space = Space.fixed()
+    diff = Differentiator(space.definitions)
+    k = space.size("k", 3)
+    z = space.vector("z", k, role=Role.LOGITS)
+    y = space.vector("y", k, role=Role.LABELS)
+    loss = cross_entropy(space, y, z)
+    (first,) = diff.gradient(loss, [z[1]])
+    assert first != -y[1], "the softmax denominator's atom was treated as a constant"
+
+
+def test_an_atom_without_its_definition_is_an_error() -> None:
+    import pytest
+
+    from derive.differentiate import Differentiator
+    from derive.functions import Role, Space, cross_entropy
+
+    space = Space.fixed()
+    k = space.size("k", 2)
+    loss = cross_entropy(space, space.vector("y", k, role=Role.LABELS), space.vector("z", k, role=Role.LOGITS))
+    with pytest.raises(ValueError, match="has no definition"):
+        Differentiator({}).gradient(loss, [space.arrays["z"].base[1]])
