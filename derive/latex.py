@@ -97,14 +97,14 @@ class ProofPrinter(LatexPrinter):
 
 
 def to_latex(expr: sp.Basic, notations: Iterable[Notation] = ()) -> str:
-    """One expression in the proof's notation.
+    r"""One expression in the proof's notation.
 
     Examples:
         >>> import sympy as sp
         >>> z = sp.IndexedBase("z", real=True)
         >>> j = sp.Symbol("j", integer=True, positive=True)
-        >>> to_latex(sp.Derivative(sp.exp(z[j]), z[j]))
-        '\\frac{\\partial}{\\partial z_{j}} e^{z_{j}}'
+        >>> print(to_latex(sp.Derivative(sp.exp(z[j]), z[j])))
+        \frac{\partial}{\partial z_{j}} e^{z_{j}}
     """
     return ProofPrinter(notations).doprint(expr)
 
