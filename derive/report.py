@@ -47,6 +47,13 @@ def render_json(reports: Sequence[AuditReport]) -> str:
                        "wrong": sum(r.count(StepStatus.WRONG) for r in reports)}, indent=2, ensure_ascii=False)
 
 
+def _number(value: object) -> str:
+    try:
+        return f"{float(value):.12g}"  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return html.escape(str(value))
+
+
 def _step_row(step: AuditStep) -> str:
     color = _COLOR[step.status]
     reason = html.escape(step.reason)
@@ -55,11 +62,12 @@ def _step_row(step: AuditStep) -> str:
         cells = "".join(f"<tr><td>{html.escape(str(k))}</td><td>{html.escape(str(v))}</td></tr>"
                         for k, v in ce.point.items())
         reason = (f"{html.escape(step.verdict.reason)}<table class='point'>{cells}"
-                  f"<tr><td>left side</td><td>{html.escape(str(ce.lhs))}</td></tr>"
-                  f"<tr><td>right side</td><td>{html.escape(str(ce.rhs))}</td></tr></table>")
+                  f"<tr><td>left side</td><td>{_number(ce.lhs)}</td></tr>"
+                  f"<tr><td>right side</td><td>{_number(ce.rhs)}</td></tr></table>")
+    # The step as written (source): the display above shows it typeset.
     return (f"<tr><td class='where'>{step.line}:{step.column}</td>"
             f"<td class='status' style='color:{color}'>{_MARK[step.status]} {step.status.value}</td>"
-            f"<td>\\({html.escape(step.lhs)} = {html.escape(step.rhs)}\\)</td><td>{reason}</td></tr>")
+            f"<td class='step'><code>{html.escape(_short(step.text, 160))}</code></td><td>{reason}</td></tr>")
 
 
 def render_html(report: AuditReport) -> str:
@@ -101,12 +109,16 @@ def render_html(report: AuditReport) -> str:
 body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; line-height: 1.5; color: #1f2328; }}
 .summary {{ padding: .5rem 1rem; background: #f6f8fa; border-radius: 6px; }}
 .display {{ overflow-x: auto; }}
-table.steps {{ border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: .9rem; width: 100%; }}
+table.steps {{ border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: .9rem; width: 100%;
+  table-layout: fixed; }}
+td.step {{ width: 40%; overflow-wrap: anywhere; }}
+td.where {{ width: 4.5rem; }} td.status {{ width: 7rem; }}
 table.steps td {{ border-top: 1px solid #d0d7de; padding: .3rem .5rem; vertical-align: top; }}
 td.where {{ font-family: monospace; color: #57606a; white-space: nowrap; }}
 td.status {{ font-weight: 600; white-space: nowrap; }}
 table.point td {{ padding: 0 .5rem; border: none; font-family: monospace; }}
-pre.prose {{ white-space: pre-wrap; font-family: inherit; }}
+p.prose {{ margin: .6rem 0; }}
+div.decl {{ font-family: monospace; font-size: .8rem; color: #0969da; }}
 </style></head><body>
 <h1>Audit of {html.escape(report.path)}</h1>
 <p class="summary">{len(report.steps)} steps: {counts} ({report.seconds:.1f} s)</p>
@@ -117,10 +129,25 @@ pre.prose {{ white-space: pre-wrap; font-family: inherit; }}
 
 
 def _prose(text: str) -> str:
-    stripped = text.strip()
-    if not stripped:
-        return ""
-    return f"<pre class='prose'>{html.escape(stripped)}</pre>"
+    """Markdown prose, lightly: headings as headings, paragraphs as paragraphs; inline $math$ left to MathJax."""
+    out = []
+    for block in text.strip().split("\n\n"):
+        block = block.strip()
+        if not block:
+            continue
+        lines = block.splitlines()
+        rest = []
+        for line in lines:
+            if line.startswith("<!--"):
+                out.append(f"<div class='decl'>{html.escape(line)}</div>")
+            elif line.startswith("#"):
+                level = min(len(line) - len(line.lstrip("#")) + 1, 6)
+                out.append(f"<h{level}>{html.escape(line.lstrip('#').strip())}</h{level}>")
+            else:
+                rest.append(html.escape(line))
+        if rest:
+            out.append("<p class='prose'>" + "<br>".join(rest) + "</p>")
+    return "".join(out)
 
 
 def steps_table_html(report: AuditReport) -> str:
