@@ -1,0 +1,388 @@
+"""Proofs as tests: assertion helpers with clear failures, and checking a hand-written gradient.
+
+    >>> from derive.testing import assert_proved
+    >>> assert_proved("cross_entropy_gradient_soft").strategy
+    'index calculus'
+
+- :func:`assert_proved`, :func:`assert_refuted`, :func:`assert_equivalent` decide a claim
+  (or a library theorem) and fail in the numpy.testing style: the claim, the verdict,
+  the residual, the counterexample with both sides' values, and a line to paste.
+- :func:`assert_gradient` checks a numeric gradient function (numpy, or torch where it is
+  installed) for the library's losses against the engine's exact gradient: derived by
+  SymPy from the built loss and evaluated with mpmath at 50 digits, so logits of ±1000
+  are no trouble for the reference (unlike finite differences, or float64).
+- :func:`theorem` marks a test function whose return value (a Claim, a Theorem or a
+  library name) the pytest plugin collects as a proof (:mod:`derive.pytest_plugin`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+import sympy as sp
+
+from derive.claims import Claim
+from derive.decide import Settings, decide
+from derive.differentiate import Differentiator
+from derive.functions import Role, Space, cross_entropy, two_layer
+from derive.hypotheses import Hypothesis
+from derive.theorems import LIBRARY, Theorem
+from derive.verdict import Status, Verdict
+
+__all__ = ["LOSSES", "assert_equivalent", "assert_gradient", "assert_proved", "assert_refuted", "theorem"]
+
+Subject = Claim | Theorem | str
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+# -- claims ---------------------------------------------------------------------------------------
+
+def _claim(subject: Subject) -> tuple[Claim, str]:
+    """The claim to decide and the expression that rebuilds it (for the reproduce line)."""
+    if isinstance(subject, str):
+        if subject not in LIBRARY:
+            raise TypeError(f"no theorem named {subject!r}; known: {', '.join(LIBRARY)}")
+        subject = LIBRARY[subject]
+    if isinstance(subject, Theorem):
+        return subject.symbolic(), f"derive.LIBRARY[{subject.name!r}].symbolic()"
+    if isinstance(subject, Claim):
+        return subject, "claim"
+    raise TypeError(f"expected a Claim, a Theorem or a theorem name, got {type(subject).__name__}")
+
+
+def _verdict_message(header: str, verdict: Verdict, rebuild: str, settings: Settings) -> str:
+    claim = verdict.claim
+    lines = [header, "", f" claim:     {claim.statement or claim.name}"]
+    if claim.hypotheses:
+        lines.append(f" assuming:  {', '.join(h.text for h in claim.hypotheses)}")
+    lines.append(f" verdict:   {verdict.status.value}" + (f" ({verdict.reason})" if verdict.reason else
+                                                           f" by {verdict.strategy}" if verdict.strategy else ""))
+    if verdict.missing_hypothesis:
+        lines.append(f" missing:   {verdict.missing_hypothesis}")
+    if verdict.residual is not None:
+        lines.append(f" residual:  lhs - rhs = {_clip(sp.sstr(verdict.residual), 200)}")
+    ce = verdict.counterexample
+    if ce is not None:
+        at = ", ".join(f"{name} = {_clip(str(value), 60)}" for name, value in ce.point.items())
+        lines += [f" at:        {at}" + (f" (entry {ce.entry})" if ce.entry is not None else ""),
+                  f" lhs:       {_float(ce.lhs)}",
+                  f" rhs:       {_float(ce.rhs)}"]
+    lines.append(f" reproduce: derive.decide({rebuild}, derive.Settings(seed={settings.seed}, "
+                 f"samples={settings.samples}))")
+    return "\n".join(lines)
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _float(value: Any) -> str:
+    try:
+        return f"{float(value):.15g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def assert_proved(subject: Subject, *, settings: Settings | None = None) -> Verdict:
+    """Fail unless the engine proves ``subject`` (a Claim, a Theorem, or a library theorem's name).
+
+    Returns the verdict (its strategy says how it was proved). Undecided fails too: an
+    identity that was not shown is not a passing test.
+    """
+    __tracebackhide__ = True
+    settings = settings or Settings()
+    claim, rebuild = _claim(subject)
+    verdict = decide(claim, settings)
+    if verdict.status is not Status.PROVED:
+        raise AssertionError(_verdict_message(f"Claim not proved: {claim.name}", verdict, rebuild, settings))
+    return verdict
+
+
+def assert_refuted(subject: Subject, *, settings: Settings | None = None) -> Verdict:
+    """Fail unless the engine refutes ``subject`` with a counterexample (for teaching: a wrong step is caught)."""
+    __tracebackhide__ = True
+    settings = settings or Settings()
+    claim, rebuild = _claim(subject)
+    verdict = decide(claim, settings)
+    if verdict.status is not Status.REFUTED:
+        raise AssertionError(_verdict_message(f"Claim not refuted: {claim.name}", verdict, rebuild, settings))
+    return verdict
+
+
+def assert_equivalent(lhs: sp.Expr, rhs: sp.Expr, *, assuming: Sequence[Hypothesis] = (), name: str = "lhs == rhs",
+                      space: Space | None = None, settings: Settings | None = None) -> Verdict:
+    """Fail unless ``lhs == rhs`` is proved under the hypotheses ``assuming``.
+
+    Pass the ``space`` the expressions were built in (:class:`derive.functions.Space`) so
+    that a counterexample can give its arrays values (logits, labels) that honor the
+    hypotheses.
+    """
+    __tracebackhide__ = True
+    if not isinstance(lhs, sp.Basic) or not isinstance(rhs, sp.Basic):
+        raise TypeError("assert_equivalent compares SymPy expressions; strings are never parsed "
+                        "(build them with sympy or derive.functions)")
+    settings = settings or Settings()
+    claim = Claim.in_space(space, name, lhs, rhs, *assuming) if space is not None else \
+        Claim(name, lhs, rhs, tuple(assuming), name)
+    verdict = decide(claim, settings)
+    if verdict.status is not Status.PROVED:
+        raise AssertionError(_verdict_message(f"Not equivalent: {name}", verdict, "claim", settings))
+    return verdict
+
+
+def theorem(fn: _F | None = None, *, expect: str = "proved") -> Any:
+    """Mark a test function that returns a Claim, a Theorem or a theorem name as a proof to collect.
+
+    The pytest plugin runs it as one test item: it passes when the verdict is ``expect``
+    ("proved", or "refuted" for a wrong step that must be caught). Undecided fails unless
+    ``--derive-undecided=xfail``.
+    """
+    if expect not in ("proved", "refuted"):
+        raise TypeError(f"expect is 'proved' or 'refuted', not {expect!r}")
+
+    def mark(f: _F) -> _F:
+        f.__derive_theorem__ = expect  # type: ignore[attr-defined]
+        return f
+    return mark(fn) if fn is not None else mark
+
+
+# -- gradients ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Loss:
+    """A library loss: its inputs, the ones the gradient is taken by, and how to draw points."""
+
+    name: str
+    description: str
+    inputs: tuple[str, ...]
+    wrt: tuple[str, ...]
+    sizes: tuple[str, ...]
+    defaults: Mapping[str, int]
+
+
+LOSSES: dict[str, _Loss] = {
+    "cross_entropy": _Loss("cross_entropy", "softmax cross-entropy, one-hot labels: fn(z, y) -> dL/dz",
+                           ("z", "y"), ("z",), ("k",), {"k": 5}),
+    "cross_entropy_soft": _Loss("cross_entropy_soft", "softmax cross-entropy, soft labels: fn(z, y) -> dL/dz",
+                                ("z", "y"), ("z",), ("k",), {"k": 5}),
+    "two_layer": _Loss("two_layer", "L = CE(y, softmax(B A x)): fn(A, B, x, y) -> (dL/dA, dL/dB)",
+                       ("A", "B", "x", "y"), ("A", "B"), ("c", "d", "p"), {"c": 3, "d": 4, "p": 5}),
+    "two_layer_batch": _Loss("two_layer_batch", "L = (1/N) Σ_n CE(y_n, softmax(B A x_n)): fn(A, B, X, Y) -> "
+                             "(dL/dA, dL/dB) with X of shape (N, p), Y of shape (N, c)",
+                             ("A", "B", "x", "y"), ("A", "B"), ("c", "d", "p", "N"), {"c": 3, "d": 4, "p": 5, "N": 3}),
+}
+
+
+@functools.cache
+def _reference(loss: str, sizes: tuple[tuple[str, int], ...]) -> tuple[Callable[..., list[Any]], list[tuple[int, ...]],
+                                                                   dict[str, tuple[int, ...]]]:
+    """The exact gradient of a library loss at these sizes, as an mpmath function of the inputs.
+
+    SymPy differentiates the built loss (reverse mode through its shared atoms); the atoms
+    are written out and every partial derivative is compiled once with lambdify (mpmath).
+    """
+    s = dict(sizes)
+    space = Space.fixed()
+    shapes: dict[str, tuple[int, ...]]
+    out_shapes: list[tuple[int, ...]]
+    if loss.startswith("cross_entropy"):
+        k = space.size("k", s["k"])
+        z = space.vector("z", k, role=Role.LOGITS)
+        y = space.vector("y", k, role=Role.LABELS)
+        expr = cross_entropy(space, y, z)
+        wrt = [z[i] for i in range(1, s["k"] + 1)]
+        shapes = {"z": (s["k"],), "y": (s["k"],)}
+        inputs = [space.arrays["z"].base, space.arrays["y"].base]
+        out_shapes = [(s["k"],)]
+    else:
+        batched = loss == "two_layer_batch"
+        model = two_layer(space, c=s["c"], d=s["d"], p=s["p"], batch=s.get("N"), batched=batched)
+        expr = model.loss
+        wrt = [model.A[a, b] for a in range(1, s["d"] + 1) for b in range(1, s["p"] + 1)] + \
+              [model.B[a, b] for a in range(1, s["c"] + 1) for b in range(1, s["d"] + 1)]
+        rows = (s["N"],) if batched else ()
+        shapes = {"A": (s["d"], s["p"]), "B": (s["c"], s["d"]), "x": (*rows, s["p"]), "y": (*rows, s["c"])}
+        inputs = [model.A, model.B, model.x, model.y]
+        out_shapes = [(s["d"], s["p"]), (s["c"], s["d"])]
+    gradient = Differentiator(space.definitions).gradient(expr, wrt)
+    written = [space.expand_atoms(g) for g in gradient]
+    entries = []
+    for base in inputs:
+        shape = shapes[str(base.label)]
+        for cell in np.ndindex(*shape):
+            entries.append(base[tuple(i + 1 for i in cell)])
+    symbols = [sp.Symbol(f"v{n}", real=True) for n in range(len(entries))]
+    renamed = [g.xreplace(dict(zip(entries, symbols, strict=True))) for g in written]
+    compiled: Callable[..., list[Any]] = sp.lambdify(symbols, renamed, modules="mpmath", cse=True)
+    return compiled, out_shapes, shapes
+
+
+def _points(loss: _Loss, sizes: Mapping[str, int], count: int, seed: int) -> list[tuple[str, dict[str, np.ndarray]]]:
+    """Random points, then extreme ones: logits up to ±1000, probabilities near 0 and 1."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for n in range(count):
+        extreme = n % 2 == 1
+        values: dict[str, np.ndarray] = {}
+        if loss.name.startswith("cross_entropy"):
+            k = sizes["k"]
+            z = rng.choice([1000.0, -1000.0, 999.0, 0.0, 500.0, -999.5], size=k) if extreme else rng.normal(0, 3, k)
+            values["z"] = z
+            values["y"] = _labels(rng, (k,), soft=loss.name.endswith("soft"), extreme=extreme)
+        else:
+            c, d, p = sizes["c"], sizes["d"], sizes["p"]
+            rows = (sizes["N"],) if loss.name.endswith("batch") else ()
+            values["A"] = rng.normal(0, 1, (d, p))
+            values["B"] = rng.normal(0, 1, (c, d))
+            x = rng.normal(0, 1, (*rows, p))
+            if extreme:
+                # Scale the input so the logits s = B A x reach hundreds: softmax saturates.
+                s = np.einsum("cd,dp,...p->...c", values["B"], values["A"], x)
+                x = x * (800.0 / max(np.abs(s).max(), 1e-12))
+            values["x"] = x
+            values["y"] = _labels(rng, (*rows, c), soft=True, extreme=extreme)
+        out.append(("extreme" if extreme else "random", values))
+    return out
+
+
+def _labels(rng: np.random.Generator, shape: tuple[int, ...], *, soft: bool, extreme: bool) -> np.ndarray:
+    classes = shape[-1]
+    rows = int(np.prod(shape[:-1])) if len(shape) > 1 else 1
+    out = np.zeros((rows, classes))
+    for r in range(rows):
+        if not soft:
+            out[r, rng.integers(classes)] = 1.0
+        elif extreme:
+            out[r] = 1e-12
+            out[r, rng.integers(classes)] = 1.0 - 1e-12 * (classes - 1)
+        else:
+            w = rng.uniform(0.05, 1.0, classes)
+            out[r] = w / w.sum()
+    return out.reshape(shape)
+
+
+def _exact(loss: _Loss, sizes: Mapping[str, int], values: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    import mpmath
+
+    compiled, out_shapes, _ = _reference(loss.name if loss.name != "cross_entropy_soft" else "cross_entropy",
+                                         tuple(sorted(sizes.items())))
+    args = [mpmath.mpf(float(v)) for name in loss.inputs for v in np.asarray(values[name], dtype=float).ravel()]
+    with mpmath.workdps(50):
+        flat = compiled(*args)
+        numbers = [float(v) for v in flat]
+    out, pos = [], 0
+    for shape in out_shapes:
+        size = int(np.prod(shape))
+        out.append(np.array(numbers[pos:pos + size]).reshape(shape))
+        pos += size
+    return out
+
+
+def _as_numpy(value: Any) -> np.ndarray:
+    if hasattr(value, "detach"):  # a torch tensor
+        value = value.detach().cpu().numpy()
+    return np.asarray(value, dtype=float)
+
+
+def _call(fn: Callable[..., Any], loss: _Loss, values: Mapping[str, np.ndarray], backend: str) -> list[np.ndarray]:
+    args: list[Any] = [values[name].copy() for name in loss.inputs]
+    if backend == "torch":
+        import torch
+
+        args = [torch.tensor(a, dtype=torch.float64) for a in args]
+    result = fn(*args)
+    results = list(result) if isinstance(result, (tuple, list)) and len(loss.wrt) > 1 else [result]
+    if len(results) != len(loss.wrt):
+        raise TypeError(f"the gradient function for {loss.name} must return {len(loss.wrt)} arrays "
+                        f"({', '.join('dL/d' + w for w in loss.wrt)}), got {len(results)}")
+    return [_as_numpy(r) for r in results]
+
+
+def _show(array: np.ndarray) -> str:
+    return np.array2string(np.asarray(array), precision=6, separator=", ", threshold=12, max_line_width=100)
+
+
+def assert_gradient(fn: Callable[..., Any], loss: str, *, sizes: Mapping[str, int] | None = None, samples: int = 6,
+                    seed: int = 0, rtol: float = 1e-6, atol: float = 1e-9, backend: str = "numpy") -> None:
+    """Check a hand-written gradient of a library loss against the engine's exact gradient.
+
+    Args:
+        fn: the gradient function, called with numpy arrays (``backend="torch"``: float64
+            tensors) in the order of ``LOSSES[loss].inputs``; it returns the gradient
+            (``two_layer``: the pair (dL/dA, dL/dB)).
+        loss: ``"cross_entropy"`` (one-hot labels), ``"cross_entropy_soft"``,
+            ``"two_layer"`` or ``"two_layer_batch"`` (the mean over the batch).
+        sizes: the sizes (k; or c, d, p and N); small defaults.
+        samples: points tried: random ones and extreme ones (logits up to ±1000,
+            probabilities near 0 and 1) in turn.
+        rtol, atol: a component fails when ``|yours - exact| > atol + rtol * |exact|``.
+
+    The exact gradient is SymPy's derivative of the built loss, evaluated at 50 digits.
+    A nan or inf in your gradient fails at once (a backward pass without the max-shift
+    overflows at logits near 1000).
+    """
+    __tracebackhide__ = True
+    if loss not in LOSSES:
+        raise TypeError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
+    if backend not in ("numpy", "torch"):
+        raise TypeError(f"backend is 'numpy' or 'torch', not {backend!r}")
+    spec = LOSSES[loss]
+    chosen = dict(spec.defaults)
+    for key, value in (sizes or {}).items():
+        if key not in spec.sizes:
+            raise TypeError(f"{loss} has sizes {', '.join(spec.sizes)}; got {key!r}")
+        chosen[key] = int(value)
+    for number, (kind, values) in enumerate(_points(spec, chosen, samples, seed), start=1):
+        exact = _exact(spec, chosen, values)
+        yours = _call(fn, spec, values, backend)
+        for name, mine, truth in zip(spec.wrt, yours, exact, strict=True):
+            problem = _compare(mine, truth, rtol, atol)
+            if problem is not None:
+                raise AssertionError(_gradient_message(fn, spec, chosen, seed, samples, number, kind, values, name,
+                                                       mine, truth, problem, rtol, atol, backend))
+
+
+def _compare(mine: np.ndarray, truth: np.ndarray, rtol: float, atol: float) -> str | None:
+    if mine.shape != truth.shape:
+        return f"shape {mine.shape}, expected {truth.shape}"
+    bad = ~np.isfinite(mine) | (np.abs(mine - truth) > atol + rtol * np.abs(truth))
+    if not bad.any():
+        return None
+    return f"{int(bad.sum())} / {bad.size} ({100 * bad.sum() / bad.size:.0f}%)"
+
+
+def _gradient_message(fn: Callable[..., Any], spec: _Loss, sizes: Mapping[str, int], seed: int, samples: int,
+                      number: int, kind: str, values: Mapping[str, np.ndarray], name: str, mine: np.ndarray,
+                      truth: np.ndarray, problem: str, rtol: float, atol: float, backend: str) -> str:
+    lines = [f"Gradient check failed: {spec.description}", ""]
+    where = "logits up to ±1000, probabilities near 0 and 1" if kind == "extreme" else "random"
+    lines.append(f" point {number} of {samples} ({where}); sizes {', '.join(f'{k}={v}' for k, v in sizes.items())}")
+    if mine.shape != truth.shape:
+        lines.append(f" dL/d{name}: wrong shape: {problem}")
+    else:
+        with np.errstate(invalid="ignore", over="ignore"):
+            diff = np.abs(mine - truth)
+            rel = diff / np.maximum(np.abs(truth), np.finfo(float).tiny)
+        diff = np.where(np.isfinite(diff), diff, np.inf)
+        worst = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        lines += [f" Mismatched elements of dL/d{name}: {problem} (rtol={rtol:g}, atol={atol:g})",
+                  f" Max absolute difference: {diff[worst]:.6g} at dL/d{name}{[int(i) for i in worst]}",
+                  f" Max relative difference: {np.nanmax(np.where(np.isfinite(rel), rel, np.inf)):.6g}"]
+        if not np.isfinite(mine).all():
+            lines.append(f" yours has {int((~np.isfinite(mine)).sum())} non-finite entries (nan or inf): "
+                         "a softmax without the max-shift overflows at large logits")
+        with np.errstate(invalid="ignore"):
+            lines.append(f" relative error per component: {_show(rel)}")
+    for key in spec.inputs:
+        lines.append(f" {key:>6} = {_show(values[key])}")
+    lines += [f" {'yours':>6} = {_show(mine)}", f" {'exact':>6} = {_show(truth)}"]
+    size_text = "{" + ", ".join(f"{k!r}: {v}" for k, v in sizes.items()) + "}"
+    torch_text = f", backend={backend!r}" if backend != "numpy" else ""
+    lines.append(f" reproduce: derive.testing.assert_gradient({getattr(fn, '__name__', 'fn')}, {spec.name!r}, "
+                 f"sizes={size_text}, samples={samples}, seed={seed}{torch_text})")
+    return "\n".join(lines)
+

@@ -1,0 +1,89 @@
+"""The pytest plugin, as a user meets it: a project whose tests import only derive.testing."""
+
+from __future__ import annotations
+
+import pytest
+
+USER_TESTS = '''
+import sympy as sp
+from derive import Claim
+from derive.testing import assert_gradient, theorem
+
+@theorem
+def test_cross_entropy_soft():
+    return "cross_entropy_gradient_soft"
+
+@theorem
+def test_log_softmax():
+    return "log_softmax"
+
+@theorem(expect="refuted")
+def test_the_wrong_step_is_caught():
+    x = sp.Symbol("x", real=True)
+    return Claim("sign", sp.exp(x), -sp.exp(x))
+
+@theorem
+def test_a_wrong_claim_fails():
+    x = sp.Symbol("x", real=True)
+    return Claim("square", (x + 1) ** 2, x**2 + 1)
+
+def test_my_gradient():
+    import numpy as np
+    def grad(z, y):
+        e = np.exp(z - z.max())
+        return e / e.sum() - y
+    assert_gradient(grad, "cross_entropy")
+'''
+
+UNDECIDED = '''
+import sympy as sp
+from derive import Claim
+from derive.testing import theorem
+
+@theorem
+def test_cannot_tell():
+    f = sp.Function("f")
+    x = sp.Symbol("x", real=True)
+    # g is an unknown function: no value to evaluate, no way to show g(x) = 0.
+    return Claim("unknown", f(x), f(x) + sp.Function("g")(x))
+'''
+
+
+def test_proofs_are_collected_as_items_with_a_summary_line(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest_subprocess("-v")
+    result.stdout.fnmatch_lines([
+        "*test_user.py::test_cross_entropy_soft PASSED*",
+        "*test_user.py::test_log_softmax PASSED*",
+        "*test_user.py::test_the_wrong_step_is_caught PASSED*",
+        "*test_user.py::test_a_wrong_claim_fails FAILED*",
+        "*test_user.py::test_my_gradient PASSED*",
+        "*derive: 2 proved, 2 refuted, 0 undecided*",
+    ])
+    result.stdout.fnmatch_lines(["*Claim not proved: square*", "*lhs:*", "*rhs:*",
+                                 "*reproduce: derive.decide(claim*"])
+    result.assert_outcomes(passed=4, failed=1)
+
+
+def test_undecided_fails_by_default_and_can_be_xfail(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_unknown=UNDECIDED)
+    failed = pytester.runpytest_subprocess("--derive-budget", "2", "--derive-samples", "2")
+    failed.assert_outcomes(failed=1)
+    failed.stdout.fnmatch_lines(["*Claim not proved: unknown*", "*derive: 0 proved, 0 refuted, 1 undecided*"])
+    xfailed = pytester.runpytest_subprocess("--derive-budget", "2", "--derive-samples", "2",
+                                            "--derive-undecided=xfail")
+    xfailed.assert_outcomes(xfailed=1)
+
+
+def test_the_plugin_works_under_xdist(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist", reason="pytest-xdist is not installed (it is in the test extra)")
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest_subprocess("-n", "2")
+    result.assert_outcomes(passed=4, failed=1)
+    result.stdout.fnmatch_lines(["*derive: 2 proved, 2 refuted, 0 undecided*"])
+
+
+def test_options_are_in_the_help(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--help")
+    result.stdout.fnmatch_lines(["*--derive-budget=SECONDS*", "*--derive-samples=N*", "*--derive-seed=SEED*",
+                                 "*--derive-undecided={fail,xfail}*"])
