@@ -130,6 +130,7 @@ def test_correct_numpy_gradients_pass() -> None:
     assert_gradient(batch_grads, "two_layer_batch")
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 def test_a_backward_pass_without_the_max_shift_fails_at_large_logits() -> None:
     with pytest.raises(AssertionError) as info:
         assert_gradient(ce_grad_without_max_shift, "cross_entropy")
