@@ -7,8 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from derive.audit import AuditInputError, AuditReport, StepStatus, audit_file, audit_text
+from derive.audit import AuditInputError, AuditReport, AuditSettings, StepStatus, audit_file, audit_text
 from derive.report import render_html, render_json, render_text
 from derive.verdict import Status
 
@@ -153,3 +155,32 @@ def test_renderings(audits: dict[str, AuditReport]) -> None:
     page = render_html(report)
     assert page.startswith("<!DOCTYPE html>") and "mathjax" in page.lower()
     assert page.count("<table class='steps'>") >= 4 and "✗ wrong" in page
+
+
+_PIECES = ["$$", r"\frac{\partial L}{\partial z_j}", "=", r"\hat{y}_j", "- y_j", r"\sum_{n=1}^k", "e^{z_n}", r"\\",
+           "&=", r"\log", "(", ")", "{", "}", "A x_n", r"\cdot", "^T", "B_j", "\n", "# Heading\n",
+           "<!-- derive: logits z; labels y one-hot at \\ell -->\n", "<!-- derive: matrix A d p -->\n",
+           "<!-- derive: assume j \\neq \\ell -->\n", r"\begin{align*}", r"\end{align*}", "prose ",
+           r"\in \mathbb{R}^{k}"]
+
+
+_MATH = st.lists(st.sampled_from([p for p in _PIECES if "<!--" not in p and p != "$$"]), min_size=1,
+                 max_size=12).map(" ".join)
+_SIDES = [r"\frac{\partial \mathrm{CE}}{\partial z_j}", r"\hat{y}_j - y_j", r"y_j - \hat{y}_j",
+          r"-\sum_{n=1}^k y_n \log \hat{y}_n", r"\frac{e^{z_j}}{\sum_{n=1}^k e^{z_n}}", r"\hat{y}_j",
+          r"\frac{\partial \hat{y}_i}{\partial z_j}", r"\hat{y}_i (1 - \hat{y}_i)", r"-\hat{y}_i \hat{y}_j",
+          r"\frac{\partial L}{\partial A}", r"B^T (\hat{y} - y) x^T", r"(A x)^T", "0", "1", r"\log(e^{z_j})",
+          "z_j", r"\frac{\partial}{\partial z_j} \log \sum_{n=1}^k e^{z_n}"]
+_CHAIN = st.lists(st.sampled_from(_SIDES), min_size=2, max_size=4).map(" = ".join)
+_BLOCK = st.one_of(_MATH.map(lambda m: f"$$ {m} $$\n"), _CHAIN.map(lambda m: f"$$ {m} $$\n"),
+                   st.sampled_from(_PIECES))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_BLOCK, max_size=8).map("".join))
+def test_random_posts_never_crash_the_audit(text: str) -> None:
+    report = audit_text(text, settings=AuditSettings(budget=1.0, samples=2))
+    for step in report.steps:
+        assert isinstance(step.status, StepStatus)
+        if step.status is StepStatus.WRONG:
+            assert step.verdict is not None and step.verdict.counterexample is not None
