@@ -114,3 +114,20 @@ def test_mutated_seed_lines_never_escape_the_reader(data: st.DataObject) -> None
             fn(mutated)
         except ReadError:
             pass
+
+
+def test_pathological_input_is_refused_not_hung() -> None:
+    from derive.budget import run_with_budget
+
+    def attempt(text: str) -> str:
+        try:
+            read_latex(text)
+        except ReadError as exc:
+            return str(exc)
+        return "read"
+
+    # A hang would exceed the budget and fail the test (BudgetExceeded), not stall the suite.
+    for text in ("{" * 5000 + "x" + "}" * 5000, "x^" * 3000 + "x", r"\frac{" * 400, "9" * 100 + "^" + "9" * 100,
+                 "a" * 30_000, r"\left(" * 2000):
+        outcome = run_with_budget(lambda t=text: attempt(t), 10.0, what="reading pathological LaTeX")
+        assert outcome != "read" or len(text) < 30_000
