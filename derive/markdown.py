@@ -3,7 +3,8 @@ r"""Reading a written post: its display math and its ``derive`` declarations, wi
 A post is Markdown (or LaTeX) text. Display math is ``$$...$$``, ``\[...\]``, or a
 ``align``/``align*``/``aligned``/``equation``/``gather`` environment standing on its
 own; inline ``$...$`` is prose and is not audited. Fenced code blocks are skipped.
-Declarations are HTML comments, invisible when the post is rendered::
+Declarations are HTML comments, invisible when the post is rendered (in a LaTeX file,
+``% derive: ...`` comment lines)::
 
     <!-- derive: logits z; labels y one-hot at \ell -->
 
@@ -60,6 +61,7 @@ _OPENERS = re.compile(
     r"(?P<fence>^[ \t]*(```|~~~)[^\n]*$)"
     r"|(?P<comment><!--\s*derive\s*:(?P<decl>[\s\S]*?)-->)"
     r"|(?P<other_comment><!--[\s\S]*?-->)"
+    r"|(?P<tex_comment>^[ \t]*%[ \t]*derive[ \t]*:(?P<tex_decl>[^\n]*)$)"
     r"|(?P<heading>^[ \t]{0,3}#{1,6}[ \t][^\n]*$)"
     r"|(?P<dollars>(?<!\\)\$\$)"
     r"|(?P<bracket>\\\[)"
@@ -99,6 +101,13 @@ def extract(text: str) -> list[Item]:
             continue
         if m.group("comment"):
             for statement in m.group("decl").split(";"):
+                if statement.strip():
+                    items.append(Declaration(statement.strip(), line))
+            pos = m.end()
+            continue
+        if m.group("tex_comment"):
+            # In a LaTeX file: % derive: ... (a comment, so the document compiles as before).
+            for statement in m.group("tex_decl").split(";"):
                 if statement.strip():
                     items.append(Declaration(statement.strip(), line))
             pos = m.end()

@@ -29,3 +29,9 @@ def test_an_unclosed_display_is_reported_and_the_rest_is_read() -> None:
     items = extract("$$a = b\n\n## Next\n")
     assert isinstance(items[0], Unclosed) and items[0].line == 1 and items[0].column == 1
     assert isinstance(items[1], Heading)
+
+
+def test_latex_comment_declarations() -> None:
+    items = extract("% derive: logits z; labels y soft\n\\[ a = b \\]\n%not a declaration\n")
+    assert items[:2] == [Declaration("logits z", 1), Declaration("labels y soft", 1)]
+    assert isinstance(items[2], Display) and len(items) == 3
