@@ -67,7 +67,8 @@ environments), splits every chain a = b = c into steps, and decides each step:
   not read    the reader could not take it (line, column, reason)
   definition  name = expression introducing a name (not checked)
 
-Declarations are HTML comments, invisible in the rendered post:
+Declarations are HTML comments, invisible in the rendered post (in a LaTeX file,
+% derive: ... comment lines):
   <!-- derive: logits z; labels y one-hot at \\ell -->
   <!-- derive: assume j \\neq \\ell -->          (until the next heading)
   <!-- derive: matrix A d p; vector x p per sample; samples N n; size C -->
