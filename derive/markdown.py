@@ -99,17 +99,10 @@ def extract(text: str) -> list[Item]:
             end = close.search(text, m.end())
             pos = len(text) if end is None else end.end()
             continue
-        if m.group("comment"):
-            for statement in m.group("decl").split(";"):
-                if statement.strip():
-                    items.append(Declaration(statement.strip(), line))
-            pos = m.end()
-            continue
-        if m.group("tex_comment"):
-            # In a LaTeX file: % derive: ... (a comment, so the document compiles as before).
-            for statement in m.group("tex_decl").split(";"):
-                if statement.strip():
-                    items.append(Declaration(statement.strip(), line))
+        if m.group("comment") or m.group("tex_comment"):
+            # <!-- derive: ... --> in Markdown; % derive: ... in LaTeX (a comment, so it still compiles).
+            declared = m.group("decl") if m.group("comment") else m.group("tex_decl")
+            items += [Declaration(part.strip(), line) for part in declared.split(";") if part.strip()]
             pos = m.end()
             continue
         if m.group("other_comment"):

@@ -87,6 +87,16 @@ def _float(value: Any) -> str:
         return str(value)
 
 
+def _expect(subject: Subject, status: Status, settings: Settings | None) -> Verdict:
+    __tracebackhide__ = True
+    settings = settings or Settings()
+    claim, rebuild = _claim(subject)
+    verdict = decide(claim, settings)
+    if verdict.status is not status:
+        raise AssertionError(_verdict_message(f"Claim not {status.value}: {claim.name}", verdict, rebuild, settings))
+    return verdict
+
+
 def assert_proved(subject: Subject, *, settings: Settings | None = None) -> Verdict:
     """Fail unless the engine proves ``subject`` (a Claim, a Theorem, or a library theorem's name).
 
@@ -94,23 +104,13 @@ def assert_proved(subject: Subject, *, settings: Settings | None = None) -> Verd
     identity that was not shown is not a passing test.
     """
     __tracebackhide__ = True
-    settings = settings or Settings()
-    claim, rebuild = _claim(subject)
-    verdict = decide(claim, settings)
-    if verdict.status is not Status.PROVED:
-        raise AssertionError(_verdict_message(f"Claim not proved: {claim.name}", verdict, rebuild, settings))
-    return verdict
+    return _expect(subject, Status.PROVED, settings)
 
 
 def assert_refuted(subject: Subject, *, settings: Settings | None = None) -> Verdict:
     """Fail unless the engine refutes ``subject`` with a counterexample (for teaching: a wrong step is caught)."""
     __tracebackhide__ = True
-    settings = settings or Settings()
-    claim, rebuild = _claim(subject)
-    verdict = decide(claim, settings)
-    if verdict.status is not Status.REFUTED:
-        raise AssertionError(_verdict_message(f"Claim not refuted: {claim.name}", verdict, rebuild, settings))
-    return verdict
+    return _expect(subject, Status.REFUTED, settings)
 
 
 def assert_equivalent(lhs: sp.Expr, rhs: sp.Expr, *, assuming: Sequence[Hypothesis] = (), name: str = "lhs == rhs",

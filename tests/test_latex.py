@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,21 +15,10 @@ from derive.latex import document, fragment, markdown, to_latex
 from derive.proofs import proof_names, prove
 from derive.theorems import LIBRARY
 
-GOLDEN = Path(__file__).parent / "golden" / "proofs"
-
-
-def assert_golden(name: str, text: str) -> None:
-    """Compare with tests/golden/proofs/NAME; DERIVE_UPDATE_GOLDEN=1 rewrites the file instead."""
-    path = GOLDEN / name
-    if os.environ.get("DERIVE_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {path}; run with DERIVE_UPDATE_GOLDEN=1 to create it"
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
-
 
 @pytest.mark.parametrize("name", proof_names())
-def test_the_latex_of_each_proof_is_pinned(name: str) -> None:
-    assert_golden(f"{name}.tex", fragment([prove(name)]))
+def test_the_latex_of_each_proof_is_pinned(name: str, golden: Callable[[str, str], None]) -> None:
+    golden(f"proofs/{name}.tex", fragment([prove(name)]))
 
 
 def test_notation_is_the_seeds() -> None:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -13,18 +12,6 @@ from derive.claims import Claim
 from derive.functions import Role, Space, softmax
 from derive.hypotheses import InRange
 from derive.testing import assert_equivalent, assert_gradient, assert_proved, assert_refuted
-
-GOLDEN = Path(__file__).parent / "golden" / "testing"
-
-
-def assert_golden(name: str, text: str) -> None:
-    """Compare with tests/golden/testing/NAME; DERIVE_UPDATE_GOLDEN=1 rewrites the file instead."""
-    path = GOLDEN / name
-    if os.environ.get("DERIVE_UPDATE_GOLDEN") == "1":
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {path}; run with DERIVE_UPDATE_GOLDEN=1 to create it"
-    assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
-
 
 # -- claims ---------------------------------------------------------------------------------------
 
@@ -50,10 +37,10 @@ def test_assert_proved_takes_a_name_a_theorem_or_a_claim() -> None:
     assert assert_proved(Claim("square", (x + 1) ** 2, x**2 + 2 * x + 1)).proved
 
 
-def test_assert_proved_fails_with_the_evidence() -> None:
+def test_assert_proved_fails_with_the_evidence(golden: Callable[[str, str], None]) -> None:
     with pytest.raises(AssertionError) as info:
         assert_proved(_offdiagonal_without_minus())
-    assert_golden("assert_proved_refuted.txt", str(info.value))
+    golden("testing/assert_proved_refuted.txt", str(info.value))
 
 
 def test_assert_refuted_catches_the_wrong_step_and_fails_on_a_true_one() -> None:
@@ -131,18 +118,18 @@ def test_correct_numpy_gradients_pass() -> None:
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
-def test_a_backward_pass_without_the_max_shift_fails_at_large_logits() -> None:
+def test_a_backward_pass_without_the_max_shift_fails_at_large_logits(golden: Callable[[str, str], None]) -> None:
     with pytest.raises(AssertionError) as info:
         assert_gradient(ce_grad_without_max_shift, "cross_entropy")
     message = str(info.value)
     assert "non-finite entries (nan or inf)" in message and "logits up to ±1000" in message
-    assert_golden("assert_gradient_overflow.txt", message)
+    golden("testing/assert_gradient_overflow.txt", message)
 
 
-def test_a_sign_error_fails_with_the_relative_error_per_component() -> None:
+def test_a_sign_error_fails_with_the_relative_error_per_component(golden: Callable[[str, str], None]) -> None:
     with pytest.raises(AssertionError) as info:
         assert_gradient(ce_grad_sign_error, "cross_entropy")
-    assert_golden("assert_gradient_sign.txt", str(info.value))
+    golden("testing/assert_gradient_sign.txt", str(info.value))
 
 
 def test_a_transposed_a_gradient_fails() -> None:
