@@ -25,6 +25,7 @@ from derive.differentiate import LowRankMatrix
 from derive.evaluate import differs, evaluate, sample_points
 from derive.functions import Role
 from derive.hypotheses import OneHot, SumToOne
+from derive.memo import memoized_sum_symbols
 from derive.sums import expand_products, normalize_sums
 from derive.verdict import Counterexample, Status, Verdict
 
@@ -263,7 +264,11 @@ def decide(claim: Claim, settings: Settings | None = None) -> Verdict:
         >>> decide(Claim("sign", sp.exp(x), -sp.exp(x))).status
         <Status.REFUTED: 'refuted'>
     """
-    settings = settings or Settings()
+    with memoized_sum_symbols():
+        return _decide(claim, settings or Settings())
+
+
+def _decide(claim: Claim, settings: Settings) -> Verdict:
     start = time.perf_counter()
     reduction = _timed(lambda: _prove(claim), settings.budget, f"proof of {claim.name}")
     if reduction is not None and reduction.strategy is not None:

@@ -22,12 +22,15 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.memo import memoized_sum_symbols
+
 __all__ = ["Differentiator", "LowRankMatrix", "derivative"]
 
 
 def derivative(expr: sp.Expr, wrt: sp.Expr) -> sp.Expr:
     """d expr / d wrt for an expression with symbolic sums (SymPy's ``diff``)."""
-    return sp.diff(expr, wrt)
+    with memoized_sum_symbols():
+        return sp.diff(expr, wrt)
 
 
 def _diff(expr: sp.Expr, x: sp.Basic) -> sp.Expr:

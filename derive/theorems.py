@@ -22,6 +22,7 @@ from derive.crosscheck import FiniteDifferenceCheck
 from derive.differentiate import Differentiator, LowRankMatrix, derivative
 from derive.functions import Role, Space, Vector, cross_entropy, log_softmax, softmax, two_layer
 from derive.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
+from derive.memo import memoized_sum_symbols
 
 __all__ = ["LIBRARY", "Theorem", "get", "names"]
 
@@ -69,6 +70,7 @@ def _symbols(*names: str) -> list[sp.Symbol]:
     return [sp.Symbol(n, integer=True, positive=True) for n in names]
 
 
+@memoized_sum_symbols()
 def _jacobian_symbolic(case: str) -> Claim:
     space = Space.symbolic()
     k, z, yhat = _logits(space, None)
@@ -127,6 +129,7 @@ def _jacobian_numeric(sizes: Sizes) -> FiniteDifferenceCheck:
     return FiniteDifferenceCheck(claim, outputs, [z[j] for j in range(1, k + 1)])
 
 
+@memoized_sum_symbols()
 def _log_softmax_symbolic() -> Claim:
     space = Space.symbolic()
     k, z, yhat = _logits(space, None)
@@ -158,6 +161,7 @@ _LABELS = {"soft": "soft labels (Σy = 1)", "onehot": "one-hot labels at ℓ",
            "target": "one-hot at ℓ, j = ℓ", "other": "one-hot at ℓ, j ≠ ℓ"}
 
 
+@memoized_sum_symbols()
 def _ce_symbolic(labels: str) -> Claim:
     space = Space.symbolic()
     k, z, yhat = _logits(space, None)
@@ -220,6 +224,7 @@ def _ce_numeric(labels: str, sizes: Sizes) -> FiniteDifferenceCheck:
 
 # -- the two-layer linear classifier -------------------------------------------------------------
 
+@memoized_sum_symbols()
 def _two_layer_symbolic(weight: str, batched: bool) -> Claim:
     space = Space.symbolic()
     model = two_layer(space, batched=batched)
