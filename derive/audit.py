@@ -23,8 +23,10 @@ See the README for the full list.
 from __future__ import annotations
 
 import enum
+import re
 import time
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +59,7 @@ __all__ = [
     "StepStatus",
     "audit_file",
     "audit_text",
+    "check_step",
 ]
 
 #: Posts larger than this are refused (a post is a few hundred KB at most).
@@ -178,6 +181,10 @@ def read_post(path: str | Path) -> str:
 # -- the state of a post as it is read ------------------------------------------------------------
 
 _LABEL_ROLE_NAMES = {"y", "t"}
+
+#: What to declare so that ŷ and the labels mean what the prose says (one wording everywhere).
+LOGITS_HINT = "declare the logits, so that ŷ is their softmax: <!-- derive: logits z -->"
+LABELS_HINT = "declare the labels: <!-- derive: labels y one-hot at \\ell --> or <!-- derive: labels y soft -->"
 
 
 @dataclass
@@ -429,7 +436,8 @@ def _mark_unknown(expr: sp.Basic, post: _Post) -> sp.Basic:
             if ix.base != vbase and not _known(post, str(ix.base.label)):
                 reps[ix] = sp.Function(str(ix.base.label))(*ix.indices, v)
         for f in body.atoms(AppliedUndef):
-            if f.func != TRANSPOSE:
+            # f(x) by x depends on x through its argument (SymPy's chain rule); f(a) may hide it.
+            if f.func != TRANSPOSE and v not in f.free_symbols:
                 reps[f] = sp.Function(f.func.__name__)(*f.args, v)
         for sym in body.free_symbols:
             if isinstance(sym, sp.Symbol) and not sym.is_integer and sym not in labels and sym != vbase \
@@ -440,21 +448,35 @@ def _mark_unknown(expr: sp.Basic, post: _Post) -> sp.Basic:
     return expr.replace(lambda node: isinstance(node, sp.Derivative), mark)
 
 
-def _implied_names(post: _Post, expr: sp.Basic) -> list[str]:
-    """Names the post means something by that the audit was not told: ŷ, the labels, functions."""
+def _implied_names(post: _Post, expr: sp.Basic) -> dict[str, str]:
+    """Names the post means something by that the audit was not told, each with the declaration to add."""
     from sympy.core.function import AppliedUndef
 
-    out = []
+    out = {}
     names = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
     if "yhat" in names and post.meaning.logits is None and not any(
             str(getattr(n, "label", n)) == "yhat" for n in post.meaning.notations):
-        out.append("ŷ (declare the logits: <!-- derive: logits z -->)")
-    if post.label_hypothesis is None and names & (_LABEL_ROLE_NAMES | {post.labels or "y"}):
-        out.append("the labels (<!-- derive: labels y one-hot at \\ell --> or soft)")
-    functions = sorted({f.func.__name__ for f in expr.atoms(AppliedUndef) if f.func != TRANSPOSE})
+        out["ŷ"] = LOGITS_HINT
+    if post.label_hypothesis is None and names & _label_names(post):
+        out["the labels"] = LABELS_HINT
+    functions = sorted({f.func.__name__ for f in expr.atoms(AppliedUndef) if f.func != TRANSPOSE}
+                       - _label_names(post) - {"yhat"})
     if functions:
-        out.append(f"{', '.join(functions)} (define it: <!-- derive: define ... -->)")
+        out[", ".join(functions)] = f"define {functions[0]}: <!-- derive: define {functions[0]}(x) = ... -->"
     return out
+
+
+def _label_names(post: _Post) -> set[str]:
+    return _LABEL_ROLE_NAMES | {post.labels or "y"}
+
+
+def _uses(expr: sp.Basic, names: set[str]) -> bool:
+    """Whether ``expr`` mentions one of ``names``: as an array, a symbol or an unknown function."""
+    from sympy.core.function import AppliedUndef
+
+    used = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
+    used |= {f.func.__name__ for f in expr.atoms(AppliedUndef)}
+    return bool(used & names)
 
 
 def _decide_step(post: _Post, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSettings) -> tuple[StepStatus, str,
@@ -469,6 +491,9 @@ def _decide_step(post: _Post, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSetti
     left = meaning(_mark_unknown(left, post), post.meaning.notations)
     right = meaning(_mark_unknown(right, post), post.meaning.notations)
     left, right = post.meaning.expand_functions(left), post.meaning.expand_functions(right)
+    # A name written out just now (CE of the declared logits) may sit inside a derivative
+    # that SymPy left unevaluated while the name was unknown: take it now.
+    left, right = _take_derivatives(left), _take_derivatives(right)
     unknown = _undefined(left) + _undefined(right)
     if left.has(TRANSPOSE) or right.has(TRANSPOSE):
         raise SemanticsError("a transpose of something that is not a vector or matrix")
@@ -486,27 +511,36 @@ def _decide_step(post: _Post, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSetti
         return StepStatus.VALID, verdict.strategy or "", verdict
     if verdict.status is Status.REFUTED and implied:
         # The sides differ if these names are arbitrary, but the prose gives them a meaning.
-        for name in implied:
-            post.hints[f"declare {name}"] = None
-        return (StepStatus.UNDECIDED, "the sides differ if " + "; ".join(n.split(" (")[0] for n in implied)
-                + " may be anything, but the post gives them a meaning the audit was not told: declare "
-                + "; ".join(implied), verdict)
+        for how in implied.values():
+            post.hints[how] = None
+        return (StepStatus.UNDECIDED, "the sides differ if " + " and ".join(implied) + " may be anything, but "
+                "the post gives them a meaning the audit was not told: " + "; ".join(implied.values()), verdict)
     if verdict.status is Status.REFUTED:
         reason = verdict.reason
         if verdict.counterexample is not None:
             reason += "; " + verdict.counterexample.describe()
         return StepStatus.WRONG, reason, verdict
     reason = verdict.reason
+    labels = _label_names(post)
+    unknown = [name for name in dict.fromkeys(unknown) if name not in labels]
+    if "yhat" in unknown and post.meaning.logits is None:
+        unknown.remove("yhat")
+        reason += "; ŷ has no meaning yet: " + LOGITS_HINT
+        post.hints[LOGITS_HINT] = None
     if unknown:
         reason = (f"uses {', '.join(unknown)}, which the post does not define; define it, e.g. "
                   f"<!-- derive: define {unknown[0]}(x) = ... -->")
-        post.hints[f"define {', '.join(unknown)}"] = None
-    elif post.label_hypothesis is None and any(post.meaning.shapes.roles.get(str(ix.base.label)) == Role.LABELS
-                                               or str(ix.base.label) in _LABEL_ROLE_NAMES
-                                               for ix in both.atoms(sp.Indexed)):
-        reason += "; the labels may need a hypothesis: <!-- derive: labels y one-hot at \\ell --> or soft"
-        post.hints["declare the labels (one-hot or soft)"] = None
+        post.hints[f"define {unknown[0]}: <!-- derive: define {unknown[0]}(x) = ... -->"] = None
+    elif post.label_hypothesis is None and _uses(both, labels | {name for name, role in
+                                                              post.meaning.shapes.roles.items()
+                                                              if role == Role.LABELS}):
+        reason += "; the labels may need a hypothesis: " + LABELS_HINT
+        post.hints[LABELS_HINT] = None
     return StepStatus.UNDECIDED, reason, verdict
+
+
+def _take_derivatives(expr: sp.Basic) -> sp.Basic:
+    return expr.replace(lambda node: isinstance(node, sp.Derivative), lambda d: d.doit(deep=False))
 
 
 def _is_definition(post: _Post, lhs: sp.Basic, sides: int) -> bool:
@@ -670,14 +704,53 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
         hints.append("no declarations: add <!-- derive: logits z; labels y one-hot at \\ell --> (see the README) "
                      "so that ŷ, softmax and the labels mean what the prose says")
     hints += [f"to decide more: {h}" for h in post.hints]
-    if post.label_hypothesis is None and any(s.status is StepStatus.UNDECIDED for s in steps):
-        hints.append("to decide more: declare the labels: <!-- derive: labels y one-hot at \\ell --> or "
-                     "<!-- derive: labels y soft -->")
     return AuditReport(path, tuple(steps), tuple(dict.fromkeys(hints)), time.perf_counter() - started, text)
 
 
 def audit_file(path: str | Path, *, settings: AuditSettings | None = None) -> AuditReport:
     """Audit a Markdown or LaTeX file; AuditInputError (a one-line message) when it cannot be read."""
     return audit_text(read_post(path), path=str(path), settings=settings)
+
+
+#: Where the steps of :func:`check_step` are said to be (line and column count within the step).
+STEP_PATH = "<step>"
+
+
+def check_step(step: str, *, given: Sequence[str] = (), settings: AuditSettings | None = None) -> AuditReport:
+    r"""Decide one equality or chain ``a = b = c`` written in LaTeX, under declarations.
+
+    ``given`` holds declarations as in a post (``"logits z; labels y soft"``,
+    ``"assume j \neq \ell"``). The step is audited as a one-display post, so it means
+    exactly what it would mean in a post; lines and columns count within ``step``.
+
+    Examples:
+        >>> check_step(r"\frac{d}{dx} \tanh(x) = 1 - \tanh(x)^2").steps[0].status
+        <StepStatus.VALID: 'valid'>
+    """
+    math = step.strip()
+    for opener, closer in (("$$", "$$"), ("\\[", "\\]")):
+        if math.startswith(opener) and math.endswith(closer) and len(math) > len(opener) + len(closer):
+            math = math[len(opener):-len(closer)].strip()
+    if not math:
+        raise AuditInputError("the step is empty; give an equality such as 'a = b' in LaTeX")
+    if "$$" in math or re.search(r"(?<!\\)\\\[", math):
+        raise AuditInputError("give one step of math without $$ or \\[ delimiters inside it")
+    for declaration in given:
+        if "-->" in declaration or "\n" in declaration:
+            raise AuditInputError(f"the declaration {declaration!r} must be one line without '-->'")
+    header = "".join(f"<!-- derive: {d.strip()} -->\n" for d in given)
+    report = audit_text(f"{header}$$\n{math}\n$$\n", path=STEP_PATH, settings=settings)
+    if not report.steps:
+        raise AuditInputError("there is no equality in the step; write it as 'lhs = rhs' (or a chain a = b = c)")
+
+    # Reasons and hints name declarations as a post writes them; here they are given with --given.
+    # The post-wide "no declarations" hint is left out: a step's own reason says what it needs.
+    def as_option(text: str) -> str:
+        return re.sub(r"<!-- derive: (.*?) -->", r"--given '\1'", text)
+
+    shift = len(given) + 1
+    steps = tuple(replace(s, line=s.line - shift, reason=as_option(s.reason)) for s in report.steps)
+    hints = tuple(as_option(h) for h in report.hints if not h.startswith("no declarations"))
+    return replace(report, steps=steps, hints=hints)
 
 

@@ -1,4 +1,4 @@
-"""The ``derive`` command line: ``derive list``, ``derive verify``, ``derive prove`` and ``derive audit``.
+"""The ``derive`` command line: ``derive list``, ``verify``, ``prove``, ``audit`` and ``check``.
 
 Exit status: 0 when every selected theorem is proved, 1 when any is refuted or
 undecided, 2 on wrong usage (a one-line message, never a traceback).
@@ -36,6 +36,7 @@ examples:
   derive prove --all --pdf proofs.pdf
   derive prove cross_entropy_gradient_soft --fragment -
   derive audit post.md --html post-audit.html
+  derive check '\\frac{d}{dx} \\tanh(x) = 1 - \\tanh(x)^2'
 """
 
 PROVE_EPILOG = """\
@@ -80,6 +81,30 @@ examples:
   derive audit post.md
   derive audit post.md --html post-audit.html
   derive audit post.md --json
+"""
+
+
+CHECK_EPILOG = """\
+Decides one equality written in LaTeX, as the audit decides a step of a post (the
+same reader, the same meanings): a step 'a = b' or a chain 'a = b = c'. Quote it
+for the shell with single quotes.
+
+  valid       proved (an exact zero)
+  wrong       refuted at a point that honors the hypotheses; both sides shown
+  undecided   neither; the reason, and the declaration that would help
+  not read    the reader could not take it: an error with line, column, reason
+
+exit status: 0 every step valid, 1 a step wrong or undecided, 2 the step cannot be read
+
+--given takes what a post would declare (see 'derive audit --help'):
+  --given 'logits z; labels y soft'    ŷ = softmax(z), labels on the simplex
+  --given 'labels y one-hot at \\ell'  --given 'assume j \\neq \\ell'
+
+examples:
+  derive check '\\frac{d}{dx} \\tanh(x) = 1 - \\tanh(x)^2'
+  derive check '\\frac{\\partial \\hat{y}_i}{\\partial z_j} = \\hat{y}_i (1 - \\hat{y}_j)' --given 'logits z'
+  derive check '\\frac{\\partial}{\\partial z_j} \\left(-\\sum_n y_n \\log \\hat{y}_n\\right) = \\hat{y}_j - y_j' \\
+      --given 'logits z; labels y soft' --json
 """
 
 
@@ -136,6 +161,14 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--verbose", action="store_true", help="show the strategy of valid steps too")
     audit.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 5)")
+    check = sub.add_parser("check", help="decide one equality written in LaTeX (a step or a chain)",
+                           epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    check.add_argument("step", metavar="STEP", help="LaTeX math, e.g. '\\frac{d}{dx} e^{2x} = 2 e^{2x}'")
+    check.add_argument("--given", action="append", default=[], metavar="DECLARATION",
+                       help="a declaration as a post writes it, e.g. 'logits z; labels y soft' (repeatable)")
+    check.add_argument("--json", action="store_true", help="print one JSON document")
+    check.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
+                       help="time budget of the proof and of the counterexample search (default 10)")
     return parser
 
 
@@ -322,6 +355,23 @@ def _audit(args: argparse.Namespace) -> int:
     return 1 if any(r.exit_status for r in reports) else 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from derive.audit import AuditInputError, AuditSettings, StepStatus, check_step
+    from derive.report import render_json, render_text
+
+    try:
+        report = check_step(args.step, given=args.given, settings=AuditSettings(budget=args.budget))
+    except AuditInputError as exc:
+        raise UsageError(str(exc)) from None
+    unread = [s for s in report.steps if s.status is StepStatus.NOT_READ]
+    if unread:
+        first = unread[0]
+        raise UsageError(f"{report.path}:{first.line}:{first.column}: cannot read '{first.text}': {first.reason}")
+    print(render_json([report]) if args.json else render_text(report, verbose=True), end="" if not args.json
+          else "\n")
+    return 0 if all(s.status in (StepStatus.VALID, StepStatus.DEFINITION) for s in report.steps) else 1
+
+
 def _which(tool: str) -> bool:
     import shutil
 
@@ -389,6 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _prove(args)
         if args.command == "audit":
             return _audit(args)
+        if args.command == "check":
+            return _check(args)
         return _verify(args)
     except UsageError as exc:
         print(f"derive: error: {exc}", file=sys.stderr)

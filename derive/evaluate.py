@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
+from sympy.core.function import AppliedUndef
 
 from derive.claims import Claim
 from derive.functions import ArraySpec, Role
@@ -180,10 +181,18 @@ def substitute(expr: sp.Expr, point: Point, definitions: Mapping[sp.Symbol, sp.E
         if not (out.free_symbols & definitions.keys()):
             break
         out = out.xreplace(dict(definitions))
-    out = out.xreplace(dict(point.scalars))
+    out = _put(out, dict(point.scalars))
     out = instantiate_sums(out)
-    out = out.xreplace(dict(point.entries))
-    return out
+    return _put(out, dict(point.entries))
+
+
+def _put(expr: sp.Expr, values: Mapping[sp.Basic, sp.Expr]) -> sp.Expr:
+    if expr.has(sp.Derivative):
+        # xreplace cannot put a number where a derivative's variable is (SymPy raises);
+        # subs writes the derivative of an unknown function at a point as Subs(...), which
+        # is not a number, so no counterexample can rest on it.
+        return expr.subs(values, simultaneous=True)
+    return expr.xreplace(values)
 
 
 def evaluate(expr: sp.Expr, point: Point, definitions: Mapping[sp.Symbol, sp.Expr], digits: int) -> sp.Expr:
@@ -191,6 +200,10 @@ def evaluate(expr: sp.Expr, point: Point, definitions: Mapping[sp.Symbol, sp.Exp
     exact = substitute(expr, point, definitions)
     if exact.has(sp.Derivative):
         exact = exact.doit()
+    if exact.atoms(AppliedUndef):
+        # An unknown function's value is not a number (and SymPy's evalf of the Subs that
+        # holds its derivative at a point recurses without end): nothing to compare.
+        return exact
     try:
         # strict: a value whose digits SymPy cannot guarantee (say, a cancellation that
         # leaves 0.e+271) must never be compared, or a true claim could look refuted.

@@ -85,7 +85,16 @@ def unfold(expr: sp.Basic, notations: Notations, keep: frozenset[sp.Basic] = fro
             return notations[node.base].define(*node.indices)
         return notations[node].define()
 
-    return expr.replace(is_name, definition)
+    def walk(node: sp.Basic) -> sp.Basic:
+        if is_name(node):
+            return definition(node)
+        # Never into an IndexedBase: in L_n the L is not the scalar a post defined as L.
+        if isinstance(node, sp.IndexedBase) or not node.args:
+            return node
+        args = [walk(a) for a in node.args]
+        return node.func(*args) if any(a is not b for a, b in zip(args, node.args, strict=True)) else node
+
+    return walk(expr)
 
 
 def meaning(expr: sp.Basic, notations: Notations, keep: frozenset[sp.Basic] = frozenset()) -> sp.Basic:

@@ -134,6 +134,8 @@ class Meaning:
     def softmax(self, logits: sp.Basic, index: sp.Expr, prefix: tuple[sp.Expr, ...] = ()) -> sp.Expr:
         base = logits.base if isinstance(logits, sp.Indexed) else logits
         if isinstance(logits, sp.Indexed):
+            if self._is_component(logits):
+                raise SemanticsError(f"softmax of {sp.sstr(logits)}, a single component: softmax takes a vector")
             prefix = tuple(logits.indices)
         if isinstance(base, sp.Symbol):
             base = sp.IndexedBase(base.name, real=True)
@@ -160,12 +162,25 @@ class Meaning:
                 return -sp.Sum(y[m] * sp.log(self._entry(p, m)), (m, 1, size))
             if name in ("CE", "ce") and len(args) == 1 and self.logits is not None:
                 # CE(θ) as a function of the logits: the labels are the post's label vector.
+                logits = args[0]
+                if isinstance(logits, sp.Indexed) and self._is_component(logits):
+                    if str(logits.base.label) != self.logits:
+                        return node
+                    # ∂CE/∂z_j: the audit made CE a function of the one logit z_j; CE is a
+                    # function of the whole logit vector z (of sample i for z^{(i)}_j).
+                    prefix = logits.indices[:-1]
+                    logits = logits.base[prefix] if prefix else logits.base
                 labels = next((n for n, r in self.shapes.roles.items() if r == Role.LABELS), "y")
                 m = sp.Symbol("m_", integer=True)
                 y = sp.IndexedBase(labels, real=True)
-                return -sp.Sum(y[m] * sp.log(self.softmax(args[0], m)), (m, 1, self.length(labels)))
+                return -sp.Sum(y[m] * sp.log(self.softmax(logits, m)), (m, 1, self.length(labels)))
             return node
         return expr.replace(lambda node: isinstance(node, AppliedUndef), rewrite)
+
+    def _is_component(self, expr: sp.Indexed) -> bool:
+        """Whether ``expr`` is one entry of its array (z_j of a vector z), not a row of it."""
+        rank = self.shapes.rank(str(expr.base.label))
+        return rank is not None and len(expr.indices) >= rank
 
     def _as_base(self, arg: sp.Basic) -> sp.IndexedBase:
         if isinstance(arg, sp.IndexedBase):

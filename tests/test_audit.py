@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -10,7 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive.audit import AuditInputError, AuditReport, AuditSettings, StepStatus, audit_file, audit_text
+from derive.audit import (
+    AuditInputError,
+    AuditReport,
+    AuditSettings,
+    StepStatus,
+    audit_file,
+    audit_text,
+    check_step,
+)
 from derive.report import render_html, render_json, render_text
 from derive.verdict import Status
 
@@ -108,6 +117,74 @@ def test_an_undefined_name_is_never_differentiated_as_a_constant() -> None:
     report = audit_text(r"$$\frac{\partial \mathrm{CE}}{\partial z_j} = \hat{y}_j - y_j$$")
     (step,) = report.steps
     assert step.status is StepStatus.UNDECIDED
+    assert "uses CE, which the post does not define" in step.reason
+
+
+@pytest.mark.parametrize(("step", "status"), [
+    (r"\frac{d f}{d x} = 2x", StepStatus.UNDECIDED),  # f unknown: no point can be evaluated
+    (r"\frac{d}{dx} \left(f(x) + x^2\right) = \frac{df}{dx} + 2x", StepStatus.VALID),
+    (r"\frac{d}{dx} f(x^2) = 2x f'(x^2)", StepStatus.VALID),  # the chain rule through an unknown f
+])
+def test_derivatives_of_unknown_functions_are_decided_or_undecided_never_crash(step: str,
+                                                                               status: StepStatus) -> None:
+    (result,) = check_step(step).steps
+    assert result.status is status, result.reason
+    assert "could not take" not in result.reason
+
+
+def test_ce_means_the_cross_entropy_of_the_declared_logits_and_labels() -> None:
+    soft = check_step(r"\frac{\partial CE}{\partial z_j} = \hat{y}_j - y_j", given=["logits z; labels y soft"])
+    assert soft.steps[0].status is StepStatus.VALID
+    one_hot = ["logits z; labels y one-hot at \\ell", "assume j \\neq \\ell"]
+    right = check_step(r"\frac{\partial CE}{\partial z_j} = \hat{y}_j", given=one_hot)
+    assert right.steps[0].status is StepStatus.VALID
+    # Seed 000's Case 1 as one line: wrong, and the counterexample shows ∂CE/∂z_j = ŷ_j ≠ 0.
+    (case_1,) = check_step(r"\frac{\partial CE}{\partial z_j} = 0", given=one_hot).steps
+    assert case_1.status is StepStatus.WRONG
+    assert case_1.verdict is not None and case_1.verdict.counterexample is not None
+    assert case_1.verdict.counterexample.lhs > 0 and case_1.verdict.counterexample.rhs == 0
+
+
+def test_a_scalar_defined_as_L_is_not_read_into_L_n() -> None:
+    # Seed 002 defines the batch loss L; its L_n is another name (the sample loss), which the
+    # audit must not fill with L's definition (that once produced hints like "define -Sum(...)").
+    report = audit_file(DATA / "seeds" / "002_d84386f0d6fa82a4.txt")
+    assert not any("Sum(" in text for text in [*report.hints, *(s.reason for s in report.steps)])
+
+
+@pytest.mark.parametrize("seed", sorted((DATA / "seeds").iterdir()), ids=lambda p: p.name[:3])
+def test_each_hint_is_given_once_in_one_wording(seed: Path) -> None:
+    hints = audit_file(seed).hints
+    assert len(hints) == len(set(hints))
+    assert sum("labels" in h and "declare" in h for h in hints) <= 1
+
+
+def test_check_step_counts_lines_and_columns_within_the_step() -> None:
+    # A step is where its left side is: a = a at 1:1, a = b at 1:6, b = b at 2:6.
+    report = check_step("a &= a \\\\\n &= b \\\\\n &= b", given=["size k"])
+    first, second, third = report.steps
+    assert (first.line, first.column, first.status) == (1, 1, StepStatus.VALID)
+    assert (second.line, second.column, second.status) == (1, 6, StepStatus.WRONG)
+    assert (third.line, third.status) == (2, StepStatus.VALID)
+    assert report.path == "<step>"
+
+
+def test_check_step_names_declarations_as_options() -> None:
+    (step,) = check_step(r"\frac{\partial}{\partial z_j} \left(-\sum_n y_n \log \hat{y}_n\right) = \hat{y}_j - y_j",
+                         given=["logits z"]).steps
+    assert step.status is StepStatus.UNDECIDED
+    assert "--given 'labels y soft'" in step.reason and "<!--" not in step.reason
+
+
+@pytest.mark.parametrize(("step", "given", "message"), [
+    ("  ", (), "empty"),
+    ("x + 1", (), "no equality"),
+    ("$$a = b$$ and $$c = d$$", (), "without $$"),
+    ("a = b", ("logits z -->",), "one line"),
+])
+def test_check_step_unusable_input_is_one_clear_error(step: str, given: tuple[str, ...], message: str) -> None:
+    with pytest.raises(AuditInputError, match=re.escape(message)):
+        check_step(step, given=given)
 
 
 def test_declarations_decide_the_soft_label_gradient() -> None:

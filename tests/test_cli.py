@@ -160,3 +160,37 @@ def test_audit_unusable_input_is_one_line_exit_2(tmp_path, content: bytes) -> No
     assert out.returncode == 2
     assert out.stderr.startswith(f"derive: error: {path}:") and out.stderr.count("\n") == 1
     assert "Traceback" not in out.stderr
+
+
+def test_check_valid_step_exits_0() -> None:
+    out = run("check", r"\frac{\partial CE}{\partial z_j} = \hat{y}_j - y_j", "--given", "logits z; labels y soft")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(r"<step>:1:1: valid: \frac{\partial CE}{\partial z_j} = \hat{y}_j - y_j")
+    assert "index calculus" in out.stdout  # the strategy, as the audit's --verbose shows it
+
+
+def test_check_wrong_step_exits_1_with_the_counterexample_as_json() -> None:
+    out = run("check", r"\frac{\partial \hat{y}_i}{\partial z_j} = \hat{y}_i (1 - \hat{y}_j)", "--given", "logits z",
+              "--json")
+    assert out.returncode == 1, out.stderr
+    (step,) = json.loads(out.stdout)["files"][0]["steps"]
+    assert step["status"] == "wrong"
+    point = step["counterexample"]
+    assert point["lhs"] != point["rhs"] and "z" in point["point"]
+
+
+def test_check_undecided_exits_1_and_says_what_to_give() -> None:
+    out = run("check", r"\frac{\partial}{\partial z_j} \left(-\sum_n y_n \log \hat{y}_n\right) = \hat{y}_j - y_j",
+              "--given", "logits z")
+    assert out.returncode == 1
+    assert "undecided" in out.stdout and "--given 'labels y soft'" in out.stdout
+
+
+@pytest.mark.parametrize(("step", "message"), [
+    (r"\frac{x}{ = 1", "<step>:1:9: cannot read"),
+    ("x + 1", "no equality"),
+])
+def test_check_unreadable_step_is_one_line_exit_2(step: str, message: str) -> None:
+    out = run("check", step)
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.startswith("derive: error: ") and message in out.stderr and out.stderr.count("\n") == 1
