@@ -201,12 +201,21 @@ class _Post:
     hints: dict[str, None] = field(default_factory=dict)
     declared: bool = False
     sample_index: str | None = None
+    #: Names declared as independent scalars (``scalar x t``): held fixed in ∂/∂v.
+    scalars: set[str] = field(default_factory=set)
+    #: Function names the post defines (``define g(x) = ...``), read as applications.
+    functions: set[str] = field(default_factory=set)
+    #: What ``\sigma(...)`` reads as: softmax, or the post's own σ once it defines one.
+    sigma: str = "softmax"
+    #: Plain names the audit took as unknown functions of a derivative's variable.
+    unknown_scalars: set[str] = field(default_factory=set)
 
     def context(self) -> ReaderContext:
         base = ReaderContext()
         return ReaderContext(vectors=frozenset(self.vectors), matrices=frozenset(self.matrices),
                              sizes=base.sizes | frozenset(str(s) for s in self._sizes()),
-                             default_size=self.meaning.default_size)
+                             default_size=self.meaning.default_size,
+                             functions=base.functions | frozenset(self.functions), sigma=self.sigma)
 
     def _sizes(self) -> set[sp.Basic]:
         out: set[sp.Basic] = {self.meaning.default_size}
@@ -304,17 +313,30 @@ def _declare(post: _Post, decl: Declaration) -> str | None:
         if key == "definition":
             post.definition_next = True
             return None
+        if key == "scalar" and rest:
+            post.scalars |= set(rest)
+            return None
         if key == "define":
             text = " ".join(rest)
             lhs, _, rhs = text.partition("=")
             if not rhs:
-                return f"line {decl.line}: 'define' needs 'name = expression'"
-            problem = _define(post, post.read(lhs), post.read(rhs))
+                return f"line {decl.line}: 'define' needs 'name = expression' or 'f(x) = expression'"
+            applied = re.match(r"\s*\\?([A-Za-z]+)\s*\(", lhs)
+            if applied:
+                # define g(x) = ...: from here on g(...) is an application (σ too: \sigma
+                # stops meaning softmax).
+                name = applied.group(1)
+                if name == "sigma":
+                    post.sigma = "sigma"
+                post.functions.add(name)
+                problem = _define_function(post, post.read(lhs), post.read(rhs))
+            else:
+                problem = _define(post, post.read(lhs), post.read(rhs))
             return f"line {decl.line}: {problem}" if problem else None
     except ReadError as exc:
         return f"line {decl.line}: cannot read the declaration '{decl.text}': {exc}"
     return (f"line {decl.line}: unknown declaration '{decl.text}'; known: logits, labels, vector, matrix, "
-            "size, same, samples, assume, define, definition, skip")
+            "scalar, size, same, samples, assume, define, definition, skip")
 
 
 def _relation(post: _Post, text: str) -> Hypothesis:
@@ -368,6 +390,21 @@ def _define(post: _Post, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     return None
 
 
+def _define_function(post: _Post, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
+    """Record ``f(x, ...) = body``: each later f(a, ...) means the body at a, ...."""
+    from sympy.core.function import AppliedUndef
+
+    if not isinstance(lhs, AppliedUndef) or not all(isinstance(a, sp.Symbol) for a in lhs.args) \
+            or len(set(lhs.args)) != len(lhs.args):
+        return "a function definition's left side is f(x) or f(x, y), with distinct names as parameters"
+    try:
+        body = _scalar(post, rhs)
+    except SemanticsError as exc:
+        return f"the definition of {sp.sstr(lhs)} cannot be read: {exc}"
+    post.meaning.functions[lhs.func.__name__] = (tuple(lhs.args), body)
+    return None
+
+
 def _scalar(post: _Post, expr: sp.Basic) -> sp.Expr:
     tensor = post.meaning.tensor(expr)
     if tensor.shape:
@@ -405,7 +442,7 @@ def _undefined(expr: sp.Basic) -> list[str]:
 
 
 def _known(post: _Post, name: str) -> bool:
-    return name in post.meaning.shapes.arrays or name == post.meaning.logits
+    return name in post.meaning.shapes.arrays or name == post.meaning.logits or name in post.scalars
 
 
 def _mark_unknown(expr: sp.Basic, post: _Post) -> sp.Basic:
@@ -443,6 +480,7 @@ def _mark_unknown(expr: sp.Basic, post: _Post) -> sp.Basic:
             if isinstance(sym, sp.Symbol) and not sym.is_integer and sym not in labels and sym != vbase \
                     and not _known(post, sym.name):
                 reps[sym] = sp.Function(sym.name)(v)
+                post.unknown_scalars.add(sym.name)
         marked = body.xreplace(reps)
         return sp.Derivative(marked, (v, order))
     return expr.replace(lambda node: isinstance(node, sp.Derivative), mark)
@@ -467,7 +505,7 @@ def _implied_names(post: _Post, expr: sp.Basic) -> dict[str, str]:
 
 
 def _label_names(post: _Post) -> set[str]:
-    return _LABEL_ROLE_NAMES | {post.labels or "y"}
+    return (_LABEL_ROLE_NAMES | {post.labels or "y"}) - post.scalars
 
 
 def _uses(expr: sp.Basic, names: set[str]) -> bool:
@@ -528,9 +566,19 @@ def _decide_step(post: _Post, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSetti
         reason += "; ŷ has no meaning yet: " + LOGITS_HINT
         post.hints[LOGITS_HINT] = None
     if unknown:
-        reason = (f"uses {', '.join(unknown)}, which the post does not define; define it, e.g. "
-                  f"<!-- derive: define {unknown[0]}(x) = ... -->")
-        post.hints[f"define {unknown[0]}: <!-- derive: define {unknown[0]}(x) = ... -->"] = None
+        first = unknown[0]
+        how = f"define it: <!-- derive: define {first}(x) = ... -->"
+        if first in ("CE", "ce") and post.meaning.logits is None:
+            how = ("declare the logits and labels, and CE is their cross-entropy: "
+                   "<!-- derive: logits z; labels y soft -->")
+        elif first.endswith("'"):
+            how = (f"write {first} as a derivative, \\frac{{\\partial ...}}{{\\partial ...}}: "
+                   "a primed function of a vector has no one meaning")
+        elif first in post.unknown_scalars:
+            how = (f"if {first} is an independent variable, declare it: <!-- derive: scalar {first} -->; "
+                   f"else define it: <!-- derive: define {first} = ... -->")
+        reason = f"uses {', '.join(unknown)}, which the post does not define; {how}"
+        post.hints[f"{first}: {how}"] = None
     elif post.label_hypothesis is None and _uses(both, labels | {name for name, role in
                                                               post.meaning.shapes.roles.items()
                                                               if role == Role.LABELS}):

@@ -74,6 +74,7 @@ Declarations are HTML comments, invisible in the rendered post (in a LaTeX file,
   <!-- derive: assume j \\neq \\ell -->          (until the next heading)
   <!-- derive: matrix A d p; vector x p per sample; samples N n; size C -->
   <!-- derive: define \\sum_C = \\sum_{c=1}^C e^{s_{nc}} -->
+  <!-- derive: define \\sigma(x) = \\frac{1}{1+e^{-x}}; scalar x t -->
 
 exit status: 0 no step is wrong, 1 a step is wrong, 2 the input cannot be used
 

@@ -78,6 +78,7 @@ class Meaning:
     Args:
         shapes: the arrays and their shapes.
         notations: names the post defines (``L``, ``s``, ``\\hat{y}``), as for proofs.
+        functions: functions the post defines (``g(x) = ...``): their parameters and body.
         logits: the array softmax is taken of when ``\\hat{y}`` is used without a definition.
         default_size: the length of a vector whose shape is not declared (k).
     """
@@ -87,6 +88,8 @@ class Meaning:
     logits: str | None = None
     default_size: sp.Symbol = field(default_factory=lambda: _size("k"))
     component: sp.Symbol = field(default_factory=lambda: _size("j"))
+    #: Functions the post defines: name -> (parameters, body).
+    functions: dict[str, tuple[tuple[sp.Basic, ...], sp.Expr]] = field(default_factory=dict)
     _bound: list[sp.Symbol] = field(default_factory=list, repr=False)
 
     # -- names ----------------------------------------------------------------------------
@@ -150,6 +153,10 @@ class Meaning:
         def rewrite(node: sp.Basic) -> sp.Basic:
             name = node.func.__name__
             args = node.args
+            if name in self.functions and len(args) == len(self.functions[name][0]):
+                params, body = self.functions[name]
+                # Simultaneous: f(y, x) of f(x, y) = ... swaps, never substitutes twice.
+                return body.subs(dict(zip(params, args, strict=True)), simultaneous=True)
             if name in ("softmax",):
                 if len(args) == 2:
                     return self.softmax(args[0], args[1])

@@ -261,3 +261,44 @@ def test_random_posts_never_crash_the_audit(text: str) -> None:
         assert isinstance(step.status, StepStatus)
         if step.status is StepStatus.WRONG:
             assert step.verdict is not None and step.verdict.counterexample is not None
+
+
+SIGMOID = r"define \sigma(x) = \frac{1}{1+e^{-x}}"
+
+
+@pytest.mark.parametrize(("step", "status"), [
+    (r"\frac{d}{dx} \sigma(x) = \sigma(x)(1 - \sigma(x))", StepStatus.VALID),
+    (r"\sigma'(x) = \sigma(x)(1 - \sigma(x))", StepStatus.VALID),
+    (r"\frac{d}{dx} \sigma(x) = \sigma(x)^2", StepStatus.WRONG),
+])
+def test_a_defined_sigma_is_the_posts_own_function_not_softmax(step: str, status: StepStatus) -> None:
+    (result,) = check_step(step, given=[SIGMOID]).steps
+    assert result.status is status, result.reason
+
+
+def test_defined_functions_take_their_arguments_in_order() -> None:
+    (step,) = check_step(r"\frac{d}{dx} g(2, x) = 2", given=["define g(a, b) = a b"]).steps
+    assert step.status is StepStatus.VALID
+    (swapped,) = check_step(r"g(u, w) = g(w, u) + u - w", given=["define g(a, b) = 2a - b"]).steps
+    assert swapped.status is StepStatus.WRONG  # 2u - w against 2w - u + u - w = w
+
+
+def test_scalars_are_held_fixed_only_when_declared() -> None:
+    step = r"\frac{\partial}{\partial w} (w x - t)^2 = 2 (w x - t)"
+    (undeclared,) = check_step(step).steps
+    assert undeclared.status is StepStatus.UNDECIDED
+    assert "--given 'scalar x'" in undeclared.reason
+    (declared,) = check_step(step, given=["scalar x t"]).steps
+    assert declared.status is StepStatus.WRONG
+    (right,) = check_step(r"\frac{\partial}{\partial w} (w x - t)^2 = 2 x (w x - t)", given=["scalar x t"]).steps
+    assert right.status is StepStatus.VALID
+
+
+def test_function_definitions_in_a_post() -> None:
+    post = ("<!-- derive: define \\sigma(x) = \\frac{1}{1+e^{-x}}; scalar t -->\n"
+            "$$\\frac{d}{dx} \\log \\sigma(x) = 1 - \\sigma(x)$$\n"
+            "<!-- derive: define softplus(u) = \\log(1 + e^u) -->\n"
+            "$$\\frac{d}{dt} \\operatorname{softplus}(t) = \\sigma(t)$$\n")
+    report = audit_text(post)
+    assert [s.status for s in report.steps] == [StepStatus.VALID, StepStatus.VALID], report.steps
+    assert not report.hints
