@@ -47,7 +47,7 @@ from derive.reader import (
     read_membership,
     split_chains_spans,
 )
-from derive.semantics import Meaning, SemanticsError
+from derive.semantics import Meaning, SemanticsError, without_order
 from derive.verdict import Status, Verdict
 
 __all__ = [
@@ -409,7 +409,7 @@ def _scalar(post: _Post, expr: sp.Basic) -> sp.Expr:
     tensor = post.meaning.tensor(expr)
     if tensor.shape:
         raise SemanticsError("it is a vector or a matrix; define one entry, such as s_{nj} = ...")
-    return post.meaning.expand_functions(tensor.at())
+    return post.meaning.expand_functions(without_order(tensor.at()))
 
 
 # -- deciding one step ----------------------------------------------------------------------------

@@ -38,9 +38,11 @@ Conventions of the output (the rest of the engine relies on them):
   ``z[i, j]``.
 - Transposes. ``x^T``, ``x^{\top}``, ``(Ax_n)^T`` -> ``T(x)`` with
   :data:`TRANSPOSE` = ``Function('T')``, an opaque marker; ``a \cdot^T b`` (seed
-  002) transposes the factor before the dot. Products of vectors and matrices
-  (``BAx_n``) are read as commutative products of their letters; the audit can
-  leave such steps undecided.
+  002) transposes the factor before the dot. A product with two or more factors
+  that mention declared vectors or matrices (``context.vectors``,
+  ``context.matrices``) or transposes keeps its written order:
+  ``MATMUL(B, A, x[n])``; other products (``BAx_n`` with nothing declared) are
+  SymPy's commutative products of their letters.
 - Sums. ``\sum_{n=1}^{k} f``, ``\Sigma^k_{n=1} f`` -> ``Sum(f, (n, 1, k))``; with
   no limits (``\sum_n f``, ``\sum_{n}``) the range is 1..``context.default_size``
   (``k``). ``\sum_{j \neq \ell} f`` and ``\sum_{\substack{j=1 \\ j \neq \ell}}^k
@@ -95,6 +97,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
 
 __all__ = [
+    "MATMUL",
     "TRANSPOSE",
     "Membership",
     "ReadError",
@@ -109,6 +112,11 @@ __all__ = [
 
 #: The transpose marker: ``x^T`` is read as ``TRANSPOSE(x)``.
 TRANSPOSE = sp.Function("T")
+
+#: A product of declared vectors and matrices in its written order: ``B A x`` is
+#: ``MATMUL(B, A, x)``, because SymPy's Mul would sort its factors and lose the order
+#: that a missing transpose shows in.
+MATMUL = sp.Function("matmul")
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 50
@@ -892,7 +900,17 @@ class _Reader:
                 factors.append(sp.Pow(self.signed(cur, self.factor), -1))
             else:
                 factors.append(self.factor(cur))
+        if sum(self.is_array_like(f) for f in factors) >= 2:
+            return MATMUL(*factors)
         return sp.Mul(*factors)
+
+    def is_array_like(self, expr: sp.Expr) -> bool:
+        """Whether ``expr`` mentions a declared vector or matrix, or a transpose (its order matters)."""
+        if expr.has(TRANSPOSE, MATMUL):
+            return True
+        arrays = self.ctx.vectors | self.ctx.matrices
+        names = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
+        return bool(names & arrays)
 
     def factor(self, cur: _Cursor) -> sp.Expr:
         self.depth += 1

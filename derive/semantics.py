@@ -27,7 +27,7 @@ from sympy.core.function import AppliedUndef
 
 from derive.functions import ArraySpec, Role
 from derive.proofs import Notation
-from derive.reader import TRANSPOSE
+from derive.reader import MATMUL, TRANSPOSE
 
 __all__ = ["Meaning", "SemanticsError", "Shapes", "Tensor"]
 
@@ -42,6 +42,8 @@ class Tensor:
 
     shape: tuple[sp.Expr, ...]
     at: Callable[..., sp.Expr]
+    #: A vector written as a row (x^T, a row B_j of a matrix); vectors are columns otherwise.
+    row: bool = False
 
     @classmethod
     def scalar(cls, value: sp.Expr) -> Tensor:
@@ -219,7 +221,9 @@ class Meaning:
             inner = self.tensor(expr.args[0])
             if len(inner.shape) == 2:
                 return Tensor((inner.shape[1], inner.shape[0]), lambda a, b: inner.at(b, a))
-            return inner
+            return Tensor(inner.shape, inner.at, row=not inner.row) if inner.shape else inner
+        if isinstance(expr, AppliedUndef) and expr.func == MATMUL:
+            return self._ordered_product([self.tensor(a) for a in expr.args])
         if isinstance(expr, AppliedUndef) and expr.func.__name__ == "softmax" and len(expr.args) == 1:
             base = self._as_base(expr.args[0])
             return Tensor((self.length(str(base.label)),), lambda i: self.softmax(base, i))
@@ -232,7 +236,7 @@ class Meaning:
                                      "(a Jacobian of higher rank) is not read")
             if not wrt.shape:
                 return Tensor.scalar(sp.Derivative(body.at(), var, order))
-            return Tensor(wrt.shape, lambda *ix: sp.Derivative(body.at(), wrt.at(*ix), order))
+            return Tensor(wrt.shape, lambda *ix: sp.Derivative(body.at(), wrt.at(*ix), order), row=wrt.row)
         if isinstance(expr, sp.Add):
             parts = [self.tensor(a) for a in expr.args]
             shapes = {p.shape for p in parts}
@@ -240,7 +244,7 @@ class Meaning:
                 # -1 + softmax(z): a vector among scalars is its component j (the post's abuse).
                 parts = [self._at_component(p, "added to a scalar") for p in parts]
             shape = parts[0].shape
-            return Tensor(shape, lambda *ix: sp.Add(*[p.at(*ix) for p in parts]))
+            return Tensor(shape, lambda *ix: sp.Add(*[p.at(*ix) for p in parts]), row=parts[0].row)
         if isinstance(expr, sp.Mul):
             return self._product([self.tensor(a) for a in expr.args], expected)
         if isinstance(expr, sp.Sum):
@@ -250,7 +254,7 @@ class Meaning:
                 body = self.tensor(expr.function, expected)
             finally:
                 self._bound.pop()
-            return Tensor(body.shape, lambda *ix: sp.Sum(body.at(*ix), *expr.limits))
+            return Tensor(body.shape, lambda *ix: sp.Sum(body.at(*ix), *expr.limits), row=body.row)
         if isinstance(expr, sp.Pow):
             base = self._at_component(self.tensor(expr.base), "raised to a power")
             return Tensor.scalar(base.at() ** expr.exp)
@@ -281,9 +285,10 @@ class Meaning:
         if sample and not prefix:
             raise SemanticsError(f"{name} has a sample index: write {name}_n")
         rest = shape[have:] if have > 0 else shape
-        if have > 0 and len(shape) == 2 and have == 1:
+        row = have > 0 and len(shape) == 2 and have == 1
+        if row:
             rest = shape[1:]  # B_j: row j of a matrix
-        return Tensor(tuple(rest), lambda *ix: base[(*prefix, *ix)])
+        return Tensor(tuple(rest), lambda *ix: base[(*prefix, *ix)], row=row)
 
     def _product(self, factors: list[Tensor], expected: tuple[sp.Expr, ...] | None) -> Tensor:
         scalars = [f.at() for f in factors if not f.shape]
@@ -315,6 +320,22 @@ class Meaning:
         chosen = results[0]
         return Tensor(chosen.shape, lambda *ix: coefficient * chosen.at(*ix))
 
+    def _ordered_product(self, factors: list[Tensor]) -> Tensor:
+        """A product of vectors and matrices in its written order (scalars commute out)."""
+        coefficient = sp.Mul(*[f.at() for f in factors if not f.shape])
+        arrays = [f for f in factors if f.shape]
+        if not arrays:
+            return Tensor.scalar(coefficient)
+        current = arrays[0]
+        for nxt in arrays[1:]:
+            joined = _join_in_order(current, nxt)
+            if joined is None:
+                raise SemanticsError(f"the shapes of this product do not fit in the order written "
+                                     f"({_shape(current)} times {_shape(nxt)}); is a transpose missing?")
+            current = joined
+        done = current
+        return Tensor(done.shape, lambda *ix: coefficient * done.at(*ix), row=done.row)
+
     def _chain(self, order: list[Tensor], expected: tuple[sp.Expr, ...] | None) -> Tensor | None:
         current = order[0]
         for nxt in order[1:]:
@@ -327,6 +348,9 @@ class Meaning:
     # -- a whole side ---------------------------------------------------------------------
     def component_reading(self, lhs: sp.Basic, rhs: sp.Basic) -> list[tuple[sp.Expr, sp.Expr]]:
         """Both sides at the same components: one pair for a scalar equation, fresh indices otherwise."""
+        return [(without_order(a), without_order(b)) for a, b in self._component_reading(lhs, rhs)]
+
+    def _component_reading(self, lhs: sp.Basic, rhs: sp.Basic) -> list[tuple[sp.Expr, sp.Expr]]:
         # The left side says what shape the step is about (∂L/∂A: a matrix), which
         # settles a product of two vectors on the right (B_j x_n^T: an outer product).
         left = self.tensor(lhs)
@@ -363,6 +387,12 @@ class Meaning:
 _CONTRACTED = itertools.count()
 
 
+def without_order(expr: sp.Basic) -> sp.Basic:
+    """A written-order product left where only scalars are (a function's argument) as a plain product."""
+    return expr.replace(lambda node: isinstance(node, AppliedUndef) and node.func == MATMUL,
+                        lambda node: sp.Mul(*node.args))
+
+
 def _join(a: Tensor, b: Tensor, *, outer: bool) -> Tensor | None:
     """a·b when the shapes allow it (vectors may stand as rows or columns)."""
     x = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)  # each contraction its own index
@@ -376,6 +406,26 @@ def _join(a: Tensor, b: Tensor, *, outer: bool) -> Tensor | None:
         return Tensor((a.shape[0],), lambda i: sp.Sum(a.at(i, x) * b.at(x), (x, 1, b.shape[0])))
     if len(a.shape) == 1 and len(b.shape) == 2 and a.shape[0] == b.shape[0]:
         return Tensor((b.shape[1],), lambda j: sp.Sum(a.at(x) * b.at(x, j), (x, 1, a.shape[0])))
+    if len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] == b.shape[0]:
+        return Tensor((a.shape[0], b.shape[1]), lambda i, j: sp.Sum(a.at(i, x) * b.at(x, j), (x, 1, a.shape[1])))
+    return None
+
+
+def _join_in_order(a: Tensor, b: Tensor) -> Tensor | None:
+    """a b as written: a column times a row is an outer product, a row times a column (or a
+    dot of two vectors written alike) an inner one; a matrix takes a column on its right
+    and a row on its left. None when the shapes do not fit."""
+    x = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)
+    if len(a.shape) == 1 and len(b.shape) == 1:
+        if not a.row and b.row:
+            return Tensor((a.shape[0], b.shape[0]), lambda i, j: a.at(i) * b.at(j))
+        if a.shape[0] == b.shape[0]:
+            return Tensor.scalar(sp.Sum(a.at(x) * b.at(x), (x, 1, a.shape[0])))
+        return None
+    if len(a.shape) == 2 and len(b.shape) == 1 and not b.row and a.shape[1] == b.shape[0]:
+        return Tensor((a.shape[0],), lambda i: sp.Sum(a.at(i, x) * b.at(x), (x, 1, b.shape[0])))
+    if len(a.shape) == 1 and len(b.shape) == 2 and a.row and a.shape[0] == b.shape[0]:
+        return Tensor((b.shape[1],), lambda j: sp.Sum(a.at(x) * b.at(x, j), (x, 1, a.shape[0])), row=True)
     if len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] == b.shape[0]:
         return Tensor((a.shape[0], b.shape[1]), lambda i, j: sp.Sum(a.at(i, x) * b.at(x, j), (x, 1, a.shape[1])))
     return None

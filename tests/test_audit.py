@@ -302,3 +302,42 @@ def test_function_definitions_in_a_post() -> None:
     report = audit_text(post)
     assert [s.status for s in report.steps] == [StepStatus.VALID, StepStatus.VALID], report.steps
     assert not report.hints
+
+
+def _two_layer(size: dict[str, str]) -> list[str]:
+    c, d, p = size["c"], size["d"], size["p"]
+    return [f"size {c}; matrix A {d} {p}; matrix B {c} {d}; vector x {p}; vector s {c}; vector y {c}",
+            "logits s; labels y soft",
+            rf"define s_i = \sum_{{r=1}}^{d} B_{{ir}} \sum_{{q=1}}^{p} A_{{rq}} x_q",
+            rf"define L = -\sum_{{i=1}}^{c} y_i \log \hat{{y}}_i"]
+
+
+RECTANGULAR = _two_layer({"c": "c", "d": "d", "p": "p"})
+SQUARE = _two_layer({"c": "d", "d": "d", "p": "d"})  # every product fits: only values can tell
+
+
+@pytest.mark.parametrize("step", [
+    r"\frac{\partial L}{\partial B} = (\hat{y} - y)(Ax)^T",
+    r"\frac{\partial L}{\partial B} = (\hat{y} - y) x^T A^T",
+    r"\frac{\partial L}{\partial A} = B^T (\hat{y} - y) x^T",
+])
+def test_two_layer_gradients_in_matrix_form_are_valid(step: str) -> None:
+    for declarations in (RECTANGULAR, SQUARE):
+        (result,) = check_step(step, given=declarations).steps
+        assert result.status is StepStatus.VALID, result.reason
+
+
+@pytest.mark.parametrize(("step", "rectangular"), [
+    (r"\frac{\partial L}{\partial A} = B (\hat{y} - y) x^T", "is a transpose missing?"),
+    (r"\frac{\partial L}{\partial A} = x (\hat{y} - y)^T B", "different shapes: d×p and p×d"),
+    (r"\frac{\partial L}{\partial B} = (\hat{y} - y)^T (Ax)", "is a transpose missing?"),
+])
+def test_a_missing_or_misplaced_transpose_is_never_valid(step: str, rectangular: str) -> None:
+    # Products keep their written order: the shapes catch the error when they differ, a
+    # counterexample when they are all square.
+    (result,) = check_step(step, given=RECTANGULAR).steps
+    assert result.status is StepStatus.NOT_READ and rectangular in result.reason
+    (square,) = check_step(step, given=SQUARE).steps
+    assert square.status in (StepStatus.WRONG, StepStatus.NOT_READ), square.reason
+    if square.status is StepStatus.WRONG:
+        assert square.verdict is not None and square.verdict.counterexample is not None

@@ -131,3 +131,16 @@ def test_pathological_input_is_refused_not_hung() -> None:
                  "a" * 30_000, r"\left(" * 2000):
         outcome = run_with_budget(lambda t=text: attempt(t), 10.0, what="reading pathological LaTeX")
         assert outcome != "read" or len(text) < 30_000
+
+
+def test_products_of_declared_arrays_keep_their_written_order() -> None:
+    from derive.reader import MATMUL
+
+    ctx = ReaderContext(vectors=frozenset({"x", "y", "yhat"}), matrices=frozenset({"A", "B"}))
+    product = read_latex("B A x", context=ctx)
+    assert product.func == MATMUL and str(product) == "matmul(B, A, x)"
+    assert str(read_latex("x^T A^T", context=ctx)) == "matmul(T(x), T(A))"
+    assert read_latex("B A x", context=ctx) != read_latex("A B x", context=ctx)
+    # One array among scalars, or nothing declared: SymPy's commutative product as before.
+    assert isinstance(read_latex("2 c x", context=ctx), sp.Mul)
+    assert read_latex("B A x") == read_latex("A B x")
