@@ -207,6 +207,8 @@ class _Post:
     functions: set[str] = field(default_factory=set)
     #: What ``\sigma(...)`` reads as: softmax, or the post's own σ once it defines one.
     sigma: str = "softmax"
+    #: Whether a display 'new name = expression' is taken as a definition (a post, not one step).
+    infer_definitions: bool = True
     #: Plain names the audit took as unknown functions of a derivative's variable.
     unknown_scalars: set[str] = field(default_factory=set)
 
@@ -592,7 +594,7 @@ def _take_derivatives(expr: sp.Basic) -> sp.Basic:
 
 
 def _is_definition(post: _Post, lhs: sp.Basic, sides: int) -> bool:
-    if sides != 2:
+    if sides != 2 or not post.infer_definitions:
         return False
     if isinstance(lhs, sp.Indexed):
         name: sp.Basic = lhs.base
@@ -722,11 +724,17 @@ def _membership(post: _Post, text: str) -> bool:
     return True
 
 
-def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | None = None) -> AuditReport:
-    """Audit the display math of ``text`` (Markdown or LaTeX), step by step."""
+def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | None = None,
+               infer_definitions: bool = True) -> AuditReport:
+    """Audit the display math of ``text`` (Markdown or LaTeX), step by step.
+
+    With ``infer_definitions`` a display ``name = expression`` that introduces a new name
+    is taken as its definition (not checked); without it, only a ``definition``
+    declaration makes one.
+    """
     settings = settings or AuditSettings()
     started = time.perf_counter()
-    post = _Post()
+    post = _Post(infer_definitions=infer_definitions)
     steps: list[AuditStep] = []
     problems: list[str] = []
     previous: tuple[str, sp.Basic | None, int] | None = None
@@ -787,7 +795,8 @@ def check_step(step: str, *, given: Sequence[str] = (), settings: AuditSettings 
         if "-->" in declaration or "\n" in declaration:
             raise AuditInputError(f"the declaration {declaration!r} must be one line without '-->'")
     header = "".join(f"<!-- derive: {d.strip()} -->\n" for d in given)
-    report = audit_text(f"{header}$$\n{math}\n$$\n", path=STEP_PATH, settings=settings)
+    # A step given to be checked is a claim, never a definition of its left side.
+    report = audit_text(f"{header}$$\n{math}\n$$\n", path=STEP_PATH, settings=settings, infer_definitions=False)
     if not report.steps:
         raise AuditInputError("there is no equality in the step; write it as 'lhs = rhs' (or a chain a = b = c)")
 

@@ -341,3 +341,10 @@ def test_a_missing_or_misplaced_transpose_is_never_valid(step: str, rectangular:
     assert square.status in (StepStatus.WRONG, StepStatus.NOT_READ), square.reason
     if square.status is StepStatus.WRONG:
         assert square.verdict is not None and square.verdict.counterexample is not None
+
+
+def test_a_checked_step_is_a_claim_never_a_definition() -> None:
+    # In a post, 'g = x + 1' may introduce g; a step given to derive check is always decided.
+    assert audit_text("$$g = x + 1$$").steps[0].status is StepStatus.DEFINITION
+    (step,) = check_step("g = x + 1").steps
+    assert step.status is StepStatus.WRONG
