@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from derive.budget import BudgetExceeded, run_with_budget
 from derive.claims import Claim
@@ -184,6 +185,8 @@ _LABEL_ROLE_NAMES = {"y", "t"}
 
 #: What to declare so that ŷ and the labels mean what the prose says (one wording everywhere).
 LOGITS_HINT = "declare the logits, so that ŷ is their softmax: <!-- derive: logits z -->"
+NO_DECLARATIONS_HINT = ("no declarations: add <!-- derive: logits z; labels y one-hot at \\ell --> (see the README) "
+                        "so that ŷ, softmax and the labels mean what the prose says")
 LABELS_HINT = "declare the labels: <!-- derive: labels y one-hot at \\ell --> or <!-- derive: labels y soft -->"
 
 
@@ -394,8 +397,6 @@ def _define(post: _Post, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
 
 def _define_function(post: _Post, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     """Record ``f(x, ...) = body``: each later f(a, ...) means the body at a, ...."""
-    from sympy.core.function import AppliedUndef
-
     if not isinstance(lhs, AppliedUndef) or not all(isinstance(a, sp.Symbol) for a in lhs.args) \
             or len(set(lhs.args)) != len(lhs.args):
         return "a function definition's left side is f(x) or f(x, y), with distinct names as parameters"
@@ -438,8 +439,6 @@ def _bound_clashes(lhs: sp.Basic, rhs: sp.Basic) -> set[sp.Basic]:
 
 
 def _undefined(expr: sp.Basic) -> list[str]:
-    from sympy.core.function import AppliedUndef
-
     return sorted({node.func.__name__ for node in expr.atoms(AppliedUndef) if node.func != TRANSPOSE})
 
 
@@ -454,8 +453,6 @@ def _mark_unknown(expr: sp.Basic, post: _Post) -> sp.Basic:
     never decide a step from what it does not know.
     """
     notations = post.meaning.notations
-    from sympy.core.function import AppliedUndef
-
     def mark(d: sp.Basic) -> sp.Basic:
         if not isinstance(d, sp.Derivative):
             return d
@@ -490,17 +487,14 @@ def _mark_unknown(expr: sp.Basic, post: _Post) -> sp.Basic:
 
 def _implied_names(post: _Post, expr: sp.Basic) -> dict[str, str]:
     """Names the post means something by that the audit was not told, each with the declaration to add."""
-    from sympy.core.function import AppliedUndef
-
     out = {}
-    names = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
+    names = _names(expr)
     if "yhat" in names and post.meaning.logits is None and not any(
             str(getattr(n, "label", n)) == "yhat" for n in post.meaning.notations):
         out["ŷ"] = LOGITS_HINT
     if post.label_hypothesis is None and names & _label_names(post):
         out["the labels"] = LABELS_HINT
-    functions = sorted({f.func.__name__ for f in expr.atoms(AppliedUndef) if f.func != TRANSPOSE}
-                       - _label_names(post) - {"yhat"})
+    functions = sorted(set(_undefined(expr)) - _label_names(post) - {"yhat"})
     if functions:
         out[", ".join(functions)] = f"define {functions[0]}: <!-- derive: define {functions[0]}(x) = ... -->"
     return out
@@ -510,13 +504,14 @@ def _label_names(post: _Post) -> set[str]:
     return (_LABEL_ROLE_NAMES | {post.labels or "y"}) - post.scalars
 
 
+def _names(expr: sp.Basic) -> set[str]:
+    """The names of the arrays and symbols ``expr`` mentions."""
+    return {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
+
+
 def _uses(expr: sp.Basic, names: set[str]) -> bool:
     """Whether ``expr`` mentions one of ``names``: as an array, a symbol or an unknown function."""
-    from sympy.core.function import AppliedUndef
-
-    used = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
-    used |= {f.func.__name__ for f in expr.atoms(AppliedUndef)}
-    return bool(used & names)
+    return bool((_names(expr) | set(_undefined(expr))) & names)
 
 
 def _decide_step(post: _Post, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSettings) -> tuple[StepStatus, str,
@@ -757,8 +752,7 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
             steps.extend(new)
     hints = list(problems)
     if not post.declared:
-        hints.append("no declarations: add <!-- derive: logits z; labels y one-hot at \\ell --> (see the README) "
-                     "so that ŷ, softmax and the labels mean what the prose says")
+        hints.append(NO_DECLARATIONS_HINT)
     hints += [f"to decide more: {h}" for h in post.hints]
     return AuditReport(path, tuple(steps), tuple(dict.fromkeys(hints)), time.perf_counter() - started, text)
 
@@ -807,7 +801,7 @@ def check_step(step: str, *, given: Sequence[str] = (), settings: AuditSettings 
 
     shift = len(given) + 1
     steps = tuple(replace(s, line=s.line - shift, reason=as_option(s.reason)) for s in report.steps)
-    hints = tuple(as_option(h) for h in report.hints if not h.startswith("no declarations"))
+    hints = tuple(as_option(h) for h in report.hints if h != NO_DECLARATIONS_HINT)
     return replace(report, steps=steps, hints=hints)
 
 

@@ -368,8 +368,10 @@ def _check(args: argparse.Namespace) -> int:
     if unread:
         first = unread[0]
         raise UsageError(f"{report.path}:{first.line}:{first.column}: cannot read '{first.text}': {first.reason}")
-    print(render_json([report]) if args.json else render_text(report, verbose=True), end="" if not args.json
-          else "\n")
+    if args.json:
+        print(render_json([report]))
+    else:
+        sys.stdout.write(render_text(report, verbose=True))
     return 0 if all(s.status is StepStatus.VALID for s in report.steps) else 1
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
@@ -394,21 +394,15 @@ def without_order(expr: sp.Basic) -> sp.Basic:
 
 
 def _join(a: Tensor, b: Tensor, *, outer: bool) -> Tensor | None:
-    """a·b when the shapes allow it (vectors may stand as rows or columns)."""
-    x = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)  # each contraction its own index
-    if len(a.shape) == 1 and len(b.shape) == 1:
-        if outer:
-            return Tensor((a.shape[0], b.shape[0]), lambda i, j: a.at(i) * b.at(j))
-        if a.shape[0] == b.shape[0]:
-            return Tensor((), lambda: sp.Sum(a.at(x) * b.at(x), (x, 1, a.shape[0])))
-        return None
-    if len(a.shape) == 2 and len(b.shape) == 1 and a.shape[1] == b.shape[0]:
-        return Tensor((a.shape[0],), lambda i: sp.Sum(a.at(i, x) * b.at(x), (x, 1, b.shape[0])))
-    if len(a.shape) == 1 and len(b.shape) == 2 and a.shape[0] == b.shape[0]:
-        return Tensor((b.shape[1],), lambda j: sp.Sum(a.at(x) * b.at(x, j), (x, 1, a.shape[0])))
-    if len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] == b.shape[0]:
-        return Tensor((a.shape[0], b.shape[1]), lambda i, j: sp.Sum(a.at(i, x) * b.at(x, j), (x, 1, a.shape[1])))
-    return None
+    """a·b when the shapes allow it, for factors whose written order and orientation are lost.
+
+    Each vector stands as whatever fits: a row before a matrix or in a dot product, a
+    column after a matrix, column times row when an outer product is ``expected``.
+    """
+    vectors = len(a.shape) == 1 and len(b.shape) == 1
+    joined = _join_in_order(replace(a, row=len(a.shape) == 1 and not (outer and vectors)),
+                            replace(b, row=outer and vectors))
+    return None if joined is None else replace(joined, row=False)
 
 
 def _join_in_order(a: Tensor, b: Tensor) -> Tensor | None:
