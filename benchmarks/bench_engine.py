@@ -81,7 +81,7 @@ def naive_two_layer(c: int, d: int, p: int) -> bool:
 
 def naive_symbolic(theorem: str) -> bool:
     """SymPy alone on the every-size claim: diff, doit, simplify (it knows no hypotheses such as Σy = 1)."""
-    from derive.theorems import LIBRARY
+    from derive.library.theorems import LIBRARY
 
     claim = LIBRARY[theorem].symbolic()
     return sp.simplify((claim.lhs - claim.rhs).doit()) == 0
@@ -121,8 +121,8 @@ def run_naive(fn: Callable[..., bool], args: tuple, budget: float) -> tuple[floa
 # -- ours ------------------------------------------------------------------------------------
 
 def run_ours(theorem: str, sizes: dict[str, int] | None) -> tuple[float, str]:
-    from derive.decide import decide
-    from derive.theorems import LIBRARY
+    from derive.engine.decide import decide
+    from derive.library.theorems import LIBRARY
 
     start = time.perf_counter()
     claim = LIBRARY[theorem].symbolic() if sizes is None else LIBRARY[theorem].concrete(sizes)
@@ -159,7 +159,7 @@ def main() -> None:
             rows.append(Row(name, ours, status, seconds, naive_status, target))
         print(f"  done: {name}", file=sys.stderr, flush=True)
 
-    import derive.theorems  # noqa: F401 - warm import, so 'ours' is the work alone
+    import derive.library.theorems  # noqa: F401 - warm import, so 'ours' is the work alone
 
     job("∂CE/∂z soft labels, k=50, all components", "cross_entropy_gradient_soft", {"k": 50},
         (naive_cross_entropy, (50,)), "naive: > 60 s")
@@ -177,7 +177,7 @@ def main() -> None:
                     f"A {status_a}; B {status_b}", naive_ab[0], naive_ab[1], "≤ 1 s"))
     rows[-2].ours = (rows[-2].ours or 0) + run_ours("two_layer_gradient_B", {"c": 5, "d": 4, "p": 6})[0]
 
-    from derive.theorems import LIBRARY
+    from derive.library.theorems import LIBRARY
 
     for name in LIBRARY:
         ours, status = run_ours(name, None)

@@ -12,10 +12,10 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from derive.decide import Settings
-from derive.theorems import LIBRARY, Theorem
-from derive.verdict import Status
-from derive.verification import TheoremResult, verify_theorem
+from derive.engine.decide import Settings
+from derive.engine.verdict import Status
+from derive.library.theorems import LIBRARY, Theorem
+from derive.library.verification import TheoremResult, verify_theorem
 
 __all__ = ["main"]
 
@@ -277,8 +277,8 @@ def _print_table(results: list[TheoremResult]) -> None:
 def _prove(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from derive import latex
-    from derive.proofs import UnprovedStepError, build_proof, proof_names
+    from derive.library.proofs import UnprovedStepError, build_proof, proof_names
+    from derive.render import latex
 
     if args.all and args.names:
         raise UsageError("give theorem names or --all, not both")
@@ -325,8 +325,8 @@ def _prove(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from derive.audit import AuditInputError, AuditSettings, audit_file
-    from derive.report import render_html, render_json, render_text
+    from derive.audit.post import AuditInputError, AuditSettings, audit_file
+    from derive.audit.report import render_html, render_json, render_text
 
     settings = AuditSettings(budget=args.budget)
     reports = []
@@ -357,8 +357,8 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from derive.audit import AuditInputError, AuditSettings, StepStatus, check_step
-    from derive.report import render_json, render_text
+    from derive.audit.post import AuditInputError, AuditSettings, StepStatus, check_step
+    from derive.audit.report import render_json, render_text
 
     try:
         report = check_step(args.step, given=args.given, settings=AuditSettings(budget=args.budget))
@@ -394,8 +394,8 @@ def _write(target: str, text: str) -> None:
 
 
 def _proof_dict(proof: object) -> dict[str, object]:
-    from derive.latex import to_latex
-    from derive.proofs import Proof
+    from derive.library.proofs import Proof
+    from derive.render.latex import to_latex
 
     assert isinstance(proof, Proof)
     return {"theorem": proof.theorem, "statement": proof.statement, "status": proof.status.value,
@@ -410,7 +410,7 @@ def _print_proofs(proofs: Sequence[object]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from derive.proofs import Proof
+    from derive.library.proofs import Proof
 
     console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
     for proof in proofs:

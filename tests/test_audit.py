@@ -20,8 +20,8 @@ from derive.audit import (
     audit_text,
     check_step,
 )
-from derive.report import render_html, render_json, render_text
-from derive.verdict import Status
+from derive.audit.report import render_html, render_json, render_text
+from derive.engine.verdict import Status
 
 DATA = Path(__file__).parent / "data"
 SEED_000 = DATA / "declared" / "000_cross_entropy.md"

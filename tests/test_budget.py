@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from derive.budget import BudgetExceeded, run_with_budget
+from derive.engine.budget import BudgetExceeded, run_with_budget
 
 
 def test_returns_the_value() -> None:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.claims import Claim
-from derive.decide import Settings, decide
-from derive.evaluate import sample_points
-from derive.functions import Role, Space, softmax
-from derive.hypotheses import Distinct, InRange, OneHot, SumToOne
-from derive.theorems import LIBRARY
+from derive.engine.claims import Claim
+from derive.engine.decide import Settings, decide
+from derive.engine.evaluate import sample_points
+from derive.engine.hypotheses import Distinct, InRange, OneHot, SumToOne
+from derive.library.functions import Role, Space, softmax
+from derive.library.theorems import LIBRARY
 
 i, j, a, b, ell = sp.symbols("i j a b ell", integer=True, positive=True)
 x = sp.Symbol("x", real=True)

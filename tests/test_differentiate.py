@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.differentiate import Differentiator, LowRankMatrix, derivative
-from derive.functions import Role, Space, cross_entropy, softmax, two_layer
+from derive.engine.differentiate import Differentiator, LowRankMatrix, derivative
+from derive.library.functions import Role, Space, cross_entropy, softmax, two_layer
 
 
 def _plain(space: Space, expr: sp.Expr) -> sp.Expr:
@@ -86,8 +86,8 @@ def test_reverse_mode_gradient_matches_plain_diff_through_nested_atoms() -> None
 
 def test_atoms_created_after_the_differentiator_are_seen() -> None:
     # The loss is built after the Differentiator: its atoms must not count as constants.
-    from derive.differentiate import Differentiator
-    from derive.functions import Role, Space, cross_entropy
+    from derive.engine.differentiate import Differentiator
+    from derive.library.functions import Role, Space, cross_entropy
 
     space = Space.fixed()
     diff = Differentiator(space.definitions)
@@ -102,8 +102,8 @@ def test_atoms_created_after_the_differentiator_are_seen() -> None:
 def test_an_atom_without_its_definition_is_an_error() -> None:
     import pytest
 
-    from derive.differentiate import Differentiator
-    from derive.functions import Role, Space, cross_entropy
+    from derive.engine.differentiate import Differentiator
+    from derive.library.functions import Role, Space, cross_entropy
 
     space = Space.fixed()
     k = space.size("k", 2)

@@ -23,9 +23,9 @@ from derive import (
     softmax,
     verify_theorem,
 )
-from derive import display as d
-from derive.differentiate import Differentiator, LowRankMatrix
-from derive.verdict import Counterexample, Verdict
+from derive.render import display as d
+from derive.engine.differentiate import Differentiator, LowRankMatrix
+from derive.engine.verdict import Counterexample, Verdict
 
 x = sp.Symbol("x", real=True)
 
@@ -302,6 +302,6 @@ def test_theorem_result_has_one_row_per_check() -> None:
 
 
 def test_import_derive_does_not_import_display() -> None:
-    code = "import sys, derive; print('derive.display' in sys.modules)"
+    code = "import sys, derive; print('derive.render.display' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import sympy as sp
 
-from derive.latex import document, fragment, markdown, to_latex
-from derive.proofs import proof_names, prove
-from derive.theorems import LIBRARY
+from derive.library.proofs import proof_names, prove
+from derive.library.theorems import LIBRARY
+from derive.render.latex import document, fragment, markdown, to_latex
 
 
 @pytest.mark.parametrize("name", proof_names())

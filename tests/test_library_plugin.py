@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from derive.library.theorems import LIBRARY
 from derive.testing import theorem
-from derive.theorems import LIBRARY
 
 
 def _proof_of(name: str) -> object:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from derive.markdown import Declaration, Display, Heading, Unclosed, extract, position
+from derive.audit.scan import Declaration, Display, Heading, Unclosed, extract, position
 
 
 def test_display_forms_and_positions() -> None:

@@ -7,7 +7,7 @@ import threading
 import sympy as sp
 from sympy.concrete.expr_with_limits import ExprWithLimits
 
-from derive.memo import memoized_sum_symbols
+from derive.engine.memo import memoized_sum_symbols
 
 n, m, k = sp.symbols("n m k", integer=True)
 z = sp.IndexedBase("z")

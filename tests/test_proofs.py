@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive.latex import document, fragment, markdown
-from derive.proofs import UnprovedStepError, build_proof, meaning, proof_names, prove, with_step_replaced
-from derive.theorems import LIBRARY
-from derive.verdict import Status
+from derive.engine.verdict import Status
+from derive.library.proofs import UnprovedStepError, build_proof, meaning, proof_names, prove, with_step_replaced
+from derive.library.theorems import LIBRARY
+from derive.render.latex import document, fragment, markdown
 
 
 def test_every_library_theorem_has_a_proof() -> None:
@@ -52,7 +52,7 @@ def test_meaning_keeps_the_variable_of_a_partial_derivative() -> None:
     s, x = sp.IndexedBase("s", real=True), sp.IndexedBase("x", real=True)
     L = sp.Symbol("L", real=True)
     i = sp.Symbol("i", integer=True, positive=True)
-    from derive.proofs import Notation
+    from derive.library.proofs import Notation
 
     notes = {L: Notation(L, lambda: s[1] ** 2, "L", "L = s_1^2"),
              s: Notation(s, lambda n: 3 * x[n], "s", "s_n = 3 x_n")}

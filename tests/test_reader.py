@@ -6,7 +6,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive.reader import ReaderContext, ReadError, read_latex, read_membership, split_chain, split_chains_spans
+from derive.audit.reader import ReaderContext, ReadError, read_latex, read_membership, split_chain, split_chains_spans
 
 z, y, yhat = (sp.IndexedBase(n, real=True) for n in ("z", "y", "yhat"))
 j, k, ell = (sp.Symbol(n, integer=True, positive=True) for n in ("j", "k", "ell"))
@@ -117,7 +117,7 @@ def test_mutated_seed_lines_never_escape_the_reader(data: st.DataObject) -> None
 
 
 def test_pathological_input_is_refused_not_hung() -> None:
-    from derive.budget import run_with_budget
+    from derive.engine.budget import run_with_budget
 
     def attempt(text: str) -> str:
         try:
@@ -134,7 +134,7 @@ def test_pathological_input_is_refused_not_hung() -> None:
 
 
 def test_products_of_declared_arrays_keep_their_written_order() -> None:
-    from derive.reader import MATMUL
+    from derive.audit.reader import MATMUL
 
     ctx = ReaderContext(vectors=frozenset({"x", "y", "yhat"}), matrices=frozenset({"A", "B"}))
     product = read_latex("B A x", context=ctx)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.sums import canonical_indices, instantiate_sums, normalize_sums
+from derive.engine.sums import canonical_indices, instantiate_sums, normalize_sums
 
 k, j, i = sp.symbols("k j i", integer=True, positive=True)
 n, m = sp.symbols("n m", integer=True)

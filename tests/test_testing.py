@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from derive.claims import Claim
-from derive.functions import Role, Space, softmax
-from derive.hypotheses import InRange
+from derive.engine.claims import Claim
+from derive.engine.hypotheses import InRange
+from derive.library.functions import Role, Space, softmax
 from derive.testing import assert_equivalent, assert_gradient, assert_proved, assert_refuted
 
 # -- claims ---------------------------------------------------------------------------------------
@@ -21,15 +21,15 @@ def _offdiagonal_without_minus() -> Claim:
     z = space.vector("z", k, role=Role.LOGITS)
     yhat = softmax(space, z)
     i, j = sp.symbols("i j", integer=True, positive=True)
-    from derive.differentiate import derivative
-    from derive.hypotheses import Distinct
+    from derive.engine.differentiate import derivative
+    from derive.engine.hypotheses import Distinct
 
     return Claim.in_space(space, "offdiagonal_without_minus", derivative(yhat[i], z[j]), yhat[i] * yhat[j],
                           InRange(i, 1, k), InRange(j, 1, k), Distinct(i, j))
 
 
 def test_assert_proved_takes_a_name_a_theorem_or_a_claim() -> None:
-    from derive.theorems import LIBRARY
+    from derive.library.theorems import LIBRARY
 
     assert assert_proved("softmax_jacobian_diagonal").strategy
     assert assert_proved(LIBRARY["log_softmax"]).proved

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from derive.decide import decide
-from derive.theorems import LIBRARY, get
-from derive.verdict import Status
-from derive.verification import verify_theorem
+from derive.engine.decide import decide
+from derive.engine.verdict import Status
+from derive.library.theorems import LIBRARY, get
+from derive.library.verification import verify_theorem
 
 REQUIRED = {
     "softmax_jacobian_diagonal", "softmax_jacobian_offdiagonal", "softmax_jacobian",

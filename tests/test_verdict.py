@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-from derive.claims import Claim
-from derive.decide import decide
-from derive.verdict import Status
+from derive.engine.claims import Claim
+from derive.engine.decide import decide
+from derive.engine.verdict import Status
 
 x = sp.Symbol("x", real=True)
 

@@ -2,7 +2,7 @@ r"""Rendering proofs: a standalone LaTeX document, an align* fragment, or a Mark
 
 The renderers only read verdicts; they never decide anything. A proof with a step
 the engine did not prove is not rendered as a proof: :func:`document`,
-:func:`fragment` and :func:`markdown` raise :class:`~derive.proofs.UnprovedStepError`
+:func:`fragment` and :func:`markdown` raise :class:`~derive.library.proofs.UnprovedStepError`
 naming the step, unless ``mark_unproved=True`` asks for a draft in which such steps
 are marked (refuted or undecided, with the reason).
 
@@ -23,8 +23,8 @@ from pathlib import Path
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-from derive.proofs import Notation, Proof, ProofStep, UnprovedStepError
-from derive.verdict import Status
+from derive.engine.verdict import Status
+from derive.library.proofs import Notation, Proof, ProofStep, UnprovedStepError
 
 __all__ = [
     "TEX_PACKAGES",

@@ -2,10 +2,10 @@
 
 For symbolic sizes this is ``sympy.diff`` on the Sum expression itself, with respect
 to an entry such as ``z[j]`` or ``B[a, b]``; SymPy answers with Kronecker deltas
-inside sums, which :mod:`derive.sums` then reduces.
+inside sums, which :mod:`derive.engine.sums` then reduces.
 
 For fixed sizes, expressions are built over shared atoms (see
-:mod:`derive.functions`). The total derivative is the chain rule through them,
+:mod:`derive.library.functions`). The total derivative is the chain rule through them,
 
     D_x f = ∂f/∂x + Σ_a ∂f/∂a · D_x a      (a: the atoms of f that depend on x),
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.memo import memoized_sum_symbols
+from derive.engine.memo import memoized_sum_symbols
 
 __all__ = ["Differentiator", "LowRankMatrix", "derivative"]
 

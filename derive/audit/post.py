@@ -1,9 +1,9 @@
 r"""Auditing a written derivation: every step of every chain of display math, decided.
 
-The pipeline: :mod:`derive.markdown` finds the display math and the declarations;
-:mod:`derive.reader` splits each display into chains ``a = b = c`` and reads each
-side; :mod:`derive.semantics` says what the sides mean (definitions, shapes, the
-component-wise reading of vector equations); :func:`derive.decide.decide` decides
+The pipeline: :mod:`derive.audit.scan` finds the display math and the declarations;
+:mod:`derive.audit.reader` splits each display into chains ``a = b = c`` and reads each
+side; :mod:`derive.audit.semantics` says what the sides mean (definitions, shapes, the
+component-wise reading of vector equations); :func:`derive.engine.decide.decide` decides
 each step ``a = b`` under the hypotheses in force. A step is
 
 - **valid**: the engine proved it (an exact zero);
@@ -33,14 +33,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.budget import BudgetExceeded, run_with_budget
-from derive.claims import Claim
-from derive.decide import Settings, decide
-from derive.functions import Role
-from derive.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
-from derive.markdown import Declaration, Display, Heading, Unclosed, extract, position
-from derive.proofs import Notation, meaning, unfold
-from derive.reader import (
+from derive.audit.reader import (
     TRANSPOSE,
     ReaderContext,
     ReadError,
@@ -48,8 +41,15 @@ from derive.reader import (
     read_membership,
     split_chains_spans,
 )
-from derive.semantics import Meaning, SemanticsError, without_order
-from derive.verdict import Status, Verdict
+from derive.audit.scan import Declaration, Display, Heading, Unclosed, extract, position
+from derive.audit.semantics import Meaning, SemanticsError, without_order
+from derive.engine.budget import BudgetExceeded, run_with_budget
+from derive.engine.claims import Claim
+from derive.engine.decide import Settings, decide
+from derive.engine.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
+from derive.engine.space import Role
+from derive.engine.verdict import Status, Verdict
+from derive.library.notation import Notation, meaning, unfold
 
 __all__ = [
     "MAX_BYTES",
@@ -142,7 +142,7 @@ class AuditReport:
         return f"{self.path}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
 
     def _repr_html_(self) -> str:
-        from derive.report import steps_table_html  # rendering lives in report.py
+        from derive.audit.report import steps_table_html  # rendering lives in report.py
 
         return steps_table_html(self)
 

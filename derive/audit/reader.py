@@ -292,7 +292,7 @@ def _check_lost_backslashes(text: str, known: frozenset[str]) -> None:
 
 @cache
 def _parser() -> Lark:
-    grammar = resources.files("derive").joinpath("latex_grammar.lark").read_text(encoding="utf-8")
+    grammar = resources.files("derive.audit").joinpath("latex_grammar.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", lexer="contextual", keep_all_tokens=True)
 
 

@@ -8,7 +8,7 @@ Declarations are HTML comments, invisible when the post is rendered (in a LaTeX 
 
     <!-- derive: logits z; labels y one-hot at \ell -->
 
-Nothing here reads mathematics; :mod:`derive.reader` does that, :mod:`derive.audit`
+Nothing here reads mathematics; :mod:`derive.audit.reader` does that, :mod:`derive.audit.post`
 decides.
 """
 

@@ -7,7 +7,7 @@ the right-hand side, a claim the engine must establish:
 - ``symbolic()``: one claim for symbolic sizes (k, or c, d, p, N), proved once for every size;
 - ``concrete(sizes)``: the same result at explicit sizes, all components at once;
 - ``numeric(sizes)``: the concrete claim against central differences of the function
-  itself (:mod:`derive.crosscheck`), an independent path.
+  itself (:mod:`derive.engine.crosscheck`), an independent path.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.claims import Claim
-from derive.crosscheck import FiniteDifferenceCheck
-from derive.differentiate import Differentiator, LowRankMatrix, derivative
-from derive.functions import Role, Space, Vector, cross_entropy, log_softmax, softmax, two_layer
-from derive.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
-from derive.memo import memoized_sum_symbols
+from derive.engine.claims import Claim
+from derive.engine.crosscheck import FiniteDifferenceCheck
+from derive.engine.differentiate import Differentiator, LowRankMatrix, derivative
+from derive.engine.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
+from derive.engine.memo import memoized_sum_symbols
+from derive.engine.space import Role, Space, Vector
+from derive.library.functions import cross_entropy, log_softmax, softmax, two_layer
 
 __all__ = ["LIBRARY", "Theorem", "get", "names"]
 
@@ -50,10 +51,10 @@ class Theorem:
                 out[key] = value
         return out
 
-    # Jupyter display: the rendering lives in derive.display, imported on first use so that
+    # Jupyter display: the rendering lives in derive.render.display, imported on first use so that
     # `import derive` stays fast; a rendering error is raised, never shown as the result.
     def _repr_latex_(self) -> str:
-        from derive import display
+        from derive.render import display
 
         return display.theorem_latex(self)
 

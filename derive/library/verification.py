@@ -16,12 +16,12 @@ from typing import Any
 
 import sympy as sp
 
-from derive.budget import BudgetExceeded, run_with_budget
-from derive.claims import Claim
-from derive.crosscheck import NumericReport
-from derive.decide import Settings, decide
-from derive.theorems import Theorem
-from derive.verdict import Status, Verdict
+from derive.engine.budget import BudgetExceeded, run_with_budget
+from derive.engine.claims import Claim
+from derive.engine.crosscheck import NumericReport
+from derive.engine.decide import Settings, decide
+from derive.engine.verdict import Status, Verdict
+from derive.library.theorems import Theorem
 
 __all__ = ["TheoremResult", "verify_theorem"]
 
@@ -75,15 +75,15 @@ class TheoremResult:
             ],
         }
 
-    # Jupyter display: the rendering lives in derive.display, imported on first use so that
+    # Jupyter display: the rendering lives in derive.render.display, imported on first use so that
     # `import derive` stays fast; a rendering error is raised, never shown as the result.
     def _repr_latex_(self) -> str:
-        from derive import display
+        from derive.render import display
 
         return display.theorem_result_latex(self)
 
     def _repr_html_(self) -> str:
-        from derive import display
+        from derive.render import display
 
         return display.theorem_result_html(self)
 

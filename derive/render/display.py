@@ -36,16 +36,16 @@ from typing import TYPE_CHECKING, Any
 
 import sympy as sp
 
-from derive.differentiate import LowRankMatrix
-from derive.functions import Role
-from derive.hypotheses import SumToOne
-from derive.verdict import Status
+from derive.engine.differentiate import LowRankMatrix
+from derive.engine.hypotheses import SumToOne
+from derive.engine.space import Role
+from derive.engine.verdict import Status
 
 if TYPE_CHECKING:
-    from derive.claims import Claim, Side
-    from derive.theorems import Theorem
-    from derive.verdict import Counterexample, Verdict
-    from derive.verification import TheoremResult
+    from derive.engine.claims import Claim, Side
+    from derive.engine.verdict import Counterexample, Verdict
+    from derive.library.theorems import Theorem
+    from derive.library.verification import TheoremResult
 
 __all__ = [
     "claim_latex",

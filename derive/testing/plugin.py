@@ -1,10 +1,10 @@
 """The pytest plugin: proofs collected as test items, with a summary line.
 
 Registered through the ``pytest11`` entry point, so installing derive is enough. A test
-function marked with :func:`derive.testing.theorem` returns what to prove (a Claim, a
+function marked with :func:`derive.testing.assertions.theorem` returns what to prove (a Claim, a
 Theorem or a library theorem's name); the plugin collects it as one item that decides it::
 
-    from derive.testing import theorem
+    from derive.testing.assertions import theorem
 
     @theorem
     def test_cross_entropy():
@@ -55,8 +55,8 @@ class DeriveItem(pytest.Item):
         self.add_marker("derive_theorem")
 
     def runtest(self) -> None:
-        from derive.decide import Settings, decide
-        from derive.testing import _claim, _verdict_message
+        from derive.engine.decide import Settings, decide
+        from derive.testing.assertions import _claim, _verdict_message
 
         options = self.config.option
         settings = Settings(budget=options.derive_budget, search_budget=options.derive_budget,

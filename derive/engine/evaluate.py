@@ -17,10 +17,10 @@ import sympy as sp
 from sympy.core.evalf import PrecisionExhausted
 from sympy.core.function import AppliedUndef
 
-from derive.claims import Claim
-from derive.functions import ArraySpec, Role
-from derive.hypotheses import Distinct, Equal, OneHot, SumToOne
-from derive.sums import instantiate_sums
+from derive.engine.claims import Claim
+from derive.engine.hypotheses import Distinct, Equal, OneHot, SumToOne
+from derive.engine.space import ArraySpec, Role
+from derive.engine.sums import instantiate_sums
 
 __all__ = ["Point", "differs", "evaluate", "sample_points"]
 
@@ -69,7 +69,7 @@ def _sizes_and_indices(claim: Claim, free: set[sp.Basic]) -> tuple[list[sp.Symbo
 
 
 def _free_symbols(claim: Claim) -> set[sp.Basic]:
-    from derive.claims import entries
+    from derive.engine.claims import entries
 
     free: set[sp.Basic] = set()
     for _, a, b in entries(claim.lhs, claim.rhs):

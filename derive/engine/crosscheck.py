@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.claims import Claim, entries
-from derive.evaluate import Point, evaluate, sample_points
+from derive.engine.claims import Claim, entries
+from derive.engine.evaluate import Point, evaluate, sample_points
 
 __all__ = ["FiniteDifferenceCheck", "NumericReport"]
 

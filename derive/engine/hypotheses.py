@@ -2,7 +2,7 @@
 
 Each hypothesis does two things, and only these: it rewrites a residual symbolically
 (``rewrite``), and it constrains the points a counterexample may be drawn from (the
-sampler in :mod:`derive.evaluate` reads its fields). A hypothesis never decides.
+sampler in :mod:`derive.engine.evaluate` reads its fields). A hypothesis never decides.
 """
 
 from __future__ import annotations

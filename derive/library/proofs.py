@@ -8,7 +8,7 @@ expression: the steps come out of them, nothing is typed in as LaTeX, and the la
 step must reach the theorem's right-hand side.
 
 A rule only *proposes* the next line. Whether the line equals the previous one is
-decided by the engine (:func:`derive.decide.decide`) on what both lines *mean*:
+decided by the engine (:func:`derive.engine.decide.decide`) on what both lines *mean*:
 every name of the notation replaced by its definition and every ``Derivative``
 computed by SymPy, under the theorem's hypotheses. ``∂L/∂s_i`` means the derivative
 of L as a function of s (s is kept as a variable while L is differentiated, then
@@ -19,17 +19,31 @@ rule with a bug therefore gives a refuted step, never a wrong proof.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
 import sympy as sp
 
-from derive.claims import Claim
-from derive.decide import Settings, decide
-from derive.functions import ArraySpec, Role, Space
-from derive.hypotheses import Distinct, Hypothesis, InRange, OneHot, SumToOne
-from derive.verdict import Status, Verdict
+from derive.engine.claims import Claim
+from derive.engine.decide import Settings, decide
+from derive.engine.hypotheses import Distinct, Hypothesis, InRange, OneHot, SumToOne
+from derive.engine.space import ArraySpec, Role, Space
+from derive.engine.verdict import Status, Verdict
+from derive.library.notation import Notation, meaning
+from derive.library.rules import (
+    Rule,
+    compute,
+    fold_softmax,
+    linear,
+    on_derivatives,
+    quotient,
+    substitute,
+    sum_rule,
+    theorem_use,
+    unfold_rule,
+    variable_of,
+)
 
 __all__ = [
     "Notation",
@@ -42,294 +56,6 @@ __all__ = [
     "proof_names",
     "prove",
 ]
-
-
-# -- notation ----------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Notation:
-    r"""A name of the proof's notation (ŷ, s, L, ...) and what it stands for.
-
-    Args:
-        name: the IndexedBase or Symbol used in the expressions.
-        define: the definition, given the indices (none for a scalar name).
-        latex: how the name prints (``\hat{y}``).
-        where: the defining equation as LaTeX, for the notation section.
-        hidden_indices: leading indices the LaTeX name already shows (the sample t
-            of ``[(\hat{y}_t - y_t)(A x_t)^T]_{ab}``).
-    """
-
-    name: sp.Basic
-    define: Callable[..., sp.Expr]
-    latex: str
-    where: str
-    hidden_indices: int = 0
-
-
-Notations = Mapping[sp.Basic, Notation]
-
-
-def _base(var: sp.Basic) -> sp.Basic:
-    return var.base if isinstance(var, sp.Indexed) else var
-
-
-def unfold(expr: sp.Basic, notations: Notations, keep: frozenset[sp.Basic] = frozenset()) -> sp.Basic:
-    """Replace each notation name (except those in ``keep``) by its definition, once."""
-    def is_name(node: sp.Basic) -> bool:
-        if isinstance(node, sp.Indexed):
-            return node.base in notations and node.base not in keep
-        return isinstance(node, sp.Symbol) and node in notations and node not in keep
-
-    def definition(node: sp.Basic) -> sp.Basic:
-        if isinstance(node, sp.Indexed):
-            return notations[node.base].define(*node.indices)
-        return notations[node].define()
-
-    def walk(node: sp.Basic) -> sp.Basic:
-        if is_name(node):
-            return definition(node)
-        # Never into an IndexedBase: in L_n the L is not the scalar a post defined as L.
-        if isinstance(node, sp.IndexedBase) or not node.args:
-            return node
-        args = [walk(a) for a in node.args]
-        return node.func(*args) if any(a is not b for a, b in zip(args, node.args, strict=True)) else node
-
-    return walk(expr)
-
-
-def meaning(expr: sp.Basic, notations: Notations, keep: frozenset[sp.Basic] = frozenset()) -> sp.Basic:
-    """What a line of a proof says: notation unfolded, derivatives computed by SymPy.
-
-    In ``Derivative(f, v)`` the variable's own name is kept while f is unfolded and
-    differentiated (∂L/∂s_i is the partial derivative of L as a function of s), and
-    unfolded afterwards.
-    """
-    if isinstance(expr, sp.Derivative):
-        (var, order), = expr.variable_count
-        inner_keep = keep | {_base(var)}
-        inner = meaning(expr.expr, notations, inner_keep)
-        out = sp.diff(inner, var, order)
-        # Unfold what was kept; not meaning() again: a Derivative SymPy left unevaluated
-        # (of an unknown function) would be differentiated forever.
-        for _ in range(50):
-            unfolded = unfold(out, notations, keep)
-            if unfolded == out:
-                return out
-            out = unfolded
-        return out
-    if isinstance(expr, (sp.Indexed, sp.Symbol)):
-        out = unfold(expr, notations, keep)
-        return expr if out == expr else meaning(out, notations, keep)
-    if not expr.args:
-        return expr
-    return expr.func(*[meaning(a, notations, keep) for a in expr.args])
-
-
-# -- rules -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Rule:
-    """A named rewrite: proposes the next line of a proof from the current one."""
-
-    name: str
-    apply: Callable[[sp.Expr], sp.Expr]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-def _derivatives(expr: sp.Basic, fn: Callable[[sp.Derivative], sp.Basic | None]) -> sp.Basic:
-    """Rewrite each Derivative node (innermost first) with ``fn``; None leaves it as it is."""
-    def rewrite(node: sp.Basic) -> sp.Basic:
-        out = fn(node)
-        return node if out is None else out
-    return expr.replace(lambda node: isinstance(node, sp.Derivative), rewrite)
-
-
-def _variable(d: sp.Derivative) -> sp.Basic:
-    return d.variables[0]
-
-
-def unfold_rule(name: str, notations: Notations, bases: Sequence[sp.Basic]) -> Rule:
-    """``definition of ...``: write the given names out by their definitions."""
-    chosen = {b: notations[b] for b in bases}
-
-    def apply(expr: sp.Expr) -> sp.Expr:
-        # Inside ∂/∂v the variable itself stays a name (∂(...)/∂s_i, not ∂(...)/∂(Σ B h)).
-        keep = frozenset(_base(v) for d in expr.atoms(sp.Derivative) for v in d.variables)
-        out = unfold(expr, chosen, keep)
-        while out != expr:  # a definition may use another chosen name (s = B h, h = A x)
-            expr, out = out, unfold(out, chosen, keep)
-        return out
-    return Rule(name, apply)
-
-
-def _quotient(d: sp.Derivative) -> sp.Basic | None:
-    f, v = d.expr, _variable(d)
-    num, den = sp.fraction(f)
-    if den == 1:
-        return None
-    D = sp.Derivative
-    return (D(num, v) * den - num * D(den, v)) / den**2
-
-
-def _linear(notations: Notations) -> Callable[[sp.Derivative], sp.Basic | None]:
-    """∂(a f + b g)/∂v = a ∂f/∂v + b ∂g/∂v, through sums too; factors free of v come out."""
-    def depends(expr: sp.Basic, v: sp.Basic) -> bool:
-        return _base(v) in _arrays_in(expr, notations)
-
-    def fn(d: sp.Derivative) -> sp.Basic | None:
-        v = _variable(d)
-
-        def push(g: sp.Basic) -> sp.Basic:
-            if not depends(g, v):
-                return sp.S.Zero
-            if isinstance(g, sp.Add):
-                return sp.Add(*[push(t) for t in g.args])
-            if isinstance(g, sp.Mul):
-                const = [t for t in g.args if not depends(t, v)]
-                rest = [t for t in g.args if depends(t, v)]
-                if const and rest:
-                    return sp.Mul(*const) * push(sp.Mul(*rest))
-            if isinstance(g, sp.Sum):
-                return sp.Sum(push(g.function), *g.limits)
-            return sp.Derivative(g, v)
-        out = push(d.expr)
-        return None if out == d else out
-    return fn
-
-
-def _arrays_in(expr: sp.Basic, notations: Notations) -> set[sp.Basic]:
-    """The arrays and scalars ``expr`` depends on, through the definitions of its notation names."""
-    out: set[sp.Basic] = set()
-    for atom in expr.atoms(sp.Indexed, sp.Symbol):
-        name = _base(atom)
-        if isinstance(atom, sp.Symbol) and any(atom == ix.base.label for ix in expr.atoms(sp.Indexed)):
-            continue  # the label of an IndexedBase, not a name of its own
-        if name in notations:
-            out |= _dependencies(notations)[name]
-        else:
-            out.add(name)
-    return out
-
-
-def _dependencies(notations: Notations) -> dict[sp.Basic, set[sp.Basic]]:
-    key = id(notations)
-    known = _DEPENDENCY_CACHE.get(key)
-    if known is not None and known[0] is notations:
-        return known[1]
-    deps: dict[sp.Basic, set[sp.Basic]] = {}
-    for name, note in notations.items():
-        if isinstance(name, sp.IndexedBase):
-            arity = 3 if name.label.name.startswith("grad") else 2
-            for count in range(1, arity + 1):
-                try:
-                    body = note.define(*[sp.Dummy(integer=True) for _ in range(count)])
-                    break
-                except (TypeError, IndexError):
-                    continue
-        else:
-            body = note.define()
-        deps[name] = {_base(a) for a in meaning(body, notations).atoms(sp.Indexed)} | \
-            {a for a in meaning(body, notations).atoms(sp.Symbol) if not a.is_integer}
-    _DEPENDENCY_CACHE[key] = (notations, deps)
-    return deps
-
-
-_DEPENDENCY_CACHE: dict[int, tuple[Notations, dict[sp.Basic, set[sp.Basic]]]] = {}
-
-
-def _compute(notations: Notations) -> Callable[[sp.Derivative], sp.Basic | None]:
-    """Derivatives of expressions free of notation names, computed by SymPy (then Δ sums)."""
-    def fn(d: sp.Derivative) -> sp.Basic | None:
-        if any(_base(a) in notations for a in d.expr.atoms(sp.Indexed)) or \
-                d.expr.free_symbols & set(notations):
-            if _base(_variable(d)) in _arrays_in(d.expr, notations):
-                return None  # a name that depends on the variable: unfold it first
-            return sp.S.Zero
-        return _sum_rule(sp.diff(d.expr, *d.variables))
-    return fn
-
-
-def _sum_rule(expr: sp.Basic) -> sp.Basic:
-    """Σ_n f(n) δ_nq = f(q); sums split over +, factors free of n pulled out (innermost first)."""
-    def one(node: sp.Sum) -> sp.Basic:
-        if len(node.limits) != 1:
-            return node
-        v, lo, hi = node.limits[0]
-        body = node.function
-        # Expand only when a delta sits inside a sum of terms: (ŷ_i - y_i) δ_ia stays a product.
-        direct = isinstance(body, sp.Mul) and any(isinstance(f, sp.KroneckerDelta) and v in f.args
-                                                  for f in body.args)
-        terms = []
-        expand = body.has(sp.KroneckerDelta, sp.Add) and not direct and \
-            any(isinstance(t, sp.Mul) and t.has(sp.KroneckerDelta) for t in sp.Add.make_args(sp.expand(body)))
-        for term in sp.Add.make_args(_expand_keeping_sums(body) if expand else body):
-            factors = sp.Mul.make_args(term)
-            outside = [f for f in factors if v not in f.free_symbols]
-            inside = [f for f in factors if v in f.free_symbols]
-            delta = next((f for f in inside if isinstance(f, sp.KroneckerDelta) and v in f.args
-                          and all(v not in a.free_symbols for a in f.args if a != v)), None)
-            if delta is not None:
-                other = delta.args[0] if delta.args[1] == v else delta.args[1]
-                rest = [f for f in inside if f is not delta]
-                terms.append(sp.Mul(*outside) * sp.Mul(*rest).xreplace({v: other}))
-            elif not inside:
-                terms.append(sp.Mul(*outside) * (hi - lo + 1))
-            else:
-                terms.append(sp.Mul(*outside) * sp.Sum(sp.Mul(*inside), (v, lo, hi)))
-        return sp.Add(*terms)
-
-    return expr.replace(lambda node: isinstance(node, sp.Sum), one)
-
-
-def _expand_keeping_sums(expr: sp.Basic) -> sp.Basic:
-    """Expand products over sums of terms, but leave each Sum whole (its body expanded alone)."""
-    sums = {node: sp.Dummy("sum") for node in expr.atoms(sp.Sum)}
-    if not sums:
-        return sp.expand(expr, power_base=False, log=False)
-    held = sp.expand(expr.xreplace(sums), power_base=False, log=False)
-    return held.xreplace({d: sp.Sum(_expand_keeping_sums(node.function), *node.limits)
-                          for node, d in sums.items()})
-
-
-def _fold_softmax(yhat: sp.IndexedBase, logits: sp.IndexedBase, denominator: Callable[..., sp.Expr],
-                  prefix: tuple[sp.Expr, ...] = ()) -> Callable[[sp.Expr], sp.Expr]:
-    """e^{z_i} / Σ_n e^{z_n} back to ŷ_i."""
-    def apply(expr: sp.Expr) -> sp.Expr:
-        denom = denominator(*prefix)
-        hold = sp.Dummy("S", positive=True)
-        held = expr.xreplace({denom: hold})
-        def entry(node: sp.Basic) -> tuple[sp.Integer, sp.Indexed] | None:
-            # e^{z_i}, or e^{2 z_i}: SymPy writes e^{z_i} e^{z_i} that way.
-            if not isinstance(node, sp.exp):
-                return None
-            coeff, rest = node.args[0].as_coeff_Mul()
-            if isinstance(rest, sp.Indexed) and rest.base == logits and coeff.is_Integer and coeff > 0:
-                return coeff, rest
-            return None
-
-        def folded(node: sp.Basic) -> sp.Basic:
-            power, z = entry(node)  # type: ignore[misc]
-            return (yhat[z.indices] * hold) ** power
-        held = held.replace(lambda node: entry(node) is not None, folded)
-        return _expand_keeping_sums(held).xreplace({hold: denom})
-    return apply
-
-
-def _substitute(pattern: Callable[[sp.Basic], bool], value: Callable[[sp.Basic], sp.Basic]) -> Callable[[sp.Expr],
-                                                                                                       sp.Expr]:
-    return lambda expr: expr.replace(pattern, value)
-
-
-def _theorem_use(name: str, wrt: sp.IndexedBase, result: Callable[..., sp.Expr], of: sp.Basic) -> Rule:
-    """Replace ∂(of)/∂(wrt)_… by a result proved earlier in the library."""
-    def pattern(node: sp.Basic) -> bool:
-        return isinstance(node, sp.Derivative) and node.expr == of and _base(_variable(node)) == wrt
-
-    def apply(expr: sp.Expr) -> sp.Expr:
-        return expr.replace(pattern, lambda node: result(*_variable(node).indices))
-    return Rule(name, apply)
 
 
 # -- proofs ------------------------------------------------------------------------------------
@@ -380,7 +106,7 @@ class Proof:
 
     def _repr_latex_(self) -> str:
         """In Jupyter: the chain as an aligned display, each step with its rule (unproved ones marked)."""
-        from derive.latex import aligned  # rendering lives in latex.py
+        from derive.render.latex import aligned  # rendering lives in latex.py
 
         return aligned(self)
 
@@ -444,15 +170,15 @@ def _softmax_plan(kind: str) -> _Plan:
     notations: dict[sp.Basic, Notation] = {yhat: note}
     i, j = _index("i"), _index("j")
     hyps: list[Hypothesis] = [InRange(i, 1, k), InRange(j, 1, k)]
-    fold = Rule("definition of softmax", _fold_softmax(yhat, z, denominator))
+    fold = Rule("definition of softmax", fold_softmax(yhat, z, denominator))
     define = unfold_rule("definition of softmax", notations, [yhat])
     if kind == "log":
         return _Plan("log_softmax", "Log-softmax", "", notations, dict(space.arrays), sp.log(yhat[i]),
                      [define, Rule("log of a quotient", lambda e: sp.expand_log(e, force=True))],
                      ("log-sum-exp form", z[i] - sp.log(denominator())), hyps[:1])
     wrt = z[i] if kind == "diagonal" else z[j]
-    rules = [define, Rule("quotient rule", lambda e: _derivatives(e, _quotient)),
-             Rule("derivative of exp; Kronecker delta sum", lambda e: _derivatives(e, _compute(notations))),
+    rules = [define, Rule("quotient rule", lambda e: on_derivatives(e, quotient)),
+             Rule("derivative of exp; Kronecker delta sum", lambda e: on_derivatives(e, compute(notations))),
              fold]
     if kind == "diagonal":
         target = ("factor", yhat[i] * (1 - yhat[i]))
@@ -496,24 +222,24 @@ def _cross_entropy_plan(labels: str) -> _Plan:
         hyps += [InRange(ell, 1, k), OneHot(y, ell, k)]
     if labels == "other":
         hyps.append(Distinct(j, ell))
-    log_of_softmax = Rule("log of softmax (log-sum-exp)", _substitute(
+    log_of_softmax = Rule("log of softmax (log-sum-exp)", substitute(
         lambda node: isinstance(node, sp.log) and isinstance(node.args[0], sp.Indexed)
         and node.args[0].base == yhat,
         lambda node: z[node.args[0].indices] - sp.log(denominator())))
     rules = [unfold_rule("definition of cross-entropy", notations, [ce])]
     if labels in ("target", "other"):
-        rules.append(Rule(r"one-hot at ℓ: y_m = δ_mℓ", lambda e: _sum_rule(e.replace(
+        rules.append(Rule(r"one-hot at ℓ: y_m = δ_mℓ", lambda e: sum_rule(e.replace(
             lambda node: isinstance(node, sp.Indexed) and node.base == y,
             lambda node: sp.KroneckerDelta(node.indices[0], ell)))))
-    rules += [Rule("linearity of the derivative", lambda e: _derivatives(e, _linear(notations))), log_of_softmax,
-              Rule("derivative of log-sum-exp; Kronecker delta sum", lambda e: _derivatives(e, _compute(notations))),
-              Rule("definition of softmax", _fold_softmax(yhat, z, denominator))]
+    rules += [Rule("linearity of the derivative", lambda e: on_derivatives(e, linear(notations))), log_of_softmax,
+              Rule("derivative of log-sum-exp; Kronecker delta sum", lambda e: on_derivatives(e, compute(notations))),
+              Rule("definition of softmax", fold_softmax(yhat, z, denominator))]
     if labels == "other":
         rules.append(Rule("case j ≠ ℓ: δ_jℓ = 0", lambda e: e.replace(
             lambda node: isinstance(node, sp.KroneckerDelta) and set(node.args) == {j, ell},
             lambda node: sp.S.Zero)))
     if labels in ("soft", "onehot"):
-        rules.append(Rule("Kronecker delta sum; constants out of the sum", _sum_rule))
+        rules.append(Rule("Kronecker delta sum; constants out of the sum", sum_rule))
         label_sum = "Σ_m y_m = 1" if labels == "soft" else "one-hot, so Σ_m y_m = 1"
         rules.append(Rule(label_sum, lambda e: SumToOne(y, k).rewrite(e, {})))
     target = {"soft": yhat[j] - y[j], "onehot": yhat[j] - y[j], "target": yhat[ell] - 1, "other": yhat[j]}[labels]
@@ -588,22 +314,22 @@ def _two_layer_plan(weight: str, batched: bool) -> _Plan:
     title = f"The gradient for {weight} of the two-layer classifier" + (", batch mean" if batched else "")
     if batched:
         rules = [unfold_rule("definition of the batch mean", notations, [loss]),
-                 Rule("linearity of the derivative", lambda e: _derivatives(e, _linear(notations))),
-                 _theorem_use(f"the gradient for {weight} of each sample", W,
+                 Rule("linearity of the derivative", lambda e: on_derivatives(e, linear(notations))),
+                 theorem_use(f"the gradient for {weight} of each sample", W,
                               lambda aa, bb: grad[t, aa, bb], per_sample[t])]
         target = sp.Sum(grad[t, a, b], (t, 1, N)) / N
         return _Plan(name, title, r"\textstyle\sum_m y_{tm} = 1", notations, dict(space.arrays),
                      sp.Derivative(loss, W[a, b]), rules, ("", target), hyps)
-    chain = Rule("chain rule through s", lambda e: _derivatives(
-        e, lambda dd: sp.Sum(sp.Derivative(dd.expr, s[i]) * sp.Derivative(s[i], _variable(dd)), (i, 1, c))
+    chain = Rule("chain rule through s", lambda e: on_derivatives(
+        e, lambda dd: sp.Sum(sp.Derivative(dd.expr, s[i]) * sp.Derivative(s[i], variable_of(dd)), (i, 1, c))
         if dd.expr == loss else None))
-    ce_gradient = _theorem_use("the cross-entropy gradient, ∂L/∂s_i = ŷ_i - y_i", s, lambda ii: yhat[ii] - y[ii], loss)
+    ce_gradient = theorem_use("the cross-entropy gradient, ∂L/∂s_i = ŷ_i - y_i", s, lambda ii: yhat[ii] - y[ii], loss)
     define = unfold_rule("definition of s = B A x" if weight == "A" else "definition of s = B h",
                          notations, [s, h] if weight == "A" else [s])
     rules = [chain, ce_gradient, define,
-             Rule("linearity of the derivative", lambda e: _derivatives(e, _linear(notations))),
-             Rule("derivative of a linear form", lambda e: _derivatives(e, _compute(notations))),
-             Rule("Kronecker delta sum", lambda e: _sum_rule(e))]
+             Rule("linearity of the derivative", lambda e: on_derivatives(e, linear(notations))),
+             Rule("derivative of a linear form", lambda e: on_derivatives(e, compute(notations))),
+             Rule("Kronecker delta sum", lambda e: sum_rule(e))]
     return _Plan(name, title, r"\textstyle\sum_m y_m = 1", notations, dict(space.arrays),
                  sp.Derivative(loss, W[a, b]), rules, ("entry (a, b) of the matrix", grad[a, b]), hyps)
 
@@ -657,12 +383,12 @@ def build_proof(name: str, *, settings: Settings | None = None,
     """The proof of the library theorem ``name``, every step decided by the engine.
 
     Args:
-        name: a theorem of :data:`derive.theorems.LIBRARY`.
+        name: a theorem of :data:`derive.library.theorems.LIBRARY`.
         settings: time budget and counterexample search of each step's decision.
         edit: a function that changes the lines before they are decided (tests use it
             to inject a wrong step and show that it is caught).
     """
-    from derive.theorems import get  # the theorem gives the statement; theorems does not need proofs
+    from derive.library.theorems import get  # the theorem gives the statement; theorems does not need proofs
 
     theorem = get(name)
     plan = _plan(name)

@@ -19,15 +19,15 @@ from dataclasses import dataclass, replace
 
 import sympy as sp
 
-from derive.budget import BudgetExceeded, run_with_budget
-from derive.claims import Claim, entries
-from derive.differentiate import LowRankMatrix
-from derive.evaluate import differs, evaluate, sample_points
-from derive.functions import Role
-from derive.hypotheses import OneHot, SumToOne
-from derive.memo import memoized_sum_symbols
-from derive.sums import expand_products, normalize_sums
-from derive.verdict import Counterexample, Status, Verdict
+from derive.engine.budget import BudgetExceeded, run_with_budget
+from derive.engine.claims import Claim, entries
+from derive.engine.differentiate import LowRankMatrix
+from derive.engine.evaluate import differs, evaluate, sample_points
+from derive.engine.hypotheses import OneHot, SumToOne
+from derive.engine.memo import memoized_sum_symbols
+from derive.engine.space import Role
+from derive.engine.sums import expand_products, normalize_sums
+from derive.engine.verdict import Counterexample, Status, Verdict
 
 __all__ = ["STRATEGIES", "Settings", "decide", "reduce_to_zero"]
 

@@ -1,6 +1,6 @@
 """What a written expression means: names, shapes, definitions, and the component-wise reading.
 
-The reader (:mod:`derive.reader`) turns LaTeX into SymPy without knowing what the
+The reader (:mod:`derive.audit.reader`) turns LaTeX into SymPy without knowing what the
 names stand for. This module knows, from the post's declarations and definitions:
 
 - which names are vectors and matrices and their shapes (``A \\in \\mathbb{R}^{d \\times p}``),
@@ -13,7 +13,7 @@ names stand for. This module knows, from the post's declarations and definitions
   their shapes allow (``B_j \\cdot A x_n`` is a scalar). A vector side compared with a
   scalar side indexed by the component index j is read at j.
 
-Everything here only builds expressions; :mod:`derive.decide` decides.
+Everything here only builds expressions; :mod:`derive.engine.decide` decides.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.functions import ArraySpec, Role
-from derive.proofs import Notation
-from derive.reader import MATMUL, TRANSPOSE
+from derive.audit.reader import MATMUL, TRANSPOSE
+from derive.engine.space import ArraySpec, Role
+from derive.library.notation import Notation
 
 __all__ = ["Meaning", "SemanticsError", "Shapes", "Tensor"]
 

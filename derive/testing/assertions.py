@@ -12,7 +12,7 @@
   SymPy from the built loss and evaluated with mpmath at 50 digits, so logits of ±1000
   are no trouble for the reference (unlike finite differences, or float64).
 - :func:`theorem` marks a test function whose return value (a Claim, a Theorem or a
-  library name) the pytest plugin collects as a proof (:mod:`derive.pytest_plugin`).
+  library name) the pytest plugin collects as a proof (:mod:`derive.testing.plugin`).
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ from typing import Any, TypeVar
 import numpy as np
 import sympy as sp
 
-from derive.claims import Claim
-from derive.decide import Settings, decide
-from derive.differentiate import Differentiator
-from derive.functions import Role, Space, cross_entropy, two_layer
-from derive.hypotheses import Hypothesis
-from derive.theorems import LIBRARY, Theorem
-from derive.verdict import Status, Verdict
+from derive.engine.claims import Claim
+from derive.engine.decide import Settings, decide
+from derive.engine.differentiate import Differentiator
+from derive.engine.hypotheses import Hypothesis
+from derive.engine.space import Role, Space
+from derive.engine.verdict import Status, Verdict
+from derive.library.functions import cross_entropy, two_layer
+from derive.library.theorems import LIBRARY, Theorem
 
 __all__ = ["LOSSES", "assert_equivalent", "assert_gradient", "assert_proved", "assert_refuted", "theorem"]
 
@@ -117,14 +118,14 @@ def assert_equivalent(lhs: sp.Expr, rhs: sp.Expr, *, assuming: Sequence[Hypothes
                       space: Space | None = None, settings: Settings | None = None) -> Verdict:
     """Fail unless ``lhs == rhs`` is proved under the hypotheses ``assuming``.
 
-    Pass the ``space`` the expressions were built in (:class:`derive.functions.Space`) so
+    Pass the ``space`` the expressions were built in (:class:`derive.library.functions.Space`) so
     that a counterexample can give its arrays values (logits, labels) that honor the
     hypotheses.
     """
     __tracebackhide__ = True
     if not isinstance(lhs, sp.Basic) or not isinstance(rhs, sp.Basic):
         raise TypeError("assert_equivalent compares SymPy expressions; strings are never parsed "
-                        "(build them with sympy or derive.functions)")
+                        "(build them with sympy or derive.library.functions)")
     settings = settings or Settings()
     claim = Claim.in_space(space, name, lhs, rhs, *assuming) if space is not None else \
         Claim(name, lhs, rhs, tuple(assuming), name)

@@ -8,9 +8,9 @@ from typing import TypeAlias
 
 import sympy as sp
 
-from derive.differentiate import LowRankMatrix
-from derive.functions import ArraySpec, Space
-from derive.hypotheses import Hypothesis, InRange
+from derive.engine.differentiate import LowRankMatrix
+from derive.engine.hypotheses import Hypothesis, InRange
+from derive.engine.space import ArraySpec, Space
 
 __all__ = ["Claim", "Side", "entries"]
 
@@ -62,10 +62,10 @@ class Claim:
     def __str__(self) -> str:
         return self.statement or self.name
 
-    # Jupyter display: the rendering lives in derive.display, imported on first use so that
+    # Jupyter display: the rendering lives in derive.render.display, imported on first use so that
     # `import derive` stays fast; a rendering error is raised, never shown as the result.
     def _repr_latex_(self) -> str:
-        from derive import display
+        from derive.render import display
 
         return display.claim_latex(self)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import sympy as sp
 
 if TYPE_CHECKING:
-    from derive.claims import Claim
+    from derive.engine.claims import Claim
 
 __all__ = ["Counterexample", "Status", "Verdict"]
 
@@ -55,15 +55,15 @@ class Counterexample:
             "entry": list(self.entry) if self.entry is not None else None,
         }
 
-    # Jupyter display: the rendering lives in derive.display, imported on first use so that
+    # Jupyter display: the rendering lives in derive.render.display, imported on first use so that
     # `import derive` stays fast; a rendering error is raised, never shown as the result.
     def _repr_latex_(self) -> str:
-        from derive import display
+        from derive.render import display
 
         return display.counterexample_latex(self)
 
     def _repr_html_(self) -> str:
-        from derive import display
+        from derive.render import display
 
         return display.counterexample_html(self)
 
@@ -140,14 +140,14 @@ class Verdict:
             "notes": list(self.notes),
         }
 
-    # Jupyter display: the rendering lives in derive.display, imported on first use so that
+    # Jupyter display: the rendering lives in derive.render.display, imported on first use so that
     # `import derive` stays fast; a rendering error is raised, never shown as the result.
     def _repr_latex_(self) -> str:
-        from derive import display
+        from derive.render import display
 
         return display.verdict_latex(self)
 
     def _repr_html_(self) -> str:
-        from derive import display
+        from derive.render import display
 
         return display.verdict_html(self)

@@ -1,0 +1,130 @@
+"""The space claims live in: sizes, indices, the arrays a claim is about, and their roles.
+
+Every layer uses it: the library builds its functions in a :class:`Space`, the engine
+draws counterexamples from an :class:`ArraySpec`'s shape and :class:`Role`, and the audit
+declares a post's arrays in one. A :class:`Space` decides how a sum over a vector is written:
+
+- :meth:`Space.symbolic`: sizes are symbols (k, c, d, p, N), vectors are
+  ``IndexedBase`` objects, and a sum is an unevaluated ``Sum(f(n), (n, 1, k))``.
+  One proof in this space holds for every size.
+- :meth:`Space.fixed`: sizes are integers, and every shared sum (the softmax
+  denominator, the sum of the labels, each logit of the linear model) is a *named
+  atom*: a positive or real symbol with its definition recorded in
+  ``space.definitions``. Derivatives then cost O(1) per component instead of
+  walking a k-term sum every time (see :mod:`derive.engine.differentiate`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+__all__ = ["ArraySpec", "Role", "Space", "Vector"]
+
+
+class Role:
+    """What an array holds, so counterexamples are drawn where such values live."""
+
+    LOGITS = "logits"
+    LABELS = "labels"
+    WEIGHTS = "weights"
+    INPUTS = "inputs"
+
+
+@dataclass(frozen=True)
+class ArraySpec:
+    """An array the claim is about: its base, its shape (symbols or integers), its role."""
+
+    base: sp.IndexedBase
+    shape: tuple[sp.Expr, ...]
+    role: str
+
+
+@dataclass(frozen=True)
+class Vector:
+    """A vector of a given size whose n-th entry (1-based) is ``entry(n)``."""
+
+    size: sp.Expr
+    entry: Callable[[sp.Expr], sp.Expr]
+
+    def __getitem__(self, n: sp.Expr | int) -> sp.Expr:
+        return self.entry(sp.sympify(n))
+
+
+@dataclass
+class Space:
+    """Where functions are built: symbolic sizes with Sums, or fixed sizes with shared atoms."""
+
+    fixed_sizes: bool
+    definitions: dict[sp.Symbol, sp.Expr] = field(default_factory=dict)
+    arrays: dict[str, ArraySpec] = field(default_factory=dict)
+    _atoms_by_definition: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
+    _counter: itertools.count = field(default_factory=itertools.count)
+
+    @classmethod
+    def symbolic(cls) -> Space:
+        return cls(fixed_sizes=False)
+
+    @classmethod
+    def fixed(cls) -> Space:
+        return cls(fixed_sizes=True)
+
+    # -- names ---------------------------------------------------------------------------
+    def size(self, name: str, value: int | None = None) -> sp.Expr:
+        """A size: the integer ``value`` in a fixed space, else a positive integer symbol."""
+        if self.fixed_sizes:
+            if value is None:
+                raise TypeError(f"size {name!r} needs a value in a fixed-size space, e.g. {name}=3")
+            return sp.Integer(value)
+        return sp.Symbol(name, integer=True, positive=True)
+
+    def index(self, name: str) -> sp.Symbol:
+        return sp.Symbol(name, integer=True, positive=True)
+
+    def array(self, name: str, *shape: sp.Expr, role: str) -> sp.IndexedBase:
+        base = sp.IndexedBase(name, real=True)
+        self.arrays[name] = ArraySpec(base, tuple(sp.sympify(s) for s in shape), role)
+        return base
+
+    def vector(self, name: str, size: sp.Expr, *, role: str) -> Vector:
+        base = self.array(name, size, role=role)
+        return Vector(size, lambda n: base[n])
+
+    # -- sums ----------------------------------------------------------------------------
+    def sum(self, body: Callable[[sp.Expr], sp.Expr], size: sp.Expr, *, index: str = "n",
+            shared: bool = False, positive: bool = False, name: str = "s") -> sp.Expr:
+        """The sum of ``body(n)`` for n = 1..size.
+
+        In a fixed space with ``shared=True`` the sum becomes a named atom (one per
+        distinct definition), so the expressions that use it stay small.
+        """
+        if not self.fixed_sizes:
+            n = sp.Symbol(index, integer=True)
+            return sp.Sum(body(n), (n, 1, size))
+        total = sp.Add(*[body(sp.Integer(n)) for n in range(1, int(size) + 1)])
+        if not shared:
+            return total
+        return self.share(total, name=name, positive=positive)
+
+    def share(self, definition: sp.Expr, *, name: str, positive: bool = False) -> sp.Expr:
+        """A named atom standing for ``definition`` (the same atom for the same definition)."""
+        known = self._atoms_by_definition.get(definition)
+        if known is not None:
+            return known
+        atom = sp.Symbol(f"{name}·{next(self._counter)}", positive=True) if positive else \
+            sp.Symbol(f"{name}·{next(self._counter)}", real=True)
+        self.definitions[atom] = definition
+        self._atoms_by_definition[definition] = atom
+        return atom
+
+    def expand_atoms(self, expr: sp.Expr) -> sp.Expr:
+        """Replace every atom by its definition, innermost last, until none is left."""
+        out = expr
+        for _ in range(len(self.definitions) + 1):
+            if not (out.free_symbols & self.definitions.keys()):
+                return out
+            out = out.xreplace(self.definitions)
+        return out
