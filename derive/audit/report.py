@@ -9,7 +9,7 @@ import html
 import json
 from collections.abc import Sequence
 
-from derive.audit.post import AuditReport, AuditStep, StepStatus
+from derive.audit.results import AuditReport, AuditStep, StepStatus
 from derive.audit.scan import Display, extract
 
 __all__ = ["render_html", "render_json", "render_text", "steps_table_html"]

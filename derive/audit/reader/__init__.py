@@ -1,0 +1,235 @@
+r"""The LaTeX reader: one side of a written derivation step, as a SymPy expression.
+
+This module owns reading the notation of gradient derivations in blog posts and
+notes, safely. Nothing here calls ``eval``, ``sympify``, ``parse_expr`` or SymPy's
+LaTeX parsers (they run code, hang on ``9**9**9``, flatten ``z_n`` into one symbol
+and drop what they cannot read; see SYMPY-NOTES.md). Reading happens in two stages:
+
+1. ``latex_grammar.lark`` (LALR, linear time) is the TeX layer: tokens, balanced
+   groups, what each ``_``/``^`` attaches to.
+2. :class:`_Reader` reads the mathematics over those items: precedence, how far a
+   sum or derivative reaches, what a subscript means. These decisions depend on
+   declared names and bound variables, which a grammar cannot see.
+
+Numbers are built from their digits; literals over 30 digits, integer exponents
+over 1000 and numeric powers over 2000 digits are refused, so no call can hang.
+Every failure is a :class:`ReadError` (a ``ValueError``) with the column.
+
+Conventions of the output (the rest of the engine relies on them):
+
+- Names. A letter with no subscript is ``Symbol(name, real=True)``; a name the
+  context declares a vector is ``IndexedBase(name, real=True)``; sizes
+  (``context.sizes``, default k, K, N, C, and any letter in a sum's limits) are
+  ``Symbol(name, integer=True, positive=True)``. Greek letters go by their names
+  (``\theta`` -> ``theta``, ``\ell`` -> ``ell``). ``\hat{y}`` is named ``yhat``
+  (also ``bar``, ``tilde``, ``dot``); ``\boldsymbol``, ``\mathbf``, ``\vec`` are
+  transparent. ``e`` is Euler's number: ``e^{x}`` is ``exp(x)``.
+- Subscripts. ``z_j`` is ``IndexedBase('z', real=True)[j]``. A free index is
+  ``Symbol(name, integer=True, positive=True)``, a bound summation variable
+  ``Symbol(name, integer=True)``, a numeric subscript an Integer, ``z_{i,j}`` two
+  indices; ``\delta_{ij}`` is ``KroneckerDelta(i, j)``. A subscript that is a run
+  of letters, ``y_{nj}``, is one index per letter (``y[n, j]``) when the base is a
+  declared matrix, when every letter is a bound or declared index, or when it has
+  at most 3 lowercase letters and is not a declared label; otherwise (``L_{CE}``,
+  ``y_{true}``) it is part of the name: ``Symbol('L_CE')``.
+- Sample indices. ``z^{(i)}`` marks sample i. With
+  ``context.drop_sample_index`` (the default: posts about one sample use it as
+  decoration) it is dropped, ``z^{(i)}_j`` -> ``z[j]``; otherwise it comes first,
+  ``z[i, j]``.
+- Transposes. ``x^T``, ``x^{\top}``, ``(Ax_n)^T`` -> ``T(x)`` with
+  :data:`TRANSPOSE` = ``Function('T')``, an opaque marker; ``a \cdot^T b`` (seed
+  002) transposes the factor before the dot. A product with two or more factors
+  that mention declared vectors or matrices (``context.vectors``,
+  ``context.matrices``) or transposes keeps its written order:
+  ``MATMUL(B, A, x[n])``; other products (``BAx_n`` with nothing declared) are
+  SymPy's commutative products of their letters.
+- Sums. ``\sum_{n=1}^{k} f``, ``\Sigma^k_{n=1} f`` -> ``Sum(f, (n, 1, k))``; with
+  no limits (``\sum_n f``, ``\sum_{n}``) the range is 1..``context.default_size``
+  (``k``). ``\sum_{j \neq \ell} f`` and ``\sum_{\substack{j=1 \\ j \neq \ell}}^k
+  f`` multiply the body by ``1 - KroneckerDelta(j, ell)``. A sum binds the
+  product of factors that follows it, up to the next + or - at its level or the
+  end of its group. ``\sum_C`` with one uppercase letter and no limits is a name
+  for a quantity, ``Symbol('Sigma_C', real=True)`` (seed 002 writes
+  ``\sum_C = \sum_{c=1}^C e^{s_{nc}}``). ``\prod`` likewise gives ``Product``.
+- Derivatives. ``\frac{\partial f}{\partial z_j}``, ``\frac{d f}{d z_j}``,
+  ``\frac{\partial}{\partial z_j} f``, ``\nabla_{z_j} f`` ->
+  ``Derivative(f, z[j], evaluate=False)``; operator forms take the product that
+  follows, like a sum. ``\nabla_z f`` (a whole vector) differentiates by
+  ``z[context.component_index]`` (``j``): the audit reads vector equations
+  component-wise; so does ``\partial z`` for a declared vector z. ``\partial
+  x^2`` in a denominator is second order. Differentiating by anything but a
+  symbol or an entry is a ReadError.
+- Functions. ``\log`` and ``\ln`` are natural logs, ``\exp`` is exp; with or
+  without parentheses (``\log x`` takes the next factor). Names in
+  ``context.functions`` (f, g, h, softmax, sigmoid, CE, ...) followed by ``(``
+  are undefined functions: ``\text{CE}(y, \hat{y})`` -> ``CE(y, yhat)``; a
+  vector argument is passed as its label symbol. For the vector functions
+  (``context.vector_functions``, softmax) a component is an extra argument:
+  ``\text{softmax}(z)_j`` and ``\text{softmax}(z_j)`` are both ``softmax(z, j)``,
+  which the audit can define as ``exp(z[j]) / Sum(exp(z[n]), (n, 1, k))``.
+  ``\sigma(...)`` is the function ``context.sigma`` (default ``softmax``, as in
+  seed 001). Primes: ``f'(x)`` of a one-argument scalar function is
+  ``Derivative(f(x), x)`` (a ``Subs`` when x is an expression); a primed vector
+  or several-argument function is the undefined function ``softmax'``.
+- Not expressions. ``=`` and other relations raise ReadError (use
+  :func:`split_chain`); ``A \in \mathbb{R}^{d \times p}`` raises ReadError("not an
+  expression: a set membership"); :func:`read_membership` reads it into a
+  :class:`Membership` (name and shape). Annotations after a side
+  (``\quad (\text{chain rule})``, ``&& \text{...}``), ``\label``, ``\tag``,
+  ``\nonumber`` and trailing punctuation are dropped; prose ``\text{...}`` inside
+  an expression is a ReadError.
+- Damaged text. Backslash escapes eaten on the way to the page (``\frac`` ->
+  ``rac``, ``\theta`` -> ``heta``, ``\begin`` -> ``egin``, ``\neq`` -> a line
+  break and ``eq``) raise ReadError with the column and the command that was meant.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.audit.reader.chains import (
+    TRAILING,
+    annotation_start,
+    blank_out,
+    prepare_display,
+    split_chain,
+    split_chain_spans,
+    split_chains,
+    split_chains_spans,
+)
+from derive.audit.reader.names import Reader
+from derive.audit.reader.tex import (
+    Node,
+    ReadError,
+    check_balance,
+    check_lost_backslashes,
+    fail_at,
+    guarded,
+    scan_tokens,
+    show,
+    tex_items,
+    where,
+)
+from derive.audit.reader.vocabulary import MATMUL, MAX_LENGTH, TRANSPOSE, Membership, ReaderContext
+
+__all__ = [
+    "MATMUL",
+    "TRANSPOSE",
+    "Membership",
+    "ReadError",
+    "ReaderContext",
+    "read_latex",
+    "read_membership",
+    "split_chain",
+    "split_chain_spans",
+    "split_chains",
+    "split_chains_spans",
+]
+
+# -- public entry points ---------------------------------------------------------------------
+
+def _strip_side(text: str) -> str:
+    """Blank out delimiters, numbering and trailing annotations and punctuation, keeping columns."""
+    chars = prepare_display(text)
+    toks = list(scan_tokens("".join(chars)))
+    cut = annotation_start([t for t in toks if t.kind != "dblbs"], 0)
+    if cut is not None:
+        blank_out(chars, cut, len(chars))
+    body = "".join(chars)
+    m = TRAILING.search(body)
+    if m:
+        body = body[:m.start()] + " " * (len(body) - m.start())
+    return body
+
+
+def _prepared_items(text: str, context: ReaderContext) -> tuple[str, list[Node]]:
+    if len(text) > MAX_LENGTH:
+        raise ReadError(f"expected at most {MAX_LENGTH} characters, found {len(text)}; "
+                        "read the formula side by side")
+    body = _strip_side(text)
+    if not body.strip():
+        raise fail_at(text, 0, "an expression", "nothing" if not text.strip() else "only annotations",
+                    "pass one side of an equation")
+    check_lost_backslashes(body, context.functions)
+    check_balance(body)
+    return body, tex_items(body)
+
+
+def _read(text: str, context: ReaderContext) -> sp.Expr:
+    body, items = _prepared_items(text, context)
+    reader = Reader(text, context)
+    for node in items:
+        if node.is_cmd("in"):
+            line, column = where(text, node.pos)
+            raise ReadError(f"not an expression: a set membership (`\\in` at column {column}); "
+                            "read it with read_membership()", column=column, line=line, offset=node.pos)
+    return reader.read_items(items, 0, len(body.rstrip()))
+
+
+def read_latex(text: str, *, context: ReaderContext | None = None) -> sp.Expr:
+    r"""Read one side of an equation, written in LaTeX, into a SymPy expression.
+
+    Raises:
+        ReadError: the text is not a readable expression (the message says where and why).
+
+    Examples:
+        >>> read_latex(r"\sum_{n=1}^{k} e^{z_n}")
+        Sum(exp(z[n]), (n, 1, k))
+        >>> read_latex(r"\frac{\partial L}{\partial z_j}")
+        Derivative(L, z[j])
+    """
+    ctx = context if context is not None else ReaderContext()
+    return guarded(lambda t: _read(t, ctx), text)
+
+
+def _membership(text: str, context: ReaderContext) -> Membership:
+    body, items = _prepared_items(text, context)
+    reader = Reader(text, context)
+    split = next((q for q, n in enumerate(items) if n.is_cmd("in")), None)
+    if split is None:
+        raise fail_at(text, 0, "a membership `x \\in \\mathbb{R}^{n}`", "no `\\in`")
+    if split == 0:
+        raise fail_at(text, items[0].pos, "a name before \\in", "nothing")
+    left = items[:split]
+    rest = items[split + 1:]
+    target = reader.read_items(left, left[0].pos, items[split].pos, "a name")
+    if isinstance(target, sp.Indexed):
+        name = str(target.base.label)
+    elif isinstance(target, (sp.Symbol, sp.IndexedBase)):
+        name = str(target.name) if isinstance(target, sp.Symbol) else str(target.label)
+    else:
+        raise fail_at(text, left[0].pos, "a name before \\in", show(str(target)))
+    if len(rest) != 2 or not rest[0].is_cmd("mathbb") or rest[0].scripted or rest[1].kind != "group" \
+            or len(rest[1].children) != 1 or rest[1].children[0].text != "R":
+        at = rest[0].pos if rest else len(body)
+        raise fail_at(text, at, "a real space \\mathbb{R}^{...}", "something else",
+                    "only memberships in \\mathbb{R}^{n} are read")
+    space = rest[1]
+    if space.sup is None:
+        return Membership(name, target, ())
+    dims = space.sup.children if space.sup.kind == "group" else [space.sup]
+    parts: list[list[Node]] = [[]]
+    for node in dims:
+        if (node.kind == "CMD" and node.text == "\\times") or (node.kind == "WORD" and node.text == "x"
+                                                               and parts[-1]):
+            parts.append([])
+        else:
+            parts[-1].append(node)
+    shape = []
+    for part in parts:
+        if not part:
+            raise fail_at(text, space.sup.pos, "a dimension on each side of \\times", "nothing")
+        reader.index_mode = True
+        shape.append(reader.read_items(part, part[0].pos, part[-1].end, "a dimension"))
+    return Membership(name, target, tuple(shape))
+
+
+def read_membership(text: str, *, context: ReaderContext | None = None) -> Membership:
+    r"""Read ``A \in \mathbb{R}^{d \times p}`` into the name, its object and its shape.
+
+    Examples:
+        >>> read_membership(r"A \in \mathbb{R}^{d \times p}").shape
+        (d, p)
+    """
+    ctx = context if context is not None else ReaderContext()
+    return guarded(lambda t: _membership(t, ctx), text)

@@ -1,0 +1,130 @@
+"""Reading derivatives: ``\\frac{\\partial f}{\\partial z_j}``, operator forms, ``\\nabla``, orders."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.audit.reader.core import Cursor
+from derive.audit.reader.scripts import ScriptReader
+from derive.audit.reader.tex import Node, show, text_content
+
+
+class CalculusReader(ScriptReader):
+    """Adds derivatives in fraction, operator and nabla form."""
+
+
+    # -- fractions and derivatives ---------------------------------------------------------------
+    def take_arg(self, cur: Cursor, what: str, owner: Node) -> Node:
+        arg = cur.next()
+        if arg is None:
+            raise self.fail(cur.end, f"{what} of {owner.text}", "the end",
+                            f"write {owner.text}{{numerator}}{{denominator}}")
+        if arg.kind == "NUMBER" and len(arg.text) > 1 and not arg.scripted:
+            raise self.fail(arg.pos, f"{what} of {owner.text} in braces", show(arg.text),
+                            "write \\frac{1}{2} rather than \\frac12")
+        return arg
+
+    def diff_marker(self, node: Node) -> str | None:
+        if node.is_cmd("partial") and node.sub is None and not node.primes:
+            return "partial"
+        if node.sub is None and not node.primes and (
+                (node.kind == "WORD" and node.text == "d")
+                or (node.kind == "TEXT" and text_content(node.text).strip() == "d")):
+            return "d"
+        return None
+
+    def order(self, node: Node) -> int:
+        if node.sup is None:
+            return 1
+        value = self.read_sup(node.sup)
+        if not (value.is_Integer and 1 <= int(value) <= 10):
+            raise self.fail(node.sup.pos, "a derivative order from 1 to 10", show(str(value)))
+        return int(value)
+
+    def frac(self, node: Node, cur: Cursor) -> sp.Expr:
+        if node.scripted:
+            raise self.fail(node.pos, f"{node.text} without scripts", self.found(node))
+        num = self.take_arg(cur, "the numerator", node)
+        den = self.take_arg(cur, "the denominator", node)
+        num_items = self.expand(num.children if num.kind == "group" else [num.bare()])
+        den_items = self.expand(den.children if den.kind == "group" else [den.bare()])
+        mark = self.diff_marker(num_items[0]) if num_items else None
+        is_derivative = (mark is not None and len(den_items) >= 2 and self.diff_marker(den_items[0]) == mark)
+        if not is_derivative:
+            ratio = self.read_node(num.bare(), "a numerator") / self.read_node(den.bare(), "a denominator")
+            return self.with_value_scripts(ratio, den)
+        wrts = self.diff_variables(den_items, mark or "", den.end)
+        total = sum(n for _, n in wrts)
+        top = self.order(num_items[0])
+        if num_items[0].sup is not None and top != total:
+            raise self.fail(num_items[0].pos, f"the order {total} the denominator gives", f"order {top}")
+        if len(num_items) > 1:
+            body = self.read_items(num_items[1:], num_items[1].pos, num.end, "the function to differentiate")
+            result = sp.Derivative(body, *wrts, evaluate=False)
+            return self.with_value_scripts(result, den)
+        if den.scripted:
+            raise self.fail(den.pos, "no scripts on a derivative operator", self.found(den))
+        body = self.operand(cur, node)
+        return sp.Derivative(body, *wrts, evaluate=False)
+
+    def operand(self, cur: Cursor, owner: Node) -> sp.Expr:
+        """What an operator (a sum, a derivative) applies to: the product that follows."""
+        nxt = cur.peek()
+        if nxt is None or self.is_addop(nxt) or self.is_stop(nxt):
+            raise self.fail(cur.here(), f"an expression after {show(self.text[owner.pos:owner.end])}",
+                            self.found(nxt), "write what the operator applies to")
+        return self.product(cur)
+
+    def variable(self, value: sp.Expr, pos: int) -> sp.Expr:
+        if isinstance(value, sp.IndexedBase):
+            return value[self.ctx.component_index]
+        if isinstance(value, (sp.Symbol, sp.Indexed)) and not value.is_integer:
+            return value
+        if isinstance(value, sp.Symbol):  # an index or size: still a variable of the formula
+            return value
+        raise self.fail(pos, "a variable to differentiate by (a name or an entry like z_j)",
+                        show(str(value)), "write the variable, e.g. \\partial z_j")
+
+    def diff_variables(self, items: list[Node], mark: str, end: int) -> list[tuple[sp.Expr, int]]:
+        cur = Cursor(items, end)
+        wrts: list[tuple[sp.Expr, int]] = []
+        while (node := cur.next()) is not None:
+            if self.diff_marker(node) != mark:
+                marker = "\\partial" if mark == "partial" else "d"
+                raise self.fail(node.pos, f"`{marker}` before each variable", self.found(node))
+            if node.sup is not None:
+                raise self.fail(node.sup.pos, "the order on the variable (\\partial x^2)",
+                                "a power of the marker")
+            start = cur.here()
+            if cur.peek() is None:
+                raise self.fail(cur.end, "a variable after the differential", "the end")
+            value = self.factor(cur)
+            order = 1
+            if isinstance(value, sp.Pow) and value.exp.is_Integer and 1 <= int(value.exp) <= 10:
+                order = int(value.exp)
+                value = value.base
+            wrts.append((self.variable(value, start), order))
+        return wrts
+
+    def nabla(self, node: Node, cur: Cursor) -> sp.Expr:
+        if node.sub is None or node.sup is not None or node.primes:
+            raise self.fail(node.pos, "\\nabla with a subscript, e.g. \\nabla_{z} f", self.found(node),
+                            "write the variable as a subscript")
+        sub = node.sub
+        items = self.expand(sub.children if sub.kind == "group" else [sub])
+        sub_cur = Cursor(items, sub.end)
+        if sub_cur.peek() is None:
+            raise self.fail(sub.pos, "a variable in the subscript of \\nabla", "nothing")
+        last = items[-1]
+        value = self.factor(sub_cur)
+        if sub_cur.peek() is not None:
+            raise self.fail(sub_cur.here(), "one variable in the subscript of \\nabla",
+                            self.found(sub_cur.peek()))
+        whole = last.sub is None and not isinstance(value, sp.IndexedBase)
+        if whole and isinstance(value, sp.Symbol) and value.name not in self.scope:
+            value = sp.IndexedBase(value.name, real=True)[self.ctx.component_index]
+        elif whole and isinstance(value, sp.Indexed):  # z^{(i)} with its sample index kept
+            value = value.base[(*value.indices, self.ctx.component_index)]
+        wrt = self.variable(value, sub.pos)
+        body = self.operand(cur, node)
+        return sp.Derivative(body, wrt, evaluate=False)

@@ -1,0 +1,193 @@
+"""Splitting a display into chains ``a = b = c`` of sides, with their offsets.
+
+Alignment marks, row breaks, ``\\label``/``\\tag`` and trailing annotations (``\\quad \\text{...}``)
+are handled here, so every side handed to the reader is one expression.
+"""
+
+from __future__ import annotations
+
+import re
+
+from derive.audit.reader.tex import ReadError, Tok, fail_at, guarded, is_prose, scan_tokens
+from derive.audit.reader.vocabulary import MAX_LENGTH
+
+# -- chains: a display-math body into the sides of its equations ------------------------------
+
+CHAIN_ENVIRONMENTS = re.compile(
+    r"\\(?:begin|end)\s*\{(?:align|aligned|alignat|equation|gather|gathered|split|multline|flalign"
+    r"|eqnarray|displaymath|math)\*?\}(?:\{\d+\})?")
+NUMBERING = re.compile(r"\\(?:label|tag\*?)\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])")
+TRAILING = re.compile(r"(?:\s|[,.;]|\\[,;:!]|\\q?quad(?![A-Za-z])|~)+\Z")
+
+
+def blank_out(chars: list[str], start: int, end: int) -> None:
+    for q in range(start, end):
+        if chars[q] != "\n":
+            chars[q] = " "
+
+
+def prepare_display(text: str) -> list[str]:
+    """The text with delimiters, chain environments, numbering and ``\\boxed{}`` blanked out."""
+    chars = list(text)
+    stripped = text.strip()
+    lead = len(text) - len(text.lstrip())
+    for opener, closer in (("$$", "$$"), ("\\[", "\\]"), ("$", "$"), ("\\(", "\\)")):
+        if len(stripped) >= len(opener) + len(closer) and stripped.startswith(opener) \
+                and stripped.endswith(closer):
+            blank_out(chars, lead, lead + len(opener))
+            end = lead + len(stripped)
+            blank_out(chars, end - len(closer), end)
+            break
+    for pattern in (CHAIN_ENVIRONMENTS, NUMBERING):
+        for m in pattern.finditer(text):
+            blank_out(chars, m.start(), m.end())
+    # \boxed{a = b}: the box is decoration, and its content may be a whole equation.
+    toks = list(scan_tokens("".join(chars)))
+    for idx, tok in enumerate(toks):
+        if tok.kind == "cmd" and tok.text == "\\boxed":
+            nxt = idx + 1
+            while nxt < len(toks) and toks[nxt].kind == "space":
+                nxt += 1
+            if nxt < len(toks) and toks[nxt].text == "{":
+                close = next(t for t in toks[nxt + 1:] if t.kind == "close" and t.depth == toks[nxt].depth)
+                blank_out(chars, tok.start, toks[nxt].end)
+                blank_out(chars, close.start, close.end)
+    return chars
+
+
+def annotation_start(toks: list[Tok], depth: int) -> int | None:
+    """Where a row's annotation (``&& \\text{..}``, ``\\quad (\\text{..})``, prose) begins, if any."""
+    meaningful = [t for t in toks if t.kind != "space"]
+    for idx, tok in enumerate(meaningful):
+        if tok.depth != depth:
+            continue
+        nxt = meaningful[idx + 1] if idx + 1 < len(meaningful) else None
+        if tok.text == "&" and nxt is not None and nxt.text == "&":
+            return tok.start
+        if tok.kind == "cmd" and tok.text in {"\\quad", "\\qquad"} and nxt is not None and (
+                nxt.text in {"(", "["} or nxt.kind == "text" or nxt.text in {"\\left", "\\mbox"}):
+            return tok.start
+        if tok.kind == "text" and is_prose(tok.text) and not tok.text.startswith(("\\label", "\\tag")):
+            return tok.start
+        if tok.text == "(" and nxt is not None and nxt.kind == "text" and is_prose(nxt.text):
+            return tok.start
+    return None
+
+
+def clean_side(chars: list[str], start: int, end: int) -> tuple[str, int]:
+    piece = "".join(chars[start:end])
+    m = TRAILING.search(piece)
+    if m:
+        piece = piece[:m.start()]
+    lead = len(piece) - len(piece.lstrip())
+    return piece.strip(), start + lead
+
+
+def split_display(text: str) -> list[list[tuple[str, int]]]:
+    if not isinstance(text, str):
+        raise TypeError(f"split_chain expects a str, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ReadError(f"expected at most {MAX_LENGTH} characters, found {len(text)}; "
+                        "split the display into smaller pieces")
+    chars = prepare_display(text)
+    toks = list(scan_tokens("".join(chars)))
+    base = 0
+    rows: list[list[Tok]] = [[]]
+    for tok in toks:
+        if tok.kind == "dblbs" and tok.depth == base:
+            blank_out(chars, tok.start, tok.end)
+            rows.append([])
+        else:
+            rows[-1].append(tok)
+    chains: list[list[tuple[int, int]]] = []  # spans of sides
+    for row in rows:
+        cut = annotation_start(row, base)
+        if cut is not None:
+            row_end = row[-1].end
+            blank_out(chars, cut, row_end)
+            row = [t for t in row if t.start < cut]
+        if not row or not "".join(chars[row[0].start:row[-1].end]).strip():
+            continue
+        for tok in row:
+            if tok.text == "&" and tok.depth == base:
+                blank_out(chars, tok.start, tok.end)
+        cuts = [t for t in row if t.text == "=" and t.depth == base]
+        bounds = [row[0].start] + [t.start for t in cuts] + [row[-1].end]
+        parts = [(bounds[0], bounds[1])]
+        for idx, t in enumerate(cuts):
+            parts.append((t.end, bounds[idx + 2]))
+            if t.start > 0 and chars[t.start - 1] == ":":
+                chars[t.start - 1] = " "  # := defines, read like =
+        first_blank = not "".join(chars[parts[0][0]:parts[0][1]]).strip()
+        if chains and first_blank and cuts:
+            chains[-1].extend(parts[1:])
+        elif chains and not cuts:
+            start, _ = chains[-1][-1]
+            chains[-1][-1] = (start, parts[0][1])  # the row continues the previous side
+        else:
+            chains.append(parts)
+    out: list[list[tuple[str, int]]] = []
+    for spans in chains:
+        sides = [clean_side(chars, s, e) for s, e in spans]
+        for idx, (side, _) in enumerate(sides):
+            if not side and (idx > 0 or len(sides) == 1):
+                where = spans[idx][0]
+                raise fail_at(text, where, "an expression between `=` signs" if idx else "an expression",
+                            "nothing", "remove the extra `=` or write the missing side")
+        out.append(sides)
+    if not out:
+        raise fail_at(text, 0, "an equation or an expression", "nothing", "pass the display-math body")
+    return out
+
+
+def split_chains(text: str) -> list[list[str]]:
+    r"""The chains of equations in a display-math body: one list of sides per equation.
+
+    Examples:
+        >>> split_chains(r"a &= b \\ c &= d")
+        [['a', 'b'], ['c', 'd']]
+    """
+    return [[side for side, _ in chain] for chain in guarded(split_display, text)]
+
+
+def split_chains_spans(text: str) -> list[list[tuple[str, int]]]:
+    """Every chain of a display-math body, each side with its 0-based offset in ``text``.
+
+    Examples:
+        >>> split_chains_spans("a = b")
+        [[('a', 0), ('b', 4)]]
+    """
+    return guarded(split_display, text)
+
+
+def split_chain_spans(text: str) -> list[tuple[str, int]]:
+    """The sides of the one chain in ``text``, each with its 0-based offset in ``text``.
+
+    Examples:
+        >>> split_chain_spans("a = b")
+        [('a', 0), ('b', 4)]
+    """
+    chains = guarded(split_display, text)
+    if len(chains) > 1:
+        second = chains[1][0][1]
+        raise fail_at(text, second, "one chain of equalities", "a second equation",
+                    "use split_chains() to read several equations in one display")
+    return chains[0]
+
+
+def split_chain(text: str) -> list[str]:
+    r"""The sides of a chain ``a &= b \\ &= c`` (or ``a = b = c``): ``['a', 'b', 'c']``.
+
+    Alignment ``&``, row breaks, ``\nonumber``, ``\label``, ``\tag``, chain
+    environments, ``\boxed{}``, trailing punctuation and annotations after a side
+    (``\quad (\text{...})``, ``&& \text{...}``) are removed. A block that starts with
+    ``=`` continues the previous display: its first side is ``""``. A membership
+    ``A \in \mathbb{R}^{d}`` has one side.
+
+    Examples:
+        >>> split_chain(r"\begin{align*} f &= g \\ &= h, \end{align*}")
+        ['f', 'g', 'h']
+        >>> split_chain(r"= x_n \quad (\text{chain rule})")
+        ['', 'x_n']
+    """
+    return [side for side, _ in split_chain_spans(text)]

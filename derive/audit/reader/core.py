@@ -1,0 +1,305 @@
+"""The core of reading: precedence of sums and products, numbers and powers, budgets and errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sympy as sp
+
+from derive.audit.reader.tex import CLOSERS, GROUPS, Node, ReadError, fail_at, lost_backslash_hint, show, text_content
+from derive.audit.reader.vocabulary import (
+    BUILTINS,
+    IDENTIFIER,
+    MATMUL,
+    MAX_DEPTH,
+    MAX_DIGITS,
+    MAX_EXPONENT,
+    MAX_POWER_DIGITS,
+    MAX_TOTAL_DIGITS,
+    MULOPS,
+    RELATIONS,
+    TRANSPOSE,
+    ReaderContext,
+)
+
+
+class Cursor:
+    """A position in a list of items (one sequence of a group)."""
+
+    def __init__(self, nodes: list[Node], end: int) -> None:
+        self.nodes = nodes
+        self.i = 0
+        self.end = end
+
+    def peek(self) -> Node | None:
+        return self.nodes[self.i] if self.i < len(self.nodes) else None
+
+    def next(self) -> Node | None:
+        node = self.peek()
+        if node is not None:
+            self.i += 1
+        return node
+
+    def here(self) -> int:
+        node = self.peek()
+        return node.pos if node is not None else self.end
+
+
+class ReaderCore:
+    """Reads items into SymPy, with the bound variables and the budgets of one call.
+
+    The parts that read names, derivatives and big operators extend this class; ``word``,
+    ``named`` and ``command`` are theirs (:class:`~derive.audit.reader.names.Reader`)."""
+
+
+    def __init__(self, text: str, context: ReaderContext) -> None:
+        self.text = text
+        self.ctx = context
+        self.scope: dict[str, list[sp.Symbol]] = {}
+        self.index_mode = False
+        self.depth = 0
+        self.digits = 0
+
+    # -- errors and budgets ------------------------------------------------------------------
+    def fail(self, offset: int | None, expected: str, found: str, hint: str = "") -> ReadError:
+        return fail_at(self.text, offset, expected, found, hint)
+
+    def found(self, node: Node | None) -> str:
+        if node is None:
+            return "the end"
+        if node.kind in GROUPS:
+            return f"a `{GROUPS[node.kind]}...{CLOSERS[node.kind]}` group"
+        return show(self.text[node.pos:node.end] or node.text)
+
+    def spend_digits(self, count: int, pos: int) -> None:
+        self.digits += count
+        if self.digits > MAX_TOTAL_DIGITS:
+            raise self.fail(pos, f"at most {MAX_TOTAL_DIGITS} digits of numbers in one formula",
+                            "more", "this is too large to read safely")
+
+    # -- sequences -----------------------------------------------------------------------------
+    def expand(self, nodes: list[Node]) -> list[Node]:
+        """Split runs of letters into single letters (TeX juxtaposition), keeping known names."""
+        out: list[Node] = []
+        for node in nodes:
+            if node.kind == "WORD" and len(node.text) > 1 and not self.is_name_word(node.text):
+                hint = lost_backslash_hint(self.text, node.pos, node.text)
+                if hint:
+                    raise self.fail(node.pos, "a formula", show(node.text), hint)
+                for idx, char in enumerate(node.text):
+                    last = idx == len(node.text) - 1
+                    piece = node if last else None
+                    out.append(Node("WORD", char, node.pos + idx, node.pos + idx + 1, [],
+                                     piece.sub if piece else None, piece.sup if piece else None,
+                                     piece.primes if piece else 0))
+            else:
+                out.append(node)
+        return out
+
+    def is_name_word(self, word: str) -> bool:
+        return word in BUILTINS or word in self.ctx.functions
+
+    def read_items(self, nodes: list[Node], start: int, end: int, what: str = "an expression") -> sp.Expr:
+        cur = Cursor(self.expand(nodes), end)
+        if cur.peek() is None:
+            raise self.fail(start, what, "nothing", "fill in the empty group")
+        value = self.expr(cur)
+        rest = cur.peek()
+        if rest is not None:
+            raise self.unexpected(rest)
+        return value
+
+    def read_node(self, node: Node, what: str = "an expression") -> sp.Expr:
+        """Read one argument: the content of a group, or a single token."""
+        if node.kind == "group":
+            return self.read_items(node.children, node.pos, node.end, what)
+        return self.read_items([node], node.pos, node.end, what)
+
+    def unexpected(self, node: Node) -> ReadError:
+        text = node.text
+        if node.is_op("=") or (node.kind == "CMD" and text in RELATIONS) or node.is_op("<", ">"):
+            return self.fail(node.pos, "one side of an equation", self.found(node),
+                             "split the chain into sides with split_chain() and read each side")
+        if node.is_cmd("in"):
+            return self.fail(node.pos, "an expression", "a set membership (not an expression)",
+                             "read it with read_membership()")
+        if node.is_op("&"):
+            return self.fail(node.pos, "an expression", "a stray `&`",
+                             "alignment marks belong to the display: use split_chain() first")
+        if node.kind == "DBLBS":
+            return self.fail(node.pos, "an expression", "a row break `\\\\`",
+                             "split the display into sides with split_chain() first")
+        if node.is_op(","):
+            return self.fail(node.pos, "an operator or the end of the expression", "a `,`",
+                             "a comma only separates the arguments of a function")
+        if node.kind in {"BEGIN", "END"}:
+            return self.fail(node.pos, "an expression", self.found(node),
+                             "environments such as cases are not read; read each case separately")
+        return self.fail(node.pos, "an operator or the end of the expression", self.found(node))
+
+    # -- precedence ----------------------------------------------------------------------------
+    def is_addop(self, node: Node) -> bool:
+        return node.is_op("+", "-") and not node.scripted
+
+    def is_stop(self, node: Node) -> bool:
+        if node.kind == "OP":
+            return node.text not in "+-*/"
+        if node.kind == "CMD":
+            return node.text in RELATIONS or node.text == "\\in"
+        return node.kind in {"DBLBS", "BEGIN", "END"}
+
+    def expr(self, cur: Cursor) -> sp.Expr:
+        terms = [self.signed(cur, self.product)]
+        while (node := cur.peek()) is not None and self.is_addop(node):
+            terms.append(self.signed(cur, self.product))
+        return sp.Add(*terms)
+
+    def signed(self, cur: Cursor, then: Callable[[Cursor], sp.Expr]) -> sp.Expr:
+        negative = False
+        while (node := cur.peek()) is not None and self.is_addop(node):
+            cur.next()
+            negative ^= node.text == "-"
+        if cur.peek() is None:
+            raise self.fail(cur.end, "a term", "the end", "complete the expression")
+        value = then(cur)
+        return -value if negative else value
+
+    def product(self, cur: Cursor) -> sp.Expr:
+        factors = [self.factor(cur)]
+        while (node := cur.peek()) is not None and not self.is_addop(node) and not self.is_stop(node):
+            if node.is_op("*") or (node.kind == "CMD" and node.text in MULOPS):
+                cur.next()
+                if node.sup is not None and self.is_transpose(node.sup):
+                    factors[-1] = TRANSPOSE(factors[-1])  # seed 002's `B_j \cdot^T x`
+                elif node.scripted:
+                    raise self.fail(node.pos, "a plain multiplication sign", self.found(node))
+                if cur.peek() is None or self.is_stop(cur.peek()):  # type: ignore[arg-type]
+                    raise self.fail(cur.here(), "a factor after the multiplication sign",
+                                    self.found(cur.peek()))
+                factors.append(self.signed(cur, self.factor))
+            elif node.is_op("/") or node.is_cmd("div"):
+                cur.next()
+                if node.scripted:
+                    raise self.fail(node.pos, "a plain division sign", self.found(node))
+                if cur.peek() is None or self.is_stop(cur.peek()):  # type: ignore[arg-type]
+                    raise self.fail(cur.here(), "a denominator after `/`", self.found(cur.peek()))
+                factors.append(sp.Pow(self.signed(cur, self.factor), -1))
+            else:
+                factors.append(self.factor(cur))
+        if sum(self.is_array_like(f) for f in factors) >= 2:
+            return MATMUL(*factors)
+        return sp.Mul(*factors)
+
+    def is_array_like(self, expr: sp.Expr) -> bool:
+        """Whether ``expr`` mentions a declared vector or matrix, or a transpose (its order matters)."""
+        if expr.has(TRANSPOSE, MATMUL):
+            return True
+        arrays = self.ctx.vectors | self.ctx.matrices
+        names = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
+        return bool(names & arrays)
+
+    def factor(self, cur: Cursor) -> sp.Expr:
+        self.depth += 1
+        try:
+            if self.depth > 4 * MAX_DEPTH:
+                raise self.fail(cur.here(), "a less deeply nested formula", "too many nested operators",
+                                "break the formula into smaller steps")
+            node = cur.next()
+            if node is None:
+                raise self.fail(cur.end, "a factor", "the end", "complete the expression")
+            return self.factor_of(node, cur)
+        finally:
+            self.depth -= 1
+
+    def factor_of(self, node: Node, cur: Cursor) -> sp.Expr:
+        kind = node.kind
+        if kind == "NUMBER":
+            if node.sub is not None or node.primes:
+                raise self.fail(node.pos, "a number without subscript or prime", self.found(node))
+            return self.with_power(self.number(node), node)
+        if kind == "WORD":
+            return self.word(node, cur)
+        if kind == "TEXT":
+            content = text_content(node.text).strip()
+            if not IDENTIFIER.match(content):
+                raise self.fail(node.pos, "an expression", f"prose {self.found(node)}",
+                                "annotations belong after `\\quad` or `&&` at the end of a side")
+            return self.named(content, node, cur)
+        if kind == "CMD":
+            return self.command(node, cur)
+        if kind in GROUPS:
+            inner = self.read_items(node.children, node.pos, node.end)
+            return self.with_value_scripts(inner, node)
+        if node.is_op("+", "-"):
+            raise self.fail(node.pos, "a factor", self.found(node))
+        raise self.unexpected(node) if self.is_stop(node) or kind in {"OP"} else \
+            self.fail(node.pos, "a factor", self.found(node))
+
+    # -- numbers and powers --------------------------------------------------------------------
+    def number(self, node: Node) -> sp.Expr:
+        digits = node.text.replace(".", "")
+        if len(digits) > MAX_DIGITS:
+            raise self.fail(node.pos, f"a number of at most {MAX_DIGITS} digits", f"{len(digits)} digits",
+                            "use a symbol for huge constants")
+        self.spend_digits(len(digits), node.pos)
+        if "." in node.text:
+            whole, frac = node.text.split(".")
+            return sp.Rational(int(whole + frac), 10 ** len(frac))
+        return sp.Integer(int(node.text))
+
+    def power(self, base: sp.Expr, exponent: sp.Expr, pos: int) -> sp.Expr:
+        if exponent.is_Integer and abs(int(exponent)) > MAX_EXPONENT:
+            raise self.fail(pos, f"an integer exponent of at most {MAX_EXPONENT}", str(exponent),
+                            "huge powers cannot be checked; use a symbol")
+        if base.is_Rational and exponent.is_Rational:
+            assert isinstance(base, sp.Rational) and isinstance(exponent, sp.Rational)
+            size = len(str(abs(base.p))) + len(str(base.q))
+            if abs(exponent.p) > MAX_EXPONENT or size * abs(exponent.p) > MAX_POWER_DIGITS:
+                raise self.fail(pos, f"a power of at most {MAX_POWER_DIGITS} digits",
+                                f"{base}^{exponent}", "use a symbol for huge constants")
+            self.spend_digits(size * abs(exponent.p), pos)
+        return sp.Pow(base, exponent)
+
+    def with_power(self, value: sp.Expr, node: Node) -> sp.Expr:
+        if node.sup is None:
+            return value
+        if self.is_transpose(node.sup):
+            return TRANSPOSE(value)
+        return self.power(value, self.read_sup(node.sup), node.sup.pos)
+
+    def read_sup(self, sup: Node) -> sp.Expr:
+        saved, self.index_mode = self.index_mode, False
+        try:
+            return self.read_node(sup, "an exponent")
+        finally:
+            self.index_mode = saved
+
+    def with_value_scripts(self, value: sp.Expr, node: Node) -> sp.Expr:
+        """Scripts on a group or a computed value: powers and transposes; never an index."""
+        if node.sub is not None:
+            raise self.fail(node.sub.pos, "no subscript on a bracketed expression", "a subscript",
+                            "write the components, e.g. `y_j - t_j` instead of `(y - t)component_symbol`")
+        if node.primes:
+            raise self.fail(node.pos, "no prime on a bracketed expression", "`'`",
+                            "write the derivative with \\frac{d}{dx}")
+        return self.with_power(value, node)
+
+    # -- names ---------------------------------------------------------------------------------
+    def is_transpose(self, sup: Node) -> bool:
+        node = sup
+        if node.kind == "group" and len(node.children) == 1:
+            node = node.children[0]
+        if node.scripted:
+            return False
+        return (node.kind == "WORD" and node.text == "T") or node.is_cmd("top", "intercal", "mathsf") or (
+            node.kind == "TEXT" and text_content(node.text).strip() == "T")
+
+    # -- read by the parts that extend this class ----------------------------------------------
+    def word(self, node: Node, cur: Cursor) -> sp.Expr:
+        raise NotImplementedError
+
+    def named(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
+        raise NotImplementedError
+
+    def command(self, node: Node, cur: Cursor) -> sp.Expr:
+        raise NotImplementedError

@@ -1,0 +1,197 @@
+"""Reading names and commands: letters, Greek, decorations, functions and their arguments.
+
+:class:`Reader` is the whole reader: it adds names to the scripts, derivatives and big
+operators of the classes it extends.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.audit.reader.bigops import BigOpReader
+from derive.audit.reader.core import Cursor
+from derive.audit.reader.tex import Node, show
+from derive.audit.reader.vocabulary import (
+    BUILTINS,
+    DECORATIONS,
+    FRACS,
+    GREEK,
+    MULOPS,
+    RELATIONS,
+    TRANSPARENT,
+    letters_ok,
+)
+
+
+class Reader(BigOpReader):
+    """The whole reader: adds names, commands and function application."""
+
+
+    def word(self, node: Node, cur: Cursor) -> sp.Expr:
+        return self.named(node.text, node, cur)
+
+    def named(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
+        """A name written as letters or ``\\text{..}``: a builtin, a function applied, or a variable."""
+        primes = name.count("'")
+        stem = name.rstrip("'")
+        if stem in BUILTINS:
+            return self.builtin(stem, node, cur)
+        nxt = cur.peek()
+        if stem in self.ctx.functions and nxt is not None and nxt.kind == "paren" and node.sub is None \
+                and node.sup is None and stem not in self.scope:
+            return self.apply(stem, node.primes + primes, cur)
+        if not letters_ok(stem) and not stem.replace("_", "").isalnum():
+            raise self.fail(node.pos, "a name", self.found(node))
+        return self.make_name(name, node)
+
+    def command(self, node: Node, cur: Cursor) -> sp.Expr:
+        name = node.text[1:]
+        text = node.text
+        if name in {"sum", "prod"} or (name in {"Sigma", "Pi"} and (node.sub or node.sup)):
+            return self.bigop(node, cur, sp.Product if name in {"prod", "Pi"} else sp.Sum)
+        if text in FRACS:
+            return self.frac(node, cur)
+        if name == "nabla":
+            return self.nabla(node, cur)
+        if name == "partial":
+            raise self.fail(node.pos, "an expression", "`\\partial` outside a derivative",
+                            "write \\frac{\\partial f}{\\partial x}")
+        if name in BUILTINS:
+            return self.builtin(name, node, cur)
+        if name == "sigma":
+            nxt = cur.peek()
+            if nxt is not None and nxt.kind == "paren" and node.sub is None and node.sup is None:
+                return self.apply(self.ctx.sigma, node.primes, cur)
+            return self.make_name(name, node)
+        if name in GREEK:
+            return self.make_name(name, node)
+        if name in DECORATIONS or name in TRANSPARENT:
+            arg = cur.next()
+            if arg is None:
+                raise self.fail(cur.end, f"an argument after {text}", "the end", f"write {text}{{x}}")
+            if node.scripted:
+                raise self.fail(node.pos, f"scripts after the argument of {text}", self.found(node))
+            base = self.decorated_name(node, arg)
+            if base is None:  # e.g. \mathbf{1}: the decoration is typographic only
+                return self.with_value_scripts(self.read_node(arg.bare()), arg)
+            return self.make_name(base, arg)
+        if name == "boxed":
+            arg = cur.next()
+            if arg is None:
+                raise self.fail(cur.end, "an argument after \\boxed", "the end")
+            return self.with_value_scripts(self.read_node(arg.bare()), arg)
+        if name == "sqrt":
+            return self.sqrt(node, cur)
+        if name == "infty":
+            return self.with_value_scripts(sp.oo, node)
+        if name == "pi":
+            return self.with_value_scripts(sp.pi, node)
+        if name == "mathbb":
+            raise self.fail(node.pos, "an expression", "a set such as \\mathbb{R}",
+                            "set memberships are read with read_membership()")
+        if text in MULOPS:
+            raise self.fail(node.pos, "a factor before the multiplication sign", self.found(node))
+        if name in {"ldots", "cdots", "dots", "vdots", "ddots"}:
+            raise self.fail(node.pos, "an expression", "an ellipsis", "write the sum with \\sum")
+        if text in RELATIONS or name == "in":
+            raise self.unexpected(node)
+        raise self.fail(node.pos, "a known LaTeX command", self.found(node),
+                        "the reader knows sums, fractions, derivatives, logs, exps, Greek letters "
+                        "and decorations such as \\hat")
+
+    def decorated_name(self, node: Node, arg: Node) -> str | None:
+        """The name of ``\\hat{y}`` (``yhat``) and of transparent decorations, or None."""
+        name = node.text[1:]
+        inner = arg.bare()
+        while inner.kind == "group" and len(inner.children) == 1 and not inner.children[0].scripted:
+            inner = inner.children[0]
+        base: str | None = None
+        if inner.kind == "WORD" and len(inner.text) == 1:
+            base = inner.text
+        elif inner.kind == "CMD" and inner.text[1:] in GREEK:
+            base = inner.text[1:]
+        elif inner.kind == "CMD" and (inner.text[1:] in DECORATIONS or inner.text[1:] in TRANSPARENT):
+            base = None
+        elif inner.kind == "group" and len(inner.children) == 2 and inner.children[0].kind == "CMD" \
+                and not inner.children[0].scripted and not inner.children[1].scripted:
+            base = self.decorated_name(inner.children[0], inner.children[1])
+        if base is None:
+            return None
+        return base + DECORATIONS[name] if name in DECORATIONS else base
+
+    # -- functions -----------------------------------------------------------------------------
+    def call_args(self, paren: Node) -> list[sp.Expr]:
+        parts = self.split_commas(paren.children, paren.pos)
+        args = [self.read_items(p, paren.pos, paren.end, "an argument") for p in parts]
+        return [a.label if isinstance(a, sp.IndexedBase) else a for a in args]
+
+    def builtin(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
+        fn = BUILTINS[name]
+        if node.primes:
+            raise self.fail(node.pos, f"\\{name} without a prime", "`'`", "write the derivative explicitly")
+        base: sp.Expr | None = None
+        if node.sub is not None:
+            if name != "log":
+                raise self.fail(node.sub.pos, f"no subscript on \\{name}", "a subscript")
+            base = self.read_sup(node.sub)
+        nxt = cur.peek()
+        if nxt is None or self.is_stop(nxt) or self.is_addop(nxt):
+            raise self.fail(cur.here(), f"the argument of \\{name}", self.found(nxt), f"write \\{name}(x)")
+        if nxt.kind in {"paren", "group", "brack"}:
+            cur.next()
+            args = self.call_args(nxt) if nxt.kind == "paren" else [self.read_node(nxt.bare())]
+            arity_ok = len(args) >= 2 if name in {"max", "min"} else len(args) == 1
+            if not arity_ok:
+                raise self.fail(nxt.pos, f"the right number of arguments for \\{name}", f"{len(args)}")
+            value = fn(*args) if base is None else sp.log(args[0], base)
+            value = self.with_value_scripts(value, nxt)
+        else:
+            if name in {"max", "min"}:
+                raise self.fail(nxt.pos, f"parentheses after \\{name}", self.found(nxt))
+            arg = self.factor(cur)
+            value = fn(arg) if base is None else sp.log(arg, base)
+        if node.sup is not None:
+            value = self.with_power(value, node.bare_with_sup())
+        return value
+
+    def apply(self, name: str, primes: int, cur: Cursor) -> sp.Expr:
+        """``name(args)`` as an undefined function; vector functions take components as an argument."""
+        paren = cur.next()
+        assert paren is not None and paren.kind == "paren"
+        if not paren.children:
+            raise self.fail(paren.pos, f"the arguments of {name}", "`()`")
+        args = self.call_args(paren)
+        vector = name in self.ctx.vector_functions
+        if vector and len(args) == 1 and isinstance(args[0], sp.Indexed):
+            args = [args[0].base.label, *args[0].indices]
+        if paren.sub is not None:
+            found, label = self.subscript(paren.sub, name)
+            if label is not None:
+                raise self.fail(paren.sub.pos, "an index", show(label))
+            args.extend(found)
+        value: sp.Expr
+        if primes and len(args) == 1 and not vector:
+            f = sp.Function(name)
+            (x,) = args
+            if isinstance(x, (sp.Symbol, sp.Indexed)):
+                value = sp.Derivative(f(x), (x, primes), evaluate=False)
+            else:
+                xi = sp.Symbol("xi", real=True)
+                value = sp.Subs(sp.Derivative(f(xi), (xi, primes), evaluate=False), xi, x)
+        else:
+            value = sp.Function(name + "'" * primes)(*args)
+        if paren.sup is not None:
+            value = self.with_power(value, paren)
+        return value
+
+    def sqrt(self, node: Node, cur: Cursor) -> sp.Expr:
+        nxt = cur.next()
+        degree: sp.Expr | None = None
+        if nxt is not None and nxt.kind == "brack" and not nxt.scripted:
+            degree = self.read_items(nxt.children, nxt.pos, nxt.end, "the degree of the root")
+            nxt = cur.next()
+        if nxt is None:
+            raise self.fail(cur.end, "the argument of \\sqrt", "the end", "write \\sqrt{x}")
+        radicand = self.read_node(nxt.bare())
+        value = sp.sqrt(radicand) if degree is None else self.power(radicand, 1 / degree, nxt.pos)
+        return self.with_value_scripts(value, nxt)

@@ -1,0 +1,124 @@
+"""Reading scripts: subscripts as indices, sample superscripts, and the names they build."""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from derive.audit.reader.core import ReaderCore
+from derive.audit.reader.tex import Node, text_content
+from derive.audit.reader.vocabulary import GREEK, IDENTIFIER, TRANSPOSE
+
+
+class ScriptReader(ReaderCore):
+    """Adds subscripts (indices), sample superscripts and the names they build."""
+
+
+    def sample_index(self, sup: Node) -> sp.Expr | None:
+        if sup.kind != "group" or len(sup.children) != 1:
+            return None
+        paren = sup.children[0]
+        if paren.kind != "paren" or paren.scripted or len(paren.children) != 1:
+            return None
+        inner = paren.children[0]
+        if inner.scripted or not (inner.kind == "NUMBER" or (inner.kind == "WORD" and len(inner.text) == 1)
+                                  or (inner.kind == "CMD" and inner.text[1:] in GREEK)):
+            return None
+        return self.read_index(inner)
+
+    def plain(self, name: str) -> sp.Expr:
+        bound = self.scope.get(name)
+        if bound:
+            return bound[-1]
+        if self.index_mode or name in self.ctx.sizes or name in self.ctx.indices:
+            return sp.Symbol(name, integer=True, positive=True)
+        if name in self.ctx.vectors:
+            return sp.IndexedBase(name, real=True)
+        return sp.Symbol(name, real=True)
+
+    def read_index(self, node: Node) -> sp.Expr:
+        saved, self.index_mode = self.index_mode, True
+        try:
+            return self.read_node(node, "an index")
+        finally:
+            self.index_mode = saved
+
+    def subscript(self, sub: Node, base: str) -> tuple[list[sp.Expr], str | None]:
+        """The indices of a subscript, or a label that becomes part of the name."""
+        node = sub
+        if node.kind == "group" and len(node.children) == 1 and not node.children[0].scripted:
+            only = node.children[0]
+            if only.kind == "TEXT":
+                node = only
+            elif only.kind == "WORD" and len(only.text) > 1:
+                word = only.text
+                split = (base in self.ctx.matrices
+                         or all(c in self.scope or c in self.ctx.indices for c in word)
+                         or (word.islower() and len(word) <= 3 and word not in self.ctx.labels))
+                if split:
+                    return [self.read_index(Node("WORD", c, only.pos + q, only.pos + q + 1))
+                            for q, c in enumerate(word)], None
+                return [], word
+        if node.kind == "TEXT":
+            content = text_content(node.text).strip()
+            if not IDENTIFIER.match(content):
+                raise self.fail(node.pos, "a name or an index", f"prose {self.found(node)}")
+            return [], content
+        if node.kind == "group":
+            parts = self.split_commas(node.children, node.pos)
+            if len(parts) > 1:
+                saved, self.index_mode = self.index_mode, True
+                try:
+                    return [self.read_items(p, node.pos, node.end, "an index") for p in parts], None
+                finally:
+                    self.index_mode = saved
+        return [self.read_index(node)], None
+
+    def split_commas(self, nodes: list[Node], pos: int) -> list[list[Node]]:
+        parts: list[list[Node]] = [[]]
+        for node in nodes:
+            if node.is_op(",") and not node.scripted:
+                parts.append([])
+            else:
+                parts[-1].append(node)
+        for part in parts:
+            if not part and len(parts) > 1:
+                raise self.fail(pos, "an item between commas", "nothing", "remove the extra comma")
+        return parts
+
+    def make_name(self, name: str, node: Node, *, extra_index: sp.Expr | None = None) -> sp.Expr:
+        """A name with its scripts: a symbol, an indexed entry, a power, a transpose."""
+        if node.primes:
+            name += "'" * node.primes
+        sup = node.sup
+        if name == "e" and self.ctx.euler and node.sub is None and extra_index is None \
+                and name not in self.scope:
+            if sup is None:
+                return sp.E
+            if self.is_transpose(sup):
+                return TRANSPOSE(sp.E)
+            return sp.exp(self.read_sup(sup))
+        indices: list[sp.Expr] = []
+        sample = self.sample_index(sup) if sup is not None else None
+        if sample is not None:
+            sup = None
+            if not self.ctx.drop_sample_index:
+                indices.append(sample)
+        if node.sub is not None:
+            found, label = self.subscript(node.sub, name)
+            if label is not None:
+                name = f"{name}_{label}"
+            indices.extend(found)
+        if extra_index is not None:
+            indices.append(extra_index)
+        value: sp.Expr
+        if name == "delta" and len(indices) == 2 and "delta" not in self.ctx.vectors:
+            value = sp.KroneckerDelta(*indices)  # \delta_{ij}, as in the softmax Jacobian
+        elif indices:
+            value = sp.IndexedBase(name, real=True)[tuple(indices)]
+        else:
+            value = self.plain(name)
+        if sup is None:
+            return value
+        if self.is_transpose(sup):
+            return TRANSPOSE(value)
+        return self.power(value, self.read_sup(sup), sup.pos)

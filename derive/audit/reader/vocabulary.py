@@ -1,0 +1,108 @@
+"""The reader's vocabulary: what the context declares, the markers it writes, and its limits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+#: The transpose marker: ``x^T`` is read as ``TRANSPOSE(x)``.
+TRANSPOSE = sp.Function("T")
+
+#: A product of declared vectors and matrices in its written order: ``B A x`` is
+#: ``MATMUL(B, A, x)``, because SymPy's Mul would sort its factors and lose the order
+#: that a missing transpose shows in.
+MATMUL = sp.Function("matmul")
+
+MAX_LENGTH = 20_000
+MAX_DEPTH = 50
+MAX_DIGITS = 30
+MAX_EXPONENT = 1000
+MAX_POWER_DIGITS = 2000
+MAX_TOTAL_DIGITS = 100_000
+
+
+def default_size_symbol() -> sp.Symbol:
+    return sp.Symbol("k", integer=True, positive=True)
+
+
+def component_symbol() -> sp.Symbol:
+    return sp.Symbol("j", integer=True, positive=True)
+
+
+@dataclass(frozen=True)
+class ReaderContext:
+    """What the reader needs to know about a post's names; the defaults fit the seeds.
+
+    Examples:
+        >>> ReaderContext(vectors=frozenset({"z"})).vectors
+        frozenset({'z'})
+    """
+
+    #: Bare names read as ``IndexedBase`` (whole vectors) rather than scalars.
+    vectors: frozenset[str] = frozenset()
+    #: Names whose run-of-letters subscripts are always split into indices.
+    matrices: frozenset[str] = frozenset()
+    #: Letters read as integer index symbols wherever they appear.
+    indices: frozenset[str] = frozenset()
+    #: Letters read as sizes (positive integers) wherever they appear.
+    sizes: frozenset[str] = frozenset({"k", "K", "N", "C"})
+    #: Subscript words that are part of a name, never indices (``y_{true}``).
+    labels: frozenset[str] = frozenset({"true", "pred", "out", "in", "old", "new", "max", "min"})
+    #: Names applied as undefined functions when followed by ``(``.
+    functions: frozenset[str] = frozenset({
+        "f", "g", "h", "softmax", "sigmoid", "logsoftmax", "CE", "ce", "ReLU", "relu",
+        "softplus", "NLL", "MSE", "BCE", "KL", "LSE", "logsumexp", "loss",
+    })
+    #: Functions of a whole vector whose components are an extra argument.
+    vector_functions: frozenset[str] = frozenset({"softmax", "logsoftmax"})
+    #: What ``\sigma(...)`` applies: the function of that name.
+    sigma: str = "softmax"
+    #: Range of a sum written without limits: 1..default_size.
+    default_size: sp.Symbol = field(default_factory=default_size_symbol)
+    #: The component a whole-vector gradient ``\nabla_z`` is read at.
+    component_index: sp.Symbol = field(default_factory=component_symbol)
+    #: Drop sample indices ``z^{(i)}`` (decoration in posts about one sample).
+    drop_sample_index: bool = True
+    #: Read ``e`` as Euler's number (``e^{x}`` -> ``exp(x)``).
+    euler: bool = True
+
+
+@dataclass(frozen=True)
+class Membership:
+    r"""A statement ``name \in \mathbb{R}^{shape}``: the name, its object, its shape (``()`` for scalars)."""
+
+    name: str
+    target: sp.Expr
+    shape: tuple[sp.Expr, ...]
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9']*\Z")
+
+
+# -- the math layer --------------------------------------------------------------------------
+
+GREEK = frozenset({
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta",
+    "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "varrho", "sigma", "tau", "upsilon", "phi",
+    "varphi", "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma",
+    "Upsilon", "Phi", "Psi", "Omega", "ell", "varsigma",
+})
+BUILTINS: dict[str, Callable[..., sp.Expr]] = {
+    "log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
+    "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "arctan": sp.atan, "max": sp.Max,
+    "min": sp.Min,
+}
+DECORATIONS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
+                "widetilde": "tilde", "dot": "dot", "ddot": "ddot"}
+TRANSPARENT = frozenset({"boldsymbol", "mathbf", "vec", "bm", "pmb", "mathbfit", "mathcal", "mathscr",
+                          "overrightarrow", "underline"})
+MULOPS = frozenset({"\\cdot", "\\times", "\\ast", "\\odot", "\\circ"})
+RELATIONS = frozenset({"\\neq", "\\ne", "\\leq", "\\le", "\\geq", "\\ge", "\\approx", "\\equiv", "\\sim",
+                        "\\propto", "\\to", "\\rightarrow", "\\Rightarrow", "\\implies", "\\iff",
+                        "\\mapsto", "\\leftarrow", "\\coloneqq", "\\simeq", "\\cong", "\\ll", "\\gg"})
+FRACS = frozenset({"\\frac", "\\dfrac", "\\tfrac", "\\cfrac"})
+
+
+def letters_ok(name: str) -> bool:
+    return name.isalpha() and name.isascii()

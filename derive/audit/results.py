@@ -1,0 +1,127 @@
+"""What an audit gives back: the status of each step, the report, the settings, and the input it accepts."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from derive.audit.scan import position
+from derive.engine.decide import Settings
+from derive.engine.verdict import Verdict
+
+#: Posts larger than this are refused (a post is a few hundred KB at most).
+MAX_BYTES = 2_000_000
+
+
+class StepStatus(enum.Enum):
+    VALID = "valid"
+    WRONG = "wrong"
+    UNDECIDED = "undecided"
+    NOT_READ = "not read"
+    DEFINITION = "definition"
+
+
+class AuditInputError(ValueError):
+    """A file that cannot be audited at all (empty, binary, too large); the message says why."""
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """How hard to try on each step: the engine's budgets, plus one for reading and meaning."""
+
+    budget: float = 5.0
+    samples: int = 8
+    seed: int = 0
+
+    def engine(self) -> Settings:
+        return Settings(budget=self.budget, search_budget=self.budget, samples=self.samples, seed=self.seed)
+
+
+@dataclass(frozen=True)
+class AuditStep:
+    """One step ``lhs = rhs`` of the post, where it is, and what the engine says of it."""
+
+    line: int
+    column: int
+    lhs: str
+    rhs: str
+    status: StepStatus
+    reason: str = ""
+    verdict: Verdict | None = None
+    assumptions: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return f"{self.lhs} = {self.rhs}" if self.rhs else self.lhs
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"line": self.line, "column": self.column, "step": self.text,
+                               "status": self.status.value, "reason": self.reason,
+                               "assumptions": list(self.assumptions)}
+        if self.verdict is not None:
+            out["strategy"] = self.verdict.strategy
+            if self.verdict.counterexample is not None:
+                out["counterexample"] = self.verdict.counterexample.as_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """The audit of one post: its steps in order, what would help, and the time it took."""
+
+    path: str
+    steps: tuple[AuditStep, ...]
+    hints: tuple[str, ...] = ()
+    seconds: float = 0.0
+    source: str = field(default="", repr=False)
+
+    def count(self, status: StepStatus) -> int:
+        return sum(s.status is status for s in self.steps)
+
+    @property
+    def exit_status(self) -> int:
+        """1 if any step is wrong, else 0 (unusable input never makes a report: it raises)."""
+        return 1 if self.count(StepStatus.WRONG) else 0
+
+    def summary(self) -> str:
+        parts = [f"{self.count(s)} {s.value}" for s in StepStatus if self.count(s) or s is StepStatus.WRONG]
+        return f"{self.path}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
+
+    def _repr_html_(self) -> str:
+        from derive.audit.report import steps_table_html  # rendering lives in report.py
+
+        return steps_table_html(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "steps": [s.as_dict() for s in self.steps],
+                "summary": {s.value: self.count(s) for s in StepStatus}, "hints": list(self.hints),
+                "seconds": round(self.seconds, 3)}
+
+
+# -- reading the file ------------------------------------------------------------------------------
+
+def read_post(path: str | Path) -> str:
+    """The text of a post, or AuditInputError saying why it cannot be audited."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise AuditInputError(f"{path}: cannot read it: {exc.strerror}") from None
+    if p.is_dir():
+        raise AuditInputError(f"{path}: is a directory; give a Markdown or LaTeX file")
+    if size > MAX_BYTES:
+        raise AuditInputError(f"{path}: {size / 1e6:.1f} MB is too large to be a post (the limit is "
+                              f"{MAX_BYTES / 1e6:.0f} MB); audit the part with the derivation")
+    data = p.read_bytes()
+    if not data.strip():
+        raise AuditInputError(f"{path}: the file is empty; there is nothing to audit")
+    if b"\x00" in data[:8192]:
+        raise AuditInputError(f"{path}: looks like a binary file (NUL bytes); give a Markdown or LaTeX file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = position(data[:exc.start].decode("utf-8", errors="replace"), exc.start)
+        raise AuditInputError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                              "save the file as UTF-8") from None

@@ -1,0 +1,196 @@
+"""Deciding one step ``a = b`` of a post: its meaning, its hypotheses, and the engine's verdict as a step status."""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from derive.audit.declarations import (
+    LABEL_ROLE_NAMES,
+    LABELS_HINT,
+    LOGITS_HINT,
+    PostState,
+)
+from derive.audit.reader import (
+    TRANSPOSE,
+)
+from derive.audit.results import AuditSettings, StepStatus
+from derive.audit.semantics import SemanticsError
+from derive.engine.claims import Claim
+from derive.engine.decide import decide
+from derive.engine.hypotheses import InRange
+from derive.engine.space import Role
+from derive.engine.verdict import Status, Verdict
+from derive.library.notation import meaning, unfold
+
+# -- deciding one step ----------------------------------------------------------------------------
+
+def rename_bound(expr: sp.Basic, taken: set[sp.Basic]) -> sp.Basic:
+    """Give every summation index that is also free elsewhere in the step a fresh name."""
+    def rename(node: sp.Sum) -> sp.Basic:
+        body, limits = node.function, []
+        for v, lo, hi in node.limits:
+            if v.name in {str(x) for x in lo.free_symbols | hi.free_symbols}:
+                raise SemanticsError(f"the sum's index {v} is also its limit; write the size with another "
+                                     "letter or declare it (<!-- derive: size n -->)")
+            if v in taken:
+                fresh = sp.Symbol(f"{v.name}'", integer=True)
+                body = body.xreplace({v: fresh})
+                v = fresh
+            limits.append((v, lo, hi))
+        return sp.Sum(body, *limits)
+    return expr.replace(lambda node: isinstance(node, sp.Sum), rename)
+
+
+def bound_clashes(lhs: sp.Basic, rhs: sp.Basic) -> set[sp.Basic]:
+    return {s for s in lhs.free_symbols | rhs.free_symbols if isinstance(s, sp.Symbol) and s.is_integer}
+
+
+def undefined(expr: sp.Basic) -> list[str]:
+    return sorted({node.func.__name__ for node in expr.atoms(AppliedUndef) if node.func != TRANSPOSE})
+
+
+def known(post: PostState, name: str) -> bool:
+    return name in post.meaning.shapes.arrays or name == post.meaning.logits or name in post.scalars
+
+
+def mark_unknown(expr: sp.Basic, post: PostState) -> sp.Basic:
+    """In ∂f/∂v, a name with no declared meaning may depend on v: make it an unknown function of v.
+
+    Without this, SymPy would take ∂CE/∂z_j of an undefined CE as 0: a verifier must
+    never decide a step from what it does not know.
+    """
+    notations = post.meaning.notations
+    def mark(d: sp.Basic) -> sp.Basic:
+        if not isinstance(d, sp.Derivative):
+            return d
+        (v, order), = d.variable_count
+        vbase = v.base if isinstance(v, sp.Indexed) else v
+        body = d.expr
+        for _ in range(20):
+            unfolded = post.meaning.expand_functions(unfold(body, notations, frozenset({vbase})),
+                                                     post.meaning.component)
+            if unfolded == body:
+                break
+            body = unfolded
+
+        labels = {ix.base.label for ix in body.atoms(sp.Indexed)}
+        reps: dict[sp.Basic, sp.Basic] = {}
+        for ix in body.atoms(sp.Indexed):
+            if ix.base != vbase and not known(post, str(ix.base.label)):
+                reps[ix] = sp.Function(str(ix.base.label))(*ix.indices, v)
+        for f in body.atoms(AppliedUndef):
+            # f(x) by x depends on x through its argument (SymPy's chain rule); f(a) may hide it.
+            if f.func != TRANSPOSE and v not in f.free_symbols:
+                reps[f] = sp.Function(f.func.__name__)(*f.args, v)
+        for sym in body.free_symbols:
+            if isinstance(sym, sp.Symbol) and not sym.is_integer and sym not in labels and sym != vbase \
+                    and not known(post, sym.name):
+                reps[sym] = sp.Function(sym.name)(v)
+                post.unknown_scalars.add(sym.name)
+        marked = body.xreplace(reps)
+        return sp.Derivative(marked, (v, order))
+    return expr.replace(lambda node: isinstance(node, sp.Derivative), mark)
+
+
+def implied_names(post: PostState, expr: sp.Basic) -> dict[str, str]:
+    """Names the post means something by that the audit was not told, each with the declaration to add."""
+    out = {}
+    names = names_in(expr)
+    if "yhat" in names and post.meaning.logits is None and not any(
+            str(getattr(n, "label", n)) == "yhat" for n in post.meaning.notations):
+        out["ŷ"] = LOGITS_HINT
+    if post.label_hypothesis is None and names & label_names(post):
+        out["the labels"] = LABELS_HINT
+    functions = sorted(set(undefined(expr)) - label_names(post) - {"yhat"})
+    if functions:
+        out[", ".join(functions)] = f"define {functions[0]}: <!-- derive: define {functions[0]}(x) = ... -->"
+    return out
+
+
+def label_names(post: PostState) -> set[str]:
+    return (LABEL_ROLE_NAMES | {post.labels or "y"}) - post.scalars
+
+
+def names_in(expr: sp.Basic) -> set[str]:
+    """The names of the arrays and symbols ``expr`` mentions."""
+    return {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
+
+
+def uses(expr: sp.Basic, names: set[str]) -> bool:
+    """Whether ``expr`` mentions one of ``names``: as an array, a symbol or an unknown function."""
+    return bool((names_in(expr) | set(undefined(expr))) & names)
+
+
+def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSettings) -> tuple[StepStatus, str,
+                                                                                              Verdict | None]:
+    free = bound_clashes(lhs, rhs)
+    lhs, rhs = rename_bound(lhs, free), rename_bound(rhs, free)
+    pairs = post.meaning.component_reading(lhs, rhs)
+    left, right = pairs[0]
+    left = post.meaning.expand_functions(left, post.meaning.component)
+    right = post.meaning.expand_functions(right, post.meaning.component)
+    implied = implied_names(post, left - right)
+    left = meaning(mark_unknown(left, post), post.meaning.notations)
+    right = meaning(mark_unknown(right, post), post.meaning.notations)
+    left, right = post.meaning.expand_functions(left), post.meaning.expand_functions(right)
+    # A name written out just now (CE of the declared logits) may sit inside a derivative
+    # that SymPy left unevaluated while the name was unknown: take it now.
+    left, right = take_derivatives(left), take_derivatives(right)
+    unknown = undefined(left) + undefined(right)
+    if left.has(TRANSPOSE) or right.has(TRANSPOSE):
+        raise SemanticsError("a transpose of something that is not a vector or matrix")
+    hyps = post.hypotheses()
+    both = left - right
+    for index, size in sorted(post.meaning.index_ranges(both).items(), key=lambda kv: str(kv[0])):
+        hyps.append(InRange(index, 1, size))
+    for h in post.hypotheses():
+        for s in getattr(h, "a", None), getattr(h, "b", None), getattr(h, "at", None):
+            if isinstance(s, sp.Symbol) and not any(isinstance(x, InRange) and x.index == s for x in hyps):
+                hyps.append(InRange(s, 1, post.meaning.default_size))
+    claim = Claim("step", left, right, tuple(hyps), "", "", {}, post.meaning.array_specs(both))
+    verdict = decide(claim, settings.engine())
+    if verdict.status is Status.PROVED:
+        return StepStatus.VALID, verdict.strategy or "", verdict
+    if verdict.status is Status.REFUTED and implied:
+        # The sides differ if these names are arbitrary, but the prose gives them a meaning.
+        for how in implied.values():
+            post.hints[how] = None
+        return (StepStatus.UNDECIDED, "the sides differ if " + " and ".join(implied) + " may be anything, but "
+                "the post gives them a meaning the audit was not told: " + "; ".join(implied.values()), verdict)
+    if verdict.status is Status.REFUTED:
+        reason = verdict.reason
+        if verdict.counterexample is not None:
+            reason += "; " + verdict.counterexample.describe()
+        return StepStatus.WRONG, reason, verdict
+    reason = verdict.reason
+    labels = label_names(post)
+    unknown = [name for name in dict.fromkeys(unknown) if name not in labels]
+    if "yhat" in unknown and post.meaning.logits is None:
+        unknown.remove("yhat")
+        reason += "; ŷ has no meaning yet: " + LOGITS_HINT
+        post.hints[LOGITS_HINT] = None
+    if unknown:
+        first = unknown[0]
+        how = f"define it: <!-- derive: define {first}(x) = ... -->"
+        if first in ("CE", "ce") and post.meaning.logits is None:
+            how = ("declare the logits and labels, and CE is their cross-entropy: "
+                   "<!-- derive: logits z; labels y soft -->")
+        elif first.endswith("'"):
+            how = (f"write {first} as a derivative, \\frac{{\\partial ...}}{{\\partial ...}}: "
+                   "a primed function of a vector has no one meaning")
+        elif first in post.unknown_scalars:
+            how = (f"if {first} is an independent variable, declare it: <!-- derive: scalar {first} -->; "
+                   f"else define it: <!-- derive: define {first} = ... -->")
+        reason = f"uses {', '.join(unknown)}, which the post does not define; {how}"
+        post.hints[f"{first}: {how}"] = None
+    elif post.label_hypothesis is None and uses(both, labels | {name for name, role in
+                                                              post.meaning.shapes.roles.items()
+                                                              if role == Role.LABELS}):
+        reason += "; the labels may need a hypothesis: " + LABELS_HINT
+        post.hints[LABELS_HINT] = None
+    return StepStatus.UNDECIDED, reason, verdict
+
+
+def take_derivatives(expr: sp.Basic) -> sp.Basic:
+    return expr.replace(lambda node: isinstance(node, sp.Derivative), lambda d: d.doit(deep=False))
