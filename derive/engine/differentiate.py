@@ -42,11 +42,22 @@ def _diff(expr: sp.Expr, x: sp.Basic) -> sp.Expr:
     the expressions built here, so call the rules directly; anything they do not
     handle goes through ``sympy.diff``.
     """
-    if x not in expr.free_symbols:
-        return sp.S.Zero
     if expr == x:
         return sp.S.One
-    result = expr._eval_derivative(x) if isinstance(expr, (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log)) else None
+    if x not in expr.free_symbols:
+        return sp.S.Zero
+    if isinstance(expr, sp.Mul):
+        # The product rule over the factors that mention x, each factor by this same
+        # function: SymPy's Mul rule calls ``diff`` (and its constructor) per factor.
+        args = expr.args
+        terms = []
+        for k, factor in enumerate(args):
+            if factor == x:
+                terms.append(sp.Mul(*args[:k], *args[k + 1:]))
+            elif x in factor.free_symbols:
+                terms.append(sp.Mul(*args[:k], _diff(factor, x), *args[k + 1:]))
+        return sp.Add(*terms)
+    result = expr._eval_derivative(x) if isinstance(expr, (sp.Add, sp.Pow, sp.exp, sp.log)) else None
     return result if result is not None else sp.diff(expr, x)
 
 
@@ -222,11 +233,16 @@ class Differentiator:
         for atom in sorted(_leaves(expr) & self.definitions.keys(), key=str):
             visit(atom)
         order.reverse()
-        adjoints = {atom: self._direct(expr, atom) for atom in order}
+        # Each adjoint's terms are collected and added once, when the adjoint is complete
+        # (every atom that uses it came before it): adding them one at a time rebuilds
+        # and re-sorts a growing sum, O(terms²) per atom.
+        parts: dict[sp.Symbol, list[sp.Expr]] = {atom: [self._direct(expr, atom)] for atom in order}
+        adjoints: dict[sp.Symbol, sp.Expr] = {}
         for outer in order:
+            adjoint = adjoints[outer] = sp.Add(*parts.pop(outer))
             definition = self.definitions[outer]
             for inner in _leaves(definition) & self.definitions.keys():
-                adjoints[inner] = adjoints[inner] + adjoints[outer] * self._direct(definition, inner)
+                parts[inner].append(adjoint * self._direct(definition, inner))
         return adjoints
 
     def jacobian(self, outputs: Sequence[sp.Expr], wrt: Sequence[sp.Basic]) -> LowRankMatrix:
