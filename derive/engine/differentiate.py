@@ -57,7 +57,18 @@ def _diff(expr: sp.Expr, x: sp.Basic) -> sp.Expr:
             elif x in factor.free_symbols:
                 terms.append(sp.Mul(*args[:k], _diff(factor, x), *args[k + 1:]))
         return sp.Add(*terms)
-    result = expr._eval_derivative(x) if isinstance(expr, (sp.Add, sp.Pow, sp.exp, sp.log)) else None
+    if isinstance(expr, sp.Add):
+        return sp.Add(*[_diff(t, x) for t in expr.args if x in t.free_symbols])
+    # The chain rule for the functions the library builds, reusing expr itself (SymPy's
+    # rule rebuilds exp(u) and differentiates u through sympy.diff's constructor).
+    if isinstance(expr, sp.exp):
+        return expr * _diff(expr.args[0], x)
+    if isinstance(expr, sp.log):
+        return _diff(expr.args[0], x) / expr.args[0]
+    if isinstance(expr, sp.Pow) and x not in expr.exp.free_symbols:
+        base, n = expr.args
+        return n * base ** (n - 1) * _diff(base, x)
+    result = expr._eval_derivative(x) if isinstance(expr, sp.Pow) else None
     return result if result is not None else sp.diff(expr, x)
 
 
