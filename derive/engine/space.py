@@ -22,6 +22,11 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+# SymPy's Add imports sympy.tensor.tensor (and with it sympy.combinatorics, ~0.1 s) the
+# first time it meets certain arguments, in the middle of the first claim. Loading it with
+# the engine puts that one-time cost where it belongs, in the import.
+import sympy.tensor.tensor
+
 __all__ = ["ArraySpec", "Role", "Space", "Vector", "entries"]
 
 
