@@ -28,9 +28,58 @@ __all__ = ["Differentiator", "LowRankMatrix", "derivative"]
 
 
 def derivative(expr: sp.Expr, wrt: sp.Expr) -> sp.Expr:
-    """d expr / d wrt for an expression with symbolic sums (SymPy's ``diff``)."""
+    """d expr / d wrt for an expression with symbolic sums.
+
+    By an entry ``wrt = z[j]`` of an array, SymPy's own rules are applied node by node
+    (:func:`_entry_diff`); by anything else, ``sympy.diff``.
+    """
     with memoized_sum_symbols():
+        if isinstance(wrt, sp.Indexed):
+            return _entry_diff(expr, wrt)
         return sp.diff(expr, wrt)
+
+
+def _entry_diff(expr: sp.Expr, x: sp.Indexed) -> sp.Expr:
+    """∂expr/∂x for an array entry x, with SymPy's rules and without its ``Derivative`` wrapper.
+
+    The rules are SymPy's: linearity, the product rule, the chain rule for exp, log and
+    constant powers, ∂z[n]/∂z[j] = δ(n, j), and a sum differentiated under the sign
+    (``Sum._eval_derivative``). ``sympy.diff`` wraps each in a ``Derivative`` whose
+    assumption queries on sums were about half of an every-size theorem's time. A node
+    these rules do not cover, or a sum that binds an index of x, goes to ``sympy.diff``.
+    """
+    label = x.base.label
+    bound_clash = x.free_symbols - {x, label}
+
+    def depends(e: sp.Basic) -> bool:
+        # z[n] depends on z[j] for a symbolic n: the label, not the entry, is the test.
+        return label in e.free_symbols
+
+    def d(e: sp.Expr) -> sp.Expr:
+        if e == x:
+            return sp.S.One
+        if not depends(e):
+            return sp.S.Zero
+        if isinstance(e, sp.Indexed) and e.base == x.base and len(e.indices) == len(x.indices):
+            return sp.Mul(*[sp.KroneckerDelta(i, j) for i, j in zip(e.indices, x.indices, strict=True)])
+        if isinstance(e, sp.Add):
+            return sp.Add(*[d(t) for t in e.args if depends(t)])
+        if isinstance(e, sp.Mul):
+            args = e.args
+            return sp.Add(*[sp.Mul(*args[:k], d(f), *args[k + 1:]) for k, f in enumerate(args) if depends(f)])
+        if isinstance(e, sp.exp):
+            return e * d(e.args[0])
+        if isinstance(e, sp.log):
+            return d(e.args[0]) / e.args[0]
+        if isinstance(e, sp.Pow) and not depends(e.exp):
+            base, n = e.args
+            return n * base ** (n - 1) * d(base)
+        if isinstance(e, sp.Sum) and not any(
+                v in bound_clash or depends(lo) or depends(hi) for v, lo, hi in e.limits):
+            return sp.Sum(d(e.function), *e.limits)
+        return sp.diff(e, x)
+
+    return d(expr)
 
 
 def _diff(expr: sp.Expr, x: sp.Basic) -> sp.Expr:
