@@ -119,6 +119,10 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
         inner = (shared or _Shared()).reduce(claim, *common, heavy)
         if inner.strategy is not None:
             return _Reduction(f"common factor + {inner.strategy}", sp.S.Zero)
+    if claim.hypotheses and not lhs.has(sp.Sum) and claim.rewrite(lhs) == claim.rewrite(rhs):
+        # Both sides rewritten to one and the same expression: lhs - rhs is exactly 0.
+        # Cheaper than rewriting the residual (no new sum to build, cancel and rebuild).
+        return _Reduction("hypotheses", sp.S.Zero)
     residual = claim.rewrite(sp.sympify(lhs) - sp.sympify(rhs))
     if residual == 0:
         return _Reduction("hypotheses", sp.S.Zero)
