@@ -160,6 +160,7 @@ class Differentiator:
         # later) must be seen, or their derivatives would silently be 0.
         self.definitions = definitions
         self._depends: dict[sp.Symbol, frozenset[sp.Basic]] = {}
+        self._checked: set[sp.Symbol] = set()
         self._add_index: dict[sp.Add, dict[sp.Basic, list[sp.Expr]]] = {}
         self._memo: dict[tuple[sp.Basic, sp.Basic], sp.Expr] = {}
         self._partials: dict[tuple[sp.Expr, sp.Basic], sp.Expr] = {}
@@ -205,6 +206,11 @@ class Differentiator:
     def total(self, expr: sp.Expr, x: sp.Basic) -> sp.Expr:
         """D_x expr, the total derivative through every atom that depends on x."""
         self._require_definitions(expr)
+        return self._total(expr, x)
+
+    def _total(self, expr: sp.Expr, x: sp.Basic) -> sp.Expr:
+        # Each atom's definition is checked once (in _atom_total), not once per variable
+        # x: that made a k×k Jacobian O(k²).
         if isinstance(expr, sp.Add):
             return sp.Add(*[self._total_term(t, x) for t in self._terms_with(expr, x)])
         return self._total_term(expr, x)
@@ -230,7 +236,10 @@ class Differentiator:
         key = (atom, x)
         known = self._memo.get(key)
         if known is None:
-            known = self.total(self.definitions[atom], x)
+            if atom not in self._checked:
+                self._require_definitions(self.definitions[atom])
+                self._checked.add(atom)
+            known = self._total(self.definitions[atom], x)
             self._memo[key] = known
         return known
 
