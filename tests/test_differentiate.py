@@ -132,3 +132,16 @@ def test_every_size_derivative_by_an_entry_agrees_with_sympy_diff() -> None:
         values = {s: rng(n % 7 + 1, 3 + n) for n, s in
                   enumerate(sorted(written(theirs).free_symbols, key=str))}
         assert (written(ours) - written(theirs)).xreplace(values).evalf(30) == 0
+
+
+def test_entry_derivative_leaves_what_its_rules_do_not_cover_to_sympy() -> None:
+    k = sp.Symbol("k", integer=True, positive=True)
+    n, j = sp.symbols("n j", integer=True)
+    z = sp.IndexedBase("z", real=True)
+    # a sum that binds the variable's own index, and a function without a rule here
+    for expr, wrt in ((sp.Sum(z[n] ** 2, (n, 1, k)), z[n]), (sp.tanh(sp.Sum(z[n], (n, 1, k))), z[j]),
+                      (z[n] ** z[j], z[j])):
+        assert derivative(expr, wrt) == sp.diff(expr, wrt)
+    # the rules themselves: δ(n, j) under the sum, the chain rule through log and a power
+    expr = sp.log(sp.Sum(sp.exp(z[n]), (n, 1, k))) + z[j] ** 3
+    assert derivative(expr, z[j]) == sp.diff(expr, z[j])
