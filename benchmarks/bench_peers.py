@@ -149,7 +149,7 @@ class Timing:
     status: str
 
     def show(self) -> str:
-        return "-" if self.wall is None else f"{self.wall:.3f} s"
+        return "-" if self.wall is None or self.cpu is None else f"{self.wall:.3f} s ({self.cpu:.3f})"
 
 
 def run_job(tool: str, claims: list[str], sizes: dict[str, int] | None, repeats: int,
@@ -208,9 +208,10 @@ def main() -> None:
         parser.error("--repeats must be at least 1, e.g. --repeats 5")
 
     have_tg = TG_PYTHON.exists()
-    print(f"every-size claims: medians of {args.repeats} fresh processes, seconds of work after imports")
-    header = f"{'claim, every size':<36}  {'derive':>8}  {'tensorgrad':>10}  {'naive':>8}  {'tg/derive':>9}  " \
-             f"{'naive/derive':>12}  verdicts: derive / tensorgrad / naive"
+    print(f"every-size claims: medians of {args.repeats} fresh processes, seconds of work after imports "
+          "(wall, CPU in brackets; ratios of wall, of CPU in brackets)")
+    header = f"{'claim, every size':<36}  {'derive':>16}  {'tensorgrad':>16}  {'naive':>16}  {'tg/derive':>12}  " \
+             f"{'naive/derive':>14}  verdicts: derive / tensorgrad / naive"
     print(header)
     for name, label in CLAIMS.items():
         ours = run_job("derive", [name], None, args.repeats, args.timeout)
@@ -219,12 +220,12 @@ def main() -> None:
         naive = run_job("naive", [name], None, args.repeats, args.timeout)
 
         def ratio(other: Timing, ours: Timing = ours) -> str:
-            if other.wall is None or ours.wall is None:
+            if other.wall is None or ours.wall is None or other.cpu is None or ours.cpu is None:
                 return "-"
-            return f"{other.wall / ours.wall:.1f}x"
+            return f"{other.wall / ours.wall:.1f}x ({other.cpu / ours.cpu:.1f}x)"
 
-        print(f"{label:<36}  {ours.show():>8}  {peer.show():>10}  {naive.show():>8}  {ratio(peer):>9}  "
-              f"{ratio(naive):>12}  {ours.status} / {peer.status} / {naive.status}", flush=True)
+        print(f"{label:<36}  {ours.show():>16}  {peer.show():>16}  {naive.show():>16}  {ratio(peer):>12}  "
+              f"{ratio(naive):>14}  {ours.status} / {peer.status} / {naive.status}", flush=True)
     if args.no_families:
         return
     print()
