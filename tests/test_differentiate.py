@@ -110,3 +110,38 @@ def test_an_atom_without_its_definition_is_an_error() -> None:
     loss = cross_entropy(space, space.vector("y", k, role=Role.LABELS), space.vector("z", k, role=Role.LOGITS))
     with pytest.raises(ValueError, match="has no definition"):
         Differentiator({}).gradient(loss, [space.arrays["z"].base[1]])
+
+
+def test_every_size_derivative_by_an_entry_agrees_with_sympy_diff() -> None:
+    # derivative() applies SymPy's rules itself for an array entry; written out at a
+    # fixed size, it must agree with sympy.diff of the same Sum expression.
+    from derive.engine.sums import instantiate_sums
+
+    space = Space.symbolic()
+    model = two_layer(space)
+    a, b = sp.symbols("a b", integer=True, positive=True)
+    sizes = {model.c: 2, model.d: 2, model.p: 3}
+    for wrt, point in ((model.B[a, b], {a: 2, b: 1}), (model.A[a, b], {a: 1, b: 3})):
+        ours = derivative(model.loss, wrt)
+        theirs = sp.diff(model.loss, wrt)
+
+        def written(e: sp.Expr, point: dict = point) -> sp.Expr:
+            return instantiate_sums(e.xreplace(sizes)).xreplace(point).doit()
+
+        rng = sp.Rational
+        values = {s: rng(n % 7 + 1, 3 + n) for n, s in
+                  enumerate(sorted(written(theirs).free_symbols, key=str))}
+        assert (written(ours) - written(theirs)).xreplace(values).evalf(30) == 0
+
+
+def test_entry_derivative_leaves_what_its_rules_do_not_cover_to_sympy() -> None:
+    k = sp.Symbol("k", integer=True, positive=True)
+    n, j = sp.symbols("n j", integer=True)
+    z = sp.IndexedBase("z", real=True)
+    # a sum that binds the variable's own index, and a function without a rule here
+    for expr, wrt in ((sp.Sum(z[n] ** 2, (n, 1, k)), z[n]), (sp.tanh(sp.Sum(z[n], (n, 1, k))), z[j]),
+                      (z[n] ** z[j], z[j])):
+        assert derivative(expr, wrt) == sp.diff(expr, wrt)
+    # the rules themselves: δ(n, j) under the sum, the chain rule through log and a power
+    expr = sp.log(sp.Sum(sp.exp(z[n]), (n, 1, k))) + z[j] ** 3
+    assert derivative(expr, z[j]) == sp.diff(expr, z[j])

@@ -51,3 +51,22 @@ def test_instantiate_writes_out_integer_ranges() -> None:
 def test_delta_substitution_between_free_indices() -> None:
     expr = sp.KroneckerDelta(i, j) * (sp.exp(z[i]) - sp.exp(z[j]))
     assert normalize_sums(expr) == 0
+
+
+def test_one_pass_renaming_agrees_with_sum_by_sum_renaming() -> None:
+    from derive.engine.sums import _rename_by_depth, _rename_once
+
+    a, b = sp.symbols("a b", integer=True)
+    i0, i1 = sp.Symbol("ι0", integer=True), sp.Symbol("ι1", integer=True)
+    inner = sp.Sum(z[m] * y[n] * sp.KroneckerDelta(m, j), (m, 1, k))
+    cases = [
+        sp.Sum(sp.exp(z[n]) * inner, (n, 1, k)) + sp.log(sp.Sum(sp.exp(z[m]), (m, 1, k))),
+        # bound names that are already canonical but at the wrong depth, swapped
+        sp.Sum(z[i1] * sp.Sum(z[i0] * y[i1], (i0, 1, k)), (i1, 1, k)),
+        # the same name bound twice, nested (shadowing)
+        sp.Sum(z[n] * sp.Sum(y[n], (n, 1, k)), (n, 1, k)),
+        sp.Sum(sp.Sum(z[a] * y[b], (a, 1, k)) * sp.Sum(z[b], (b, 1, k)), (b, 1, k)),
+    ]
+    for expr in cases:
+        assert _rename_once(expr, 0, {}) == _rename_by_depth(expr, 0)
+        assert canonical_indices(expr) == _rename_by_depth(expr, 0)

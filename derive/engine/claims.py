@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -54,10 +54,19 @@ class Claim:
 
     def rewrite(self, expr: sp.Expr) -> sp.Expr:
         """Apply every hypothesis's symbolic rewrite to ``expr``."""
-        defs = dict(self.definitions)
-        for h in self.hypotheses:
-            expr = h.rewrite(expr, defs)
+        for rewrite in self._rewrites():
+            expr = rewrite(expr)
         return expr
+
+    def _rewrites(self) -> tuple[Callable[[sp.Expr], sp.Expr], ...]:
+        # Bound once per claim: what the hypotheses read from the definitions does not
+        # change from one entry to the next (a claim is immutable).
+        bound = self.__dict__.get("_bound")
+        if bound is None:
+            defs = dict(self.definitions)
+            bound = tuple(h.bind(defs) for h in self.hypotheses)
+            object.__setattr__(self, "_bound", bound)
+        return bound
 
     def __str__(self) -> str:
         return self.statement or self.name

@@ -84,18 +84,45 @@ def _eliminate_label_sums(expr: sp.Expr, claim: Claim) -> sp.Expr:
     return expr
 
 
-def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = True) -> _Reduction:
+class _Shared:
+    """Reductions of one claim's inner residuals, keyed by the identity of their factors.
+
+    Entries of one claim share factors (the two-layer A gradient's entry (a, b) is
+    adj(h_a)·x_b against signal_a·x_b: one g = h per hidden unit a, for p entries). The
+    factors are the very same objects across those entries, so their ids are a key that
+    is O(1) to hash and compare; a key of SymPy expressions would run SymPy's deep
+    ``__eq__`` whenever equal but distinct objects meet. The factors are kept alive
+    with the answer, so an id is never reused while the cache lives (one decision).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[tuple[int, ...], tuple[int, ...], bool], tuple[object, _Reduction]] = {}
+
+    def reduce(self, claim: Claim, left: list[sp.Expr], right: list[sp.Expr], heavy: bool) -> _Reduction:
+        key = (tuple(map(id, left)), tuple(map(id, right)), heavy)
+        known = self._known.get(key)
+        if known is None:
+            result = reduce_to_zero(claim, sp.Mul(*left), sp.Mul(*right), heavy=heavy, shared=self)
+            known = self._known[key] = ((left, right), result)
+        return known[1]
+
+
+def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = True,
+                   shared: _Shared | None = None) -> _Reduction:
     """Try to rewrite ``lhs - rhs`` to exact zero under the claim's hypotheses."""
     if lhs == rhs:
         return _Reduction("identical", sp.S.Zero)
     common = _common_factors(lhs, rhs)
     if common is not None:
         # f·g = f·h follows from g = h; the smaller residual g - h is the same for
-        # every entry that shares it (x_b in the two-layer A gradient), so SymPy's
-        # cache answers the repeats.
-        inner = reduce_to_zero(claim, *common, heavy=heavy)
+        # every entry that shares it (x_b in the two-layer A gradient): decided once.
+        inner = (shared or _Shared()).reduce(claim, *common, heavy)
         if inner.strategy is not None:
             return _Reduction(f"common factor + {inner.strategy}", sp.S.Zero)
+    if claim.hypotheses and not lhs.has(sp.Sum) and claim.rewrite(lhs) == claim.rewrite(rhs):
+        # Both sides rewritten to one and the same expression: lhs - rhs is exactly 0.
+        # Cheaper than rewriting the residual (no new sum to build, cancel and rebuild).
+        return _Reduction("hypotheses", sp.S.Zero)
     residual = claim.rewrite(sp.sympify(lhs) - sp.sympify(rhs))
     if residual == 0:
         return _Reduction("hypotheses", sp.S.Zero)
@@ -138,8 +165,8 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     return _Reduction(None, cancelled)
 
 
-def _common_factors(lhs: sp.Expr, rhs: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
-    """(g, h) when lhs = f·g and rhs = f·h share a non-numeric factor f, else None."""
+def _common_factors(lhs: sp.Expr, rhs: sp.Expr) -> tuple[list[sp.Expr], list[sp.Expr]] | None:
+    """The factors of g and h when lhs = f·g and rhs = f·h share a non-numeric factor f, else None."""
     if not (isinstance(lhs, sp.Mul) and isinstance(rhs, sp.Mul)):
         return None
     left, right = list(lhs.args), list(rhs.args)
@@ -149,7 +176,7 @@ def _common_factors(lhs: sp.Expr, rhs: sp.Expr) -> tuple[sp.Expr, sp.Expr] | Non
     for f in shared:
         left.remove(f)
         right.remove(f)
-    return sp.Mul(*left), sp.Mul(*right)
+    return left, right
 
 
 def _strongest(names: Sequence[str]) -> str:
@@ -163,12 +190,13 @@ def _prove(claim: Claim) -> _Reduction:
             return structured
     used: list[str] = []
     count = 0
+    shared = _Shared()
     for index, lhs, rhs in entries(claim.lhs, claim.rhs):
         count += 1
         # Cheap strategies first for every entry; the heavy ones only where needed.
-        result = reduce_to_zero(claim, lhs, rhs, heavy=False)
+        result = reduce_to_zero(claim, lhs, rhs, heavy=False, shared=shared)
         if result.strategy is None:
-            result = reduce_to_zero(claim, lhs, rhs, heavy=True)
+            result = reduce_to_zero(claim, lhs, rhs, heavy=True, shared=shared)
         if result.strategy is None:
             return replace(result, entry=index)
         used.append(result.strategy)

@@ -28,9 +28,58 @@ __all__ = ["Differentiator", "LowRankMatrix", "derivative"]
 
 
 def derivative(expr: sp.Expr, wrt: sp.Expr) -> sp.Expr:
-    """d expr / d wrt for an expression with symbolic sums (SymPy's ``diff``)."""
+    """d expr / d wrt for an expression with symbolic sums.
+
+    By an entry ``wrt = z[j]`` of an array, SymPy's own rules are applied node by node
+    (:func:`_entry_diff`); by anything else, ``sympy.diff``.
+    """
     with memoized_sum_symbols():
+        if isinstance(wrt, sp.Indexed):
+            return _entry_diff(expr, wrt)
         return sp.diff(expr, wrt)
+
+
+def _entry_diff(expr: sp.Expr, x: sp.Indexed) -> sp.Expr:
+    """∂expr/∂x for an array entry x, with SymPy's rules and without its ``Derivative`` wrapper.
+
+    The rules are SymPy's: linearity, the product rule, the chain rule for exp, log and
+    constant powers, ∂z[n]/∂z[j] = δ(n, j), and a sum differentiated under the sign
+    (``Sum._eval_derivative``). ``sympy.diff`` wraps each in a ``Derivative`` whose
+    assumption queries on sums were about half of an every-size theorem's time. A node
+    these rules do not cover, or a sum that binds an index of x, goes to ``sympy.diff``.
+    """
+    label = x.base.label
+    bound_clash = x.free_symbols - {x, label}
+
+    def depends(e: sp.Basic) -> bool:
+        # z[n] depends on z[j] for a symbolic n: the label, not the entry, is the test.
+        return label in e.free_symbols
+
+    def d(e: sp.Expr) -> sp.Expr:
+        if e == x:
+            return sp.S.One
+        if not depends(e):
+            return sp.S.Zero
+        if isinstance(e, sp.Indexed) and e.base == x.base and len(e.indices) == len(x.indices):
+            return sp.Mul(*[sp.KroneckerDelta(i, j) for i, j in zip(e.indices, x.indices, strict=True)])
+        if isinstance(e, sp.Add):
+            return sp.Add(*[d(t) for t in e.args if depends(t)])
+        if isinstance(e, sp.Mul):
+            args = e.args
+            return sp.Add(*[sp.Mul(*args[:k], d(f), *args[k + 1:]) for k, f in enumerate(args) if depends(f)])
+        if isinstance(e, sp.exp):
+            return e * d(e.args[0])
+        if isinstance(e, sp.log):
+            return d(e.args[0]) / e.args[0]
+        if isinstance(e, sp.Pow) and not depends(e.exp):
+            base, n = e.args
+            return n * base ** (n - 1) * d(base)
+        if isinstance(e, sp.Sum) and not any(
+                v in bound_clash or depends(lo) or depends(hi) for v, lo, hi in e.limits):
+            return sp.Sum(d(e.function), *e.limits)
+        return sp.diff(e, x)
+
+    return d(expr)
 
 
 def _diff(expr: sp.Expr, x: sp.Basic) -> sp.Expr:
@@ -42,11 +91,33 @@ def _diff(expr: sp.Expr, x: sp.Basic) -> sp.Expr:
     the expressions built here, so call the rules directly; anything they do not
     handle goes through ``sympy.diff``.
     """
-    if x not in expr.free_symbols:
-        return sp.S.Zero
     if expr == x:
         return sp.S.One
-    result = expr._eval_derivative(x) if isinstance(expr, (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log)) else None
+    if x not in expr.free_symbols:
+        return sp.S.Zero
+    if isinstance(expr, sp.Mul):
+        # The product rule over the factors that mention x, each factor by this same
+        # function: SymPy's Mul rule calls ``diff`` (and its constructor) per factor.
+        args = expr.args
+        terms = []
+        for k, factor in enumerate(args):
+            if factor == x:
+                terms.append(sp.Mul(*args[:k], *args[k + 1:]))
+            elif x in factor.free_symbols:
+                terms.append(sp.Mul(*args[:k], _diff(factor, x), *args[k + 1:]))
+        return sp.Add(*terms)
+    if isinstance(expr, sp.Add):
+        return sp.Add(*[_diff(t, x) for t in expr.args if x in t.free_symbols])
+    # The chain rule for the functions the library builds, reusing expr itself (SymPy's
+    # rule rebuilds exp(u) and differentiates u through sympy.diff's constructor).
+    if isinstance(expr, sp.exp):
+        return expr * _diff(expr.args[0], x)
+    if isinstance(expr, sp.log):
+        return _diff(expr.args[0], x) / expr.args[0]
+    if isinstance(expr, sp.Pow) and x not in expr.exp.free_symbols:
+        base, n = expr.args
+        return n * base ** (n - 1) * _diff(base, x)
+    result = expr._eval_derivative(x) if isinstance(expr, sp.Pow) else None
     return result if result is not None else sp.diff(expr, x)
 
 
@@ -89,6 +160,7 @@ class Differentiator:
         # later) must be seen, or their derivatives would silently be 0.
         self.definitions = definitions
         self._depends: dict[sp.Symbol, frozenset[sp.Basic]] = {}
+        self._checked: set[sp.Symbol] = set()
         self._add_index: dict[sp.Add, dict[sp.Basic, list[sp.Expr]]] = {}
         self._memo: dict[tuple[sp.Basic, sp.Basic], sp.Expr] = {}
         self._partials: dict[tuple[sp.Expr, sp.Basic], sp.Expr] = {}
@@ -134,6 +206,11 @@ class Differentiator:
     def total(self, expr: sp.Expr, x: sp.Basic) -> sp.Expr:
         """D_x expr, the total derivative through every atom that depends on x."""
         self._require_definitions(expr)
+        return self._total(expr, x)
+
+    def _total(self, expr: sp.Expr, x: sp.Basic) -> sp.Expr:
+        # Each atom's definition is checked once (in _atom_total), not once per variable
+        # x: that made a k×k Jacobian O(k²).
         if isinstance(expr, sp.Add):
             return sp.Add(*[self._total_term(t, x) for t in self._terms_with(expr, x)])
         return self._total_term(expr, x)
@@ -159,7 +236,10 @@ class Differentiator:
         key = (atom, x)
         known = self._memo.get(key)
         if known is None:
-            known = self.total(self.definitions[atom], x)
+            if atom not in self._checked:
+                self._require_definitions(self.definitions[atom])
+                self._checked.add(atom)
+            known = self._total(self.definitions[atom], x)
             self._memo[key] = known
         return known
 
@@ -222,11 +302,16 @@ class Differentiator:
         for atom in sorted(_leaves(expr) & self.definitions.keys(), key=str):
             visit(atom)
         order.reverse()
-        adjoints = {atom: self._direct(expr, atom) for atom in order}
+        # Each adjoint's terms are collected and added once, when the adjoint is complete
+        # (every atom that uses it came before it): adding them one at a time rebuilds
+        # and re-sorts a growing sum, O(terms²) per atom.
+        parts: dict[sp.Symbol, list[sp.Expr]] = {atom: [self._direct(expr, atom)] for atom in order}
+        adjoints: dict[sp.Symbol, sp.Expr] = {}
         for outer in order:
+            adjoint = adjoints[outer] = sp.Add(*parts.pop(outer))
             definition = self.definitions[outer]
             for inner in _leaves(definition) & self.definitions.keys():
-                adjoints[inner] = adjoints[inner] + adjoints[outer] * self._direct(definition, inner)
+                parts[inner].append(adjoint * self._direct(definition, inner))
         return adjoints
 
     def jacobian(self, outputs: Sequence[sp.Expr], wrt: Sequence[sp.Basic]) -> LowRankMatrix:

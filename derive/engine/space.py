@@ -22,7 +22,12 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-__all__ = ["ArraySpec", "Role", "Space", "Vector"]
+# SymPy's Add imports sympy.tensor.tensor (and with it sympy.combinatorics, ~0.1 s) the
+# first time it meets certain arguments, in the middle of the first claim. Loading it with
+# the engine puts that one-time cost where it belongs, in the import.
+import sympy.tensor.tensor
+
+__all__ = ["ArraySpec", "Role", "Space", "Vector", "entries"]
 
 
 class Role:
@@ -63,6 +68,7 @@ class Space:
     arrays: dict[str, ArraySpec] = field(default_factory=dict)
     _atoms_by_definition: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
     _counter: itertools.count = field(default_factory=itertools.count)
+    _built: dict[tuple[str, int], tuple[object, sp.Expr]] = field(default_factory=dict)
 
     @classmethod
     def symbolic(cls) -> Space:
@@ -91,7 +97,7 @@ class Space:
 
     def vector(self, name: str, size: sp.Expr, *, role: str) -> Vector:
         base = self.array(name, size, role=role)
-        return Vector(size, lambda n: base[n])
+        return Vector(size, entries(base))
 
     # -- sums ----------------------------------------------------------------------------
     def sum(self, body: Callable[[sp.Expr], sp.Expr], size: sp.Expr, *, index: str = "n",
@@ -108,6 +114,18 @@ class Space:
         if not shared:
             return total
         return self.share(total, name=name, positive=positive)
+
+    def once(self, what: str, of: object, build: Callable[[], sp.Expr]) -> sp.Expr:
+        """``build()``, computed once per space for ``what`` of the object ``of``.
+
+        Keyed by ``of``'s identity (kept alive with the value, so the id is not reused): a
+        shared sum is written out in O(size) before it is found to exist already.
+        """
+        key = (what, id(of))
+        known = self._built.get(key)
+        if known is None:
+            known = self._built[key] = (of, build())
+        return known[1]
 
     def share(self, definition: sp.Expr, *, name: str, positive: bool = False) -> sp.Expr:
         """A named atom standing for ``definition`` (the same atom for the same definition)."""
@@ -128,3 +146,20 @@ class Space:
                 return out
             out = out.xreplace(self.definitions)
         return out
+
+
+def entries(base: sp.IndexedBase) -> Callable[..., sp.Indexed]:
+    """``base[indices]``, each entry built once: SymPy derives an Indexed's assumptions anew
+    for every object (about 0.1 ms), and a fixed-size function uses each entry several times.
+
+    The key is the tuple of indices (integers or index symbols, cheap to hash and compare).
+    """
+    known: dict[tuple[sp.Expr, ...], sp.Indexed] = {}
+
+    def entry(*indices: sp.Expr) -> sp.Indexed:
+        found = known.get(indices)
+        if found is None:
+            found = known[indices] = base[indices]
+        return found
+
+    return entry

@@ -69,8 +69,46 @@ def _rename_by_depth(expr: sp.Basic, depth: int) -> sp.Basic:
     return expr.func(*args)
 
 
+class _Fallback(Exception):
+    """The one-pass renaming does not apply (a bound in a sum's limits uses its own variables)."""
+
+
+def _rename_once(expr: sp.Basic, depth: int, env: dict[sp.Basic, sp.Basic]) -> sp.Basic:
+    # Every binder renamed at once, scoped: each node is rebuilt at most once, where
+    # renaming sum by sum rebuilt the inner sums once per enclosing sum. Targets are
+    # distinct along any path (one per depth) and reserved, so nothing is captured.
+    if not expr.args:
+        return env.get(expr, expr)
+    if isinstance(expr, sp.Sum):
+        variables = {v for v, _, _ in expr.limits}
+        inner = dict(env)
+        limits = []
+        for v, lo, hi in expr.limits:
+            if (lo.free_symbols | hi.free_symbols) & variables:
+                raise _Fallback
+            target = _bound_symbol(depth)
+            depth += 1
+            inner[v] = target
+            limits.append((target, _rename_once(lo, depth, env), _rename_once(hi, depth, env)))
+        body = _rename_once(expr.function, depth, inner)
+        if body is expr.function and all(a == b for a, b in zip(limits, expr.limits, strict=True)):
+            return expr
+        return sp.Sum(body, *limits)
+    args = [_rename_once(a, depth, env) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args, strict=True)):
+        return expr
+    return expr.func(*args)
+
+
 def canonical_indices(expr: sp.Basic) -> sp.Basic:
     """Rename every bound summation index to a name fixed by its nesting depth."""
+    if not expr.has(sp.Sum):
+        return expr
+    if not any(isinstance(s, sp.Symbol) and s.name.startswith("ι") for s in expr.free_symbols):
+        try:
+            return _rename_once(expr, 0, {})
+        except _Fallback:
+            pass
     return _rename_by_depth(expr, 0)
 
 
@@ -128,8 +166,11 @@ def _normalize(expr: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]) 
         for v, lo, hi in reversed(limits):
             out = _sum_one(out, v, lo, hi, ranges)
         return out
+    if isinstance(expr, (sp.Indexed, sp.IndexedBase)):
+        return expr  # nothing inside an array entry to normalize; rebuilding one costs ~0.3 ms
     args = [_normalize(a, ranges) for a in expr.args]
-    out = expr.func(*args)
+    # The same node when nothing changed below: rebuilding equal arguments gives an equal node.
+    out = expr if all(a is b for a, b in zip(args, expr.args, strict=True)) else expr.func(*args)
     if isinstance(out, sp.Mul):
         out = _delta_substitution(out)
     if isinstance(out, sp.Add):

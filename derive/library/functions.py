@@ -40,7 +40,8 @@ __all__ = [
 
 def sum_exp(space: Space, z: Vector) -> sp.Expr:
     """The softmax denominator: the sum of exp(z_n) over the vector."""
-    return space.sum(lambda n: sp.exp(z[n]), z.size, index="n", shared=True, positive=True, name="Σexp")
+    return space.once("Σexp", z, lambda: space.sum(lambda n: sp.exp(z[n]), z.size, index="n", shared=True,
+                                                   positive=True, name="Σexp"))
 
 
 def softmax(space: Space, z: Vector) -> Vector:

@@ -12,6 +12,7 @@ the right-hand side, a claim the engine must establish:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -263,9 +264,18 @@ def _two_layer_parts(weight: str, batched: bool, sizes: Sizes):
     model = two_layer(space, c=c, d=d, p=p, batch=N if batched else None, batched=batched)
     samples = range(1, N + 1) if batched else [None]
 
+    # Each output error ŷ_i - y_i and each backpropagated signal Σ_i B_ia (ŷ_i - y_i) is
+    # built once and shared by the entries that use it: rebuilt per entry, the A gradient's
+    # right-hand side cost O(c) per entry, O(c·d·p) in all, more than the entries.
+    @functools.cache
     def delta(i: int, t: int | None) -> sp.Expr:
         return model.probabilities(i, t) - (model.y[t, i] if t is not None else model.y[i])
 
+    @functools.cache
+    def signal(a: int, t: int | None) -> sp.Expr:
+        return sp.Add(*[model.B[i, a] * delta(i, t) for i in range(1, c + 1)])
+
+    @functools.cache
     def x(q: int, t: int | None) -> sp.Expr:
         return model.x[t, q] if t is not None else model.x[q]
 
@@ -279,8 +289,7 @@ def _two_layer_parts(weight: str, batched: bool, sizes: Sizes):
         wrt = [model.A[a, b] for a, b in cells]
         # Bᵀ(ŷ - y) xᵀ: entry (a, b) is (Σ_i B_ia (ŷ_i - y_i)) x_b, the backpropagated
         # signal of hidden unit a times input b.
-        rhs = tuple(scale * sp.Add(*[sp.Add(*[model.B[i, a] * delta(i, t) for i in range(1, c + 1)]) * x(b, t)
-                                      for t in samples]) for a, b in cells)
+        rhs = tuple(scale * sp.Add(*[signal(a, t) * x(b, t) for t in samples]) for a, b in cells)
     hyps = [SumToOne(model.y, sp.Integer(c))]
     label = f"c={c},d={d},p={p}" + (f",N={N}" if batched else "")
     return space, model.loss, wrt, rhs, hyps, label
