@@ -26,7 +26,7 @@ from derive.engine.evaluate import differs, evaluate, sample_points
 from derive.engine.hypotheses import OneHot, SumToOne
 from derive.engine.memo import memoized_sum_symbols
 from derive.engine.space import Role
-from derive.engine.sums import expand_products, normalize_sums
+from derive.engine.sums import expand_products, normalize_sums, split_exponentials
 from derive.engine.verdict import Counterexample, Status, Verdict
 
 __all__ = ["STRATEGIES", "Settings", "decide", "reduce_to_zero"]
@@ -39,6 +39,7 @@ STRATEGIES = (
     "expand",
     "cancel",
     "atoms expanded",
+    "functions as atoms",
     "simplify",
 )
 
@@ -108,6 +109,12 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
             residual = reduced
         if residual == 0:
             return _Reduction("index calculus", sp.S.Zero)
+        if residual.has(sp.Sum) and residual.has(sp.exp):
+            # A shift exp(a + z_n) leaves a sum only once split: exp(a) exp(z_n).
+            split = claim.rewrite(normalize_sums(split_exponentials(residual), ranges))
+            split = normalize_sums(split_exponentials(split), ranges)  # log(exp(a) S) once a left S
+            if split == 0:
+                return _Reduction("index calculus", sp.S.Zero)
     expanded = expand_products(residual)
     if expanded.has(sp.log):
         # log(a/b) = log a - log b only where SymPy knows a, b > 0 (force=False): sound.
@@ -132,10 +139,32 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
         inlined = sp.cancel(_eliminate_label_sums(claim.rewrite(inlined), claim))
         if inlined == 0:
             return _Reduction("atoms expanded", sp.S.Zero)
+    generic = _functions_as_atoms(_eliminate_label_sums(cancelled, claim))
+    if generic == 0:
+        return _Reduction("functions as atoms", sp.S.Zero)
     simplified = sp.simplify(cancelled)
     if simplified == 0:
         return _Reduction("simplify", sp.S.Zero)
     return _Reduction(None, cancelled)
+
+
+def _functions_as_atoms(expr: sp.Expr) -> sp.Expr:
+    """cancel with every function application (exp, tanh, log, ...) a symbol of its own.
+
+    A rational identity in independent symbols holds whatever values they take, so it holds
+    at the functions' values too: sound. exp(a + b) is split first so that both spellings
+    of one exponential become the same symbols. The point is speed: cancel walks each
+    generator's argument again and again, and the arguments of a network's exponentials
+    are large.
+    """
+    if not expr.has(sp.Function):
+        return expr
+    out = split_exponentials(sp.expand(expr, power_exp=True, mul=False, multinomial=False, log=False))
+    applied = sorted(out.atoms(sp.Function), key=sp.default_sort_key)
+    if not applied:
+        return expr
+    symbols = {f: sp.Dummy(f"f{n}") for n, f in enumerate(applied)}
+    return sp.cancel(out.xreplace(symbols))
 
 
 def _common_factors(lhs: sp.Expr, rhs: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
