@@ -102,8 +102,14 @@ def _check_named(claim: Claim) -> None:
     known = f"the claim mentions {', '.join(names) or 'no symbols'}"
     for h in claim.hypotheses:
         if isinstance(h, (SumToOne, OneHot)) and h.labels not in bases:
-            raise TypeError(f"claim {claim.name!r}: hypothesis '{h.text}' is about {h.labels}, which the claim "
-                            f"does not mention ({known}); declare the labels the claim uses, or drop it")
+            # Absent altogether, the hypothesis is void but harmless (the audit states a post's label
+            # facts for every step); an array of the same name that is another object is the danger:
+            # the rewrite would miss it and the sampler would break the hypothesis.
+            twin = next((b for b in bases if str(b) == str(h.labels)), None)
+            if twin is not None:
+                raise TypeError(f"claim {claim.name!r}: hypothesis '{h.text}' is about an array {h.labels} that "
+                                f"is not the claim's {twin} (another IndexedBase of that name, other assumptions); "
+                                "pass the array the claim was built with (space.arrays[name].base)")
         if isinstance(h, Between) and h.symbol not in free:
             raise TypeError(f"claim {claim.name!r}: hypothesis '{h.text}' is about {h.symbol}, which the claim "
                             f"does not mention ({known}); fix the name or drop it")

@@ -325,6 +325,11 @@ def _decide(claim: Claim, settings: Settings) -> Verdict:
                        else residual, counterexample=found,
                        missing_hypothesis=None if missing is None else missing.text,
                        seconds=time.perf_counter() - start, notes=_atom_notes(claim, residual))
+    hint = _missing_ranges(claim)
+    if hint:
+        # Without its range an index's deltas cannot be summed: the residual says nothing useful.
+        return Verdict(claim, Status.UNDECIDED, reason=hint, residual=None,
+                       seconds=time.perf_counter() - start)
     if timed_out:
         reason = (f"the proof ran out of its time budget ({settings.budget:g} s) and no counterexample "
                   f"was found at {settings.samples} points; try a larger budget")
@@ -333,6 +338,29 @@ def _decide(claim: Claim, settings: Settings) -> Verdict:
                   f"counterexample was found at {settings.samples} points")
     return Verdict(claim, Status.UNDECIDED, reason=reason, residual=residual,
                    seconds=time.perf_counter() - start, notes=_atom_notes(claim, residual))
+
+
+def _missing_ranges(claim: Claim) -> str:
+    """A hint when free indices of the claim (in array entries or deltas) have no InRange."""
+    ranges = claim.ranges
+    found: set[sp.Symbol] = set()
+    sizes: set[sp.Expr] = set()
+    for _, lhs, rhs in entries(claim.lhs, claim.rhs) if not isinstance(claim.lhs, LowRankMatrix) else ():
+        for side in (lhs, rhs):
+            if not side.has(sp.Sum, sp.KroneckerDelta):
+                continue
+            bound = {v for s in side.atoms(sp.Sum) for v in s.variables}
+            for node in side.atoms(sp.Indexed, sp.KroneckerDelta):
+                args = node.indices if isinstance(node, sp.Indexed) else node.args
+                found |= {a for a in args if isinstance(a, sp.Symbol) and a.is_integer and a not in bound}
+            sizes |= {hi for s in side.atoms(sp.Sum) for _, _, hi in s.limits if not hi.is_Integer}
+    missing = sorted((s for s in found if s not in ranges and s not in sizes), key=str)
+    if not missing:
+        return ""
+    size = sp.sstr(sorted(sizes, key=str)[0]) if sizes else "k"
+    fixes = ", ".join(f"InRange({s}, 1, {size})" for s in missing)
+    return (f"the index {', '.join(map(str, missing))} has no range, so the sums over it cannot be reduced; "
+            f"add {fixes} (with the size it runs over) to the claim's hypotheses")
 
 
 def _missing_hypothesis(claim: Claim, residual: sp.Expr | None,

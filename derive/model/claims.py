@@ -20,17 +20,20 @@ from derive.engine.space import ArraySpec
 from derive.engine.sums import instantiate_sums
 from derive.model.tensor import Declaration, Size, Tensor, as_tensor
 
-__all__ = ["claim"]
+__all__ = ["claim", "context", "instantiate"]
 
 _INDEX_NAMES = ("i", "j")
 
 
-def _fixed(sizes: frozenset[Size], given: Mapping[Size | str, int] | None) -> dict[sp.Symbol, sp.Integer]:
+def _fixed(sizes: frozenset[Size], given: Mapping[Size | str, int] | None, *,
+           strict: bool = True) -> dict[sp.Symbol, sp.Integer]:
     out = {s.symbol: sp.Integer(s.value) for s in sizes if s.value is not None}
     by_name = {s.name: s for s in sizes}
     for key, value in (given or {}).items():
         name = key.name if isinstance(key, Size) else key
         if name not in by_name:
+            if not strict:
+                continue
             raise TypeError(f"sizes={{{name!r}: {value}}}: the claim has no size {name!r}; its sizes are "
                             f"{', '.join(sorted(by_name)) or 'none'}")
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -71,6 +74,40 @@ def _declared(decls: frozenset[Declaration], fixed: Mapping[sp.Symbol, sp.Intege
     return arrays, hyps
 
 
+def _check_user_hypotheses(extra: list[Any], decls: frozenset[Declaration]) -> None:
+    bases = {d.base for d in decls if d.base is not None}
+    for h in extra:
+        labels = getattr(h, "labels", None)
+        if isinstance(h, (SumToOne, OneHot)) and labels not in bases:
+            raise TypeError(f"hypothesis '{h.text}' is about {labels}, which this claim does not use (it uses "
+                            f"{', '.join(sorted(d.name for d in decls)) or 'no arrays'}); declare labels with "
+                            "derive.model.Labels(name, classes, soft=True) instead, or drop the hypothesis")
+
+
+def context(tensors: list[Tensor], sizes: Mapping[Size | str, int]) -> tuple[dict[str, ArraySpec],
+                                                                           list[Hypothesis]]:
+    """The arrays (shapes at these sizes) and the declared hypotheses of some tensors."""
+    decls = frozenset().union(*(t.declarations for t in tensors))
+    fixed = _fixed(frozenset().union(*(t.sizes for t in tensors)), sizes, strict=False)
+    return _declared(decls, fixed)
+
+
+def instantiate(t: Tensor, sizes: Mapping[Size | str, int]) -> Any:
+    """Every entry of ``t`` at fixed sizes, sums written out: an Expr, a tuple, or a tuple of tuples."""
+    fixed = _fixed(t.sizes, sizes, strict=False)
+    dims = [n.xreplace(fixed) for n in t.shape]
+    if any(not n.is_Integer for n in dims):
+        raise TypeError(f"instantiate needs every size fixed; the shape is {tuple(dims)}")
+
+    def value(*cell: int) -> sp.Expr:
+        return instantiate_sums(t.entry(*[sp.Integer(c) for c in cell]).xreplace(fixed))
+    if not dims:
+        return value()
+    if len(dims) == 1:
+        return tuple(value(a) for a in range(1, int(dims[0]) + 1))
+    return tuple(tuple(value(a, b) for b in range(1, int(dims[1]) + 1)) for a in range(1, int(dims[0]) + 1))
+
+
 def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping[Size | str, int] | None = None,
           name: str = "", statement: str = "") -> Claim:
     """The claim ``lhs == rhs`` for tensors of one shape, ready for :func:`derive.decide`.
@@ -98,6 +135,7 @@ def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping
     arrays, hyps = _declared(decls, fixed)
     title = name or statement or "model claim"
     extra = list(hypotheses)
+    _check_user_hypotheses(extra, decls)
     if not symbolic_dims and all(d.kind != "labels" or d.soft for d in decls):
         return _fixed_claim(left, right, fixed, arrays, hyps + extra, title, statement)
     taken = {d.name for d in decls} | {s.name for s in all_sizes}
@@ -111,19 +149,7 @@ def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping
 
 def _fixed_claim(left: Tensor, right: Tensor, fixed: Mapping[sp.Symbol, sp.Integer], arrays: dict[str, ArraySpec],
                  hyps: list[Any], title: str, statement: str) -> Claim:
-    dims = [int(n.xreplace(fixed)) for n in left.shape]
-    cells = list(itertools.product(*[range(1, n + 1) for n in dims]))
-
-    def value(t: Tensor, cell: tuple[int, ...]) -> sp.Expr:
-        return instantiate_sums(t.entry(*[sp.Integer(c) for c in cell]).xreplace(fixed))
-
-    if not dims:
-        lhs: Any = value(left, ())
-        rhs: Any = value(right, ())
-    elif len(dims) == 1:
-        lhs, rhs = tuple(value(left, c) for c in cells), tuple(value(right, c) for c in cells)
-    else:
-        lhs = tuple(tuple(value(left, (a, b)) for b in range(1, dims[1] + 1)) for a in range(1, dims[0] + 1))
-        rhs = tuple(tuple(value(right, (a, b)) for b in range(1, dims[1] + 1)) for a in range(1, dims[0] + 1))
-    label = ",".join(f"{s}={v}" for s, v in sorted(fixed.items(), key=lambda kv: str(kv[0])))
-    return Claim(f"{title}[{label}]" if label else title, lhs, rhs, tuple(hyps), statement or title, "", {}, arrays)
+    by_name = {str(s): int(v) for s, v in fixed.items()}
+    label = ",".join(f"{s}={v}" for s, v in sorted(by_name.items()))
+    return Claim(f"{title}[{label}]" if label else title, instantiate(left, by_name), instantiate(right, by_name),
+                 tuple(hyps), statement or title, "", {}, arrays)
