@@ -63,6 +63,10 @@ class Settings:
     digits: int = 30
 
 
+#: Operations in a residual above which simplify is not tried (it only ran out of time there).
+_SIMPLIFY_LIMIT = 400
+
+
 @dataclass(frozen=True)
 class _Reduction:
     strategy: str | None
@@ -142,10 +146,22 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     generic = _functions_as_atoms(_eliminate_label_sums(cancelled, claim))
     if generic == 0:
         return _Reduction("functions as atoms", sp.S.Zero)
+    if _larger_than(cancelled, _SIMPLIFY_LIMIT):
+        # simplify on a residual this large ran for the whole budget and never reached zero on
+        # the claims measured here (a wrong network gradient at fixed sizes); the search decides.
+        return _Reduction(None, cancelled)
     simplified = sp.simplify(cancelled)
     if simplified == 0:
         return _Reduction("simplify", sp.S.Zero)
     return _Reduction(None, cancelled)
+
+
+def _larger_than(expr: sp.Basic, limit: int) -> bool:
+    """Whether expr has more than ``limit`` nodes (stops counting there)."""
+    for n, _ in enumerate(sp.preorder_traversal(expr)):
+        if n >= limit:
+            return True
+    return False
 
 
 def _functions_as_atoms(expr: sp.Expr) -> sp.Expr:
