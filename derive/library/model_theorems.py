@@ -53,6 +53,8 @@ class Built:
     x: Tensor
     df: Tensor
     sizes: Mapping[str, Size]
+    #: lhs is the derivative of f by x (a gradient, or the Jacobian of a gradient).
+    derivative: bool = True
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class ModelTheorem:
     family: str
     build: Callable[[], Built]
     defaults: Mapping[str, int]
+    title: str = ""
 
     def symbolic(self) -> Claim:
         b = self.build()
@@ -83,6 +86,44 @@ class ModelTheorem:
         wrt = list(variables) if isinstance(variables, tuple) and not isinstance(variables[0], tuple) else \
             [v for row in variables for v in row] if isinstance(variables, tuple) else [variables]
         return FiniteDifferenceCheck(check, f, wrt)
+
+
+def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, sp.Expr]]]:
+    """The every-size claim, the proof's start and its lines (rule, expression).
+
+    Start from ∂f/∂x unevaluated (or from the left side), then SymPy's derivative, then the
+    index calculus (linearity, delta sums, the hypotheses), then the right side: each line
+    is decided equal to the one before by the engine.
+    """
+    from derive.engine.sums import normalize_sums, split_exponentials
+
+    b = theorem.build()
+    c = claim(b.lhs, b.rhs, name=theorem.name, statement=theorem.statement)
+    assert isinstance(c.lhs, sp.Expr) and isinstance(c.rhs, sp.Expr)
+    index = [h.index for h in c.hypotheses if h.__class__.__name__ == "InRange"][:len(b.lhs.shape)]
+    lines: list[tuple[str, sp.Expr]] = []
+    if b.derivative:
+        out_ix, var_ix = index[:b.f.ndim], index[b.f.ndim:]
+        start = sp.Derivative(b.f.entry(*out_ix), b.x.entry(*var_ix))
+        lines.append(("SymPy's derivative", c.lhs))
+    else:
+        start = c.lhs
+    reduced = normalize_sums(c.rewrite(split_exponentials(c.lhs)), c.ranges)
+    if reduced != lines[-1][1] if lines else reduced != start:
+        lines.append(("index calculus (linearity, delta sums, hypotheses)", reduced))
+    lines.append(("algebra", c.rhs))
+    return c, _lettered(start), [(rule, _lettered(e)) for rule, e in lines]
+
+
+def _lettered(expr: sp.Basic) -> sp.Basic:
+    """Bound indices named by nesting depth with plain letters (n, m, q, ...) the expression does not use."""
+    from derive.engine.sums import canonical_indices
+
+    out = canonical_indices(expr)
+    taken = {str(s) for s in out.free_symbols}
+    letters = iter(x for x in "nmqrstuvw" if x not in taken)
+    bound = sorted({v for node in out.atoms(sp.Sum) for v in node.variables}, key=str)
+    return out.xreplace({v: sp.Symbol(next(letters), integer=True) for v in bound})
 
 
 def _known(b: Built, sizes: Mapping[str, int]) -> dict[str, int]:
@@ -153,7 +194,7 @@ def _shift_softmax(wrong: bool = False) -> Built:
     lhs = softmax(z + a)
     rhs = softmax(z) + a if wrong else softmax(z)
     zero = _column(lhs * 0)
-    return Built(lhs, rhs, lhs, a, zero, {"k": k})
+    return Built(lhs, rhs, lhs, a, zero, {"k": k}, derivative=False)
 
 
 def _shift_lse(wrong: bool = False) -> Built:
@@ -162,7 +203,7 @@ def _shift_lse(wrong: bool = False) -> Built:
     lhs = logsumexp(z + a)
     rhs = logsumexp(z) if wrong else logsumexp(z) + a
     one = lhs * 0 + 1
-    return Built(lhs, rhs, lhs, a, one, {"k": k})
+    return Built(lhs, rhs, lhs, a, one, {"k": k}, derivative=False)
 
 
 def _hessian(wrong: bool = False) -> Built:
@@ -181,40 +222,40 @@ def _psd(wrong: bool = False) -> Built:
     lhs = v.T @ (diag(yhat) - yhat @ yhat.T) @ v
     mean = (yhat * v).sum()
     rhs = ((v - mean) ** 2).sum() if wrong else (yhat * (v - mean) ** 2).sum()  # wrong: the weights ŷ_i dropped
-    return Built(lhs, rhs, lhs, v, grad(rhs, v), {"k": k})
+    return Built(lhs, rhs, lhs, v, grad(rhs, v), {"k": k}, derivative=False)
 
 
-_CDP = {"c": 3, "d": 2, "p": 2}
+_CDP = {"c": 2, "d": 2, "p": 2}
 _K = {"k": 3}
 
 MODEL_THEOREMS: list[ModelTheorem] = [
     ModelTheorem("logistic_gradient", "∂BCE(t, σ(z))/∂z = σ(z) - t (0 < t < 1)",
                  r"\frac{\partial\, \mathrm{BCE}(t, \sigma(z))}{\partial z} = \sigma(z) - t", "model",
-                 _logistic, {}),
+                 _logistic, {}, title='Logistic regression: the gradient of binary cross-entropy'),
     ModelTheorem("ridge_gradient", "∇_w [‖Xw - t‖²/(2N) + (λ/2)‖w‖²] = Xᵀ(Xw - t)/N + λw",
                  r"\nabla_w \Big[\tfrac{1}{2N}\|Xw - t\|^2 + \tfrac{\lambda}{2}\|w\|^2\Big] "
-                 r"= \tfrac{1}{N} X^T(Xw - t) + \lambda w", "model", _ridge, {"N": 3, "p": 2}),
+                 r"= \tfrac{1}{N} X^T(Xw - t) + \lambda w", "model", _ridge, {"N": 3, "p": 2}, title='Ridge regression: the gradient'),
     ModelTheorem("mlp_gradient_W", "∂L/∂W = (Vᵀ(ŷ - y) ⊙ (1 - h⊙h)) xᵀ for h = tanh(Wx), ŷ = softmax(Vh)",
                  r"\frac{\partial L}{\partial W} = \big(V^T(\hat{y} - y) \odot (1 - h \odot h)\big) x^T",
-                 "model", lambda: _mlp("W"), _CDP),
+                 "model", lambda: _mlp("W"), _CDP, title='The tanh network: the gradient by the first layer'),
     ModelTheorem("mlp_gradient_V", "∂L/∂V = (ŷ - y) hᵀ for h = tanh(Wx), ŷ = softmax(Vh)",
-                 r"\frac{\partial L}{\partial V} = (\hat{y} - y) h^T", "model", lambda: _mlp("V"), _CDP),
+                 r"\frac{\partial L}{\partial V} = (\hat{y} - y) h^T", "model", lambda: _mlp("V"), _CDP, title='The tanh network: the gradient by the second layer'),
     ModelTheorem("temperature_gradient", "∂CE(y, softmax(z/T))/∂z = (softmax(z/T) - y)/T (T > 0)",
                  r"\frac{\partial\, \mathrm{CE}(y, \mathrm{softmax}(z/T))}{\partial z} "
-                 r"= \tfrac{1}{T}(\mathrm{softmax}(z/T) - y)", "model", _temperature, _K),
+                 r"= \tfrac{1}{T}(\mathrm{softmax}(z/T) - y)", "model", _temperature, _K, title='Temperature-scaled cross-entropy: the gradient'),
     ModelTheorem("label_smoothing_gradient", "∂CE((1-ε)y + ε/k, ŷ)/∂z = ŷ - ((1-ε)y + ε/k)",
                  r"\frac{\partial\, \mathrm{CE}((1-\varepsilon)y + \varepsilon/k, \hat{y})}{\partial z} "
-                 r"= \hat{y} - \big((1-\varepsilon)y + \tfrac{\varepsilon}{k}\big)", "model", _smoothing, _K),
+                 r"= \hat{y} - \big((1-\varepsilon)y + \tfrac{\varepsilon}{k}\big)", "model", _smoothing, _K, title='Label smoothing: the gradient'),
     ModelTheorem("softmax_shift_invariance", "softmax(z + a) = softmax(z)",
-                 r"\mathrm{softmax}(z + a) = \mathrm{softmax}(z)", "model", _shift_softmax, _K),
+                 r"\mathrm{softmax}(z + a) = \mathrm{softmax}(z)", "model", _shift_softmax, _K, title='Softmax is invariant under a shift'),
     ModelTheorem("logsumexp_shift", "log Σ exp(z_n + a) = log Σ exp(z_n) + a",
-                 r"\log \sum_n e^{z_n + a} = \log \sum_n e^{z_n} + a", "model", _shift_lse, _K),
+                 r"\log \sum_n e^{z_n + a} = \log \sum_n e^{z_n} + a", "model", _shift_lse, _K, title='Log-sum-exp under a shift'),
     ModelTheorem("cross_entropy_hessian", "∂²CE(y, softmax(z))/∂z² = diag(ŷ) - ŷŷᵀ (Σy = 1)",
                  r"\nabla_z^2\, \mathrm{CE}(y, \hat{y}) = \operatorname{diag}(\hat{y}) - \hat{y}\hat{y}^T",
-                 "model", _hessian, _K),
+                 "model", _hessian, _K, title='The Hessian of cross-entropy'),
     ModelTheorem("cross_entropy_hessian_psd", "vᵀ(diag(ŷ) - ŷŷᵀ)v = Σ_i ŷ_i (v_i - Σ_j ŷ_j v_j)²",
                  r"v^T(\operatorname{diag}(\hat{y}) - \hat{y}\hat{y}^T)v "
-                 r"= \sum_i \hat{y}_i \Big(v_i - \sum_j \hat{y}_j v_j\Big)^2", "model", _psd, _K),
+                 r"= \sum_i \hat{y}_i \Big(v_i - \sum_j \hat{y}_j v_j\Big)^2", "model", _psd, _K, title="The Hessian's quadratic form"),
 ]
 
 #: A wrong variant of each theorem (the mistake people make), which the engine must refute.
