@@ -153,7 +153,7 @@ def _honors(relations: list[Holds], intervals: Mapping[sp.Symbol, tuple[sp.Ratio
             exact = value.xreplace(scalars).xreplace(values)
             if not exact.is_Rational:
                 return False
-            (values if isinstance(target, sp.Indexed) else scalars)[target] = exact  # type: ignore[index]
+            (values if isinstance(target, sp.Indexed) else scalars)[target] = exact
     for h in relations:
         if h.relation.xreplace(scalars).xreplace(values) is not sp.true:
             return False

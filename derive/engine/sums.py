@@ -222,7 +222,7 @@ def _known_positive(expr: sp.Expr) -> bool:
         return True
     if isinstance(expr, sp.Sum):
         # A sum of positive terms over a nonempty range (lo = 1 <= hi, hi a size) is positive.
-        return all(lo == 1 and (hi.is_positive or hi.is_Integer and hi >= 1) for _, lo, hi in expr.limits) \
+        return all(lo == 1 and (hi.is_positive or (hi.is_Integer and hi >= 1)) for _, lo, hi in expr.limits) \
             and _known_positive(expr.function)
     if isinstance(expr, sp.Mul):
         return all(_known_positive(f) for f in expr.args)

@@ -17,6 +17,7 @@ import sympy as sp
 
 from derive.engine.claims import Claim
 from derive.engine.crosscheck import FiniteDifferenceCheck
+from derive.engine.hypotheses import InRange
 from derive.engine.space import Role
 from derive.model import (
     Labels,
@@ -100,7 +101,7 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
     b = theorem.build()
     c = claim(b.lhs, b.rhs, name=theorem.name, statement=theorem.statement)
     assert isinstance(c.lhs, sp.Expr) and isinstance(c.rhs, sp.Expr)
-    index = [h.index for h in c.hypotheses if h.__class__.__name__ == "InRange"][:len(b.lhs.shape)]
+    index = [h.index for h in c.hypotheses if isinstance(h, InRange)][:len(b.lhs.shape)]
     lines: list[tuple[str, sp.Expr]] = []
     if b.derivative:
         out_ix, var_ix = index[:b.f.ndim], index[b.f.ndim:]
@@ -108,6 +109,9 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
         lines.append(("SymPy's derivative", c.lhs))
     else:
         start = c.lhs
+        split = split_exponentials(c.lhs)
+        if split != start:
+            lines.append(("exp(a + b) = exp(a) exp(b)", split))
     reduced = normalize_sums(c.rewrite(split_exponentials(c.lhs)), c.ranges)
     if reduced != lines[-1][1] if lines else reduced != start:
         lines.append(("index calculus (linearity, delta sums, hypotheses)", reduced))
@@ -234,28 +238,35 @@ MODEL_THEOREMS: list[ModelTheorem] = [
                  _logistic, {}, title='Logistic regression: the gradient of binary cross-entropy'),
     ModelTheorem("ridge_gradient", "∇_w [‖Xw - t‖²/(2N) + (λ/2)‖w‖²] = Xᵀ(Xw - t)/N + λw",
                  r"\nabla_w \Big[\tfrac{1}{2N}\|Xw - t\|^2 + \tfrac{\lambda}{2}\|w\|^2\Big] "
-                 r"= \tfrac{1}{N} X^T(Xw - t) + \lambda w", "model", _ridge, {"N": 3, "p": 2}, title='Ridge regression: the gradient'),
+                 r"= \tfrac{1}{N} X^T(Xw - t) + \lambda w", "model", _ridge, {"N": 3, "p": 2},
+                 title='Ridge regression: the gradient'),
     ModelTheorem("mlp_gradient_W", "∂L/∂W = (Vᵀ(ŷ - y) ⊙ (1 - h⊙h)) xᵀ for h = tanh(Wx), ŷ = softmax(Vh)",
                  r"\frac{\partial L}{\partial W} = \big(V^T(\hat{y} - y) \odot (1 - h \odot h)\big) x^T",
                  "model", lambda: _mlp("W"), _CDP, title='The tanh network: the gradient by the first layer'),
     ModelTheorem("mlp_gradient_V", "∂L/∂V = (ŷ - y) hᵀ for h = tanh(Wx), ŷ = softmax(Vh)",
-                 r"\frac{\partial L}{\partial V} = (\hat{y} - y) h^T", "model", lambda: _mlp("V"), _CDP, title='The tanh network: the gradient by the second layer'),
+                 r"\frac{\partial L}{\partial V} = (\hat{y} - y) h^T", "model", lambda: _mlp("V"), _CDP,
+                 title='The tanh network: the gradient by the second layer'),
     ModelTheorem("temperature_gradient", "∂CE(y, softmax(z/T))/∂z = (softmax(z/T) - y)/T (T > 0)",
                  r"\frac{\partial\, \mathrm{CE}(y, \mathrm{softmax}(z/T))}{\partial z} "
-                 r"= \tfrac{1}{T}(\mathrm{softmax}(z/T) - y)", "model", _temperature, _K, title='Temperature-scaled cross-entropy: the gradient'),
+                 r"= \tfrac{1}{T}(\mathrm{softmax}(z/T) - y)", "model", _temperature, _K,
+                 title='Temperature-scaled cross-entropy: the gradient'),
     ModelTheorem("label_smoothing_gradient", "∂CE((1-ε)y + ε/k, ŷ)/∂z = ŷ - ((1-ε)y + ε/k)",
                  r"\frac{\partial\, \mathrm{CE}((1-\varepsilon)y + \varepsilon/k, \hat{y})}{\partial z} "
-                 r"= \hat{y} - \big((1-\varepsilon)y + \tfrac{\varepsilon}{k}\big)", "model", _smoothing, _K, title='Label smoothing: the gradient'),
+                 r"= \hat{y} - \big((1-\varepsilon)y + \tfrac{\varepsilon}{k}\big)", "model", _smoothing, _K,
+                 title='Label smoothing: the gradient'),
     ModelTheorem("softmax_shift_invariance", "softmax(z + a) = softmax(z)",
-                 r"\mathrm{softmax}(z + a) = \mathrm{softmax}(z)", "model", _shift_softmax, _K, title='Softmax is invariant under a shift'),
+                 r"\mathrm{softmax}(z + a) = \mathrm{softmax}(z)", "model", _shift_softmax, _K,
+                 title='Softmax is invariant under a shift'),
     ModelTheorem("logsumexp_shift", "log Σ exp(z_n + a) = log Σ exp(z_n) + a",
-                 r"\log \sum_n e^{z_n + a} = \log \sum_n e^{z_n} + a", "model", _shift_lse, _K, title='Log-sum-exp under a shift'),
+                 r"\log \sum_n e^{z_n + a} = \log \sum_n e^{z_n} + a", "model", _shift_lse, _K,
+                 title='Log-sum-exp under a shift'),
     ModelTheorem("cross_entropy_hessian", "∂²CE(y, softmax(z))/∂z² = diag(ŷ) - ŷŷᵀ (Σy = 1)",
                  r"\nabla_z^2\, \mathrm{CE}(y, \hat{y}) = \operatorname{diag}(\hat{y}) - \hat{y}\hat{y}^T",
                  "model", _hessian, _K, title='The Hessian of cross-entropy'),
     ModelTheorem("cross_entropy_hessian_psd", "vᵀ(diag(ŷ) - ŷŷᵀ)v = Σ_i ŷ_i (v_i - Σ_j ŷ_j v_j)²",
                  r"v^T(\operatorname{diag}(\hat{y}) - \hat{y}\hat{y}^T)v "
-                 r"= \sum_i \hat{y}_i \Big(v_i - \sum_j \hat{y}_j v_j\Big)^2", "model", _psd, _K, title="The Hessian's quadratic form"),
+                 r"= \sum_i \hat{y}_i \Big(v_i - \sum_j \hat{y}_j v_j\Big)^2", "model", _psd, _K,
+                 title="The quadratic form of the Hessian"),
 ]
 
 #: A wrong variant of each theorem (the mistake people make), which the engine must refute.

@@ -350,13 +350,17 @@ _PLANS: dict[str, Callable[[], _Plan]] = {
 }
 
 
+def _constant(expr: sp.Expr) -> Callable[[sp.Expr], sp.Expr]:
+    return lambda _current: expr
+
+
 def _model_plan(name: str) -> _Plan:
     """A theorem built through the model layer: ∂f/∂x, SymPy's derivative, the index calculus, the result."""
     from derive.library.model_theorems import MODEL_THEOREMS, proof_lines
 
     theorem = next(t for t in MODEL_THEOREMS if t.name == name)
     claim, start, lines = proof_lines(theorem)
-    rules = [Rule(rule, lambda _current, e=expr: e) for rule, expr in lines[:-1]]
+    rules = [Rule(rule, _constant(expr)) for rule, expr in lines[:-1]]
     conditions = ", ".join(h.latex for h in claim.hypotheses)
     return _Plan(name, theorem.title or name, conditions, {}, dict(claim.arrays), start, rules,
                  (lines[-1][0], lines[-1][1]), list(claim.hypotheses))

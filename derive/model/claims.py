@@ -25,7 +25,7 @@ __all__ = ["claim", "context", "instantiate"]
 _INDEX_NAMES = ("i", "j")
 
 
-def _fixed(sizes: frozenset[Size], given: Mapping[Size | str, int] | None, *,
+def _fixed(sizes: frozenset[Size], given: Mapping[Any, int] | None, *,
            strict: bool = True) -> dict[sp.Symbol, sp.Integer]:
     out = {s.symbol: sp.Integer(s.value) for s in sizes if s.value is not None}
     by_name = {s.name: s for s in sizes}
@@ -84,7 +84,7 @@ def _check_user_hypotheses(extra: list[Any], decls: frozenset[Declaration]) -> N
                             "derive.model.Labels(name, classes, soft=True) instead, or drop the hypothesis")
 
 
-def context(tensors: list[Tensor], sizes: Mapping[Size | str, int]) -> tuple[dict[str, ArraySpec],
+def context(tensors: list[Tensor], sizes: Mapping[Any, int]) -> tuple[dict[str, ArraySpec],
                                                                            list[Hypothesis]]:
     """The arrays (shapes at these sizes) and the declared hypotheses of some tensors."""
     decls = frozenset().union(*(t.declarations for t in tensors))
@@ -92,7 +92,7 @@ def context(tensors: list[Tensor], sizes: Mapping[Size | str, int]) -> tuple[dic
     return _declared(decls, fixed)
 
 
-def instantiate(t: Tensor, sizes: Mapping[Size | str, int]) -> Any:
+def instantiate(t: Tensor, sizes: Mapping[Any, int]) -> Any:
     """Every entry of ``t`` at fixed sizes, sums written out: an Expr, a tuple, or a tuple of tuples."""
     fixed = _fixed(t.sizes, sizes, strict=False)
     dims = [n.xreplace(fixed) for n in t.shape]
@@ -108,7 +108,7 @@ def instantiate(t: Tensor, sizes: Mapping[Size | str, int]) -> Any:
     return tuple(tuple(value(a, b) for b in range(1, int(dims[1]) + 1)) for a in range(1, int(dims[0]) + 1))
 
 
-def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping[Size | str, int] | None = None,
+def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping[Any, int] | None = None,
           name: str = "", statement: str = "") -> Claim:
     """The claim ``lhs == rhs`` for tensors of one shape, ready for :func:`derive.decide`.
 

@@ -151,7 +151,7 @@ class Tensor:
 
     # -- shape changes ------------------------------------------------------------------
     @property
-    def T(self) -> Tensor:  # noqa: N802 - numpy's name
+    def T(self) -> Tensor:
         if self.ndim == 0:
             return self
         if self.ndim == 1:
@@ -313,17 +313,17 @@ def _array(name: str, dims: tuple[Size, ...], role: str, kind: str = "array", **
                   frozenset(dims), kind=kind)
 
 
-def Vector(name: str, size: Size, *, role: str = Role.INPUTS) -> Tensor:  # noqa: N802 - a constructor
+def Vector(name: str, size: Size, *, role: str = Role.INPUTS) -> Tensor:
     """A declared real vector (a column) of ``size`` entries; ``role="logits"`` draws logits up to ±1000."""
     return _array(name, _sizes([size]), role)
 
 
-def Matrix(name: str, rows: Size, cols: Size, *, role: str = Role.WEIGHTS) -> Tensor:  # noqa: N802
+def Matrix(name: str, rows: Size, cols: Size, *, role: str = Role.WEIGHTS) -> Tensor:
     """A declared real matrix of shape rows × cols."""
     return _array(name, _sizes([rows, cols]), role)
 
 
-def Labels(name: str, classes: Size, *, soft: bool = False, batch: Size | None = None,  # noqa: N802
+def Labels(name: str, classes: Size, *, soft: bool = False, batch: Size | None = None,
            at: str = "ell") -> Tensor:
     """Class labels: soft (entries sum to 1) or one-hot at a class index ``at`` (a symbol in 1..classes).
 
@@ -336,7 +336,7 @@ def Labels(name: str, classes: Size, *, soft: bool = False, batch: Size | None =
     return _array(name, dims, Role.LABELS, kind="labels", soft=soft, at=where)
 
 
-def Scalar(name: str, *, positive: bool = False, between: tuple[Any, Any] | None = None,  # noqa: N802
+def Scalar(name: str, *, positive: bool = False, between: tuple[Any, Any] | None = None,
            role: str = Role.INPUTS) -> Tensor:
     """A declared real scalar; ``positive=True`` or ``between=(lo, hi)`` (open interval) is its domain."""
     if not name.isidentifier():

@@ -23,7 +23,7 @@ def call_with_timeout(fn: Callable[..., Any], args: list[Any], seconds: float) -
     def run() -> None:
         try:
             box["value"] = fn(*args)
-        except BaseException as error:  # noqa: BLE001 - handed back to the caller's thread
+        except BaseException as error:
             box["error"] = error
 
     worker = threading.Thread(target=run, name="derive-gradient-call", daemon=True)
@@ -48,7 +48,7 @@ def as_real_array(value: Any, what: str) -> np.ndarray:
                                 f"function returned {type(value).__name__}: {value!r:.60}")
     try:
         array = np.asarray(value)
-    except Exception as error:  # noqa: BLE001 - ragged lists and odd objects
+    except Exception as error:
         raise GradientCallError(f"{what} is not an array of numbers: {error}") from None
     if np.iscomplexobj(array):
         raise GradientCallError(f"{what} is complex-valued (dtype {array.dtype}); the gradient of a real loss is "

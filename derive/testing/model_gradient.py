@@ -28,7 +28,7 @@ class ModelCheck:
     """One loss, its arguments and the arrays the gradient is taken by, at fixed sizes."""
 
     def __init__(self, loss: Tensor, wrt: Sequence[Tensor], args: Sequence[Tensor],
-                 sizes: Mapping[Size | str, int] | None) -> None:
+                 sizes: Mapping[Any, int] | None) -> None:
         if not isinstance(loss, Tensor) or loss.ndim:
             raise TypeError("assert_gradient(fn, L, ...): L is a scalar loss built with derive.model "
                             "(take .sum() or .mean() of a tensor)")
@@ -77,7 +77,7 @@ class ModelCheck:
         out = {}
         for d, entries in zip(self.args, self.entries, strict=True):
             source = point.scalars if d.kind == "scalar" else point.entries
-            numbers = [float(source[e]) for e in entries]  # type: ignore[index]
+            numbers = [float(source[e]) for e in entries]
             out[d.name] = np.array(numbers).reshape(self.shapes[d.name])
         return out
 
@@ -130,5 +130,5 @@ def _choose_sizes(sizes: frozenset[Size], given: Mapping[Size | str, int] | None
 
 
 def model_check(loss: Tensor, wrt: Sequence[Tensor], args: Sequence[Tensor],
-                sizes: Mapping[Size | str, int] | None) -> ModelCheck:
+                sizes: Mapping[Any, int] | None) -> ModelCheck:
     return ModelCheck(loss, wrt, args, sizes)
