@@ -9,7 +9,8 @@ Build a claim (``lhs == rhs`` under hypotheses), decide it, read the verdict:
     True
 
 The package follows the pipeline, one subpackage a stage: :mod:`derive.engine` (claims,
-hypotheses, differentiation, the decision), :mod:`derive.library` (the building blocks,
+hypotheses, differentiation, the decision), :mod:`derive.model` (your own network, written like
+numpy), :mod:`derive.library` (the building blocks,
 theorems and proofs), :mod:`derive.audit` (reading written derivations), :mod:`derive.render`
 (LaTeX, PDF, Markdown, Jupyter) and :mod:`derive.testing` (assertions and the pytest plugin).
 Names and subpackages load on first use, so ``import derive`` (and ``derive --help``) stay fast.
@@ -22,7 +23,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from derive import audit, engine, library, render, testing
+    from derive import audit, engine, library, model, render, testing
     from derive.engine.claims import Claim
     from derive.engine.decide import Settings, decide
     from derive.engine.differentiate import Differentiator, LowRankMatrix, derivative
@@ -67,7 +68,7 @@ _NAMES = {
     "two_layer": "derive.library.functions",
     "verify_theorem": "derive.library.verification",
 }
-_SUBPACKAGES = frozenset({"audit", "engine", "library", "render", "testing"})
+_SUBPACKAGES = frozenset({"audit", "engine", "library", "model", "render", "testing"})
 
 __all__ = [
     "LIBRARY",

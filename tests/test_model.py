@@ -241,3 +241,17 @@ def test_torch_autograd_passes_for_the_mlp() -> None:
         loss.backward()
         return W_.grad, V_.grad
     assert_gradient(autograd, L, wrt=[W, V], args=[x, y, W, V], backend="torch")
+
+
+def test_one_hot_labels_and_a_batch_mean() -> None:
+    k = Size("k")
+    z, y = Vector("z", k, role=Role.LOGITS), Labels("y", k)
+    verdict = decide(claim(grad(cross_entropy(y, softmax(z)), z), softmax(z) - y))
+    assert verdict.proved
+    assert any("one-hot" in h.text for h in verdict.claim.hypotheses)
+    N, p, c = Size("N"), Size("p"), Size("c")
+    X, W, Y = Matrix("X", N, p, role=Role.INPUTS), Matrix("W", c, p), Labels("Y", c, soft=True, batch=N)
+    P = softmax(X @ W.T)  # one row of class probabilities per sample
+    L = cross_entropy(Y, P)  # the mean over the batch
+    assert decide(claim(grad(L, W), (P - Y).T @ X / N)).proved
+    assert decide(claim(grad(L, W), (P - Y).T @ X)).refuted  # the 1/N forgotten

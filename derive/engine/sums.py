@@ -45,12 +45,23 @@ def _rename_by_depth(expr: sp.Basic, depth: int) -> sp.Basic:
     if isinstance(expr, sp.Sum):
         body = expr.function
         limits = []
-        for v, lo, hi in expr.limits:
+        own = list(expr.limits)
+        targets = [_bound_symbol(depth + n) for n in range(len(own))]
+        if len(own) > 1 and any(v != t for (v, _, _), t in zip(own, targets, strict=True)):
+            # Several limits: move them all to fresh dummies first. Renaming one limit to the
+            # target name of another (Sum(f(a, b), (a, ..), (b, ..)) with a -> ι1, b -> ι0)
+            # would capture it and turn f(a, b) into f(b, b): a wrong result.
+            fresh = {v: sp.Dummy("n", integer=True) for v, _, _ in own}
+            body = body.xreplace(fresh)
+            own = [(fresh[v], lo.xreplace(fresh), hi.xreplace(fresh)) for v, lo, hi in own]
+        for n, (v, lo, hi) in enumerate(own):
             target = _bound_symbol(depth)
             depth += 1
             if v == target:
                 limits.append((v, lo, hi))
                 continue
+            # A later limit's range may mention this variable (Sum(f, (a, 1, k), (b, 1, a))).
+            own[n + 1:] = [(w, a.xreplace({v: target}), b.xreplace({v: target})) for w, a, b in own[n + 1:]]
             if _binds(body, target):
                 # An inner sum binds the target name: rename through a fresh dummy after
                 # the inner sums have moved to deeper names, so nothing is captured.
