@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from derive.engine.claims import Claim
     from derive.engine.decide import Settings, decide
     from derive.engine.differentiate import Differentiator, LowRankMatrix, derivative
-    from derive.engine.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
+    from derive.engine.hypotheses import Between, Distinct, Equal, Holds, Hypothesis, InRange, OneHot, SumToOne
     from derive.engine.space import Role, Space, Vector
     from derive.engine.verdict import Counterexample, Status, Verdict
     from derive.library.functions import cross_entropy, log_softmax, softmax, two_layer
@@ -41,11 +41,13 @@ except metadata.PackageNotFoundError:  # running from a source tree that was nev
 
 # Where each public name lives; looked up on first use (PEP 562).
 _NAMES = {
+    "Between": "derive.engine.hypotheses",
     "Claim": "derive.engine.claims",
     "Counterexample": "derive.engine.verdict",
     "Differentiator": "derive.engine.differentiate",
     "Distinct": "derive.engine.hypotheses",
     "Equal": "derive.engine.hypotheses",
+    "Holds": "derive.engine.hypotheses",
     "Hypothesis": "derive.engine.hypotheses",
     "InRange": "derive.engine.hypotheses",
     "LIBRARY": "derive.library.theorems",
@@ -72,11 +74,13 @@ _SUBPACKAGES = frozenset({"audit", "engine", "library", "model", "render", "test
 
 __all__ = [
     "LIBRARY",
+    "Between",
     "Claim",
     "Counterexample",
     "Differentiator",
     "Distinct",
     "Equal",
+    "Holds",
     "Hypothesis",
     "InRange",
     "LowRankMatrix",
@@ -98,6 +102,7 @@ __all__ = [
     "engine",
     "library",
     "log_softmax",
+    "model",
     "render",
     "softmax",
     "testing",
