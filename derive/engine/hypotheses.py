@@ -1,4 +1,4 @@
-"""Hypotheses a claim is decided under: index ranges, index cases, label constraints.
+"""Hypotheses a claim is decided under: index ranges, index cases, label constraints, scalar domains, relations.
 
 Each hypothesis does two things, and only these: it rewrites a residual symbolically
 (``rewrite``), and it constrains the points a counterexample may be drawn from (the
