@@ -221,7 +221,9 @@ def _hessian(wrong: bool = False) -> Built:
 
 def _psd(wrong: bool = False) -> Built:
     k = Size("k")
-    z, v = Vector("z", k, role=Role.LOGITS), Vector("v", k)
+    # Logits of ±30 at extreme points, not ±1000: there Σᵢ ŷᵢ(vᵢ - m)² cancels below the
+    # 80 digits of the numeric cross-check, which then has no digits it can trust.
+    z, v = Vector("z", k, role=Role.INPUTS), Vector("v", k)
     yhat = softmax(z)
     lhs = v.T @ (diag(yhat) - yhat @ yhat.T) @ v
     mean = (yhat * v).sum()
