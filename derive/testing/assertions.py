@@ -8,7 +8,8 @@
   (or a library theorem) and fail in the numpy.testing style: the claim, the verdict,
   the residual, the counterexample with both sides' values, and a line to paste.
 - :func:`assert_gradient` checks a numeric gradient function (numpy, or torch where it is
-  installed) for the library's losses against the engine's exact gradient: derived by
+  installed) for any loss built with :mod:`derive.model` (the library's four named losses are
+  such models) against the engine's exact gradient: derived by
   SymPy from the built loss and evaluated with mpmath at 50 digits, so logits of ±1000
   are no trouble for the reference (unlike finite differences, or float64).
 - :func:`theorem` marks a test function whose return value (a Claim, a Theorem or a
@@ -27,13 +28,11 @@ import sympy as sp
 
 from derive.engine.claims import Claim
 from derive.engine.decide import Settings, decide
-from derive.engine.differentiate import Differentiator
 from derive.engine.hypotheses import Hypothesis
 from derive.engine.space import Role, Space
 from derive.engine.verdict import Status, Verdict
-from derive.library.functions import cross_entropy, two_layer
 from derive.library.theorems import LIBRARY, Theorem
-from derive.model import Tensor
+from derive.model import Labels, Matrix, Size, Tensor, Vector, cross_entropy, softmax
 from derive.testing.calls import GradientCallError, as_real_array, call_with_timeout
 
 __all__ = ["LOSSES", "assert_equivalent", "assert_gradient", "assert_proved", "assert_refuted", "theorem"]
@@ -180,48 +179,37 @@ LOSSES: dict[str, _Loss] = {
 }
 
 
+def library_loss(loss: str, sizes: Mapping[str, int]) -> tuple[Tensor, list[Tensor], list[Tensor]]:
+    """A library loss as a model of :mod:`derive.model`: the loss, the arrays it is differentiated by,
+    and its inputs in the order of ``LOSSES[loss].inputs``."""
+    if loss.startswith("cross_entropy"):
+        k = Size("k", sizes["k"])
+        z, y = Vector("z", k, role=Role.LOGITS), Labels("y", k, soft=True)
+        return cross_entropy(y, softmax(z)), [z], [z, y]
+    c, d, p = Size("c", sizes["c"]), Size("d", sizes["d"]), Size("p", sizes["p"])
+    A, B = Matrix("A", d, p), Matrix("B", c, d)
+    if loss == "two_layer_batch":
+        N = Size("N", sizes["N"])
+        X, Y = Matrix("x", N, p, role=Role.INPUTS), Labels("y", c, soft=True, batch=N)
+        return cross_entropy(Y, softmax(X @ A.T @ B.T)), [A, B], [A, B, X, Y]
+    x, y = Vector("x", p), Labels("y", c, soft=True)
+    return cross_entropy(y, softmax(B @ (A @ x))), [A, B], [A, B, x, y]
+
+
 @functools.cache
 def _reference(loss: str, sizes: tuple[tuple[str, int], ...]) -> tuple[Callable[..., list[Any]], list[tuple[int, ...]],
                                                                    dict[str, tuple[int, ...]]]:
     """The exact gradient of a library loss at these sizes, as an mpmath function of the inputs.
 
-    SymPy differentiates the built loss (reverse mode through its shared atoms); the atoms
-    are written out and every partial derivative is compiled once with lambdify (mpmath).
+    The loss is built with :mod:`derive.model`; SymPy differentiates it and every partial
+    derivative is compiled once with lambdify (mpmath), as for any model loss.
     """
-    s = dict(sizes)
-    space = Space.fixed()
-    shapes: dict[str, tuple[int, ...]]
-    out_shapes: list[tuple[int, ...]]
-    if loss.startswith("cross_entropy"):
-        k = space.size("k", s["k"])
-        z = space.vector("z", k, role=Role.LOGITS)
-        y = space.vector("y", k, role=Role.LABELS)
-        expr = cross_entropy(space, y, z)
-        wrt = [z[i] for i in range(1, s["k"] + 1)]
-        shapes = {"z": (s["k"],), "y": (s["k"],)}
-        inputs = [space.arrays["z"].base, space.arrays["y"].base]
-        out_shapes = [(s["k"],)]
-    else:
-        batched = loss == "two_layer_batch"
-        model = two_layer(space, c=s["c"], d=s["d"], p=s["p"], batch=s.get("N"), batched=batched)
-        expr = model.loss
-        wrt = [model.A[a, b] for a in range(1, s["d"] + 1) for b in range(1, s["p"] + 1)] + \
-              [model.B[a, b] for a in range(1, s["c"] + 1) for b in range(1, s["d"] + 1)]
-        rows = (s["N"],) if batched else ()
-        shapes = {"A": (s["d"], s["p"]), "B": (s["c"], s["d"]), "x": (*rows, s["p"]), "y": (*rows, s["c"])}
-        inputs = [model.A, model.B, model.x, model.y]
-        out_shapes = [(s["d"], s["p"]), (s["c"], s["d"])]
-    gradient = Differentiator(space.definitions).gradient(expr, wrt)
-    written = [space.expand_atoms(g) for g in gradient]
-    entries = []
-    for base in inputs:
-        shape = shapes[str(base.label)]
-        for cell in np.ndindex(*shape):
-            entries.append(base[tuple(i + 1 for i in cell)])
-    symbols = [sp.Symbol(f"v{n}", real=True) for n in range(len(entries))]
-    renamed = [g.xreplace(dict(zip(entries, symbols, strict=True))) for g in written]
-    compiled: Callable[..., list[Any]] = sp.lambdify(symbols, renamed, modules="mpmath", cse=True)
-    return compiled, out_shapes, shapes
+    from derive.testing.model_gradient import model_check
+
+    L, wrt, args = library_loss(loss, dict(sizes))
+    check = model_check(L, wrt, args, None)
+    out_shapes = [check.shapes[d.name] for d in check.wrt]
+    return check.compiled(), out_shapes, dict(check.shapes)
 
 
 def _points(loss: _Loss, sizes: Mapping[str, int], count: int, seed: int) -> list[tuple[str, dict[str, np.ndarray]]]:
