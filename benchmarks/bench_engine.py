@@ -182,13 +182,14 @@ def main() -> None:
     for name in LIBRARY:
         ours, status = run_ours(name, None)
         seconds, naive_status = run_naive(naive_symbolic, (name,), budget)
-        rows.append(Row(f"{name}, every size (symbolic)", ours, status, seconds, naive_status, "≤ 0.1 s"))
+        target = "≤ 0.3 s" if name.startswith("mlp_") else "≤ 0.1 s"  # the model layer's tanh MLP: 0.3 s
+        rows.append(Row(f"{name}, every size (symbolic)", ours, status, seconds, naive_status, target))
 
     verify = cold([sys.executable, "-m", "derive", "verify", "--json"])
     rows.append(Row("derive verify, whole library + cross-checks, cold process", verify, "proved", None, "-",
                     "≤ 10 s"))
     document = cold([sys.executable, "-m", "derive", "prove", "--all", "--tex", os.devnull])
-    rows.append(Row("derive prove --all --tex (12 proofs, every step decided), cold", document, "proved", None, "-",
+    rows.append(Row("derive prove --all --tex (22 proofs, every step decided), cold", document, "proved", None, "-",
                     "≤ 5 s"))
     seeds = sorted(str(p) for p in (Path(__file__).parent.parent / "tests" / "data" / "declared").glob("*.md"))
     audited = cold([sys.executable, "-m", "derive", "audit", "--json", *seeds], ok=(0, 1))

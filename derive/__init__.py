@@ -9,7 +9,8 @@ Build a claim (``lhs == rhs`` under hypotheses), decide it, read the verdict:
     True
 
 The package follows the pipeline, one subpackage a stage: :mod:`derive.engine` (claims,
-hypotheses, differentiation, the decision), :mod:`derive.library` (the building blocks,
+hypotheses, differentiation, the decision), :mod:`derive.model` (your own network, written like
+numpy), :mod:`derive.library` (the building blocks,
 theorems and proofs), :mod:`derive.audit` (reading written derivations), :mod:`derive.render`
 (LaTeX, PDF, Markdown, Jupyter) and :mod:`derive.testing` (assertions and the pytest plugin).
 Names and subpackages load on first use, so ``import derive`` (and ``derive --help``) stay fast.
@@ -22,11 +23,11 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from derive import audit, engine, library, render, testing
+    from derive import audit, engine, library, model, render, testing
     from derive.engine.claims import Claim
     from derive.engine.decide import Settings, decide
     from derive.engine.differentiate import Differentiator, LowRankMatrix, derivative
-    from derive.engine.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
+    from derive.engine.hypotheses import Between, Distinct, Equal, Holds, Hypothesis, InRange, OneHot, SumToOne
     from derive.engine.space import Role, Space, Vector
     from derive.engine.verdict import Counterexample, Status, Verdict
     from derive.library.functions import cross_entropy, log_softmax, softmax, two_layer
@@ -40,11 +41,13 @@ except metadata.PackageNotFoundError:  # running from a source tree that was nev
 
 # Where each public name lives; looked up on first use (PEP 562).
 _NAMES = {
+    "Between": "derive.engine.hypotheses",
     "Claim": "derive.engine.claims",
     "Counterexample": "derive.engine.verdict",
     "Differentiator": "derive.engine.differentiate",
     "Distinct": "derive.engine.hypotheses",
     "Equal": "derive.engine.hypotheses",
+    "Holds": "derive.engine.hypotheses",
     "Hypothesis": "derive.engine.hypotheses",
     "InRange": "derive.engine.hypotheses",
     "LIBRARY": "derive.library.theorems",
@@ -67,15 +70,17 @@ _NAMES = {
     "two_layer": "derive.library.functions",
     "verify_theorem": "derive.library.verification",
 }
-_SUBPACKAGES = frozenset({"audit", "engine", "library", "render", "testing"})
+_SUBPACKAGES = frozenset({"audit", "engine", "library", "model", "render", "testing"})
 
 __all__ = [
     "LIBRARY",
+    "Between",
     "Claim",
     "Counterexample",
     "Differentiator",
     "Distinct",
     "Equal",
+    "Holds",
     "Hypothesis",
     "InRange",
     "LowRankMatrix",
@@ -97,6 +102,7 @@ __all__ = [
     "engine",
     "library",
     "log_softmax",
+    "model",
     "render",
     "softmax",
     "testing",

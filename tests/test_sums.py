@@ -70,3 +70,16 @@ def test_one_pass_renaming_agrees_with_sum_by_sum_renaming() -> None:
     for expr in cases:
         assert _rename_once(expr, 0, {}) == _rename_by_depth(expr, 0)
         assert canonical_indices(expr) == _rename_by_depth(expr, 0)
+
+
+def test_canonical_names_never_capture_another_limit_of_the_same_sum() -> None:
+    # Sum(Y[ι1, ι0], (ι1, ..), (ι0, ..)) once became Sum(Y[ι1, ι1], ...): a wrong residual.
+    k, N = sp.symbols("k N", integer=True, positive=True)
+    i0, i1 = sp.Symbol("ι0", integer=True), sp.Symbol("ι1", integer=True)
+    Y = sp.IndexedBase("Y")
+    original = sp.Sum(Y[i1, i0] * i1, (i1, 1, N), (i0, 1, k))
+    out = canonical_indices(original)
+    assert out == sp.Sum(Y[i0, i1] * i0, (i0, 1, N), (i1, 1, k))
+    values = {Y[r, c]: 10 * r + c for r in range(1, 4) for c in range(1, 3)}
+    at = {N: 3, k: 2}
+    assert out.xreplace(at).doit().xreplace(values) == original.xreplace(at).doit().xreplace(values)

@@ -9,7 +9,7 @@ from typing import TypeAlias
 import sympy as sp
 
 from derive.engine.differentiate import LowRankMatrix
-from derive.engine.hypotheses import Hypothesis, InRange
+from derive.engine.hypotheses import Between, Holds, Hypothesis, InRange, OneHot, SumToOne
 from derive.engine.space import ArraySpec, Space
 
 __all__ = ["Claim", "Side", "entries"]
@@ -36,6 +36,27 @@ class Claim:
     latex: str = ""
     definitions: Mapping[sp.Symbol, sp.Expr] = field(default_factory=dict)
     arrays: Mapping[str, ArraySpec] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        hyps = self.hypotheses
+        if isinstance(hyps, (Hypothesis, sp.Rel)):
+            hyps = (hyps,)  # Claim(name, lhs, rhs, Distinct(i, j)): one hypothesis, not in a list
+        try:
+            items = tuple(hyps)
+        except TypeError:
+            raise TypeError(f"a claim's hypotheses are Hypothesis objects or SymPy relations, got "
+                            f"{type(hyps).__name__}") from None
+        out = []
+        for h in items:
+            if isinstance(h, sp.Rel):
+                h = Holds(h)
+            if not isinstance(h, Hypothesis):
+                raise TypeError(f"claim {self.name!r}: a hypothesis is a derive Hypothesis (InRange, SumToOne, ...) "
+                                f"or a SymPy relation such as sp.Eq(a + b, 1), got {type(h).__name__}")
+            out.append(h)
+        object.__setattr__(self, "hypotheses", tuple(out))
+        if any(isinstance(h, (Holds, Between, SumToOne, OneHot)) for h in out):
+            _check_named(self)
 
     @classmethod
     def in_space(cls, space: Space, name: str, lhs: Side, rhs: Side, *hypotheses: Hypothesis,
@@ -77,6 +98,44 @@ class Claim:
         from derive.render import display
 
         return display.claim_latex(self)
+
+
+def _check_named(claim: Claim) -> None:
+    """A hypothesis about something the claim does not mention would be silently void: refuse it."""
+    free: set[sp.Basic] = set()
+    bases: set[sp.Basic] = {spec.base for spec in claim.arrays.values()}
+    if all(isinstance(h, (SumToOne, OneHot)) and h.labels in bases for h in claim.hypotheses
+           if isinstance(h, (Holds, Between, SumToOne, OneHot))):
+        return  # labels of declared arrays only: nothing to look for in the sides (k = 1000 entries)
+    for _, a, b in entries(claim.lhs, claim.rhs):
+        free |= a.free_symbols | b.free_symbols
+    bases |= {x.base for x in free if isinstance(x, sp.Indexed)}
+    names = sorted({str(s) for s in free if isinstance(s, sp.Symbol)} | {str(b) for b in bases})
+    known = f"the claim mentions {', '.join(names) or 'no symbols'}"
+    for h in claim.hypotheses:
+        if isinstance(h, (SumToOne, OneHot)) and h.labels not in bases:
+            # Absent altogether, the hypothesis is void but harmless (the audit states a post's label
+            # facts for every step); an array of the same name that is another object is the danger:
+            # the rewrite would miss it and the sampler would break the hypothesis.
+            twin = next((b for b in bases if str(b) == str(h.labels)), None)
+            if twin is not None:
+                raise TypeError(f"claim {claim.name!r}: hypothesis '{h.text}' is about an array {h.labels} that "
+                                f"is not the claim's {twin} (another IndexedBase of that name, other assumptions); "
+                                "pass the array the claim was built with (space.arrays[name].base)")
+        if isinstance(h, Between) and h.symbol not in free:
+            raise TypeError(f"claim {claim.name!r}: hypothesis '{h.text}' is about {h.symbol}, which the claim "
+                            f"does not mention ({known}); fix the name or drop it")
+        if isinstance(h, Holds):
+            mentioned = h.relation.free_symbols
+            for x in mentioned:
+                if isinstance(x, sp.Indexed) and x.base not in bases:
+                    raise TypeError(f"claim {claim.name!r}: hypothesis '{h.text}' uses the array {x.base}, which "
+                                    f"is not declared ({known}); declare it or fix the name")
+            stray = sorted(str(x) for x in mentioned if isinstance(x, sp.Symbol) and x not in free
+                           and x not in {b.label for b in bases})
+            if stray:
+                raise TypeError(f"claim {claim.name!r}: hypothesis '{h.text}' names {', '.join(stray)}, which the "
+                                f"claim does not mention ({known}); fix the name or drop the hypothesis")
 
 
 def entries(lhs: Side, rhs: Side) -> Iterator[tuple[tuple[int, ...] | None, sp.Expr, sp.Expr]]:

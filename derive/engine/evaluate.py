@@ -18,7 +18,7 @@ from sympy.core.evalf import PrecisionExhausted
 from sympy.core.function import AppliedUndef
 
 from derive.engine.claims import Claim
-from derive.engine.hypotheses import Distinct, Equal, OneHot, SumToOne
+from derive.engine.hypotheses import Between, Distinct, Equal, Holds, OneHot, SumToOne
 from derive.engine.space import ArraySpec, Role
 from derive.engine.sums import instantiate_sums
 
@@ -100,6 +100,8 @@ def sample_points(claim: Claim, *, count: int, seed: int = 0) -> Iterator[Point]
     reals = sorted((s for s in free if isinstance(s, sp.Symbol) and not s.is_integer and s not in labels
                     and s not in claim.definitions), key=str)
     ranges = claim.ranges
+    intervals = {h.symbol: (h.lo, h.hi) for h in claim.hypotheses if isinstance(h, Between)}
+    relations = [h for h in claim.hypotheses if isinstance(h, Holds)]
     made = 0
     for attempt in itertools.count():
         if made >= count or attempt > count * 20:
@@ -122,6 +124,11 @@ def sample_points(claim: Claim, *, count: int, seed: int = 0) -> Iterator[Point]
             magnitude = 1000 if extreme else 3
             value = sp.Rational(rng.randint(-magnitude * 1000, magnitude * 1000), 1000)
             scalars[s] = abs(value) + sp.Rational(1, 1000) if s.is_positive or s.is_nonnegative else value
+            if s in intervals:
+                lo, hi = intervals[s]
+                # Extreme: close to either end of the open interval.
+                share = sp.Rational(rng.choice([1, 999]), 1000) if extreme else sp.Rational(rng.randint(1, 999), 1000)
+                scalars[s] = lo + (hi - lo) * share
         for h in claim.hypotheses:
             if isinstance(h, Equal) and h.a in scalars:
                 scalars[h.b] = scalars[h.a]
@@ -131,8 +138,26 @@ def sample_points(claim: Claim, *, count: int, seed: int = 0) -> Iterator[Point]
         values: dict[sp.Indexed, sp.Rational] = {}
         for spec in claim.arrays.values():
             values.update(_fill(spec, claim, scalars, rng, extreme))
+        if not _honors(relations, intervals, scalars, values):
+            continue
         made += 1
         yield Point(scalars, values, "extreme" if extreme else "random")
+
+
+def _honors(relations: list[Holds], intervals: Mapping[sp.Symbol, tuple[sp.Rational, sp.Rational]],
+            scalars: dict[sp.Symbol, sp.Rational], values: dict[sp.Indexed, sp.Rational]) -> bool:
+    """Set what each equation determines, then check every relation exactly at the point."""
+    for h in relations:
+        if h.solved is not None:
+            target, value = h.solved
+            exact = value.xreplace(scalars).xreplace(values)
+            if not exact.is_Rational:
+                return False
+            (values if isinstance(target, sp.Indexed) else scalars)[target] = exact
+    for h in relations:
+        if h.relation.xreplace(scalars).xreplace(values) is not sp.true:
+            return False
+    return all(lo < scalars[s] < hi for s, (lo, hi) in intervals.items() if s in scalars)
 
 
 def _fill(spec: ArraySpec, claim: Claim, scalars: Mapping[sp.Symbol, sp.Rational], rng: random.Random,

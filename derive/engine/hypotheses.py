@@ -1,4 +1,4 @@
-"""Hypotheses a claim is decided under: index ranges, index cases, label constraints.
+"""Hypotheses a claim is decided under: index ranges, index cases, label constraints, scalar domains, relations.
 
 Each hypothesis does two things, and only these: it rewrites a residual symbolically
 (``rewrite``), and it constrains the points a counterexample may be drawn from (the
@@ -7,12 +7,13 @@ sampler in :mod:`derive.engine.evaluate` reads its fields). A hypothesis never d
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import sympy as sp
 
-__all__ = ["Distinct", "Equal", "Hypothesis", "InRange", "OneHot", "SumToOne"]
+__all__ = ["Between", "Distinct", "Equal", "Holds", "Hypothesis", "InRange", "OneHot", "SumToOne"]
 
 
 class Hypothesis:
@@ -113,7 +114,8 @@ class SumToOne(Hypothesis):
     size: sp.Expr
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "size", sp.sympify(self.size))
+        object.__setattr__(self, "labels", _label_base(self.labels, "SumToOne"))
+        object.__setattr__(self, "size", _size(self.size, "SumToOne"))
 
     def rewrite(self, expr: sp.Expr, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
         return self.bind(definitions)(expr)
@@ -149,6 +151,25 @@ class SumToOne(Hypothesis):
     @property
     def latex(self) -> str:
         return rf"\sum_{{n=1}}^{{{sp.latex(self.size)}}} {sp.latex(self.labels)}_n = 1"
+
+
+def _label_base(labels: object, what: str) -> sp.IndexedBase:
+    """The IndexedBase of the labels: given as one, or as the Vector ``space.vector`` returns."""
+    if isinstance(labels, sp.IndexedBase):
+        return labels
+    entry = getattr(labels, "entry", None)
+    if callable(entry):
+        probe = entry(sp.Dummy("n", integer=True))
+        if isinstance(probe, sp.Indexed):
+            return probe.base
+    raise TypeError(f"{what}(labels, size): labels is the IndexedBase of a declared array (space.array(...)) "
+                    f"or the Vector space.vector(...) returned, got {type(labels).__name__}")
+
+
+def _size(value: object, what: str) -> sp.Expr:
+    if isinstance(value, bool) or not isinstance(value, (int, sp.Expr)):
+        raise TypeError(f"{what}: sizes and indices are ints or SymPy symbols, got {value!r}")
+    return sp.sympify(value)
 
 
 def _label_sum_atoms(definitions: Mapping[sp.Symbol, sp.Expr], base: sp.IndexedBase,
@@ -187,8 +208,9 @@ class OneHot(Hypothesis):
     size: sp.Expr
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "at", sp.sympify(self.at))
-        object.__setattr__(self, "size", sp.sympify(self.size))
+        object.__setattr__(self, "labels", _label_base(self.labels, "OneHot"))
+        object.__setattr__(self, "at", _size(self.at, "OneHot"))
+        object.__setattr__(self, "size", _size(self.size, "OneHot"))
 
     def rewrite(self, expr: sp.Expr, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
         return self.bind(definitions)(expr)
@@ -214,3 +236,72 @@ class OneHot(Hypothesis):
     @property
     def latex(self) -> str:
         return rf"{sp.latex(self.labels)}_n = \delta_{{n {sp.latex(self.at)}}}"
+
+
+@dataclass(frozen=True)
+class Between(Hypothesis):
+    """``lo < symbol < hi`` for a real scalar (an open interval): points are drawn inside it."""
+
+    symbol: sp.Symbol
+    lo: sp.Rational
+    hi: sp.Rational
+
+    def __post_init__(self) -> None:
+        lo, hi = sp.Rational(self.lo), sp.Rational(self.hi)
+        if not lo < hi:
+            raise TypeError(f"Between({self.symbol}, lo, hi) needs lo < hi, got {lo} and {hi}")
+        object.__setattr__(self, "lo", lo)
+        object.__setattr__(self, "hi", hi)
+
+    @property
+    def text(self) -> str:
+        return f"{self.lo} < {self.symbol} < {self.hi}"
+
+    @property
+    def latex(self) -> str:
+        return rf"{sp.latex(self.lo)} < {sp.latex(self.symbol)} < {sp.latex(self.hi)}"
+
+
+@dataclass(frozen=True)
+class Holds(Hypothesis):
+    """Any SymPy relation over the claim's symbols (``Eq(y1 + y2 + y3, 1)``, ``x > 0``, ...).
+
+    An equation linear in one of its plain symbols is used to eliminate that symbol, in
+    the proof and in the sampler (which sets it from the others); every point a
+    counterexample is drawn from is checked against the relation exactly, and one that
+    does not satisfy it is never shown.
+    """
+
+    relation: sp.Basic
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.relation, sp.Rel) or isinstance(self.relation, sp.Ne):
+            raise TypeError(f"Holds takes a SymPy relation such as sp.Eq(a + b, 1) or a > 0, got {self.relation!r}")
+
+    @functools.cached_property
+    def solved(self) -> tuple[sp.Basic, sp.Expr] | None:
+        """(s, value) when the relation is an equation linear in s (a symbol or an array entry)."""
+        if not isinstance(self.relation, sp.Eq):
+            return None
+        diff = self.relation.lhs - self.relation.rhs
+        labels = {x.base.label for x in diff.free_symbols if isinstance(x, sp.Indexed)}
+        for s in sorted((s for s in diff.free_symbols if isinstance(s, (sp.Symbol, sp.Indexed))
+                         and s not in labels), key=str):
+            a = diff.diff(s)
+            if a.is_number and a != 0 and s not in (rest := sp.expand(diff - a * s)).free_symbols:
+                return s, -rest / a
+        return None
+
+    def rewrite(self, expr: sp.Expr, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
+        if self.solved is None:
+            return expr
+        s, value = self.solved
+        return expr.xreplace({s: value}) if s in expr.free_symbols else expr
+
+    @property
+    def text(self) -> str:
+        return sp.sstr(self.relation)
+
+    @property
+    def latex(self) -> str:
+        return sp.latex(self.relation)

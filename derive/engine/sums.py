@@ -20,7 +20,8 @@ from collections.abc import Mapping
 
 import sympy as sp
 
-__all__ = ["IndexRanges", "canonical_indices", "expand_products", "instantiate_sums", "normalize_sums"]
+__all__ = ["IndexRanges", "canonical_indices", "expand_products", "instantiate_sums", "normalize_sums",
+           "split_exponentials"]
 
 #: Known ranges of integer indices: index -> (lo, hi).
 IndexRanges = Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]]
@@ -44,12 +45,23 @@ def _rename_by_depth(expr: sp.Basic, depth: int) -> sp.Basic:
     if isinstance(expr, sp.Sum):
         body = expr.function
         limits = []
-        for v, lo, hi in expr.limits:
+        own = list(expr.limits)
+        targets = [_bound_symbol(depth + n) for n in range(len(own))]
+        if len(own) > 1 and any(v != t for (v, _, _), t in zip(own, targets, strict=True)):
+            # Several limits: move them all to fresh dummies first. Renaming one limit to the
+            # target name of another (Sum(f(a, b), (a, ..), (b, ..)) with a -> ι1, b -> ι0)
+            # would capture it and turn f(a, b) into f(b, b): a wrong result.
+            fresh = {v: sp.Dummy("n", integer=True) for v, _, _ in own}
+            body = body.xreplace(fresh)
+            own = [(fresh[v], lo.xreplace(fresh), hi.xreplace(fresh)) for v, lo, hi in own]
+        for n, (v, lo, hi) in enumerate(own):
             target = _bound_symbol(depth)
             depth += 1
             if v == target:
                 limits.append((v, lo, hi))
                 continue
+            # A later limit's range may mention this variable (Sum(f, (a, 1, k), (b, 1, a))).
+            own[n + 1:] = [(w, a.xreplace({v: target}), b.xreplace({v: target})) for w, a, b in own[n + 1:]]
             if _binds(body, target):
                 # An inner sum binds the target name: rename through a fresh dummy after
                 # the inner sums have moved to deeper names, so nothing is captured.
@@ -255,3 +267,35 @@ def instantiate_sums(expr: sp.Basic) -> sp.Basic:
             body = sp.Add(*[body.xreplace({v: sp.Integer(n)}) for n in range(int(lo), int(hi) + 1)])
         return body
     return expr.func(*[instantiate_sums(a) for a in expr.args])
+
+
+def _known_positive(expr: sp.Expr) -> bool:
+    if expr.is_positive:
+        return True
+    if isinstance(expr, sp.Sum):
+        # A sum of positive terms over a nonempty range (lo = 1 <= hi, hi a size) is positive.
+        return all(lo == 1 and (hi.is_positive or (hi.is_Integer and hi >= 1)) for _, lo, hi in expr.limits) \
+            and _known_positive(expr.function)
+    if isinstance(expr, sp.Mul):
+        return all(_known_positive(f) for f in expr.args)
+    return False
+
+
+def split_exponentials(expr: sp.Expr) -> sp.Expr:
+    """exp(a + b) = exp(a) exp(b) everywhere, and log(u v) = log u + log v where u, v > 0 are known.
+
+    Both rules hold for real arguments; a Sum of positive terms over a nonempty range counts
+    as positive (SymPy does not know it), which is what lets a shift exp(a) leave a
+    softmax denominator and a log-sum-exp.
+    """
+    def split_exp(node: sp.Basic) -> sp.Basic:
+        return sp.Mul(*[sp.exp(t) for t in sp.Add.make_args(node.args[0])])
+
+    def split_log(node: sp.Basic) -> sp.Basic:
+        factors = sp.Mul.make_args(node.args[0])
+        if len(factors) < 2 or not all(_known_positive(f) for f in factors):
+            return node
+        return sp.Add(*[f.args[0] if isinstance(f, sp.exp) else sp.log(f) for f in factors])
+
+    out = expr.replace(lambda n: isinstance(n, sp.exp) and isinstance(n.args[0], sp.Add), split_exp)
+    return out.replace(lambda n: isinstance(n, sp.log) and isinstance(n.args[0], sp.Mul), split_log)

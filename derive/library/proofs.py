@@ -350,9 +350,31 @@ _PLANS: dict[str, Callable[[], _Plan]] = {
 }
 
 
+def _constant(expr: sp.Expr) -> Callable[[sp.Expr], sp.Expr]:
+    return lambda _current: expr
+
+
+def _model_plan(name: str) -> _Plan:
+    """A theorem built through the model layer: ∂f/∂x, SymPy's derivative, the index calculus, the result."""
+    from derive.library.model_theorems import MODEL_THEOREMS, proof_lines
+
+    theorem = next(t for t in MODEL_THEOREMS if t.name == name)
+    claim, start, lines = proof_lines(theorem)
+    rules = [Rule(rule, _constant(expr)) for rule, expr in lines[:-1]]
+    conditions = ", ".join(h.latex for h in claim.hypotheses)
+    return _Plan(name, theorem.title or name, conditions, {}, dict(claim.arrays), start, rules,
+                 (lines[-1][0], lines[-1][1]), list(claim.hypotheses))
+
+
 def proof_names() -> list[str]:
     """The theorems that have a step-by-step proof (every theorem of the library)."""
-    return list(_PLANS)
+    return list(_PLANS) + _model_names()
+
+
+def _model_names() -> list[str]:
+    from derive.library.model_theorems import MODEL_THEOREMS
+
+    return [t.name for t in MODEL_THEOREMS]
 
 
 @cache
@@ -360,7 +382,9 @@ def _plan(name: str) -> _Plan:
     try:
         return _PLANS[name]()
     except KeyError:
-        raise KeyError(f"no proof for {name!r}; known: {', '.join(_PLANS)}") from None
+        if name in _model_names():
+            return _model_plan(name)
+        raise KeyError(f"no proof for {name!r}; known: {', '.join(proof_names())}") from None
 
 
 def _lines(plan: _Plan) -> list[tuple[sp.Expr, str]]:

@@ -8,7 +8,8 @@
   (or a library theorem) and fail in the numpy.testing style: the claim, the verdict,
   the residual, the counterexample with both sides' values, and a line to paste.
 - :func:`assert_gradient` checks a numeric gradient function (numpy, or torch where it is
-  installed) for the library's losses against the engine's exact gradient: derived by
+  installed) for any loss built with :mod:`derive.model` (the library's four named losses are
+  such models) against the engine's exact gradient: derived by
   SymPy from the built loss and evaluated with mpmath at 50 digits, so logits of ±1000
   are no trouble for the reference (unlike finite differences, or float64).
 - :func:`theorem` marks a test function whose return value (a Claim, a Theorem or a
@@ -27,12 +28,12 @@ import sympy as sp
 
 from derive.engine.claims import Claim
 from derive.engine.decide import Settings, decide
-from derive.engine.differentiate import Differentiator
 from derive.engine.hypotheses import Hypothesis
 from derive.engine.space import Role, Space
 from derive.engine.verdict import Status, Verdict
-from derive.library.functions import cross_entropy, two_layer
 from derive.library.theorems import LIBRARY, Theorem
+from derive.model import Labels, Matrix, Size, Tensor, Vector, cross_entropy, softmax
+from derive.testing.calls import GradientCallError, as_real_array, call_with_timeout
 
 __all__ = ["LOSSES", "assert_equivalent", "assert_gradient", "assert_proved", "assert_refuted", "theorem"]
 
@@ -178,48 +179,37 @@ LOSSES: dict[str, _Loss] = {
 }
 
 
+def library_loss(loss: str, sizes: Mapping[str, int]) -> tuple[Tensor, list[Tensor], list[Tensor]]:
+    """A library loss as a model of :mod:`derive.model`: the loss, the arrays it is differentiated by,
+    and its inputs in the order of ``LOSSES[loss].inputs``."""
+    if loss.startswith("cross_entropy"):
+        k = Size("k", sizes["k"])
+        z, y = Vector("z", k, role=Role.LOGITS), Labels("y", k, soft=True)
+        return cross_entropy(y, softmax(z)), [z], [z, y]
+    c, d, p = Size("c", sizes["c"]), Size("d", sizes["d"]), Size("p", sizes["p"])
+    A, B = Matrix("A", d, p), Matrix("B", c, d)
+    if loss == "two_layer_batch":
+        N = Size("N", sizes["N"])
+        X, Y = Matrix("x", N, p, role=Role.INPUTS), Labels("y", c, soft=True, batch=N)
+        return cross_entropy(Y, softmax(X @ A.T @ B.T)), [A, B], [A, B, X, Y]
+    x, y = Vector("x", p), Labels("y", c, soft=True)
+    return cross_entropy(y, softmax(B @ (A @ x))), [A, B], [A, B, x, y]
+
+
 @functools.cache
 def _reference(loss: str, sizes: tuple[tuple[str, int], ...]) -> tuple[Callable[..., list[Any]], list[tuple[int, ...]],
                                                                    dict[str, tuple[int, ...]]]:
     """The exact gradient of a library loss at these sizes, as an mpmath function of the inputs.
 
-    SymPy differentiates the built loss (reverse mode through its shared atoms); the atoms
-    are written out and every partial derivative is compiled once with lambdify (mpmath).
+    The loss is built with :mod:`derive.model`; SymPy differentiates it and every partial
+    derivative is compiled once with lambdify (mpmath), as for any model loss.
     """
-    s = dict(sizes)
-    space = Space.fixed()
-    shapes: dict[str, tuple[int, ...]]
-    out_shapes: list[tuple[int, ...]]
-    if loss.startswith("cross_entropy"):
-        k = space.size("k", s["k"])
-        z = space.vector("z", k, role=Role.LOGITS)
-        y = space.vector("y", k, role=Role.LABELS)
-        expr = cross_entropy(space, y, z)
-        wrt = [z[i] for i in range(1, s["k"] + 1)]
-        shapes = {"z": (s["k"],), "y": (s["k"],)}
-        inputs = [space.arrays["z"].base, space.arrays["y"].base]
-        out_shapes = [(s["k"],)]
-    else:
-        batched = loss == "two_layer_batch"
-        model = two_layer(space, c=s["c"], d=s["d"], p=s["p"], batch=s.get("N"), batched=batched)
-        expr = model.loss
-        wrt = [model.A[a, b] for a in range(1, s["d"] + 1) for b in range(1, s["p"] + 1)] + \
-              [model.B[a, b] for a in range(1, s["c"] + 1) for b in range(1, s["d"] + 1)]
-        rows = (s["N"],) if batched else ()
-        shapes = {"A": (s["d"], s["p"]), "B": (s["c"], s["d"]), "x": (*rows, s["p"]), "y": (*rows, s["c"])}
-        inputs = [model.A, model.B, model.x, model.y]
-        out_shapes = [(s["d"], s["p"]), (s["c"], s["d"])]
-    gradient = Differentiator(space.definitions).gradient(expr, wrt)
-    written = [space.expand_atoms(g) for g in gradient]
-    entries = []
-    for base in inputs:
-        shape = shapes[str(base.label)]
-        for cell in np.ndindex(*shape):
-            entries.append(base[tuple(i + 1 for i in cell)])
-    symbols = [sp.Symbol(f"v{n}", real=True) for n in range(len(entries))]
-    renamed = [g.xreplace(dict(zip(entries, symbols, strict=True))) for g in written]
-    compiled: Callable[..., list[Any]] = sp.lambdify(symbols, renamed, modules="mpmath", cse=True)
-    return compiled, out_shapes, shapes
+    from derive.testing.model_gradient import model_check
+
+    L, wrt, args = library_loss(loss, dict(sizes))
+    check = model_check(L, wrt, args, None)
+    out_shapes = [check.shapes[d.name] for d in check.wrt]
+    return check.compiled(), out_shapes, dict(check.shapes)
 
 
 def _points(loss: _Loss, sizes: Mapping[str, int], count: int, seed: int) -> list[tuple[str, dict[str, np.ndarray]]]:
@@ -283,54 +273,71 @@ def _exact(loss: _Loss, sizes: Mapping[str, int], values: Mapping[str, np.ndarra
     return out
 
 
-def _as_numpy(value: Any) -> np.ndarray:
-    if hasattr(value, "detach"):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    return np.asarray(value, dtype=float)
-
-
-def _call(fn: Callable[..., Any], loss: _Loss, values: Mapping[str, np.ndarray], backend: str) -> list[np.ndarray]:
-    args: list[Any] = [values[name].copy() for name in loss.inputs]
+def _call(fn: Callable[..., Any], loss: _Loss, values: Mapping[str, np.ndarray], backend: str,
+          timeout: float = 30.0) -> list[np.ndarray]:
+    __tracebackhide__ = True
+    args: list[Any] = [np.array(values[name], dtype=float) for name in loss.inputs]
     if backend == "torch":
         import torch
 
         args = [torch.tensor(a, dtype=torch.float64) for a in args]
-    result = fn(*args)
+    result = call_with_timeout(fn, args, timeout)
+    if len(loss.wrt) > 1 and not isinstance(result, (tuple, list)):
+        raise GradientCallError(f"your gradient function {getattr(fn, '__name__', 'fn')} must return a tuple of "
+                                f"{len(loss.wrt)} arrays ({', '.join('dL/d' + w for w in loss.wrt)}); it returned "
+                                f"{type(result).__name__}: {result!r:.60}")
     results = list(result) if isinstance(result, (tuple, list)) and len(loss.wrt) > 1 else [result]
     if len(results) != len(loss.wrt):
         raise TypeError(f"the gradient function for {loss.name} must return {len(loss.wrt)} arrays "
                         f"({', '.join('dL/d' + w for w in loss.wrt)}), got {len(results)}")
-    return [_as_numpy(r) for r in results]
+    return [as_real_array(r, f"dL/d{w}") for r, w in zip(results, loss.wrt, strict=True)]
 
 
 def _show(array: np.ndarray) -> str:
     return np.array2string(np.asarray(array), precision=6, separator=", ", threshold=12, max_line_width=100)
 
 
-def assert_gradient(fn: Callable[..., Any], loss: str, *, sizes: Mapping[str, int] | None = None, samples: int = 6,
-                    seed: int = 0, rtol: float = 1e-6, atol: float = 1e-9, backend: str = "numpy") -> None:
-    """Check a hand-written gradient of a library loss against the engine's exact gradient.
+def assert_gradient(fn: Callable[..., Any], loss: str | Tensor, *, wrt: Sequence[Tensor] = (),
+                    args: Sequence[Tensor] = (), sizes: Mapping[Any, int] | None = None, samples: int = 6,
+                    seed: int = 0, rtol: float = 1e-6, atol: float = 1e-9, backend: str = "numpy",
+                    timeout: float = 30.0) -> None:
+    """Check a hand-written gradient against the engine's exact gradient.
 
     Args:
         fn: the gradient function, called with numpy arrays (``backend="torch"``: float64
-            tensors) in the order of ``LOSSES[loss].inputs``; it returns the gradient
-            (``two_layer``: the pair (dL/dA, dL/dB)).
-        loss: ``"cross_entropy"`` (one-hot labels), ``"cross_entropy_soft"``,
-            ``"two_layer"`` or ``"two_layer_batch"`` (the mean over the batch).
-        sizes: the sizes (k; or c, d, p and N); small defaults.
+            tensors); it returns the gradient, or a tuple of them (one for each of ``wrt``).
+        loss: a scalar loss built with :mod:`derive.model` (then ``wrt`` and ``args`` say by
+            which arrays and with which arguments, in order), or a library loss by name:
+            ``"cross_entropy"`` (one-hot labels), ``"cross_entropy_soft"``, ``"two_layer"``
+            or ``"two_layer_batch"`` (the arguments are ``LOSSES[loss].inputs``).
+        sizes: the sizes (a model: Size objects or names; unfixed ones get distinct small values).
         samples: points tried: random ones and extreme ones (logits up to ±1000,
-            probabilities near 0 and 1) in turn.
+            probabilities near 0 and 1) in turn, every one honoring the declarations.
         rtol, atol: a component fails when ``|yours - exact| > atol + rtol * |exact|``.
+        timeout: seconds each call of ``fn`` may take.
 
     The exact gradient is SymPy's derivative of the built loss, evaluated at 50 digits.
     A nan or inf in your gradient fails at once (a backward pass without the max-shift
-    overflows at logits near 1000).
+    overflows at logits near 1000); so do complex values and results that are not arrays.
+
+    Examples:
+        >>> import numpy as np
+        >>> from derive.model import Size, Matrix, Vector, Scalar, mse, l2
+        >>> N, p = Size("N"), Size("p")
+        >>> X, w, t, lam = Matrix("X", N, p), Vector("w", p), Vector("t", N), Scalar("lam", positive=True)
+        >>> L = mse(X @ w, t) / 2 + l2(w, lam)
+        >>> def backward(X, w, t, lam):
+        ...     return X.T @ (X @ w - t) / len(t) + lam * w
+        >>> assert_gradient(backward, L, wrt=[w], args=[X, w, t, lam])
     """
     __tracebackhide__ = True
-    if loss not in LOSSES:
-        raise TypeError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}")
     if backend not in ("numpy", "torch"):
         raise TypeError(f"backend is 'numpy' or 'torch', not {backend!r}")
+    if isinstance(loss, Tensor):
+        _assert_model_gradient(fn, loss, wrt, args, sizes, samples, seed, rtol, atol, backend, timeout)
+        return
+    if loss not in LOSSES:
+        raise TypeError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}, or a loss built with derive.model")
     spec = LOSSES[loss]
     chosen = dict(spec.defaults)
     for key, value in (sizes or {}).items():
@@ -339,12 +346,43 @@ def assert_gradient(fn: Callable[..., Any], loss: str, *, sizes: Mapping[str, in
         chosen[key] = int(value)
     for number, (kind, values) in enumerate(_points(spec, chosen, samples, seed), start=1):
         exact = _exact(spec, chosen, values)
-        yours = _call(fn, spec, values, backend)
+        yours = _call(fn, spec, values, backend, timeout)
         for name, mine, truth in zip(spec.wrt, yours, exact, strict=True):
             problem = _compare(mine, truth, rtol, atol)
             if problem is not None:
                 raise AssertionError(_gradient_message(fn, spec, chosen, seed, samples, number, kind, values, name,
                                                        mine, truth, problem, rtol, atol, backend))
+
+
+def _assert_model_gradient(fn: Callable[..., Any], loss: Tensor, wrt: Sequence[Tensor], args: Sequence[Tensor],
+                           sizes: Mapping[Any, int] | None, samples: int, seed: int, rtol: float, atol: float,
+                           backend: str, timeout: float) -> None:
+    __tracebackhide__ = True
+    from derive.testing.model_gradient import model_check
+
+    if not wrt or not args:
+        raise TypeError("assert_gradient(fn, L, wrt=[...], args=[...]): with a model loss, wrt lists the arrays "
+                        "the gradient is taken by and args the arguments fn takes, in order")
+    check = model_check(loss, wrt, args, sizes)
+    names = tuple(d.name for d in check.args)
+    spec = _Loss("model", f"your model's loss L: fn({', '.join(names)}) -> "
+                 f"({', '.join('dL/d' + d.name for d in check.wrt)})", names, tuple(d.name for d in check.wrt),
+                 tuple(check.sizes), check.sizes)
+    compiled = check.compiled()
+    size_text = "{" + ", ".join(f"{k!r}: {v}" for k, v in check.sizes.items()) + "}"
+    rebuild = (f"derive.testing.assert_gradient({getattr(fn, '__name__', 'fn')}, L, wrt=[{', '.join(spec.wrt)}], "
+               f"args=[{', '.join(names)}], sizes={size_text}, samples={samples}, seed={seed}"
+               + (f", backend={backend!r})" if backend != "numpy" else ")"))
+    for number, point in enumerate(check.points(samples, seed), start=1):
+        values = check.values(point)
+        exact = check.exact(compiled, values)
+        yours = _call(fn, spec, values, backend, timeout)
+        for name, mine, truth in zip(spec.wrt, yours, exact, strict=True):
+            problem = _compare(mine, truth, rtol, atol)
+            if problem is not None:
+                raise AssertionError(_gradient_message(fn, spec, check.sizes, seed, samples, number, point.kind,
+                                                       values, name, mine, truth, problem, rtol, atol, backend,
+                                                       reproduce=rebuild))
 
 
 def _compare(mine: np.ndarray, truth: np.ndarray, rtol: float, atol: float) -> str | None:
@@ -358,7 +396,8 @@ def _compare(mine: np.ndarray, truth: np.ndarray, rtol: float, atol: float) -> s
 
 def _gradient_message(fn: Callable[..., Any], spec: _Loss, sizes: Mapping[str, int], seed: int, samples: int,
                       number: int, kind: str, values: Mapping[str, np.ndarray], name: str, mine: np.ndarray,
-                      truth: np.ndarray, problem: str, rtol: float, atol: float, backend: str) -> str:
+                      truth: np.ndarray, problem: str, rtol: float, atol: float, backend: str,
+                      reproduce: str | None = None) -> str:
     lines = [f"Gradient check failed: {spec.description}", ""]
     where = "logits up to ±1000, probabilities near 0 and 1" if kind == "extreme" else "random"
     lines.append(f" point {number} of {samples} ({where}); sizes {', '.join(f'{k}={v}' for k, v in sizes.items())}")
@@ -383,6 +422,9 @@ def _gradient_message(fn: Callable[..., Any], spec: _Loss, sizes: Mapping[str, i
     lines += [f" {'yours':>6} = {_show(mine)}", f" {'exact':>6} = {_show(truth)}"]
     size_text = "{" + ", ".join(f"{k!r}: {v}" for k, v in sizes.items()) + "}"
     torch_text = f", backend={backend!r}" if backend != "numpy" else ""
+    if reproduce is not None:
+        lines.append(f" reproduce: {reproduce}")
+        return "\n".join(lines)
     lines.append(f" reproduce: derive.testing.assert_gradient({getattr(fn, '__name__', 'fn')}, {spec.name!r}, "
                  f"sizes={size_text}, samples={samples}, seed={seed}{torch_text})")
     return "\n".join(lines)
