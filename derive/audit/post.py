@@ -41,9 +41,10 @@ from derive.audit.reader import (
     read_membership,
     split_chains_spans,
 )
+from derive.audit.progress import decide_step, note_steps
 from derive.audit.scan import Declaration, Display, Heading, Unclosed, extract, position
 from derive.audit.semantics import Meaning, SemanticsError, without_order
-from derive.engine.budget import BudgetExceeded, run_with_budget
+from derive.engine.budget import BudgetExceeded
 from derive.engine.claims import Claim
 from derive.engine.decide import Settings, decide
 from derive.engine.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
@@ -156,27 +157,9 @@ class AuditReport:
 
 def read_post(path: str | Path) -> str:
     """The text of a post, or AuditInputError saying why it cannot be audited."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise AuditInputError(f"{path}: cannot read it: {exc.strerror}") from None
-    if p.is_dir():
-        raise AuditInputError(f"{path}: is a directory; give a Markdown or LaTeX file")
-    if size > MAX_BYTES:
-        raise AuditInputError(f"{path}: {size / 1e6:.1f} MB is too large to be a post (the limit is "
-                              f"{MAX_BYTES / 1e6:.0f} MB); audit the part with the derivation")
-    data = p.read_bytes()
-    if not data.strip():
-        raise AuditInputError(f"{path}: the file is empty; there is nothing to audit")
-    if b"\x00" in data[:8192]:
-        raise AuditInputError(f"{path}: looks like a binary file (NUL bytes); give a Markdown or LaTeX file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, column = position(data[:exc.start].decode("utf-8", errors="replace"), exc.start)
-        raise AuditInputError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                              "save the file as UTF-8") from None
+    from derive.audit.source import read_source  # reads at most MAX_BYTES + 1 bytes, from anything
+
+    return read_source(path, limit=MAX_BYTES)
 
 
 # -- the state of a post as it is read ------------------------------------------------------------
@@ -675,8 +658,8 @@ def _checked_step(post: _Post, a: sp.Basic, b: sp.Basic, ltext: str, rtext: str,
                   settings: AuditSettings, assumed: tuple[str, ...]) -> AuditStep:
     line, column = at
     try:
-        status, reason, verdict = run_with_budget(lambda: _decide_step(post, a, b, settings),
-                                                  settings.budget * 3 + 5, what="step")
+        status, reason, verdict = decide_step(lambda: _decide_step(post, a, b, settings),
+                                              settings.budget * 3 + 5, sides=(a, b), hints=post.hints)
     except SemanticsError as exc:
         return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ, str(exc), None, assumed)
     except BudgetExceeded:
@@ -734,6 +717,7 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     problems: list[str] = []
     previous: tuple[str, sp.Basic | None, int] | None = None
     for item in extract(text):
+        note_steps(steps)
         if isinstance(item, Declaration):
             problem = _declare(post, item)
             if problem:

@@ -29,6 +29,9 @@ class BudgetExceeded(Exception):
         self.seconds = seconds
         self.what = what
 
+    def __reduce__(self) -> tuple[type, tuple[float, str]]:  # crosses process boundaries (derive.engine.isolate)
+        return (BudgetExceeded, (self.seconds, self.what))
+
 
 class _Abandoned(BaseException):
     """Raised inside an abandoned worker so that it unwinds and stops."""
@@ -50,8 +53,10 @@ def run_with_budget(fn: Callable[[], T], seconds: float, *, what: str = "computa
         >>> run_with_budget(lambda: 6 * 7, 1.0)
         42
     """
-    if seconds <= 0:
+    if not seconds > 0:  # also NaN: a budget that compares false everywhere would never end
         raise BudgetExceeded(seconds, what)
+    # Beyond threading's largest timeout (about 292 years) join() raises OverflowError: no real budget.
+    seconds = min(seconds, threading.TIMEOUT_MAX)
     result: list[T] = []
     error: list[BaseException] = []
 
