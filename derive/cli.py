@@ -377,7 +377,7 @@ def _audit(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from derive.audit.isolated import Job, run_audits
-    from derive.audit.post import MAX_BYTES, AuditInputError, AuditSettings
+    from derive.audit.post import MAX_BYTES, AuditInputError, AuditSettings, AuditStep
     from derive.audit.report import render_html, render_json
     from derive.audit.source import read_source
 
@@ -389,7 +389,7 @@ def _audit(args: argparse.Namespace) -> int:
         except AuditInputError as exc:
             raise UsageError(str(exc)) from None
 
-    def show_steps(job: Job, steps: list[object]) -> None:
+    def show_steps(job: Job, steps: list[AuditStep]) -> None:
         sys.stdout.write(_step_lines(job.path, steps, verbose=args.verbose))
         sys.stdout.flush()
 

@@ -33,6 +33,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.audit.progress import decide_step, note_steps
 from derive.audit.reader import (
     TRANSPOSE,
     ReaderContext,
@@ -41,7 +42,6 @@ from derive.audit.reader import (
     read_membership,
     split_chains_spans,
 )
-from derive.audit.progress import decide_step, note_steps
 from derive.audit.scan import Declaration, Display, Heading, Unclosed, extract, position
 from derive.audit.semantics import Meaning, SemanticsError, without_order
 from derive.engine.budget import BudgetExceeded

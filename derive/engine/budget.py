@@ -11,12 +11,13 @@ once, whether or not the worker has noticed yet: nobody waits on a hang.
 from __future__ import annotations
 
 import ctypes
+import math
 import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["BudgetExceeded", "run_with_budget"]
+__all__ = ["BudgetExceeded", "check_seconds", "run_with_budget"]
 
 T = TypeVar("T")
 
@@ -31,6 +32,25 @@ class BudgetExceeded(Exception):
 
     def __reduce__(self) -> tuple[type, tuple[float, str]]:  # crosses process boundaries (derive.engine.isolate)
         return (BudgetExceeded, (self.seconds, self.what))
+
+
+def check_seconds(value: float, what: str = "a budget") -> float:
+    """``value`` if it is a positive finite number of seconds, else ValueError saying so.
+
+    0 or less would decide nothing, NaN compares false everywhere (a wrong step would pass) and
+    infinity overflows the clock: none is a budget.
+
+    Examples:
+        >>> check_seconds(2.5)
+        2.5
+        >>> check_seconds(float("nan"))
+        Traceback (most recent call last):
+        ...
+        ValueError: a budget must be a positive finite number of seconds, got nan
+    """
+    if not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
+        raise ValueError(f"{what} must be a positive finite number of seconds, got {value!r}")
+    return float(value)
 
 
 class _Abandoned(BaseException):

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.engine.strict import expression
+
 __all__ = ["Distinct", "Equal", "Hypothesis", "InRange", "OneHot", "SumToOne"]
 
 
@@ -42,8 +44,8 @@ class InRange(Hypothesis):
     hi: sp.Expr
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lo", sp.sympify(self.lo))
-        object.__setattr__(self, "hi", sp.sympify(self.hi))
+        object.__setattr__(self, "lo", expression(self.lo, what="lo"))
+        object.__setattr__(self, "hi", expression(self.hi, what="hi"))
 
     @property
     def text(self) -> str:
@@ -104,7 +106,7 @@ class SumToOne(Hypothesis):
     size: sp.Expr
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "size", sp.sympify(self.size))
+        object.__setattr__(self, "size", expression(self.size, what="size"))
 
     def rewrite(self, expr: sp.Expr, definitions: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
         base = self.labels
@@ -162,8 +164,8 @@ class OneHot(Hypothesis):
     size: sp.Expr
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "at", sp.sympify(self.at))
-        object.__setattr__(self, "size", sp.sympify(self.size))
+        object.__setattr__(self, "at", expression(self.at, what="at"))
+        object.__setattr__(self, "size", expression(self.size, what="size"))
 
     def rewrite(self, expr: sp.Expr, definitions: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
         base = self.labels
