@@ -139,8 +139,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if isinstance(call.excinfo.value, DeriveError):
         report.longrepr = str(call.excinfo.value)
     elif item.config.option.tbstyle == "auto":
-        # The theorem itself raised: the user's lines, one per frame, and the error.
-        report.longrepr = call.excinfo.getrepr(style="short", funcargs=False, truncate_locals=True)
+        # The theorem itself raised: from the user's function on, one line per frame, and the error.
+        excinfo = call.excinfo
+        code = getattr(getattr(item, "obj", None), "__code__", None)
+        if code is not None:
+            cut = excinfo.traceback.cut(path=code.co_filename, firstlineno=code.co_firstlineno - 1)
+            excinfo.traceback = cut.filter(excinfo) if len(cut) else excinfo.traceback
+        report.longrepr = excinfo.getrepr(style="short", funcargs=False, truncate_locals=True)
     return report
 
 
