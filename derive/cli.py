@@ -377,16 +377,16 @@ def _audit(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from derive.audit.isolated import Job, run_audits
-    from derive.audit.post import MAX_BYTES, AuditInputError, AuditSettings, AuditStep
+    from derive.audit.post import MAX_BYTES, AuditSettings, AuditStep
     from derive.audit.report import render_html, render_json
-    from derive.audit.source import read_source
+    from derive.audit.source import SourceError, read_source
 
     deadline = time.monotonic() + args.timeout if args.timeout else None
     jobs = []
     for name in _posts(args.files):
         try:
             jobs.append(Job(name, read_source(name, limit=MAX_BYTES)))
-        except AuditInputError as exc:
+        except SourceError as exc:
             raise UsageError(str(exc)) from None
 
     def show_steps(job: Job, steps: list[AuditStep]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -79,7 +80,7 @@ def test_other_threads_keep_running_while_a_step_is_killed() -> None:
         stop.set()
         ticker.join(5)
     during = [t for t in ticks if start <= t <= end]
-    gaps = [b - a for a, b in zip(during, during[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(during)]
     assert len(during) > 20 and max(gaps) < 0.5
 
 

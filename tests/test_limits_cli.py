@@ -51,7 +51,7 @@ def test_huge_products_end_within_the_budget_with_one_line(step: str, words: str
 
 
 def test_dev_zero_is_refused_after_reading_the_limit() -> None:
-    out, seconds = run("audit", "/dev/zero", timeout=30)
+    out, _ = run("audit", "/dev/zero", timeout=30)
     assert out.returncode == 2
     assert "a device that goes on past the limit of 2 MB" in one_line(out.stderr)
     assert peak_child_memory() < GB

@@ -63,10 +63,11 @@ def test_payloads_stay_inert_through_every_entry_point(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("make", [
-    lambda p: Claim("s", p, sp.Integer(1)), lambda p: InRange(i, p, 3), lambda p: Space(fixed_sizes=False).array("A", p, role="weights"),
+    lambda p: Claim("s", p, sp.Integer(1)), lambda p: InRange(i, p, 3),
+    lambda p: Space(fixed_sizes=False).array("A", p, role="weights"),
 ])
 def test_a_string_is_a_type_error_that_says_what_to_pass(make: Callable[[str], object]) -> None:
-    with pytest.raises(TypeError, match="must be a SymPy expression, not the string.*sympy.Symbol"):
+    with pytest.raises(TypeError, match=r"must be a SymPy expression, not the string.*sympy\.Symbol"):
         make("x + 1")
 
 

@@ -44,6 +44,7 @@ from derive.audit.reader import (
 )
 from derive.audit.scan import Declaration, Display, Heading, Unclosed, extract, position
 from derive.audit.semantics import Meaning, SemanticsError, without_order
+from derive.audit.source import SourceError, read_source
 from derive.engine.budget import BudgetExceeded
 from derive.engine.claims import Claim
 from derive.engine.decide import Settings, decide
@@ -157,9 +158,10 @@ class AuditReport:
 
 def read_post(path: str | Path) -> str:
     """The text of a post, or AuditInputError saying why it cannot be audited."""
-    from derive.audit.source import read_source  # reads at most MAX_BYTES + 1 bytes, from anything
-
-    return read_source(path, limit=MAX_BYTES)
+    try:
+        return read_source(path, limit=MAX_BYTES)  # at most MAX_BYTES + 1 bytes, from files, devices, pipes, -
+    except SourceError as exc:
+        raise AuditInputError(str(exc)) from None
 
 
 # -- the state of a post as it is read ------------------------------------------------------------

@@ -14,26 +14,28 @@ from typing import BinaryIO
 
 from derive.audit.scan import position
 
-__all__ = ["STDIN", "read_source"]
+__all__ = ["STDIN", "SourceError", "read_source"]
 
 #: The name that stands for standard input.
 STDIN = "-"
 
 
-def _error(message: str) -> Exception:
-    from derive.audit.post import AuditInputError
+class SourceError(ValueError):
+    """Input that cannot be audited (missing, a folder, endless, too large, empty, binary, not UTF-8)."""
 
-    return AuditInputError(message)
+
+def _error(message: str) -> SourceError:
+    return SourceError(message)
 
 
 def read_source(path: str | Path, *, limit: int) -> str:
-    """The UTF-8 text of ``path`` (``-`` for standard input), or AuditInputError saying why not.
+    """The UTF-8 text of ``path`` (``-`` for standard input), or SourceError saying why not.
 
     Examples:
         >>> read_source("/dev/zero", limit=100)
         Traceback (most recent call last):
         ...
-        derive.audit.post.AuditInputError: /dev/zero: a device that goes on past the limit of 100 bytes; ...
+        derive.audit.source.SourceError: /dev/zero: a device that goes on past the limit of 100 bytes; ...
     """
     name = str(path)
     if name == STDIN:
