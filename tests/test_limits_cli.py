@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 
 GB = 1 << 30
+#: Seconds for the interpreter to start and import derive on a loaded 2-core machine (not budget).
+START = 2.5
 
 
 def run(*args: str, stdin: bytes | None = None, timeout: float = 60,
@@ -46,7 +48,7 @@ def test_huge_products_end_within_the_budget_with_one_line(step: str, words: str
     out, seconds = run("check", step, "--budget", "1", timeout=30)
     assert out.returncode == 2
     assert words in one_line(out.stderr) and out.stderr.startswith("derive: error: <step>:1:1:")
-    assert seconds < 1 + 2 + 1.5  # budget + 2 s, and the interpreter's start
+    assert seconds < 1 + 2 + START  # budget + 2 s, and the interpreter's start
     assert peak_child_memory() < GB
 
 
@@ -120,7 +122,7 @@ def test_timeout_bounds_the_run_and_steps_print_as_they_are_decided(tmp_path: Pa
     elapsed = time.perf_counter() - start
     assert ":3:4: valid:" in first
     assert first_at < elapsed - 1  # printed before the run ended, not with the report
-    assert proc.returncode == 1 and elapsed < 4 + 2 + 1.5
+    assert proc.returncode == 1 and elapsed < 4 + 2 + START
     assert "stopped by --timeout 4 s" in one_line(err)
     assert "1 steps: 1 valid" in rest
 
@@ -129,7 +131,7 @@ def test_timeout_stops_check_with_one_line() -> None:
     # 7^(10^20), hidden behind a definition: only a killed process stops it.
     out, seconds = run("check", "g(10^{20}) = 1", "--given", "define g(x) = 7^{x}", "--timeout", "2",
                        "--budget", "60", timeout=30)
-    assert seconds < 2 + 2 + 1.5
+    assert seconds < 2 + 2 + START
     assert out.returncode == 1, out.stderr
     assert "stopped by --timeout 2 s" in one_line(out.stderr)
 

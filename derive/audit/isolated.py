@@ -21,10 +21,14 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+import sympy as sp
+
 from derive.audit import progress
 from derive.audit.post import AuditInputError, AuditReport, AuditSettings, AuditStep, audit_text, check_step
 from derive.engine import isolate
 from derive.engine.budget import BudgetExceeded, run_with_budget
+from derive.engine.claims import Claim
+from derive.engine.verdict import Verdict
 
 __all__ = ["Job", "run_audits"]
 
@@ -58,6 +62,7 @@ class _Hook:
     def __init__(self, send: Callable[[object], None], known: list[tuple[str, Any, dict[str, None]]],
                  sent: int) -> None:
         self.send, self.known, self.count, self.sent = send, known, 0, sent
+        self.stream = True
 
     def decide(self, fn: Callable[[], Any], seconds: float, hints: dict[str, None]) -> Any:
         k = self.count
@@ -75,23 +80,46 @@ class _Hook:
         except Exception as exc:
             self.send(("end", k, ("raise", isolate.portable(exc), {h: None for h in hints if h not in before})))
             raise
-        self.send(("end", k, ("return", value, {h: None for h in hints if h not in before})))
+        status, reason, verdict = value
+        new_hints = {h: None for h in hints if h not in before}
+        self.send(("end", k, ("return", (status, reason, _light(verdict)), new_hints)))
         return value
 
     def steps(self, steps: Sequence[object]) -> None:
-        if len(steps) > self.sent:
-            self.send(("steps", list(steps[self.sent:]), self.sent))
+        if len(steps) > self.sent and self.stream:
+            self.send(("steps", [_light_step(s) for s in steps[self.sent:]], self.sent))
             self.sent = len(steps)
 
 
+def _light(verdict: Verdict | None) -> Verdict | None:
+    """The verdict without its claim's sides and residual: what the reports read, cheap to send.
+
+    Sending a SymPy expression costs more than deciding it: unpickling re-runs every constructor.
+    """
+    if verdict is None:
+        return None
+    claim = verdict.claim
+    return replace(verdict, claim=Claim(claim.name, sp.S.Zero, sp.S.Zero, statement=claim.statement),
+                   residual=None)
+
+
+def _light_step(step: Any) -> Any:
+    return replace(step, verdict=_light(step.verdict)) if step.verdict is not None else step
+
+
 def _work(send: Callable[[object], None], job: Job, settings: AuditSettings) -> AuditReport:
-    token = progress.hook.set(_Hook(send, job.known, len(job.steps)))
+    hook = _Hook(send, job.known, len(job.steps))
+    hook.stream = job.step is None  # a checked step's lines are renumbered at the end: sent with its report
+    token = progress.hook.set(hook)
     try:
         if job.step is not None:
-            return check_step(job.step, given=job.given, settings=settings)
-        return audit_text(job.text, path=job.path, settings=settings)
+            report = check_step(job.step, given=job.given, settings=settings)
+        else:
+            report = audit_text(job.text, path=job.path, settings=settings)
     finally:
         progress.hook.reset(token)
+    # The steps already sent, and the text, the driver has: send only the rest.
+    return replace(report, steps=tuple(_light_step(s) for s in report.steps[hook.sent:]), source="")
 
 
 @dataclass
@@ -195,8 +223,9 @@ class _Driver:
                                f"{len(job.steps)} steps; the rest of the post was not audited")
             return
         if kind == "result":
-            job.report = replace(message, seconds=time.perf_counter() - job.started)
-            self.show(job, list(message.steps[len(job.steps):]))
+            self.show(job, list(message.steps))
+            job.report = replace(message, steps=tuple(job.steps) if job.step is None else message.steps,
+                                 seconds=time.perf_counter() - job.started, source=job.text)
             self.finish(run, keep=True)
         elif kind == "error":
             job.error = message if isinstance(message, AuditInputError) else RuntimeError(
