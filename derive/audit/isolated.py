@@ -15,6 +15,7 @@ begins and ends and sends the steps as they are made, so that
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -37,6 +38,12 @@ __all__ = ["Job", "run_audits"]
 GRACE = 1.0
 
 
+#: How often at most a worker sends the steps it has made (each message wakes the driver).
+FLUSH_SECONDS = 0.1
+
+Outcome = tuple[str, Any, dict[str, None]]
+
+
 @dataclass
 class Job:
     """One post to audit (``text``) or one step to check (``step`` with ``given``)."""
@@ -45,8 +52,9 @@ class Job:
     text: str = ""
     step: str | None = None
     given: Sequence[str] = ()
-    #: Outcomes of the steps decided so far, in order: ("return", value, hints) or ("raise", exc, hints).
-    known: list[tuple[str, Any, dict[str, None]]] = field(default_factory=list)
+    #: Outcomes of the steps decided so far, by the index of the decision: ("return", value, hints)
+    #: or ("raise", exc, hints). A worker that audits the post again takes them as they were.
+    known: dict[int, Outcome] = field(default_factory=dict)
     #: The steps received so far (the caller has been shown them).
     steps: list[AuditStep] = field(default_factory=list)
     started: float = 0.0
@@ -57,38 +65,74 @@ class Job:
 
 
 class _Hook:
-    """The worker's side: decide with a thread budget, tell the driver, replay what it knows."""
+    """The worker's side: decide under a thread budget, say so in shared memory, replay what is known.
 
-    def __init__(self, send: Callable[[object], None], known: list[tuple[str, Any, dict[str, None]]],
-                 sent: int) -> None:
-        self.send, self.known, self.count, self.sent = send, known, 0, sent
-        self.stream = True
+    The steps made and the outcomes decided go to the driver together, at most every
+    :data:`FLUSH_SECONDS` (and before each decision), so that a post of many quick steps does not
+    wake the driver for each one.
+    """
+
+    def __init__(self, send: Callable[[object], None], job: Job) -> None:
+        self.send, self.known, self.sent = send, job.known, len(job.steps)
+        self.stream = job.step is None  # a checked step's lines are renumbered at the end: sent with its report
+        self.count = 0
+        self.live: Sequence[object] = ()
+        self.outcomes: dict[int, Outcome] = {}
+        self.last = time.monotonic()
+        # Steps made just before a long decision still go out within FLUSH_SECONDS.
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.flusher = threading.Thread(target=self._flush_now_and_then, daemon=True, name="derive-flush")
+        self.flusher.start()
+
+    def _flush_now_and_then(self) -> None:
+        while not self.done.wait(FLUSH_SECONDS):
+            self.flush(force=False)
+
+    def close(self) -> None:
+        self.done.set()
+        self.flusher.join()
 
     def decide(self, fn: Callable[[], Any], seconds: float, hints: dict[str, None]) -> Any:
         k = self.count
         self.count += 1
-        if k < len(self.known):
+        if k in self.known:
             how, value, new_hints = self.known[k]
             hints.update(new_hints)
             if how == "raise":
                 raise value
             return value
-        self.send(("begin", k, seconds))
+        if self.stream and len(self.live) > self.sent:
+            # SymPy may hold the GIL from here on (the flusher could not run): send the steps made first.
+            self.flush(force=True)
         before = set(hints)
+        isolate.busy(k, seconds)
         try:
             value = run_with_budget(fn, seconds, what="step")
         except Exception as exc:
-            self.send(("end", k, ("raise", isolate.portable(exc), {h: None for h in hints if h not in before})))
+            isolate.idle()
+            self.outcomes[k] = ("raise", isolate.portable(exc), {h: None for h in hints if h not in before})
             raise
+        isolate.idle()
         status, reason, verdict = value
-        new_hints = {h: None for h in hints if h not in before}
-        self.send(("end", k, ("return", (status, reason, _light(verdict)), new_hints)))
+        self.outcomes[k] = ("return", (status, reason, _light(verdict)), {h: None for h in hints if h not in before})
         return value
 
     def steps(self, steps: Sequence[object]) -> None:
-        if len(steps) > self.sent and self.stream:
-            self.send(("steps", [_light_step(s) for s in steps[self.sent:]], self.sent))
-            self.sent = len(steps)
+        self.live = steps
+        self.flush(force=False)
+
+    def flush(self, *, force: bool) -> None:
+        with self.lock:
+            now = time.monotonic()
+            if not force and now - self.last < FLUSH_SECONDS:
+                return
+            new = [_light_step(s) for s in self.live[self.sent:]] if self.stream else []
+            if new or self.outcomes:
+                outcomes, self.outcomes = self.outcomes, {}
+                self.send(("progress", new, self.sent, outcomes))
+                self.sent += len(new)
+                self.last = now
 
 
 def _light(verdict: Verdict | None) -> Verdict | None:
@@ -108,8 +152,7 @@ def _light_step(step: Any) -> Any:
 
 
 def _work(send: Callable[[object], None], job: Job, settings: AuditSettings) -> AuditReport:
-    hook = _Hook(send, job.known, len(job.steps))
-    hook.stream = job.step is None  # a checked step's lines are renumbered at the end: sent with its report
+    hook = _Hook(send, job)
     token = progress.hook.set(hook)
     try:
         if job.step is not None:
@@ -118,6 +161,7 @@ def _work(send: Callable[[object], None], job: Job, settings: AuditSettings) -> 
             report = audit_text(job.text, path=job.path, settings=settings)
     finally:
         progress.hook.reset(token)
+        hook.close()
     # The steps already sent, and the text, the driver has: send only the rest.
     return replace(report, steps=tuple(_light_step(s) for s in report.steps[hook.sent:]), source="")
 
@@ -126,9 +170,8 @@ def _work(send: Callable[[object], None], job: Job, settings: AuditSettings) -> 
 class _Running:
     worker: isolate.Worker
     job: Job
-    #: When the worker is killed if it has not answered: the current step's budget, or reading's.
-    kill_at: float = 0.0
-    step: tuple[int, float] | None = None
+    #: When the driver last heard from the worker.
+    heard: float = 0.0
 
 
 def run_audits(jobs: Sequence[Job], settings: AuditSettings, *, workers: int = 1, deadline: float | None = None,
@@ -137,7 +180,9 @@ def run_audits(jobs: Sequence[Job], settings: AuditSettings, *, workers: int = 1
     """Audit every job in worker processes (``workers`` at a time); each job ends with a report or an error.
 
     ``deadline`` is a ``time.monotonic()`` value: past it, the jobs still running end with the steps
-    they have (and a hint), and the jobs not started end with neither.
+    they have (and a hint), and the jobs not started end with neither. The verdicts of the steps keep
+    their status, strategy, reason and counterexample; their claims keep only their names (the sides
+    stay in the worker: re-building SymPy expressions on arrival would cost more than the audit).
     """
     driver = _Driver(settings, on_steps, on_done)
     waiting = list(reversed(jobs))
@@ -153,14 +198,14 @@ def run_audits(jobs: Sequence[Job], settings: AuditSettings, *, workers: int = 1
                     driver.stop(run, f"stopped by --timeout after {len(run.job.steps)} steps; the rest of the "
                                      "post was not audited")
                 break
-            soonest = min(r.kill_at for r in driver.running.values())
+            soonest = min(driver.kill_at(r) for r in driver.running.values())
             if deadline is not None:
                 soonest = min(soonest, deadline)
             for conn in wait(list(driver.running), timeout=max(0.0, soonest - now)):
                 assert isinstance(conn, Connection)
                 driver.receive(driver.running[conn])
             now = time.monotonic()
-            for run in [r for r in driver.running.values() if r.kill_at <= now]:
+            for run in [r for r in driver.running.values() if driver.kill_at(r) <= now]:
                 driver.overran(run)
     finally:
         for run in list(driver.running.values()):
@@ -173,13 +218,22 @@ class _Driver:
                  on_done: Callable[[Job], None] | None) -> None:
         self.settings, self.on_steps, self.on_done = settings, on_steps, on_done
         self.running: dict[Connection, _Running] = {}
-        self.silence = settings.budget * 3 + 5 + GRACE  # the longest a worker may go without a word
+        self.silence = settings.budget * 3 + 5 + GRACE  # the longest a worker may go without progress
+
+    def kill_at(self, run: _Running) -> float:
+        """When the worker is killed if nothing changes: its step's budget is out, or it is silent too long."""
+        state = run.worker.state
+        if state[isolate.BUSY] >= 0:
+            return float(state[isolate.BEGAN] + state[isolate.SECONDS] + GRACE)
+        return max(float(state[isolate.ACTIVE]), run.heard) + self.silence
 
     def start(self, job: Job) -> None:
         worker = isolate.acquire()
         job.started = job.started or time.perf_counter()
+        worker.state[isolate.BUSY] = -1
+        worker.state[isolate.ACTIVE] = time.monotonic()
         worker.submit(_work, job, self.settings)
-        self.running[worker.conn] = _Running(worker, job, time.monotonic() + self.silence)
+        self.running[worker.conn] = _Running(worker, job, time.monotonic())
 
     def finish(self, run: _Running, *, keep: bool) -> None:
         del self.running[run.worker.conn]
@@ -196,19 +250,23 @@ class _Driver:
         job.report = AuditReport(job.path, tuple(job.steps), (hint,), time.perf_counter() - job.started, job.text)
         self.finish(run, keep=False)
 
-    def restart(self, run: _Running, outcome: tuple[str, Any, dict[str, None]]) -> None:
-        """The current step ends with ``outcome``; the job starts again in a fresh worker."""
-        run.job.known.append(outcome)
+    def restart(self, run: _Running, index: int, outcome: Outcome) -> None:
+        """Decision ``index`` ends with ``outcome``; the job starts again in a fresh worker."""
+        run.job.known[index] = outcome
         del self.running[run.worker.conn]
         run.worker.kill()
         self.start(run.job)
 
     def overran(self, run: _Running) -> None:
-        if run.step is None:
+        state = run.worker.state
+        index = int(state[isolate.BUSY])
+        if self.kill_at(run) > time.monotonic():
+            return  # the step ended just now
+        if index < 0:
             self.stop(run, f"reading the post ran out of time after {len(run.job.steps)} steps; the rest of "
                            "the post was not audited")
             return
-        self.restart(run, ("raise", BudgetExceeded(run.step[1], "step"), {}))
+        self.restart(run, index, ("raise", BudgetExceeded(float(state[isolate.SECONDS]), "step"), {}))
 
     def receive(self, run: _Running) -> None:
         job = run.job
@@ -216,12 +274,14 @@ class _Driver:
             kind, message = run.worker.conn.recv()
         except (EOFError, OSError):
             exitcode = run.worker.process.exitcode
-            if run.step is not None:
-                self.restart(run, ("raise", RuntimeError(str(isolate.WorkerDied(exitcode, "step"))), {}))
+            index = int(run.worker.state[isolate.BUSY])
+            if index >= 0:
+                self.restart(run, index, ("raise", RuntimeError(str(isolate.WorkerDied(exitcode, "step"))), {}))
             else:
                 self.stop(run, f"the worker auditing the post stopped (exit status {exitcode}) after "
                                f"{len(job.steps)} steps; the rest of the post was not audited")
             return
+        run.heard = time.monotonic()
         if kind == "result":
             self.show(job, list(message.steps))
             job.report = replace(message, steps=tuple(job.steps) if job.step is None else message.steps,
@@ -232,24 +292,9 @@ class _Driver:
                 f"{job.path}: the audit failed: {type(message).__name__}: {message}")
             self.finish(run, keep=True)
         else:
-            self.progress(run, message)
-
-    def progress(self, run: _Running, message: tuple[Any, ...]) -> None:
-        job = run.job
-        now = time.monotonic()
-        if message[0] == "begin":
-            run.step = (message[1], message[2])
-            run.kill_at = now + message[2] + GRACE
-        elif message[0] == "end":
-            if message[1] == len(job.known):
-                job.known.append(message[2])
-            run.step = None
-            run.kill_at = now + self.silence
-        elif message[0] == "steps":
-            _, new, offset = message
+            _, new, offset, outcomes = message
+            job.known.update(outcomes)
             self.show(job, new[max(0, len(job.steps) - offset):])
-            if run.step is None:
-                run.kill_at = now + self.silence
 
     def show(self, job: Job, fresh: list[AuditStep]) -> None:
         if job.step is not None or not fresh:

@@ -4,8 +4,9 @@ A thread budget (:mod:`derive.engine.budget`) cannot stop SymPy building a huge 
 computation holds the GIL and ignores the request to stop, and memory grows until the machine
 swaps. A worker process can be killed. Each worker
 
-- has its address space bounded (``RLIMIT_AS``, :data:`MEMORY_LIMIT` more than it starts with),
-  so a runaway allocation is a ``MemoryError`` inside the worker, never the machine's memory;
+- has its address space bounded (``RLIMIT_AS``: :data:`MEMORY_LIMIT`, or half of it more than its
+  size at start when it starts larger, as a fork of a process that loaded torch does), so a runaway
+  allocation is a ``MemoryError`` inside the worker, never the machine's memory;
 - is reused for job after job (forking or spawning one costs 10 ms to a second), and replaced
   when it is killed;
 - ignores Ctrl-C: the caller decides, and kills its workers on the way out.
@@ -23,7 +24,9 @@ Examples:
 from __future__ import annotations
 
 import atexit
+import ctypes
 import gc
+import mmap
 import multiprocessing as mp
 import os
 import pickle
@@ -39,7 +42,7 @@ from derive.engine.budget import BudgetExceeded
 
 __all__ = ["MEMORY_LIMIT", "Worker", "WorkerDied", "acquire", "portable", "release", "run_isolated", "shutdown"]
 
-#: How much a worker's address space may grow past its size at start (bytes).
+#: The address space of a worker (bytes); one that starts larger may grow by half of this.
 MEMORY_LIMIT = 1 << 30
 
 #: Modules a fork server imports once, so that each worker it forks starts warm.
@@ -89,10 +92,35 @@ def _limit_memory(extra: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _serve(conn: Connection, memory: int) -> None:
+#: In a worker: what it is doing, in memory shared with the caller, so that telling costs no message
+#: (a message wakes the caller; under load each wake-up costs milliseconds). Slots: the index of the
+#: step being decided (-1: none), when it began, its budget, and when the worker last made progress
+#: (time.monotonic(), one clock for every process of the machine).
+_state: Any = None
+BUSY, BEGAN, SECONDS, ACTIVE = range(4)
+
+
+def busy(index: int, seconds: float) -> None:
+    """In a worker: step ``index`` begins, with a budget of ``seconds``."""
+    if _state is not None:
+        now = time.monotonic()
+        _state[SECONDS], _state[BEGAN], _state[ACTIVE] = seconds, now, now
+        _state[BUSY] = index
+
+
+def idle() -> None:
+    """In a worker: no step is being decided (the worker is reading, or done)."""
+    if _state is not None:
+        _state[BUSY] = -1
+        _state[ACTIVE] = time.monotonic()
+
+
+def _serve(conn: Connection, memory: int, state: Any) -> None:
     """The worker's loop: receive ``(fn, args)``, run ``fn(send, *args)``, answer; until told to stop."""
+    global _state
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory(memory)
+    _state = state
 
     def send(message: object) -> None:
         conn.send(("progress", message))
@@ -105,6 +133,7 @@ def _serve(conn: Connection, memory: int) -> None:
         if job is None:
             return
         fn, args = job
+        idle()
         try:
             answer: tuple[str, object] = ("result", fn(send, *args))
         except BaseException as exc:  # the caller re-raises it; the worker lives on
@@ -130,7 +159,15 @@ class Worker:
     def __init__(self, *, memory: int = MEMORY_LIMIT) -> None:
         ctx = _context()
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_serve, args=(child, memory), daemon=True, name="derive-worker")
+        if ctx.get_start_method() == "fork":
+            # An anonymous shared mapping, inherited by the child: 30 ms cheaper than a RawArray's arena.
+            self._mapping = mmap.mmap(-1, 4 * ctypes.sizeof(ctypes.c_double))
+            self.state: Any = (ctypes.c_double * 4).from_buffer(self._mapping)
+        else:
+            self.state = ctx.RawArray("d", 4)
+        self.state[BUSY], self.state[ACTIVE] = -1.0, time.monotonic()
+        self.process = ctx.Process(target=_serve, args=(child, memory, self.state), daemon=True,
+                                   name="derive-worker")
         # Objects the collector has frozen are not written to by it in the child, so a forked worker
         # shares more of this process's pages instead of copying them (the gc.freeze documentation).
         gc.freeze()
