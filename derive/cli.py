@@ -166,7 +166,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--budget", type=_seconds, default=5.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 5)")
     audit.add_argument("--timeout", type=_seconds, metavar="SECONDS",
-                       help="stop the whole run after SECONDS (the steps decided so far are reported)")
+                       help="stop the whole run after SECONDS (the steps decided so far are reported; exit status 1)")
     audit.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N",
                        help="audit N files at a time, each in its own worker process (default 1)")
     check = sub.add_parser("check", help="decide one equality written in LaTeX (a step or a chain)",

@@ -23,9 +23,9 @@ from derive import (
     softmax,
     verify_theorem,
 )
-from derive.render import display as d
 from derive.engine.differentiate import Differentiator, LowRankMatrix
 from derive.engine.verdict import Counterexample, Verdict
+from derive.render import display as d
 
 x = sp.Symbol("x", real=True)
 
