@@ -168,3 +168,26 @@ def test_options_are_checked(pytester: pytest.Pytester, option: str) -> None:
     result = pytester.runpytest_subprocess(option)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*argument {option.split('=')[0]}: expected a positive*"])
+
+
+HUGE = '''
+import sympy as sp
+from derive import Claim
+from derive.testing import theorem
+
+@theorem
+def test_huge():
+    # 7^(10^20), unevaluated: whoever evaluates it holds the GIL for hours.
+    x = sp.Symbol("x", real=True)
+    return Claim("huge", sp.Mul(sp.Pow(7, sp.Integer(10) ** 20, evaluate=False), x, evaluate=False), x)
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_isolate_kills_a_claim_past_its_budget(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_huge=HUGE)
+    result = pytester.runpytest_subprocess("--derive-isolate", "--derive-budget", "1")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Claim not decided: huge*", "*exceeded its time budget of 7.25 s; the worker "
+                                 "process was stopped*", "*derive: 0 proved, 0 refuted, 1 undecided*"])
