@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import time
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -136,7 +138,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="also prove the two-layer theorems exactly at these sizes (repeatable)")
     verify.add_argument("--batch", type=_positive, metavar="N",
                         help="batch size N for the batch-mean instances given with --cdp (default 2)")
-    verify.add_argument("--budget", type=float, default=30.0, metavar="SECONDS",
+    verify.add_argument("--budget", type=_seconds, default=30.0, metavar="SECONDS",
                         help="time budget of each proof and of each counterexample search (default 30)")
     verify.add_argument("--samples", type=_positive, default=12, help="points tried when searching for "
                         "a counterexample (default 12)")
@@ -151,25 +153,32 @@ def _parser() -> argparse.ArgumentParser:
     prove.add_argument("--fragment", metavar="FILE", help="write only the align* blocks")
     prove.add_argument("--markdown", metavar="FILE", help="write a Markdown + MathJax post")
     prove.add_argument("--json", action="store_true", help="print the steps and verdicts as JSON")
-    prove.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
+    prove.add_argument("--budget", type=_seconds, default=10.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 10)")
     audit = sub.add_parser("audit", help="check a written derivation (Markdown/LaTeX) step by step",
                            epilog=AUDIT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    audit.add_argument("files", nargs="+", metavar="FILE", help="Markdown or LaTeX files")
+    audit.add_argument("files", nargs="+", metavar="FILE", help="Markdown or LaTeX files, folders of them, "
+                       "or - for standard input")
     audit.add_argument("--json", action="store_true", help="print one JSON document")
     audit.add_argument("--html", metavar="OUT", help="write the post as HTML (MathJax) with every step marked "
                        "(one file: OUT; several: OUT is a directory)")
     audit.add_argument("--verbose", action="store_true", help="show the strategy of valid steps too")
-    audit.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
+    audit.add_argument("--budget", type=_seconds, default=5.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 5)")
+    audit.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                       help="stop the whole run after SECONDS (the steps decided so far are reported; exit status 1)")
+    audit.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N",
+                       help="audit N files at a time, each in its own worker process (default 1)")
     check = sub.add_parser("check", help="decide one equality written in LaTeX (a step or a chain)",
                            epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("step", metavar="STEP", help="LaTeX math, e.g. '\\frac{d}{dx} e^{2x} = 2 e^{2x}'")
     check.add_argument("--given", action="append", default=[], metavar="DECLARATION",
                        help="a declaration as a post writes it, e.g. 'logits z; labels y soft' (repeatable)")
     check.add_argument("--json", action="store_true", help="print one JSON document")
-    check.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
+    check.add_argument("--budget", type=_seconds, default=10.0, metavar="SECONDS",
                        help="time budget of the proof and of the counterexample search (default 10)")
+    check.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                       help="stop after SECONDS whatever the step is doing")
     return parser
 
 
@@ -180,6 +189,17 @@ def _positive(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """A positive finite number of seconds (0, negative numbers, nan and inf are refused)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected a positive finite number of seconds, got {text!r}")
     return value
 
 
@@ -322,30 +342,71 @@ def _prove(args: argparse.Namespace) -> int:
     return 0
 
 
+#: What a folder given to 'derive audit' contributes: its posts, at any depth.
+POST_SUFFIXES = (".md", ".markdown", ".tex")
+
+
+def _posts(names: Sequence[str]) -> list[str]:
+    """The files named, with each folder replaced by the posts in it (sorted)."""
+    from pathlib import Path
+
+    out: list[str] = []
+    for name in names:
+        if name != "-" and Path(name).is_dir():
+            found = sorted(str(p) for p in Path(name).rglob("*") if p.suffix in POST_SUFFIXES and p.is_file())
+            if not found:
+                raise UsageError(f"{name}: a folder with no {', '.join(POST_SUFFIXES)} files; give posts to audit")
+            out += found
+        else:
+            out.append(name)
+    if out.count("-") > 1:
+        raise UsageError("- (standard input) can be given once")
+    return out
+
+
+def _step_lines(path: str, steps: Sequence[object], *, verbose: bool) -> str:
+    """The text report's lines for ``steps`` (without the summary)."""
+    from derive.audit.post import AuditReport
+    from derive.audit.report import render_text
+
+    text = render_text(AuditReport(path, tuple(steps)), verbose=verbose)  # type: ignore[arg-type]
+    return text[:text.rstrip("\n").rfind("\n") + 1]
+
+
 def _audit(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from derive.audit.post import AuditInputError, AuditSettings, audit_file
-    from derive.audit.report import render_html, render_json, render_text
+    from derive.audit.isolated import Job, run_audits
+    from derive.audit.post import MAX_BYTES, AuditSettings, AuditStep
+    from derive.audit.report import render_html, render_json
+    from derive.audit.source import SourceError, read_source
 
-    settings = AuditSettings(budget=args.budget)
-    reports = []
-    for name in args.files:
+    deadline = time.monotonic() + args.timeout if args.timeout else None
+    jobs = []
+    for name in _posts(args.files):
         try:
-            if sys.stderr.isatty() and not args.json:
-                from rich.console import Console
-
-                with Console(stderr=True).status(f"auditing {name}"):
-                    reports.append(audit_file(name, settings=settings))
-            else:
-                reports.append(audit_file(name, settings=settings))
-        except AuditInputError as exc:
+            jobs.append(Job(name, read_source(name, limit=MAX_BYTES)))
+        except SourceError as exc:
             raise UsageError(str(exc)) from None
+
+    def show_steps(job: Job, steps: list[AuditStep]) -> None:
+        sys.stdout.write(_step_lines(job.path, steps, verbose=args.verbose))
+        sys.stdout.flush()
+
+    def show_end(job: Job) -> None:
+        if job.report is not None:
+            sys.stdout.write("\n".join([job.report.summary(), *(f"hint: {h}" for h in job.report.hints)]) + "\n")
+            sys.stdout.flush()
+
+    stream = not args.json
+    run_audits(jobs, AuditSettings(budget=args.budget), workers=args.jobs, deadline=deadline,
+               on_steps=show_steps if stream else None, on_done=show_end if stream else None)
+    failed = next((j.error for j in jobs if j.error is not None), None)
+    if failed is not None:
+        raise UsageError(str(failed))
+    reports = [j.report for j in jobs if j.report is not None]
     if args.json:
         print(render_json(reports))
-    else:
-        for report in reports:
-            sys.stdout.write(render_text(report, verbose=args.verbose))
     if args.html:
         out = Path(args.html)
         if len(reports) > 1:
@@ -353,17 +414,29 @@ def _audit(args: argparse.Namespace) -> int:
         for report in reports:
             target = out / (Path(report.path).stem + ".html") if len(reports) > 1 else out
             _write(str(target), render_html(report))
+    if any(j.timed_out for j in jobs):
+        left = sum(j.report is None for j in jobs)
+        print(f"derive: stopped by --timeout {args.timeout:g} s; {left} of {len(jobs)} files were not audited "
+              "and the last ones only in part: give more time with --timeout", file=sys.stderr)
+        return 1
     return 1 if any(r.exit_status for r in reports) else 0
 
 
 def _check(args: argparse.Namespace) -> int:
-    from derive.audit.post import AuditInputError, AuditSettings, StepStatus, check_step
+    from derive.audit.isolated import Job, run_audits
+    from derive.audit.post import STEP_PATH, AuditSettings, StepStatus
     from derive.audit.report import render_json, render_text
 
-    try:
-        report = check_step(args.step, given=args.given, settings=AuditSettings(budget=args.budget))
-    except AuditInputError as exc:
-        raise UsageError(str(exc)) from None
+    deadline = time.monotonic() + args.timeout if args.timeout else None
+    job = Job(STEP_PATH, step=args.step, given=args.given)
+    run_audits([job], AuditSettings(budget=args.budget), deadline=deadline)
+    if job.error is not None:
+        raise UsageError(str(job.error))
+    report = job.report
+    if report is None or job.timed_out:
+        print(f"derive: stopped by --timeout {args.timeout:g} s before the step was decided; give more time "
+              "with --timeout", file=sys.stderr)
+        return 1
     unread = [s for s in report.steps if s.status is StepStatus.NOT_READ]
     if unread:
         first = unread[0]

@@ -266,8 +266,8 @@ def test_counterexample_of_a_vector_claim_names_its_entry() -> None:
 
 
 def test_rendering_errors_are_raised_not_displayed() -> None:
-    # A side that is not an expression is an error, not text to show (and never parsed).
-    with pytest.raises(sp.SympifyError):
+    # A side that is not an expression is an error, not text to show (and never parsed): the claim refuses it.
+    with pytest.raises(TypeError, match="not the string 'x \\+ 1'"):
         Claim("text side", "x + 1", x)._repr_latex_()  # type: ignore[arg-type]
 
     class Unprintable:

@@ -87,3 +87,107 @@ def test_options_are_in_the_help(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--help")
     result.stdout.fnmatch_lines(["*--derive-budget=SECONDS*", "*--derive-samples=N*", "*--derive-seed=SEED*",
                                  "*--derive-undecided={fail,xfail}*"])
+
+
+FIXTURES = '''
+import pytest
+import sympy as sp
+from derive import Claim
+from derive.testing import theorem
+
+@pytest.fixture
+def x():
+    return sp.Symbol("x", real=True)
+
+@theorem
+def test_with_a_fixture(x):
+    return Claim("square", (x + 1) ** 2, x**2 + 2 * x + 1)
+
+@theorem
+@pytest.mark.parametrize("n", [1, 2, 3])
+def test_parametrized(x, n):
+    return Claim(f"power {n}", sp.diff(x**n, x), n * x ** (n - 1))
+
+@theorem
+@pytest.mark.parametrize("name", ["cross_entropy_gradient_soft", "log_softmax"])
+def test_library(name):
+    return name
+
+@theorem
+@pytest.mark.parametrize("k", [2, 3])
+def test_parametrized_wrong(x, k):
+    return Claim(f"wrong {k}", sp.diff(x**k, x), x ** (k - 1))
+'''
+
+RAISES = '''
+from derive.testing import theorem
+
+@theorem
+def test_raises():
+    raise ValueError("the model could not be built")
+'''
+
+
+@pytest.mark.timeout(180)
+def test_theorems_take_fixtures_and_parametrize(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=FIXTURES)
+    result = pytester.runpytest_subprocess("-v")
+    result.assert_outcomes(passed=6, failed=2)
+    result.stdout.fnmatch_lines(["*test_parametrized?1? PASSED*", "*test_library?log_softmax? PASSED*",
+                                 "*test_parametrized_wrong?2? FAILED*", "*derive: 6 proved, 2 refuted, 0 undecided*"])
+
+
+@pytest.mark.timeout(180)
+def test_a_failure_is_a_few_lines_not_pytest_internals(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=FIXTURES, test_raises=RAISES)
+    result = pytester.runpytest_subprocess("-k", "wrong and 2 or raises", "-p", "no:cacheprovider")
+    result.assert_outcomes(failed=2)
+    text = result.stdout.str()
+    failures = text[text.index("= FAILURES ="):]
+    assert "CallInfo" not in failures and "_pytest" not in failures and "pluggy" not in failures
+    result.stdout.fnmatch_lines(["*test_raises.py:5: in test_raises", "E   ValueError: the model could not be built"])
+    result.stdout.fnmatch_lines(["*Claim not proved: wrong 2*", "*reproduce: derive.decide(claim*",
+                                 "FAILED test_raises.py::test_raises - ValueError: the model could not be built",
+                                 "FAILED test_user.py::test_parametrized_wrong?2? - Claim not proved: wrong 2"])
+    assert len(failures.splitlines()) < 30, failures
+
+
+@pytest.mark.timeout(180)
+def test_isolate_decides_in_a_worker_process(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest_subprocess("--derive-isolate", "-k", "not gradient")
+    result.assert_outcomes(passed=3, failed=1)
+    result.stdout.fnmatch_lines(["*Claim not proved: square*", "*derive: 2 proved, 2 refuted, 0 undecided*"])
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("option", ["--derive-budget=0", "--derive-budget=nan", "--derive-budget=inf",
+                                    "--derive-budget=-1", "--derive-samples=0"])
+def test_options_are_checked(pytester: pytest.Pytester, option: str) -> None:
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest_subprocess(option)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*argument {option.split('=')[0]}: expected a positive*"])
+
+
+HUGE = '''
+import sympy as sp
+from derive import Claim
+from derive.testing import theorem
+
+@theorem
+def test_huge():
+    # 7^(10^20), unevaluated: whoever evaluates it holds the GIL for hours.
+    x = sp.Symbol("x", real=True)
+    return Claim("huge", sp.Mul(sp.Pow(7, sp.Integer(10) ** 20, evaluate=False), x, evaluate=False), x)
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_isolate_kills_a_claim_past_its_budget(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_huge=HUGE)
+    result = pytester.runpytest_subprocess("--derive-isolate", "--derive-budget", "1")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Claim not decided: huge*", "*exceeded its time budget of 7.25 s; the worker "
+                                 "process was stopped*", "*derive: 0 proved, 0 refuted, 1 undecided*"])

@@ -31,6 +31,8 @@ from pathlib import Path
 import sympy as sp
 
 from derive.audit.declarations import NO_DECLARATIONS_HINT, PostState, declare, define, read_declared_membership
+from derive.audit.progress import decide_step as guarded_step
+from derive.audit.progress import note_steps
 from derive.audit.reader import (
     ReadError,
     split_chains_spans,
@@ -47,7 +49,7 @@ from derive.audit.results import (
 from derive.audit.scan import Declaration, Display, Heading, Unclosed, extract, position
 from derive.audit.semantics import SemanticsError
 from derive.audit.steps import decide_step
-from derive.engine.budget import BudgetExceeded, run_with_budget
+from derive.engine.budget import BudgetExceeded
 
 __all__ = [
     "MAX_BYTES",
@@ -148,8 +150,8 @@ def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: 
                   settings: AuditSettings, assumed: tuple[str, ...]) -> AuditStep:
     line, column = at
     try:
-        status, reason, verdict = run_with_budget(lambda: decide_step(post, a, b, settings),
-                                                  settings.budget * 3 + 5, what="step")
+        status, reason, verdict = guarded_step(lambda: decide_step(post, a, b, settings),
+                                              settings.budget * 3 + 5, sides=(a, b), hints=post.hints)
     except SemanticsError as exc:
         return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ, str(exc), None, assumed)
     except BudgetExceeded:
@@ -178,6 +180,7 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     problems: list[str] = []
     previous: tuple[str, sp.Basic | None, int] | None = None
     for item in extract(text):
+        note_steps(steps)
         if isinstance(item, Declaration):
             problem = declare(post, item)
             if problem:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from derive.audit.scan import position
+from derive.audit.source import SourceError, read_source
 from derive.engine.decide import Settings
 from derive.engine.verdict import Verdict
 
@@ -104,24 +104,7 @@ class AuditReport:
 
 def read_post(path: str | Path) -> str:
     """The text of a post, or AuditInputError saying why it cannot be audited."""
-    p = Path(path)
     try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise AuditInputError(f"{path}: cannot read it: {exc.strerror}") from None
-    if p.is_dir():
-        raise AuditInputError(f"{path}: is a directory; give a Markdown or LaTeX file")
-    if size > MAX_BYTES:
-        raise AuditInputError(f"{path}: {size / 1e6:.1f} MB is too large to be a post (the limit is "
-                              f"{MAX_BYTES / 1e6:.0f} MB); audit the part with the derivation")
-    data = p.read_bytes()
-    if not data.strip():
-        raise AuditInputError(f"{path}: the file is empty; there is nothing to audit")
-    if b"\x00" in data[:8192]:
-        raise AuditInputError(f"{path}: looks like a binary file (NUL bytes); give a Markdown or LaTeX file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line, column = position(data[:exc.start].decode("utf-8", errors="replace"), exc.start)
-        raise AuditInputError(f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                              "save the file as UTF-8") from None
+        return read_source(path, limit=MAX_BYTES)  # at most MAX_BYTES + 1 bytes, from files, devices, pipes, -
+    except SourceError as exc:
+        raise AuditInputError(str(exc)) from None

@@ -11,12 +11,13 @@ once, whether or not the worker has noticed yet: nobody waits on a hang.
 from __future__ import annotations
 
 import ctypes
+import math
 import threading
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
-__all__ = ["BudgetExceeded", "run_with_budget"]
+__all__ = ["BudgetExceeded", "check_seconds", "run_with_budget"]
 
 T = TypeVar("T")
 
@@ -28,6 +29,28 @@ class BudgetExceeded(Exception):
         super().__init__(f"{what} exceeded its time budget of {seconds:g} s")
         self.seconds = seconds
         self.what = what
+
+    def __reduce__(self) -> tuple[type, tuple[float, str]]:  # crosses process boundaries (derive.engine.isolate)
+        return (BudgetExceeded, (self.seconds, self.what))
+
+
+def check_seconds(value: float, what: str = "a budget") -> float:
+    """``value`` if it is a positive finite number of seconds, else ValueError saying so.
+
+    0 or less would decide nothing, NaN compares false everywhere (a wrong step would pass) and
+    infinity overflows the clock: none is a budget.
+
+    Examples:
+        >>> check_seconds(2.5)
+        2.5
+        >>> check_seconds(float("nan"))
+        Traceback (most recent call last):
+        ...
+        ValueError: a budget must be a positive finite number of seconds, got nan
+    """
+    if not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
+        raise ValueError(f"{what} must be a positive finite number of seconds, got {value!r}")
+    return float(value)
 
 
 class _Abandoned(BaseException):
@@ -50,8 +73,10 @@ def run_with_budget(fn: Callable[[], T], seconds: float, *, what: str = "computa
         >>> run_with_budget(lambda: 6 * 7, 1.0)
         42
     """
-    if seconds <= 0:
+    if not seconds > 0:  # also NaN: a budget that compares false everywhere would never end
         raise BudgetExceeded(seconds, what)
+    # Beyond threading's largest timeout (about 292 years) join() raises OverflowError: no real budget.
+    seconds = min(seconds, threading.TIMEOUT_MAX)
     result: list[T] = []
     error: list[BaseException] = []
 

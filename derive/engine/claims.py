@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import TypeAlias
 
 import sympy as sp
@@ -11,6 +11,7 @@ import sympy as sp
 from derive.engine.differentiate import LowRankMatrix
 from derive.engine.hypotheses import Between, Holds, Hypothesis, InRange, OneHot, SumToOne
 from derive.engine.space import ArraySpec, Space
+from derive.engine.strict import expression
 
 __all__ = ["Claim", "Side", "entries"]
 
@@ -22,6 +23,9 @@ Side: TypeAlias = sp.Expr | tuple[sp.Expr, ...] | tuple[tuple[sp.Expr, ...], ...
 @dataclass(frozen=True, eq=False)
 class Claim:
     """The claim ``lhs == rhs`` for every point that satisfies ``hypotheses``.
+
+    The sides are SymPy expressions (or numbers), vectors and matrices of them as tuples: a string is a
+    TypeError that says what to pass instead, since SymPy would evaluate it as Python code.
 
     ``definitions`` names the shared atoms of a fixed-size space (an atom stands for
     its definition); ``arrays`` says which IndexedBase objects are vectors or matrices,
@@ -38,6 +42,11 @@ class Claim:
     arrays: Mapping[str, ArraySpec] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        # Strings are refused, never sympified: sympify runs a string through eval.
+        if not isinstance(self.name, str):
+            raise TypeError(f"a claim's name is a string, got {type(self.name).__name__}")
+        _check_side(self.lhs, "the left side of a claim")
+        _check_side(self.rhs, "the right side of a claim")
         hyps = self.hypotheses
         if isinstance(hyps, (Hypothesis, sp.Rel)):
             hyps = (hyps,)  # Claim(name, lhs, rhs, Distinct(i, j)): one hypothesis, not in a list
@@ -54,6 +63,13 @@ class Claim:
                 raise TypeError(f"claim {self.name!r}: a hypothesis is a derive Hypothesis (InRange, SumToOne, ...) "
                                 f"or a SymPy relation such as sp.Eq(a + b, 1), got {type(h).__name__}")
             out.append(h)
+        for h in out:
+            names: list[str] = [f.name for f in fields(h)] if is_dataclass(h) else []
+            for name in names:
+                expression(getattr(h, name), what=f"{type(h).__name__}.{name}")
+        for symbol, value in self.definitions.items():
+            expression(symbol, what="a defined symbol")
+            expression(value, what=f"the definition of {symbol}")
         object.__setattr__(self, "hypotheses", tuple(out))
         if any(isinstance(h, (Holds, Between, SumToOne, OneHot)) for h in out):
             _check_named(self)
@@ -138,6 +154,20 @@ def _check_named(claim: Claim) -> None:
                                 f"claim does not mention ({known}); fix the name or drop the hypothesis")
 
 
+def _check_side(side: object, what: str) -> None:
+    if isinstance(side, tuple):
+        for item in side:
+            _check_side(item, what)
+    elif isinstance(side, LowRankMatrix):
+        for value in side.diagonal.values():
+            _check_side(value, what)
+        for left, right in side.outer:
+            _check_side(left, what)
+            _check_side(right, what)
+    else:
+        expression(side, what=what)
+
+
 def entries(lhs: Side, rhs: Side) -> Iterator[tuple[tuple[int, ...] | None, sp.Expr, sp.Expr]]:
     """Pairs of corresponding entries of two sides of the same shape (index None for scalars)."""
     if isinstance(lhs, LowRankMatrix) or isinstance(rhs, LowRankMatrix):
@@ -148,7 +178,7 @@ def entries(lhs: Side, rhs: Side) -> Iterator[tuple[tuple[int, ...] | None, sp.E
     if isinstance(lhs, tuple) != isinstance(rhs, tuple):
         raise TypeError("the two sides of a claim must have the same shape: one is a scalar, one is not")
     if not isinstance(lhs, tuple):
-        yield None, sp.sympify(lhs), sp.sympify(rhs)
+        yield None, expression(lhs), expression(rhs)
         return
     assert isinstance(rhs, tuple)
     if len(lhs) != len(rhs):
@@ -158,4 +188,4 @@ def entries(lhs: Side, rhs: Side) -> Iterator[tuple[tuple[int, ...] | None, sp.E
             for sub, x, y in entries(a, b):
                 yield (i, *(sub or ())), x, y
         else:
-            yield (i,), sp.sympify(a), sp.sympify(b)
+            yield (i,), expression(a), expression(b)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from derive.engine.strict import expression
+
 __all__ = ["Between", "Distinct", "Equal", "Holds", "Hypothesis", "InRange", "OneHot", "SumToOne"]
 
 
@@ -52,8 +54,8 @@ class InRange(Hypothesis):
     hi: sp.Expr
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "lo", sp.sympify(self.lo))
-        object.__setattr__(self, "hi", sp.sympify(self.hi))
+        object.__setattr__(self, "lo", expression(self.lo, what="lo"))
+        object.__setattr__(self, "hi", expression(self.hi, what="hi"))
 
     @property
     def text(self) -> str:
@@ -167,9 +169,11 @@ def _label_base(labels: object, what: str) -> sp.IndexedBase:
 
 
 def _size(value: object, what: str) -> sp.Expr:
+    if isinstance(value, (str, bytes)):
+        return expression(value, what=f"{what}: a size or an index")  # raises StringGivenError, says what to pass
     if isinstance(value, bool) or not isinstance(value, (int, sp.Expr)):
         raise TypeError(f"{what}: sizes and indices are ints or SymPy symbols, got {value!r}")
-    return sp.sympify(value)
+    return expression(value, what=what)
 
 
 def _label_sum_atoms(definitions: Mapping[sp.Symbol, sp.Expr], base: sp.IndexedBase,

@@ -27,6 +27,8 @@ import sympy as sp
 # the engine puts that one-time cost where it belongs, in the import.
 import sympy.tensor.tensor
 
+from derive.engine.strict import expression
+
 __all__ = ["ArraySpec", "Role", "Space", "Vector", "entries"]
 
 
@@ -56,7 +58,7 @@ class Vector:
     entry: Callable[[sp.Expr], sp.Expr]
 
     def __getitem__(self, n: sp.Expr | int) -> sp.Expr:
-        return self.entry(sp.sympify(n))
+        return self.entry(expression(n, what="an index"))
 
 
 @dataclass
@@ -92,7 +94,7 @@ class Space:
 
     def array(self, name: str, *shape: sp.Expr, role: str) -> sp.IndexedBase:
         base = sp.IndexedBase(name, real=True)
-        self.arrays[name] = ArraySpec(base, tuple(sp.sympify(s) for s in shape), role)
+        self.arrays[name] = ArraySpec(base, tuple(expression(s, what="a size") for s in shape), role)
         return base
 
     def vector(self, name: str, size: sp.Expr, *, role: str) -> Vector:
