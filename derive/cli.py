@@ -157,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
                            epilog=AUDIT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     audit.add_argument("files", nargs="+", metavar="FILE", help="Markdown or LaTeX files")
     audit.add_argument("--json", action="store_true", help="print one JSON document")
-    audit.add_argument("--html", metavar="OUT", help="write the post as HTML (MathJax) with every step marked "
+    audit.add_argument("--html", metavar="OUT", help="write the post as HTML (MathML, no script) with every step marked "
                        "(one file: OUT; several: OUT is a directory)")
     audit.add_argument("--verbose", action="store_true", help="show the strategy of valid steps too")
     audit.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
