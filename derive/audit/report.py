@@ -197,7 +197,9 @@ def _markdown_body(text: str, by_line: dict[int, list[AuditStep]]) -> str:
         "html_inline": lambda tokens, i, options, env: _declaration(tokens[i].content)
         or ("" if tokens[i].content.startswith("<!--") else html.escape(tokens[i].content)),
     }
-    renderer = type(md.renderer)()
+    from markdown_it.renderer import RendererHTML
+
+    renderer = RendererHTML()
     renderer.rules.update(rules)
     parts: list[str] = []
     block: list[Token] = []
