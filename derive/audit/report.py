@@ -22,7 +22,7 @@ from derive.audit.scan import Declaration, Display, Inline, extract, is_latex, m
 if TYPE_CHECKING:
     from markdown_it.token import Token
 
-__all__ = ["mathml", "render_html", "render_json", "render_text", "steps_table_html"]
+__all__ = ["mathml", "render_html", "render_json", "render_text", "step_html", "steps_table_html"]
 
 _MARK = {StepStatus.VALID: "✓", StepStatus.WRONG: "✗", StepStatus.UNDECIDED: "?", StepStatus.NOT_READ: "·",
          StepStatus.DEFINITION: "≔"}
@@ -112,15 +112,36 @@ def _name(name: str) -> str:
     return mathml(latex)
 
 
+def _reason(step: AuditStep) -> str:
+    """The reason, and for a refuted step the point (typeset) with both sides' values."""
+    if step.verdict is None or step.verdict.counterexample is None:
+        return html.escape(step.reason)
+    ce = step.verdict.counterexample
+    cells = "".join(f"<tr><td>{_name(str(k))}</td><td>{_value(v)}</td></tr>" for k, v in ce.point.items())
+    return (f"{html.escape(step.verdict.reason)}<table class='point'>{cells}"
+            f"<tr><td>left side</td><td>{_value(ce.lhs)}</td></tr>"
+            f"<tr><td>right side</td><td>{_value(ce.rhs)}</td></tr></table>")
+
+
+def step_html(step: AuditStep) -> str:
+    r"""One step as the post writes it (typeset from its own LaTeX), its verdict and, if refuted, the point.
+
+    Examples:
+        >>> from derive.audit.post import check_step
+        >>> page = step_html(check_step(r"x + x = 3 x").steps[0])
+        >>> "✗ wrong" in page and "<mi>x</mi>" in page and "left side" in page
+        True
+    """
+    color = _COLOR[step.status]
+    return (f"<div class='derive-step'><style>.derive-step td {{ text-align: left !important; }}</style><p>line {step.line}, column {step.column}: "
+            f"<b style='color:{color}'>{_MARK[step.status]} {step.status.value}</b>"
+            + (f" (assuming {html.escape(', '.join(step.assumptions))})" if step.assumptions else "") + "</p>"
+            f"{mathml(step.text, display=True)}<div style='text-align:left'>{_reason(step)}</div></div>")
+
+
 def _step_row(step: AuditStep) -> str:
     color = _COLOR[step.status]
-    reason = html.escape(step.reason)
-    if step.verdict is not None and step.verdict.counterexample is not None:
-        ce = step.verdict.counterexample
-        cells = "".join(f"<tr><td>{_name(str(k))}</td><td>{_value(v)}</td></tr>" for k, v in ce.point.items())
-        reason = (f"{html.escape(step.verdict.reason)}<table class='point'>{cells}"
-                  f"<tr><td>left side</td><td>{_value(ce.lhs)}</td></tr>"
-                  f"<tr><td>right side</td><td>{_value(ce.rhs)}</td></tr></table>")
+    reason = _reason(step)
     # The step typeset, its LaTeX source on demand.
     typeset = mathml(step.text)
     return (f"<tr><td class='where'>{step.line}:{step.column}</td>"
