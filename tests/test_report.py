@@ -92,7 +92,7 @@ def _ink(png: Path) -> float:
 @pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (.ci/run installs Debian's chromium)")
 def test_headless_chromium_shows_typeset_math(seed_000: AuditReport, tmp_path: Path) -> None:
-    """What a person sees: the page, opened offline by a browser, is neither blank nor raw LaTeX."""
+    """What a person sees: the page, opened by a browser without network, is drawn and not blank."""
     page = tmp_path / "000.html"
     page.write_text(render_html(seed_000), encoding="utf-8")
     shot = tmp_path / "000.png"

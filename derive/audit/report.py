@@ -133,7 +133,8 @@ def step_html(step: AuditStep) -> str:
         True
     """
     color = _COLOR[step.status]
-    return (f"<div class='derive-step'><style>.derive-step td {{ text-align: left !important; }}</style><p>line {step.line}, column {step.column}: "
+    style = "<style>.derive-step td { text-align: left !important; }</style>"  # Jupyter right-aligns cells
+    return (f"<div class='derive-step'>{style}<p>line {step.line}, column {step.column}: "
             f"<b style='color:{color}'>{_MARK[step.status]} {step.status.value}</b>"
             + (f" (assuming {html.escape(', '.join(step.assumptions))})" if step.assumptions else "") + "</p>"
             f"{mathml(step.text, display=True)}<div style='text-align:left'>{_reason(step)}</div></div>")
