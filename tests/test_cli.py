@@ -99,7 +99,7 @@ def test_prove_writes_a_fragment_to_stdout() -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.count(r"\begin{align*}") == 1
     assert r"\frac{\partial \mathrm{CE}}{\partial z_{j}}" in out.stdout
-    assert r"&= \hat{y}_{j} && \text{case j $\neq$ $\ell$: $\delta_{j\ell}$ = 0}" in out.stdout
+    assert r"&= \hat{y}_{j} && \text{case } j \neq \ell \text{: } \delta_{j\ell} = 0" in out.stdout
 
 
 def test_prove_without_outputs_prints_the_steps_and_their_verdicts() -> None:
