@@ -104,3 +104,11 @@ def test_headless_chromium_shows_typeset_math(seed_000: AuditReport, tmp_path: P
     assert shot.stat().st_size > 10_000
     ink = _ink(shot)
     assert 0.01 < ink < 0.5, f"{ink:.3%} of the screenshot is not white"
+
+
+def test_bracket_displays_inside_a_paragraph_are_typeset_not_escaped_brackets() -> None:
+    report = audit_text("Prose \\[ x + x = 2 x \\] and `\\[ y = 2y \\]`.\n", path="b.md")
+    assert [s.text for s in report.steps] == ["x + x = 2 x"]
+    page = render_html(report)
+    assert '<p>Prose <math display="block">' in page and "<code>\\[ y = 2y \\]</code>" in page
+    assert "[ x + x" not in page

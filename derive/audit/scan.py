@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
     from markdown_it.token import Token
 
 __all__ = ["Declaration", "Display", "Heading", "Inline", "Unclosed", "extract", "is_latex", "markdown", "position"]
@@ -121,8 +122,30 @@ def markdown() -> MarkdownIt:
     from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
 
-    return (MarkdownIt("commonmark", {"html": True})
-            .use(front_matter_plugin).use(dollarmath_plugin, double_inline=True).use(amsmath_plugin))
+    md = (MarkdownIt("commonmark", {"html": True})
+          .use(front_matter_plugin).use(dollarmath_plugin, double_inline=True).use(amsmath_plugin))
+    # \[...\] and an environment inside a paragraph are display math too (CommonMark would read
+    # "\[" as an escaped bracket); the audit reads them (extract), so the page typesets them.
+    md.inline.ruler.before("escape", "latex_display", _latex_display)
+    return md
+
+
+_INLINE_DISPLAY = re.compile(r"\\\[(?P<bracket>[\s\S]*?)\\\]|(?P<env>\\begin\{(?P<name>" + _ENVIRONMENTS
+                             + r")\}[\s\S]*?\\end\{(?P=name)\})")
+
+
+def _latex_display(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith(("\\[", "\\begin{"), state.pos):
+        return False
+    m = _INLINE_DISPLAY.match(state.src, state.pos)
+    if m is None:
+        return False
+    if not silent:
+        token = state.push("math_inline_double", "math", 0)
+        token.content = m.group("bracket") if m.group("bracket") is not None else m.group("env")
+        token.markup = "\\["
+    state.pos = m.end()
+    return True
 
 
 def _line_starts(text: str) -> list[int]:
