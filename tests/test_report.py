@@ -112,3 +112,16 @@ def test_bracket_displays_inside_a_paragraph_are_typeset_not_escaped_brackets() 
     page = render_html(report)
     assert '<p>Prose <math display="block">' in page and "<code>\\[ y = 2y \\]</code>" in page
     assert "[ x + x" not in page
+
+
+def test_a_refuted_step_is_shown_as_written_with_its_point_as_math(seed_000: AuditReport) -> None:
+    from derive.audit.report import step_html
+
+    (wrong,) = [s for s in seed_000.steps if s.status is StepStatus.WRONG]
+    shown = step_html(wrong)
+    # The post's own left side (∂CE/∂z_j as a fraction), not the engine's expanded expression.
+    assert shown.count("<math") >= 2 and "<mtext>CE</mtext>" in shown and "<mfrac>" in shown
+    assert "line 51, column 3" in shown and "assuming j \\neq \\ell" in shown
+    # The label vector [0, 1, 0] as a row of numbers, the logits likewise.
+    assert ("<mi>y</mi></mrow></math></td><td><math><mrow><mo>[</mo><mtable><mtr><mtd><mn>0</mn></mtd>"
+            "<mtd><mn>1</mn></mtd><mtd><mn>0</mn></mtd></mtr></mtable><mo>]</mo>") in shown

@@ -87,12 +87,18 @@ def mathml(latex: str, *, display: bool = False) -> str:
 
 
 def _value(value: object) -> str:
-    """A value derive computed, as MathML from SymPy's presentation printer."""
+    """A value derive computed, as MathML from SymPy's presentation printer (a list as a vector or matrix)."""
     import sympy as sp
     from sympy.printing.mathml import mathml as sympy_mathml
 
     try:
-        expr = value if isinstance(value, sp.Basic) else sp.sympify(value, strict=True)
+        if isinstance(value, (list, tuple)):
+            rows = [list(r) if isinstance(r, (list, tuple)) else [r] for r in value]
+            matrix = sp.Matrix(rows) if any(len(r) > 1 for r in rows) else sp.Matrix([[r[0] for r in rows]])
+            # Entries at 6 digits, to fit the page; the JSON report has them in full.
+            expr: sp.Basic = matrix.applyfunc(lambda e: sp.Float(e, 6) if not sp.sympify(e).is_Integer else e)
+        else:
+            expr = value if isinstance(value, sp.Basic) else sp.sympify(value, strict=True)
     except (sp.SympifyError, TypeError, ValueError):
         return html.escape(str(value))
     if isinstance(expr, sp.Float):
@@ -166,6 +172,7 @@ table.steps { border-collapse: collapse; margin: .5rem 0 1.5rem; font-size: .9re
 table.steps td { border-top: 1px solid #d0d7de; padding: .3rem .5rem; vertical-align: top; text-align: left;
   overflow-wrap: anywhere; }
 td.step { width: 40%; overflow-x: auto; }
+td.step math { math-style: normal; }
 td.where { width: 4.5rem; font-family: monospace; color: #57606a; white-space: nowrap; }
 td.status { width: 7rem; font-weight: 600; white-space: nowrap; }
 details summary { font-size: .75rem; color: #57606a; cursor: pointer; }
