@@ -7,6 +7,7 @@ busy and skew every later number). Ours runs in this process after ``import deri
 
     python benchmarks/bench_engine.py            # full run, naive budget 60 s per job
     python benchmarks/bench_engine.py --budget 10 --quick
+    python benchmarks/bench_engine.py --startup  # only the cold start of derive --help / --version
 
 Prints one row per job: ours, naive, the ratio naive/ours (">" where the naive job hit the
 budget), and the issue's target.
@@ -146,9 +147,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=60.0, help="seconds before a naive job is killed")
     parser.add_argument("--quick", action="store_true", help="skip the largest naive jobs")
+    parser.add_argument("--startup", action="store_true", help="only time derive --help and --version")
     args = parser.parse_args()
     budget = args.budget
     rows: list[Row] = []
+    if args.startup:
+        _startup(rows)
+        _print(rows)
+        return
 
     def job(name: str, theorem: str, sizes: dict[str, int] | None, naive: tuple | None, target: str) -> None:
         ours, status = run_ours(theorem, sizes)
@@ -196,7 +202,18 @@ def main() -> None:
     rows.append(Row(f"derive audit of the {len(seeds)} declared seeds, cold", audited, "-", None, "-", "≤ 5 s"))
     imported = cold([sys.executable, "-c", "import derive"])
     rows.append(Row("import derive, cold process", imported, "-", None, "-", "≤ 1 s"))
+    _startup(rows)
+    _print(rows)
 
+
+def _startup(rows: list[Row]) -> None:
+    """The command line's cold start: the engine (SymPy) must not load for --help or --version."""
+    for flag in ("--help", "--version"):
+        seconds = cold([sys.executable, "-m", "derive", flag])
+        rows.append(Row(f"derive {flag}, cold process", seconds, "-", None, "-", "≤ 0.2 s"))
+
+
+def _print(rows: list[Row]) -> None:
     width = max(len(r.job) for r in rows)
     print(f"{'job':<{width}}  {'ours':>9}  {'naive':>10}  {'ratio':>8}  target     our verdict / naive verdict")
     for r in rows:

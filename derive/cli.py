@@ -9,17 +9,23 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
-from derive.engine.decide import Settings
-from derive.engine.verdict import Status
-from derive.library.theorems import LIBRARY, Theorem
-from derive.library.verification import TheoremResult, verify_theorem
+# The engine (SymPy) loads only when a command needs it, so --help and --version stay fast.
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from derive.engine.decide import Settings
+    from derive.library.theorems import Theorem
+    from derive.library.verification import TheoremResult
 
 __all__ = ["main"]
+
+COMMANDS = ("list", "verify", "prove", "audit", "check")
 
 EPILOG = """\
 verdicts:
@@ -50,7 +56,7 @@ outputs (give any number; FILE may be - for standard output):
   --pdf FILE       the same document compiled with latexmk; needs TeX Live:
                    sudo apt-get install texlive-latex-base texlive-latex-recommended latexmk
   --fragment FILE  only the align* blocks, to paste into your own paper
-  --markdown FILE  a Markdown post with MathJax display math
+  --markdown FILE  a Markdown post with $$ display math (MathJax, KaTeX, Pandoc)
   (none)           a table of the steps, their rules and verdicts
 
 examples:
@@ -121,10 +127,29 @@ class _Parser(argparse.ArgumentParser):
                          if " " in self.prog else f"{message} (see 'derive --help')")
 
 
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``choices``, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _console() -> Console:
+    """Output as wide as the terminal (or $COLUMNS); a pipe or CI log without $COLUMNS gets 160 columns."""
+    from rich.console import Console
+
+    narrow = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
+    return Console(highlight=False, soft_wrap=False, width=None if narrow else 160)
+
+
 def _parser() -> argparse.ArgumentParser:
+    from derive import __version__
+
     parser = _Parser(prog="derive", description="A symbolic derivation verifier for the gradients of "
                      "machine learning: proves, refutes with a counterexample, or says why it cannot.",
                      epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"derive {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     lister = sub.add_parser("list", help="name the theorems with their statements")
     lister.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -151,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     prove.add_argument("--tex", metavar="FILE", help="write a standalone LaTeX document")
     prove.add_argument("--pdf", metavar="FILE", help="compile the document to PDF with latexmk")
     prove.add_argument("--fragment", metavar="FILE", help="write only the align* blocks")
-    prove.add_argument("--markdown", metavar="FILE", help="write a Markdown + MathJax post")
+    prove.add_argument("--markdown", metavar="FILE", help="write a Markdown post with $$ display math")
     prove.add_argument("--json", action="store_true", help="print the steps and verdicts as JSON")
     prove.add_argument("--budget", type=_seconds, default=10.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 10)")
@@ -160,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("files", nargs="+", metavar="FILE", help="Markdown or LaTeX files, folders of them, "
                        "or - for standard input")
     audit.add_argument("--json", action="store_true", help="print one JSON document")
-    audit.add_argument("--html", metavar="OUT", help="write the post as HTML (MathJax) with every step marked "
+    audit.add_argument("--html", metavar="OUT", help="write the post as HTML (MathML, offline) with every step marked "
                        "(one file: OUT; several: OUT is a directory)")
     audit.add_argument("--verbose", action="store_true", help="show the strategy of valid steps too")
     audit.add_argument("--budget", type=_seconds, default=5.0, metavar="SECONDS",
@@ -204,10 +229,12 @@ def _seconds(text: str) -> float:
 
 
 def _select(names: Sequence[str]) -> list[Theorem]:
+    from derive.library.theorems import LIBRARY
+
     unknown = [n for n in names if n not in LIBRARY]
     if unknown:
-        raise UsageError(f"unknown theorem {unknown[0]!r}; 'derive list' names them all "
-                         f"(e.g. {next(iter(LIBRARY))})")
+        hint = _did_you_mean(unknown[0], list(LIBRARY)) or f" (e.g. {next(iter(LIBRARY))})"
+        raise UsageError(f"unknown theorem {unknown[0]!r}{hint}; 'derive list' names them all")
     return [LIBRARY[n] for n in names] if names else list(LIBRARY.values())
 
 
@@ -221,17 +248,27 @@ def _instances(args: argparse.Namespace) -> list[dict[str, int]]:
 
 
 def _list(args: argparse.Namespace) -> int:
+    from derive.library.theorems import LIBRARY
+
     if args.json:
         print(json.dumps([{"name": t.name, "statement": t.statement, "latex": t.latex, "family": t.family}
                           for t in LIBRARY.values()], indent=2, ensure_ascii=False))
         return 0
-    width = max(len(n) for n in LIBRARY)
+    from rich.table import Table
+
+    table = Table(box=None, show_header=False, pad_edge=False)
+    table.add_column("theorem", no_wrap=True)
+    table.add_column("statement", overflow="fold")
     for t in LIBRARY.values():
-        print(f"{t.name:<{width}}  {t.statement}")
+        table.add_row(t.name, t.statement)
+    _console().print(table)
     return 0
 
 
 def _verify(args: argparse.Namespace) -> int:
+    from derive.engine.decide import Settings
+    from derive.engine.verdict import Status
+
     theorems = _select(args.names)
     instances = _instances(args)
     settings = Settings(budget=args.budget, search_budget=args.budget, samples=args.samples, seed=args.seed)
@@ -249,6 +286,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _run_with_progress(theorems: list[Theorem], instances: list[dict[str, int]], settings: Settings, *,
                        numeric: bool, show: bool) -> list[TheoremResult]:
+    from derive.library.verification import verify_theorem
+
     results = []
     if not show:
         for t in theorems:
@@ -267,21 +306,36 @@ def _run_with_progress(theorems: list[Theorem], instances: list[dict[str, int]],
 
 
 def _print_table(results: list[TheoremResult]) -> None:
-    from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    # A pipe or CI log has no width: use a wide one rather than folding every cell.
-    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
-    table = Table(show_lines=False, pad_edge=False)
-    for column in ("theorem", "statement", "verdict", "strategy", "checks", "time"):
-        table.add_column(column, overflow="fold")
+    from derive.engine.verdict import Status
+
+    console = _console()
+    # A narrow terminal gets the theorem (its statement below its name), the verdict and the time;
+    # the strategy and the checks need the width of a wide one.
+    narrow = console.width < 110
+    table = Table(show_lines=narrow, pad_edge=False)
+    table.add_column("theorem", overflow="fold", min_width=min(max(len(r.theorem.name) for r in results), 30))
+    if not narrow:
+        table.add_column("statement", overflow="fold")
+    table.add_column("verdict", no_wrap=True)
+    if not narrow:
+        table.add_column("strategy", overflow="fold")
+        table.add_column("checks", overflow="fold")
+    table.add_column("time", no_wrap=True)
     colors = {Status.PROVED: "green", Status.REFUTED: "red", Status.UNDECIDED: "yellow"}
     for r in results:
+        verdict = f"[{colors[r.status]}]{r.status.value}[/]"
+        time = f"{r.seconds:.2f} s"
+        if narrow:
+            table.add_row(f"{r.theorem.name}\n[dim]{escape(r.theorem.statement)}[/]", verdict, time)
+            continue
         checks = ", ".join(_instance_label(v.claim.name) + (" ✓" if v.proved else " ✗") for v in r.instances)
         if r.numeric:
             checks += ", numeric " + ("✓" if all(rep.agreed for _, rep in r.numeric) else "✗")
-        table.add_row(r.theorem.name, r.theorem.statement, f"[{colors[r.status]}]{r.status.value}[/]",
-                      r.symbolic.strategy or "-", checks, f"{r.seconds:.2f} s")
+        table.add_row(escape(r.theorem.name), escape(r.theorem.statement), verdict,
+                      escape(r.symbolic.strategy or "-"), checks, time)
     console.print(table)
     for r in results:
         if r.status is not Status.PROVED:
@@ -297,6 +351,8 @@ def _print_table(results: list[TheoremResult]) -> None:
 def _prove(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from derive.engine.decide import Settings
+    from derive.engine.verdict import Status
     from derive.library.proofs import UnprovedStepError, build_proof, proof_names
     from derive.render import latex
 
@@ -480,12 +536,11 @@ def _proof_dict(proof: object) -> dict[str, object]:
 
 
 def _print_proofs(proofs: Sequence[object]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     from derive.library.proofs import Proof
 
-    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    console = _console()
     for proof in proofs:
         assert isinstance(proof, Proof)
         table = Table(title=f"{proof.theorem}: {proof.statement}", pad_edge=False, title_justify="left")
@@ -504,7 +559,11 @@ def _instance_label(name: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``derive`` command."""
     parser = _parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if argv and not argv[0].startswith("-") and argv[0] not in COMMANDS:
+            raise UsageError(f"unknown command {argv[0]!r}{_did_you_mean(argv[0], COMMANDS)}; "
+                             f"the commands are {', '.join(COMMANDS)} (see 'derive --help')")
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

@@ -57,7 +57,9 @@ def test_list_names_every_theorem() -> None:
     [
         (("verify", "no_such_theorem"), "unknown theorem 'no_such_theorem'"),
         (("verify", "--k", "zero"), "expected a positive whole number"),
-        (("frobnicate",), "invalid choice"),
+        (("frobnicate",), "unknown command 'frobnicate'; the commands are list, verify"),
+        (("verfy",), "unknown command 'verfy' (did you mean 'verify'?)"),
+        (("verify", "softmax_jacobain"), "unknown theorem 'softmax_jacobain' (did you mean 'softmax_jacobian'?)"),
         (("verify", "--batch", "3"), "give --cdp C D P too"),
     ],
 )
@@ -97,7 +99,7 @@ def test_prove_writes_a_fragment_to_stdout() -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.count(r"\begin{align*}") == 1
     assert r"\frac{\partial \mathrm{CE}}{\partial z_{j}}" in out.stdout
-    assert r"&= \hat{y}_{j} && \text{case j $\neq$ $\ell$: $\delta_{j\ell}$ = 0}" in out.stdout
+    assert r"&= \hat{y}_{j} && \text{case } j \neq \ell \text{: } \delta_{j\ell} = 0" in out.stdout
 
 
 def test_prove_without_outputs_prints_the_steps_and_their_verdicts() -> None:
@@ -196,3 +198,40 @@ def test_check_unreadable_step_is_one_line_exit_2(step: str, message: str) -> No
     out = run("check", step)
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.startswith("derive: error: ") and message in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_version_is_the_package_metadata() -> None:
+    from importlib import metadata
+
+    import derive
+
+    out = run("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"derive {derive.__version__}"
+    try:
+        assert derive.__version__ == metadata.version("derive")
+    except metadata.PackageNotFoundError:
+        assert derive.__version__ == "0+unknown"
+
+
+def test_help_and_version_load_neither_sympy_nor_the_engine() -> None:
+    # What keeps `derive --help` fast (benchmarks/bench_engine.py times it cold): nothing heavy is imported.
+    probe = ("import sys\nfrom derive.cli import main\nfor argv in (['--help'], ['--version'], ['audit', '--help']):\n"
+             "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('sympy', 'numpy', 'rich', 'lark')"
+             " or m.startswith(('derive.engine', 'derive.library', 'derive.audit'))))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_tables_fit_the_terminal_width() -> None:
+    import os
+
+    env = {**os.environ, "COLUMNS": "60"}
+    for args in (("list",), ("verify", "--no-numeric", "softmax_jacobian")):
+        out = subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True, env=env,
+                             timeout=300)
+        assert out.returncode == 0, out.stderr
+        widths = [len(line) for line in out.stdout.splitlines()]
+        assert widths and max(widths) <= 60, out.stdout
+        assert "softmax_jacobian" in out.stdout

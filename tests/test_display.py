@@ -21,6 +21,7 @@ from derive import (
     decide,
     derivative,
     softmax,
+    two_layer,
     verify_theorem,
 )
 from derive.engine.differentiate import Differentiator, LowRankMatrix
@@ -145,9 +146,23 @@ def test_shared_atoms_get_short_names_and_a_where_line() -> None:
     claim = LIBRARY["cross_entropy_gradient_soft"].concrete({"k": 3})
     latex = d.claim_latex(claim)
     assert "Σ" not in latex and "·" not in latex
-    assert r"\text{where } S_{0} = e^{{z}_{1}} + e^{{z}_{2}} + e^{{z}_{3}},\; Y_{1} = {y}_{1} + {y}_{2} + {y}_{3}" \
-        in latex
-    assert r"Y_{1} {\hat{y}}_{1} - {y}_{1}" in latex
+    # One row per definition; a kind with a single atom has no number.
+    assert r"&\text{where } S = e^{{z}_{1}} + e^{{z}_{2}} + e^{{z}_{3}}\\" in latex
+    assert r"&\phantom{\text{where }} Y = {y}_{1} + {y}_{2} + {y}_{3}" in latex
+    assert r"Y {\hat{y}}_{1} - {y}_{1}" in latex
+
+
+def test_atoms_are_numbered_from_1_within_their_kind() -> None:
+    space = Space.fixed()
+    model = two_layer(space, c=3, d=2, p=3)
+    names = d._atom_names({s for s in space.definitions if "·" in s.name})
+    by_kind: dict[str, list[str]] = {}
+    for atom, name in names.items():
+        by_kind.setdefault(atom.name.partition("·")[0], []).append(name)
+    # The engine's one counter (h·0, h·1, s·2, ...) becomes h_1, h_2 and s_1, s_2, s_3.
+    assert sorted(by_kind["h"]) == ["h_{1}", "h_{2}"] and sorted(by_kind["s"]) == ["s_{1}", "s_{2}", "s_{3}"]
+    latex = d.expr_latex(model.loss, space.definitions, hats=False)
+    assert "_{0}" not in latex
 
 
 def test_long_vectors_and_definitions_are_cut() -> None:
@@ -155,7 +170,7 @@ def test_long_vectors_and_definitions_are_cut() -> None:
     latex = d.claim_latex(claim)
     assert r"{\hat{y}}_{40} - {y}_{40}" in latex and r"{y}_{5}" not in latex
     assert r"\vdots" in latex
-    assert r"S_{0} = e^{{z}_{1}} + e^{{z}_{2}} + \dots + e^{{z}_{40}}" in latex
+    assert r"S = e^{{z}_{1}} + e^{{z}_{2}} + \dots + e^{{z}_{40}}" in latex
     assert len(latex) < 2000
 
 
@@ -251,7 +266,7 @@ def test_a_fixed_size_residual_defines_its_atoms_as_math_not_as_sympy_text() -> 
     verdict = decide(Claim.in_space(space, "ce3", tuple(gradient), tuple(yhat[n] - y[n] for n in (1, 2, 3))))
     assert verdict.refuted and verdict.notes  # the engine's notes: "Σexp·0 = exp(z[1]) + ..."
     page = verdict._repr_html_()
-    assert ">where</th>" in page and r"Y_{1} = {y}_{1} + {y}_{2} + {y}_{3}" in page
+    assert ">where</th>" in page and r"Y = {y}_{1} + {y}_{2} + {y}_{3}" in page
     assert ">note</th>" not in page and "Σ" not in page
     # Sampled coordinates are short decimals; none is shown with float noise.
     assert re.search(r"\d{13}", page.split("counterexample")[-1].split("<th>lhs")[0]) is None

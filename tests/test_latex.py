@@ -13,7 +13,7 @@ import sympy as sp
 
 from derive.library.proofs import proof_names, prove
 from derive.library.theorems import LIBRARY
-from derive.render.latex import document, fragment, markdown, to_latex
+from derive.render.latex import compile_pdf, document, fragment, markdown, to_latex
 
 
 @pytest.mark.parametrize("name", proof_names())
@@ -65,13 +65,18 @@ def test_the_whole_document_compiles_and_reads_back(tmp_path: Path) -> None:
     for number, proof in enumerate(proofs, start=1):
         assert f"Theorem {number} ({proof.title})" in " ".join(text.split()), proof.theorem
     assert "Verification" in text and "Notation" in text
-    # Compile once more by hand to read the log: no undefined control sequence, no error.
-    work = tmp_path / "again"
-    work.mkdir()
-    shutil.copy(tex, work / "proofs.tex")
-    subprocess.run(["pdflatex", "-interaction=nonstopmode", "proofs.tex"], cwd=work, capture_output=True,
-                   timeout=120)
-    log = (work / "proofs.log").read_text(encoding="utf-8", errors="replace")
+    # The Verification table reads back with the theorems' real names, in order, each over its steps.
+    table = text[text.index("Verification"):]
+    lines = [line.strip() for line in table.splitlines()]
+    at = [lines.index(p.theorem) for p in proofs]
+    assert at == sorted(at), "the theorem names are not all in the table, in order"
+    first = " ".join(lines[at[0] + 1].split())
+    assert first.startswith(f"1 {proofs[0].steps[0].rule} proved"), first
+    # Compile once more with latexmk to read the whole log: no error, nothing past the margin.
+    log = compile_pdf(tex.read_text(encoding="utf-8"), tmp_path / "again.pdf").read_text(encoding="utf-8",
+                                                                                         errors="replace")
     assert "Undefined control sequence" not in log
     assert not re.search(r"^! ", log, re.MULTILINE)
+    overfull = re.findall(r"^Overfull \\hbox.*$", log, re.MULTILINE)
+    assert not overfull, overfull
     assert len(LIBRARY) == len(proofs)

@@ -178,3 +178,16 @@ def test_the_checks_fail_on_an_injected_circle_and_an_upward_import(tmp_path: Pa
         assert _circles(graph) == [["derive.engine.claims", "derive.library.theorems", "derive.engine.claims"]]
     finally:
         PACKAGE = saved
+
+
+def test_subpackages_are_attributes_loaded_on_first_use() -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys, derive\nbefore = 'derive.audit' in sys.modules\nmodule = derive.audit\n"
+             "print(before, module is sys.modules['derive.audit'], derive.testing.__name__, derive.__version__)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    before, same, testing, version = out.stdout.split()
+    assert (before, same, testing) == ("False", "True", "derive.testing")
+    assert version and version != "None"

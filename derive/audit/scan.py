@@ -1,12 +1,17 @@
-r"""Reading a written post: its display math and its ``derive`` declarations, with line numbers.
+r"""Reading a written post: its display math, inline math and ``derive`` declarations, with positions.
 
 A post is Markdown (or LaTeX) text. Display math is ``$$...$$``, ``\[...\]``, or a
 ``align``/``align*``/``aligned``/``equation``/``gather`` environment standing on its
-own; inline ``$...$`` is prose and is not audited. Fenced code blocks are skipped.
-Declarations are HTML comments, invisible when the post is rendered (in a LaTeX file,
-``% derive: ...`` comment lines)::
+own; inline ``$...$`` is prose: it is not audited, and :func:`extract` gives it only when
+asked (``inline=True``). Declarations are HTML comments, invisible when the post is rendered
+(in a LaTeX file, ``% derive: ...`` comment lines)::
 
     <!-- derive: logits z; labels y one-hot at \ell -->
+
+In Markdown, markdown-it-py's parse (CommonMark, with front matter and dollar math) decides
+what is code: fenced and indented code blocks, inline code spans and the front matter hold
+no math, so nothing in them is audited. The page renderer (:mod:`derive.audit.report`)
+uses the same parse, so what the reader sees as code is what the audit skips.
 
 Nothing here reads mathematics; :mod:`derive.audit.reader` does that, :mod:`derive.audit.post`
 decides.
@@ -16,8 +21,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-__all__ = ["Declaration", "Display", "Heading", "Unclosed", "extract", "position"]
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
+    from markdown_it.token import Token
+
+__all__ = ["Declaration", "Display", "Heading", "Inline", "Unclosed", "extract", "is_latex", "markdown", "position"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +42,16 @@ class Display:
 
 
 @dataclass(frozen=True)
+class Inline:
+    """Inline math (``$...$``, or ``\\(...\\)`` in LaTeX) in the prose: its body and where the body starts."""
+
+    body: str
+    offset: int  # of the body's first character in the file
+    line: int  # 1-based
+    column: int  # 1-based, of the body's first character
+
+
+@dataclass(frozen=True)
 class Declaration:
     """One ``<!-- derive: ... -->`` statement."""
 
@@ -39,7 +61,7 @@ class Declaration:
 
 @dataclass(frozen=True)
 class Heading:
-    """A Markdown heading: it ends the scope of ``assume`` declarations."""
+    """A Markdown heading (or a LaTeX ``\\section``): it ends the scope of ``assume`` declarations."""
 
     text: str
     line: int
@@ -54,20 +76,25 @@ class Unclosed:
     column: int
 
 
-Item = Display | Declaration | Heading | Unclosed
+Item = Display | Declaration | Heading | Unclosed | Inline
 
 _ENVIRONMENTS = "align|align\\*|aligned|equation|equation\\*|gather|gather\\*|eqnarray|eqnarray\\*|multline\\*?"
 _OPENERS = re.compile(
-    r"(?P<fence>^[ \t]*(```|~~~)[^\n]*$)"
-    r"|(?P<comment><!--\s*derive\s*:(?P<decl>[\s\S]*?)-->)"
+    r"(?P<comment><!--\s*derive\s*:(?P<decl>[\s\S]*?)-->)"
     r"|(?P<other_comment><!--[\s\S]*?-->)"
     r"|(?P<tex_comment>^[ \t]*%[ \t]*derive[ \t]*:(?P<tex_decl>[^\n]*)$)"
     r"|(?P<heading>^[ \t]{0,3}#{1,6}[ \t][^\n]*$)"
+    r"|(?P<section>^[ \t]*\\(?:part|chapter|section|subsection|subsubsection|paragraph)\*?\{[^\n]*$)"
     r"|(?P<dollars>(?<!\\)\$\$)"
     r"|(?P<bracket>\\\[)"
     r"|(?P<env>\\begin\{(?P<envname>" + _ENVIRONMENTS + r")\})",
     re.MULTILINE,
 )
+# A LaTeX file: a preamble, a sectioning command or a ``% derive:`` comment line.
+_LATEX = re.compile(r"\\documentclass|\\begin\{document\}|^[ \t]*\\(?:sub)*section\*?\{|^[ \t]*%[ \t]*derive[ \t]*:",
+                    re.MULTILINE)
+_TEX_INLINE = re.compile(r"(?<![\\$])\$(?!\$)(?P<dollar>(?:[^$\\]|\\.)+?)(?<!\\)\$|\\\((?P<paren>[\s\S]+?)\\\)")
+_TEX_LINE_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 
 
 def position(text: str, offset: int) -> tuple[int, int]:
@@ -77,39 +104,146 @@ def position(text: str, offset: int) -> tuple[int, int]:
     return line, offset - start + 1
 
 
-def extract(text: str) -> list[Item]:
+def is_latex(text: str) -> bool:
+    r"""Whether ``text`` reads as a LaTeX file rather than Markdown.
+
+    Examples:
+        >>> is_latex("\\section{Softmax}\n\\[ a = b \\]"), is_latex("# Softmax\n$$a = b$$")
+        (True, False)
+    """
+    return _LATEX.search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def markdown() -> MarkdownIt:
+    """The one Markdown parser of the audit: CommonMark, front matter, ``$``/``$$`` math, amsmath environments."""
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.amsmath import amsmath_plugin
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    md = (MarkdownIt("commonmark", {"html": True})
+          .use(front_matter_plugin).use(dollarmath_plugin, double_inline=True).use(amsmath_plugin))
+    # \[...\] and an environment inside a paragraph are display math too (CommonMark would read
+    # "\[" as an escaped bracket); the audit reads them (extract), so the page typesets them.
+    md.inline.ruler.before("escape", "latex_display", _latex_display)
+    return md
+
+
+_INLINE_DISPLAY = re.compile(r"\\\[(?P<bracket>[\s\S]*?)\\\]|(?P<env>\\begin\{(?P<name>" + _ENVIRONMENTS
+                             + r")\}[\s\S]*?\\end\{(?P=name)\})")
+
+
+def _latex_display(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith(("\\[", "\\begin{"), state.pos):
+        return False
+    m = _INLINE_DISPLAY.match(state.src, state.pos)
+    if m is None:
+        return False
+    if not silent:
+        token = state.push("math_inline_double", "math", 0)
+        token.content = m.group("bracket") if m.group("bracket") is not None else m.group("env")
+        token.markup = "\\["
+    state.pos = m.end()
+    return True
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts += [m.end() for m in re.finditer(r"\n", text)]
+    return starts
+
+
+def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline]]:
+    """Code (and front matter) as offset ranges, and the inline math with offsets, from markdown-it's tokens."""
+    starts = _line_starts(text)
+
+    def at(line: int) -> int:
+        return starts[line] if line < len(starts) else len(text)
+
+    code: list[tuple[int, int]] = []
+    inline: list[Inline] = []
+    tokens: list[Token] = markdown().parse(text)
+    for token in tokens:
+        if token.map is None:
+            continue
+        begin, end = at(token.map[0]), at(token.map[1])
+        if token.type in ("fence", "code_block", "front_matter"):
+            code.append((begin, end))
+        elif token.type == "inline" and token.children:
+            cursor = begin
+            for child in token.children:
+                if child.type == "code_inline":
+                    ticks = re.compile(r"(?<!`)" + re.escape(child.markup) + r"(?!`)")
+                    opened = ticks.search(text, cursor, end)
+                    closed = ticks.search(text, opened.end(), end) if opened else None
+                    if opened and closed:
+                        code.append((opened.start(), closed.end()))
+                        cursor = closed.end()
+                elif child.type == "math_inline":
+                    found = text.find("$" + child.content + "$", cursor, end)
+                    if found != -1:
+                        line, column = position(text, found + 1)
+                        inline.append(Inline(child.content, found + 1, line, column))
+                        cursor = found + len(child.content) + 2
+    return sorted(code), inline
+
+
+def _latex_inline(text: str, taken: list[tuple[int, int]]) -> list[Inline]:
+    """Inline ``$...$`` and ``\\(...\\)`` of a LaTeX file, outside displays and comments."""
+    blocked = taken + [(m.start(), m.end()) for m in _TEX_LINE_COMMENT.finditer(text)]
+    out = []
+    for m in _TEX_INLINE.finditer(text):
+        if any(a <= m.start() < b for a, b in blocked):
+            continue
+        group = "dollar" if m.group("dollar") is not None else "paren"
+        offset = m.start(group)
+        out.append(Inline(m.group(group), offset, *position(text, offset)))
+    return out
+
+
+def extract(text: str, *, inline: bool = False, latex: bool | None = None) -> list[Item]:
     r"""Display math, declarations, headings and unclosed openers of a post, in order.
+
+    With ``inline`` the prose's inline math comes too (:class:`Inline`, with its offset).
+    Markdown code (fenced, indented, inline spans) and front matter are skipped. ``latex``
+    says whether the text is LaTeX or Markdown; by default :func:`is_latex` guesses.
 
     Examples:
         >>> [type(i).__name__ for i in extract("# T\n<!-- derive: logits z -->\n$$a = b$$\n")]
         ['Heading', 'Declaration', 'Display']
         >>> extract("$$x$$")[0].body
         'x'
+        >>> [i.body for i in extract("Let $S_i = e^{z_i}$ and `$$no = math$$`.", inline=True)]
+        ['S_i = e^{z_i}']
     """
-    items: list[Item] = []
+    latex = is_latex(text) if latex is None else latex
+    code, inline_math = ([], []) if latex else _markdown_regions(text)
+    found: list[tuple[int, Item]] = []
+    displays: list[tuple[int, int]] = []
     pos = 0
     while True:
         m = _OPENERS.search(text, pos)
         if m is None:
-            return items
-        line = position(text, m.start())[0]
-        if m.group("fence"):
-            fence = m.group(2)
-            close = re.compile(r"^[ \t]*" + re.escape(fence) + r"[ \t]*$", re.MULTILINE)
-            end = close.search(text, m.end())
-            pos = len(text) if end is None else end.end()
+            break
+        skip = next((b for a, b in code if a <= m.start() < b), None)
+        if skip is not None:
+            pos = max(skip, m.start() + 1)
             continue
+        line = position(text, m.start())[0]
         if m.group("comment") or m.group("tex_comment"):
             # <!-- derive: ... --> in Markdown; % derive: ... in LaTeX (a comment, so it still compiles).
             declared = m.group("decl") if m.group("comment") else m.group("tex_decl")
-            items += [Declaration(part.strip(), line) for part in declared.split(";") if part.strip()]
+            found += [(m.start(), Declaration(part.strip(), line)) for part in declared.split(";") if part.strip()]
             pos = m.end()
             continue
         if m.group("other_comment"):
+            displays.append((m.start(), m.end()))  # no inline math inside a comment
             pos = m.end()
             continue
-        if m.group("heading"):
-            items.append(Heading(m.group("heading").strip(), line))
+        if m.group("heading") or m.group("section"):
+            if (m.group("heading") is not None) != latex:
+                found.append((m.start(), Heading(m.group(0).strip(), line)))
             pos = m.end()
             continue
         opener = m.group(0)
@@ -121,12 +255,17 @@ def extract(text: str) -> list[Item]:
             closer = re.compile(r"\\end\{" + re.escape(m.group("envname")) + r"\}")
         end = closer.search(text, m.end())
         if end is None:
-            items.append(Unclosed(opener, *position(text, m.start())))
+            found.append((m.start(), Unclosed(opener, *position(text, m.start()))))
             pos = m.end()
             continue
         if m.group("env"):
             # The environment is part of the display: the chain splitter reads it.
-            items.append(Display(text[m.start():end.end()], m.start(), line))
+            found.append((m.start(), Display(text[m.start():end.end()], m.start(), line)))
         else:
-            items.append(Display(text[m.end():end.start()], m.end(), line))
+            found.append((m.start(), Display(text[m.end():end.start()], m.end(), line)))
+        displays.append((m.start(), end.end()))
         pos = end.end()
+    if inline:
+        inline_math = _latex_inline(text, displays) if latex else inline_math
+        found += [(i.offset, i) for i in inline_math]
+    return [item for _, item in sorted(found, key=lambda pair: pair[0])]

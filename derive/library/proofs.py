@@ -147,7 +147,8 @@ def _softmax_notation(space: Space, logits: str, size: sp.Expr, *, batched: bool
                       where: str = "") -> tuple[sp.IndexedBase, sp.IndexedBase, Notation, Callable[..., sp.Expr]]:
     z = space.arrays[logits].base if logits in space.arrays else sp.IndexedBase(logits, real=True)
     yhat = sp.IndexedBase("yhat", real=True)
-    n = _bound("n")
+    # The softmax sum's index; a batch names its samples n (as the statements do), so it takes u there.
+    n = _bound("u" if batched else "n")
 
     def denominator(*prefix: sp.Expr) -> sp.Expr:
         return sp.Sum(sp.exp(z[(*prefix, n)]), (n, 1, size))
@@ -155,8 +156,8 @@ def _softmax_notation(space: Space, logits: str, size: sp.Expr, *, batched: bool
     def define(*ix: sp.Expr) -> sp.Expr:
         return sp.exp(z[ix]) / denominator(*ix[:-1])
     zl = sp.latex(z)
-    sub = "t" if batched else ""
-    text = where or (rf"\hat{{y}}_{{{sub}i}} = \operatorname{{softmax}}({zl}{'_t' if batched else ''})_i = "
+    sub = "n" if batched else ""
+    text = where or (rf"\hat{{y}}_{{{sub}i}} = \operatorname{{softmax}}({zl}{'_n' if batched else ''})_i = "
                      rf"\frac{{e^{{{zl}_{{{sub}i}}}}}}{{\sum_{{n=1}}^{{{sp.latex(size)}}} e^{{{zl}_{{{sub}n}}}}}}")
     return z, yhat, Notation(yhat, define, r"\hat{y}", text), denominator
 
@@ -267,18 +268,19 @@ def _two_layer_plan(weight: str, batched: bool) -> _Plan:
     h = sp.IndexedBase("h", real=True)
     _, yhat, note, _ = _softmax_notation(
         space, "s", c, batched=batched,
-        where=(r"\hat{y}_{ti} = \operatorname{softmax}(s_t)_i" if batched else
+        where=(r"\hat{y}_{ni} = \operatorname{softmax}(s_n)_i" if batched else
                r"\hat{y}_i = \operatorname{softmax}(s)_i = \frac{e^{s_i}}{\sum_{n=1}^{c} e^{s_n}}"))
-    q, r, m, i, t = _bound("q"), _bound("r"), _bound("m"), _bound("i"), _bound("t")
+    # A batch's samples are n, as in the statements (1/N Σ_n ...); classes are m, i.
+    q, r, m, i, t = _bound("q"), _bound("r"), _bound("m"), _bound("i"), _bound("n")
     a, b = _index("a"), _index("b")
     loss = sp.Symbol("L", real=True)
     notations: dict[sp.Basic, Notation] = {
         yhat: note,
         h: Notation(h, lambda *ix: sp.Sum(A[ix[-1], q] * x[(*ix[:-1], q)], (q, 1, p)), "h",
-                    r"h_{tr} = (A x_t)_r = \sum_{q=1}^{p} A_{rq} x_{tq}" if batched else
+                    r"h_{nr} = (A x_n)_r = \sum_{q=1}^{p} A_{rq} x_{nq}" if batched else
                     r"h_r = (A x)_r = \sum_{q=1}^{p} A_{rq} x_q"),
         s: Notation(s, lambda *ix: sp.Sum(B[ix[-1], r] * h[(*ix[:-1], r)], (r, 1, d)), "s",
-                    r"s_{ti} = (B A x_t)_i = \sum_{r=1}^{d} B_{ir} h_{tr}" if batched else
+                    r"s_{ni} = (B A x_n)_i = \sum_{r=1}^{d} B_{ir} h_{nr}" if batched else
                     r"s_i = (B A x)_i = \sum_{r=1}^{d} B_{ir} h_r"),
     }
     per_sample = sp.IndexedBase("Lsample", real=True) if batched else loss
@@ -287,9 +289,9 @@ def _two_layer_plan(weight: str, batched: bool) -> _Plan:
         return -sp.Sum(y[(*ix, m)] * sp.log(yhat[(*ix, m)]), (m, 1, c))
     if batched:
         notations[per_sample] = Notation(per_sample, sample_loss, "L",
-                                         r"L_t = -\sum_{m=1}^{c} y_{tm} \log \hat{y}_{tm}")
+                                         r"L_n = -\sum_{m=1}^{c} y_{nm} \log \hat{y}_{nm}")
         notations[loss] = Notation(loss, lambda: sp.Sum(per_sample[t], (t, 1, N)) / N, "L",
-                                   r"L = \frac{1}{N} \sum_{t=1}^{N} L_t")
+                                   r"L = \frac{1}{N} \sum_{n=1}^{N} L_n")
     else:
         notations[loss] = Notation(loss, sample_loss, "L", r"L = -\sum_{m=1}^{c} y_m \log \hat{y}_m")
     grad = sp.IndexedBase(f"grad{weight}", real=True)
@@ -297,14 +299,14 @@ def _two_layer_plan(weight: str, batched: bool) -> _Plan:
     if weight == "B":
         notations[grad] = Notation(grad, lambda *ix: (yhat[(*ix[:-2], ix[-2])] - y[(*ix[:-2], ix[-2])])
                                    * h[(*ix[:-2], ix[-1])],
-                                   r"\left[(\hat{y}_t - y_t)(A x_t)^T\right]" if batched else
+                                   r"\left[(\hat{y}_n - y_n)(A x_n)^T\right]" if batched else
                                    r"\left[(\hat{y} - y)(A x)^T\right]",
                                    r"\left[(\hat{y} - y)(A x)^T\right]_{ab} = (\hat{y}_a - y_a) h_b",
                                    1 if batched else 0)
     else:
         notations[grad] = Notation(grad, lambda *ix: sp.Sum(B[i, ix[-2]] * (yhat[(*ix[:-2], i)] - y[(*ix[:-2], i)]),
                                                             (i, 1, c)) * x[(*ix[:-2], ix[-1])],
-                                   r"\left[B^T(\hat{y}_t - y_t)x_t^T\right]" if batched else
+                                   r"\left[B^T(\hat{y}_n - y_n)x_n^T\right]" if batched else
                                    r"\left[B^T(\hat{y} - y)x^T\right]",
                                    r"\left[B^T(\hat{y} - y)x^T\right]_{ab} = \sum_{i=1}^{c} B_{ia}"
                                    r"(\hat{y}_i - y_i) x_b", 1 if batched else 0)
@@ -318,7 +320,7 @@ def _two_layer_plan(weight: str, batched: bool) -> _Plan:
                  theorem_use(f"the gradient for {weight} of each sample", W,
                               lambda aa, bb: grad[t, aa, bb], per_sample[t])]
         target = sp.Sum(grad[t, a, b], (t, 1, N)) / N
-        return _Plan(name, title, r"\textstyle\sum_m y_{tm} = 1", notations, dict(space.arrays),
+        return _Plan(name, title, r"\textstyle\sum_m y_{nm} = 1 \text{ for each } n", notations, dict(space.arrays),
                      sp.Derivative(loss, W[a, b]), rules, ("", target), hyps)
     chain = Rule("chain rule through s", lambda e: on_derivatives(
         e, lambda dd: sp.Sum(sp.Derivative(dd.expr, s[i]) * sp.Derivative(s[i], variable_of(dd)), (i, 1, c))

@@ -9,8 +9,8 @@ Formulas are SymPy's LaTeX with two readability passes that change nothing but n
 
 - a softmax probability ``exp(z_i) / Σ_n exp(z_n)`` is written ``ŷ_i`` (``\\hat{y}_i``),
   also when the denominator is a shared atom of a fixed-size space;
-- a shared atom (``Σexp·0``) gets a short name (``S_{0}``) and a "where" line with its
-  definition.
+- a shared atom (``Σexp·0``, ``h·1``) gets a short name by kind, numbered from 1 within
+  its kind (``S``; ``h_1, h_2``), and a "where" row with its definition.
 
 The building blocks :func:`latex_block`, :func:`latex_text`, :func:`html_table` and
 :func:`math_html` are public so that other result objects (a proof, a chain of steps)
@@ -40,6 +40,16 @@ from derive.engine.differentiate import LowRankMatrix
 from derive.engine.hypotheses import SumToOne
 from derive.engine.space import Role
 from derive.engine.verdict import Status
+from derive.render.blocks import (
+    has_alignment,
+    html_table,
+    latex_block,
+    latex_text,
+    math_html,
+    status_html,
+    status_latex,
+    title_latex,
+)
 
 if TYPE_CHECKING:
     from derive.engine.claims import Claim, Side
@@ -75,147 +85,7 @@ MAX_TERMS = 4
 SHOWN_DIGITS = 12
 
 _HAT = sp.IndexedBase(r"\hat{y}", real=True)
-_COLORS = {Status.PROVED: "#1a7f37", Status.REFUTED: "#cf222e", Status.UNDECIDED: "#9a6700"}
-# Characters that are special in LaTeX text; each is typeset in math mode instead, which
-# MathJax and pdflatex both accept (MathJax's \text{} does not understand \_ and friends).
-_TEXT_SPECIAL = {
-    "\\": r"\backslash", "_": r"\_", "{": r"\{", "}": r"\}", "#": r"\#", "%": r"\%",
-    "&": r"\&", "$": r"\$", "^": r"\hat{}", "~": r"\sim",
-}
-# Unicode the project writes in statements and reasons, as math (pdflatex has no glyphs for it).
-_UNICODE_MATH = {
-    "ŷ": r"\hat{y}", "Σ": r"\Sigma", "∂": r"\partial", "≠": r"\neq", "≤": r"\le", "≥": r"\ge",
-    "ℓ": r"\ell", "ᵀ": r"^{T}", "·": r"\cdot", "→": r"\to", "∈": r"\in", "ι": r"\iota",
-    "δ": r"\delta", "λ": r"\lambda", "σ": r"\sigma", "θ": r"\theta", "×": r"\times", "⁻": r"^{-}",
-    "²": r"^{2}", "ᵏ": r"^{k}", "√": r"\surd", "±": r"\pm", "…": r"\dots",
-}
 _ATOM_NAMES = {"Σexp": "S", "Σy": "Y"}
-
-
-# -- text and blocks ---------------------------------------------------------------------------
-
-def latex_text(text: str) -> str:
-    r"""Plain text as LaTeX math: words in ``\text{}``, special characters and symbols as math.
-
-    Examples:
-        >>> latex_text("sum(y) = 1 for j_1")
-        '\\text{sum(y) = 1 for j}\\_\\text{1}'
-        >>> latex_text("ŷ ≠ y")
-        '\\hat{y}\\text{ }\\neq\\text{ y}'
-    """
-    parts: list[str] = []
-    plain: list[str] = []
-    for ch in text:
-        math = _TEXT_SPECIAL.get(ch) or _UNICODE_MATH.get(ch)
-        if math is None:
-            plain.append(ch)
-            continue
-        if plain:
-            parts.append(r"\text{" + "".join(plain) + "}")
-            plain = []
-        parts.append(math)
-    if plain:
-        parts.append(r"\text{" + "".join(plain) + "}")
-    return "".join(parts)
-
-
-def latex_block(lines: Sequence[str], *, title: str | None = None,
-                notes: Sequence[str | None] | None = None) -> str:
-    r"""Display math for Jupyter: ``$$\begin{aligned} ... \end{aligned}$$``, one row per line.
-
-    Args:
-        lines: LaTeX math, one row each; ``&`` marks the alignment point (e.g. ``&= \hat{y}_j - y_j``).
-            A row without ``&`` is aligned at its start.
-        title: plain text for a first row (escaped with :func:`latex_text`), or a name like
-            ``softmax_jacobian`` (shown in typewriter type when it has no spaces).
-        notes: plain text for each row, shown at its right (e.g. the rule a proof step used);
-            None for a row without a note.
-
-    Raises:
-        ValueError: ``notes`` and ``lines`` differ in length, or there are no lines and no title.
-
-    Examples:
-        >>> print(latex_block([r"f(x) &= x^2", r"&= x \cdot x"], title="square", notes=[None, "definition"]))
-        $$\begin{aligned}
-        &\mathtt{square}\\
-        f(x) &= x^2\\
-        &= x \cdot x &&\text{definition}
-        \end{aligned}$$
-    """
-    if notes is not None and len(notes) != len(lines):
-        raise ValueError(f"latex_block: {len(lines)} lines but {len(notes)} notes; give one note (or None) per line")
-    if not lines and title is None:
-        raise ValueError("latex_block: nothing to show; give at least one line or a title")
-    rows = []
-    if title is not None:
-        rows.append("&" + _title(title))
-    for n, line in enumerate(lines):
-        row = line if _aligned(line) else "&" + line
-        note = notes[n] if notes is not None else None
-        if note:
-            row += " &&" + latex_text(note)
-        rows.append(row)
-    return "$$\\begin{aligned}\n" + "\\\\\n".join(rows) + "\n\\end{aligned}$$"
-
-
-def _aligned(line: str) -> bool:
-    """Whether ``line`` has its own alignment point: an ``&`` outside every group and environment."""
-    depth = 0
-    n = 0
-    while n < len(line):
-        if line.startswith("\\begin{", n) or line.startswith("\\end{", n):
-            depth += 1 if line[n + 1] == "b" else -1
-            n = line.index("}", n) + 1
-            continue
-        ch = line[n]
-        if ch == "\\":
-            n += 2
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-        elif ch == "&" and depth == 0:
-            return True
-        n += 1
-    return False
-
-
-def _title(title: str) -> str:
-    if re.fullmatch(r"[A-Za-z0-9_.\[\]=,()-]+", title):
-        return r"\mathtt{" + title.replace("_", r"\_") + "}"
-    return latex_text(title)
-
-
-def status_latex(status: Status) -> str:
-    r"""``\textbf{proved}`` (or refuted, undecided)."""
-    return r"\textbf{" + status.value + "}"
-
-
-def status_html(status: Status) -> str:
-    """The status as a colored, bold word."""
-    return f'<span style="color:{_COLORS[status]};font-weight:bold">{status.value}</span>'
-
-
-def math_html(latex: str, *, display: bool = False) -> str:
-    r"""LaTeX math inside HTML, for MathJax: ``\(...\)`` (or ``\[...\]``), HTML-escaped."""
-    left, right = (r"\[", r"\]") if display else (r"\(", r"\)")
-    return left + html.escape(latex, quote=False) + right
-
-
-def html_table(rows: Sequence[tuple[str, str]], *, header: tuple[str, str] | None = None,
-               caption: str | None = None) -> str:
-    """A two-column table; the cells are HTML already (escape text with ``html.escape``)."""
-    out = ['<table style="border-collapse:collapse;text-align:left">']
-    if caption is not None:
-        out.append(f'<caption style="text-align:left;font-weight:bold;white-space:nowrap">{caption}</caption>')
-    cell = 'style="text-align:left;padding:2px 10px;vertical-align:top"'
-    if header is not None:
-        out.append(f"<tr><th {cell}>{header[0]}</th><th {cell}>{header[1]}</th></tr>")
-    for key, value in rows:
-        out.append(f"<tr><th {cell}>{key}</th><td {cell}>{value}</td></tr>")
-    out.append("</table>")
-    return "\n".join(out)
 
 
 # -- expressions -------------------------------------------------------------------------------
@@ -321,17 +191,35 @@ def _limit_symbols(expr: sp.Expr) -> set[sp.Basic]:
     return out
 
 
-def _symbol_names(expr: sp.Basic, defs: Mapping[sp.Symbol, sp.Expr]) -> dict[sp.Symbol, str]:
+def _atom_names(atoms: Sequence[sp.Symbol] | set[sp.Symbol]) -> dict[sp.Symbol, str]:
+    """Shared atoms named by what they are, numbered from 1 within their kind.
+
+    The engine counts atoms with one counter (``h·0, h·1, s·2, s·3, Σexp·4``); read as indices
+    those look 0-based and "s_2" would be logit 1. Here each kind is numbered on its own, in
+    the engine's order (the order of the components): h_1, h_2, s_1, s_2; a kind with a single
+    atom (one softmax denominator) has no number: S.
+    """
+    kinds: dict[str, list[sp.Symbol]] = {}
+    for atom in sorted(atoms, key=lambda a: int(a.name.partition("·")[2] or 0)):
+        kinds.setdefault(atom.name.partition("·")[0], []).append(atom)
     names = {}
+    for prefix, members in kinds.items():
+        short = _ATOM_NAMES.get(prefix, prefix if prefix.isascii() and prefix.isalpha() else r"\sigma")
+        for number, atom in enumerate(members, start=1):
+            names[atom] = short if len(members) == 1 else f"{short}_{{{number}}}"
+    return names
+
+
+def _symbol_names(expr: sp.Basic, defs: Mapping[sp.Symbol, sp.Expr]) -> dict[sp.Symbol, str]:
     # atoms, not free_symbols: a bound index of a Sum (ι0) is renamed too.
-    for s in expr.atoms(sp.Symbol):
-        name = s.name
-        if "·" in name:
-            prefix, _, count = name.partition("·")
-            short = _ATOM_NAMES.get(prefix, prefix if prefix.isascii() and prefix.isalpha() else r"\sigma")
-            names[s] = f"{short}_{{{count}}}"
-        elif name.startswith("ι") and name[1:].isdigit():
-            names[s] = rf"\iota_{{{name[1:]}}}"
+    symbols = expr.atoms(sp.Symbol)
+    shared = {s for s in symbols if "·" in s.name}
+    # Number against every atom the definitions know, so that h_2 is the same atom in every line.
+    names = _atom_names(shared | {s for s in defs if isinstance(s, sp.Symbol) and "·" in s.name})
+    names = {s: names[s] for s in shared}
+    for s in symbols:
+        if s.name.startswith("ι") and s.name[1:].isdigit():
+            names[s] = rf"\iota_{{{s.name[1:]}}}"
     return names
 
 
@@ -345,7 +233,7 @@ def expr_latex(expr: sp.Expr, definitions: Mapping[sp.Symbol, sp.Expr] | None = 
         >>> expr_latex(sp.exp(z[1]) / S - 1, {S: sp.exp(z[1]) + sp.exp(z[2])})
         '{\\\\hat{y}}_{1} - 1'
         >>> expr_latex(sp.exp(z[1]) / S, {S: sp.exp(z[1]) + sp.exp(z[2])}, hats=False)
-        '\\\\frac{e^{{z}_{1}}}{S_{0}}'
+        '\\\\frac{e^{{z}_{1}}}{S}'
     """
     defs = definitions or {}
     # strict: a string is never parsed (it is not an expression, and text is never sympified).
@@ -478,7 +366,10 @@ def _claim_lines(claim: Claim) -> list[str]:
         lines.append(hyps)
     atoms = _atoms_in((claim.lhs, claim.rhs), defs)
     if atoms:
-        lines.append(r"\text{where } " + r",\; ".join(_definition_latex(a, defs) for a in atoms[:MAX_ENTRIES]))
+        # One definition a row, so a long "where" wraps instead of running off to the side.
+        shown = [_definition_latex(a, defs) for a in atoms[:MAX_ENTRIES]]
+        lines.append(r"\text{where } " + shown[0])
+        lines += [r"\phantom{\text{where }} " + d for d in shown[1:]]
     return lines
 
 
@@ -624,7 +515,7 @@ def _reason_without_residual(verdict: Verdict) -> str:
 
 def _claim_math(claim: Claim) -> str:
     lines = _claim_lines(claim)
-    return r"\begin{aligned}" + r"\\ ".join(line if _aligned(line) else "&" + line for line in lines) \
+    return r"\begin{aligned}" + r"\\ ".join(line if has_alignment(line) else "&" + line for line in lines) \
         + r"\end{aligned}"
 
 
@@ -641,7 +532,7 @@ def theorem_result_latex(result: TheoremResult) -> str:
     lines.append(r"\text{for every size: }" + status_latex(result.symbolic.status)
                  + (r"\ " + latex_text("by " + result.symbolic.strategy) if result.symbolic.strategy else ""))
     for verdict in result.instances:
-        lines.append(_title(verdict.claim.name) + r"\text{: }" + status_latex(verdict.status))
+        lines.append(title_latex(verdict.claim.name) + r"\text{: }" + status_latex(verdict.status))
     for sizes, report in result.numeric:
         label = ", ".join(f"{k} = {v}" for k, v in sizes.items())
         lines.append(latex_text(f"central differences at {label}: ")

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
+from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
 
 from derive.engine.verdict import Status
 from derive.library.proofs import Notation, Proof, ProofStep, UnprovedStepError
@@ -54,6 +54,45 @@ class ProofPrinter(LatexPrinter):
         # ŷ_j - y_j, not -y_j + ŷ_j: terms with a minus sign go last (stable otherwise).
         terms = super()._as_ordered_terms(expr, order=order)
         return sorted(terms, key=lambda t: t.could_extract_minus_sign())
+
+    def _print_Mul(self, expr: sp.Expr) -> str:
+        # The notation page's order, not SymPy's sort: coefficient, then plain letters
+        # (y_m, ŷ_i, δ_ij), then a difference with a constant (1 - ŷ_i), then the rest
+        # (log, exp, sums, derivatives): y_m log ŷ_m, ŷ_i (1 - ŷ_i), (ŷ_a - y_a) h_b.
+        # Fractions keep SymPy's layout (their numerator comes back here).
+        sign, body = "", expr
+        if isinstance(expr, sp.Mul) and expr.could_extract_minus_sign():
+            sign, body = "- ", -expr
+        if not isinstance(body, sp.Mul):
+            return super()._print_Mul(expr)
+        numer, denom = sp.fraction(body, exact=True)
+        if isinstance(denom, sp.Symbol) and isinstance(numer, sp.Sum):
+            # A mean reads as the statements write it: \frac{1}{N} \sum_n ..., not \frac{\sum_n ...}{N}.
+            return sign + rf"\frac{{1}}{{{self._print(denom)}}} {self._print(numer)}"
+        if denom != 1:
+            return super()._print_Mul(expr)
+        args = sorted(body.as_ordered_factors(), key=_factor_rank)  # stable: SymPy's order within a rank
+        tex = ""
+        for n, term in enumerate(args):
+            # log ŷ_m e^{z} would read as the log of a product: a log followed by more keeps its parentheses.
+            term_tex = super()._print_log(term) if isinstance(term, sp.log) and n < len(args) - 1 \
+                else self._print(term)
+            if self._needs_mul_brackets(term, first=n == 0, last=n == len(args) - 1):
+                term_tex = rf"\left({term_tex}\right)"
+            if tex and _between_two_numbers_p[0].search(tex) and _between_two_numbers_p[1].match(term_tex):
+                tex += r" \cdot "
+            elif tex:
+                tex += " "
+            tex += term_tex
+        return sign + tex
+
+    def _print_log(self, expr: sp.log, exp: str | None = None) -> str:
+        # log ŷ_m, as the notation page writes it; parentheses only around a compound argument.
+        arg = expr.args[0]
+        if not isinstance(arg, (sp.Symbol, sp.Indexed)):
+            return super()._print_log(expr, exp)
+        tex = rf"\log {self._print(arg)}"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
 
     def _index_list(self, indices: Sequence[sp.Basic]) -> str:
         parts = [self._print(i) for i in indices]
@@ -91,9 +130,26 @@ class ProofPrinter(LatexPrinter):
         if isinstance(body, (sp.Indexed, sp.Symbol)):
             return rf"\frac{{{top} {self._print(body)}}}{{\partial {wrt}}}"
         inner = self._print(body)
-        if isinstance(body, (sp.Add, sp.Sum)) or body.could_extract_minus_sign():
+        if isinstance(body, (sp.Add, sp.Sum)) or body.could_extract_minus_sign() or inner.startswith(r"\frac{1}"):
             inner = rf"\left({inner}\right)"
         return rf"\frac{{{top}}}{{\partial {wrt}}} {inner}"
+
+
+def _factor_rank(factor: sp.Expr) -> int:
+    if factor.is_Number:
+        return -1
+    base = factor.base if isinstance(factor, sp.Pow) and factor.exp.is_Integer else factor
+    if isinstance(base, (sp.Symbol, sp.Indexed)) or (
+            isinstance(base, sp.Derivative) and isinstance(base.expr, (sp.Symbol, sp.Indexed))):
+        return 1
+    if isinstance(base, sp.KroneckerDelta):
+        return 2  # ŷ_i δ_ij, as the notation page writes it
+    if isinstance(factor, sp.Add):
+        # A difference of letters leads, (ŷ_a - y_a) h_b; others follow the letters: ŷ_i (1 - ŷ_i).
+        letters = all(isinstance(-t if t.could_extract_minus_sign() else t, (sp.Symbol, sp.Indexed))
+                      for t in factor.args)
+        return 0 if letters else 3
+    return 4
 
 
 def to_latex(expr: sp.Basic, notations: Iterable[Notation] = ()) -> str:
@@ -130,6 +186,81 @@ def _text(s: str) -> str:
     return "".join(out)
 
 
+def _is_math_word(word: str, previous_math: bool) -> bool:
+    if re.fullmatch(r"\(\w, \w\)", word):  # (i, j)
+        return True
+    core = word.rstrip(":;,")
+    if core in ("-", "+", "/") or core.isdigit():
+        return previous_math
+    if core == "=" or any(c in core for c in "_=≠Σδŷℓ∂·/"):
+        return True
+    # A single letter is a symbol (s, A, i), except the article "a".
+    return len(core) == 1 and core.isalpha() and core != "a"
+
+
+def _math(words: str) -> str:
+    """Words of a rule that are math (``δ_ij = 0``, ``Σ_m y_m = 1``) as LaTeX."""
+    def plain(part: str) -> str:
+        return "".join(_MATH_CHARS.get(c, c) for c in part).replace(r"\Sigma ", r"\textstyle\sum").strip()
+    parts = _SUBSCRIPTED.split(words)
+    out: list[str] = []
+    for n, part in enumerate(parts):
+        if n % 3 == 2:  # text, base, subscript, text, ...: the subscript joins its base
+            out[-1] += "_{" + plain(part) + "}"
+        else:
+            out.append(plain(part))
+    return re.sub(r" +", " ", " ".join(p for p in out if p))
+
+
+def _rule_parts(rule: str) -> list[tuple[bool, str, bool]]:
+    """A rule as runs (is math, text, space before): ``case i ≠ j: δ_ij = 0`` is prose, math, prose, math."""
+    pieces: list[tuple[bool, str, bool]] = []
+    previous = False
+    for n, word in enumerate(re.findall(r"\(\w, \w\)|\S+", rule)):
+        is_math = _is_math_word(word, previous)
+        core = word.rstrip(":;,") if is_math else word
+        for kind, text, space in ((is_math, core, n > 0), (False, word[len(core):], False)):
+            if not text:
+                continue
+            if pieces and pieces[-1][0] == kind:
+                last = pieces[-1]
+                pieces[-1] = (kind, last[1] + (" " if space else "") + text, last[2])
+            else:
+                pieces.append((kind, text, space))
+        previous = is_math
+    return pieces
+
+
+def _prose_escape(text: str) -> str:
+    for special in ("&", "%", "#", "_", "{", "}"):
+        text = text.replace(special, "\\" + special)
+    return text
+
+
+def _rule_math(rule: str) -> str:
+    r"""A rule as an annotation inside math: prose in ``\text``, symbols as math.
+
+    Examples:
+        >>> print(_rule_math("case i ≠ j: δ_ij = 0"))
+        \text{case } i \neq j \text{: } \delta_{ij} = 0
+    """
+    pieces = _rule_parts(rule)
+    out = []
+    for n, (is_math, text, space) in enumerate(pieces):
+        if is_math:
+            out.append(_math(text))
+        else:
+            after = " " if n + 1 < len(pieces) and pieces[n + 1][2] else ""
+            out.append(rf"\text{{{' ' if space else ''}{_prose_escape(text)}{after}}}")
+    return " ".join(out)
+
+
+def _rule_prose(rule: str) -> str:
+    """A rule in running text (the Verification table): prose, with its symbols as inline math."""
+    return "".join((" " if space else "") + (f"${_math(text)}$" if is_math else _prose_escape(text))
+                   for is_math, text, space in _rule_parts(rule))
+
+
 def _check(proofs: Sequence[Proof], mark_unproved: bool) -> None:
     if mark_unproved:
         return
@@ -140,11 +271,11 @@ def _check(proofs: Sequence[Proof], mark_unproved: bool) -> None:
 
 
 def _annotation(step: ProofStep) -> str:
-    text = rf"\text{{{_text(step.rule)}}}"
+    text = _rule_math(step.rule)
     if step.verdict.status is Status.PROVED:
         return text
     mark = rf"\textbf{{{step.verdict.status.value.upper()}}}"
-    return rf"\text{{{mark}: {_text(step.rule)}}}"
+    return rf"\text{{{mark}: }} {text}"
 
 
 def _chain(proof: Proof, *, tag: str = "&&") -> list[str]:
@@ -160,6 +291,22 @@ def _chain(proof: Proof, *, tag: str = "&&") -> list[str]:
 def _statement(proof: Proof) -> str:
     # The library's statement carries its condition after \quad; the proof states its own.
     return proof.latex.split(r" \quad")[0]
+
+
+#: A chain whose longest line has more LaTeX than this is wider than the text (the chains of
+#: SymPy's derivatives through a whole network): it is scaled down to the text width instead of
+#: running off the page. amsmath cannot break a single equation line by itself.
+_WIDE_LINE = 100
+
+
+def _proof_lines(proof: Proof) -> list[str]:
+    """The proof's chain as an align*, or scaled to the text width when a line is too wide for it."""
+    chain = _chain(proof)
+    if max(len(line) for line in chain) <= _WIDE_LINE:
+        return [r"\begin{align*}", *chain, r"\end{align*}"]
+    # Scaled down only: \width is the box's natural width, so a chain that fits keeps its size.
+    return [r"\[ \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle \begin{aligned}", *chain,
+            r"\end{aligned}$} \]"]
 
 
 def aligned(proof: Proof) -> str:
@@ -185,13 +332,26 @@ def _notation_items(proofs: Sequence[Proof]) -> list[str]:
     return list(seen)
 
 
+def _tt(name: str) -> str:
+    r"""A name as code: ``\texttt``, each underscore the typewriter font's own glyph (copyable, found by search).
+
+    Examples:
+        >>> print(_tt("softmax_jacobian"))
+        \texttt{softmax\char95{}jacobian}
+    """
+    return r"\texttt{" + _prose_escape(name).replace(r"\_", r"\char95{}") + "}"
+
+
 def _footer_rows(proofs: Sequence[Proof]) -> list[str]:
+    """The Verification table: each theorem's name (\texttt, as ``derive`` spells it) over its steps."""
     rows = []
     for proof in proofs:
+        rows.append(rf"\multicolumn{{4}}{{@{{}}l}}{{{_tt(proof.theorem)}}} \\*")
         for step in proof.steps:
             strategy = step.verdict.strategy or step.verdict.reason or ""
-            rows.append(rf"\texttt{{{_text(proof.theorem)}}} & {step.number} & {_text(step.rule)} & "
-                        rf"{step.verdict.status.value} & {_text(strategy)} \\")
+            rows.append(rf"{step.number} & {_rule_prose(step.rule)} & {step.verdict.status.value} & "
+                        rf"{_text(strategy)} \\")
+        rows.append(r"\addlinespace")
     return rows
 
 
@@ -208,7 +368,7 @@ def document(proofs: Sequence[Proof], *, title: str | None = None, mark_unproved
         r"\documentclass[11pt]{article}",
         r"\usepackage[margin=2cm]{geometry}",
         r"\usepackage{amsmath,amssymb,amsthm}",
-        r"\usepackage{longtable}",
+        r"\usepackage{longtable,array,booktabs,graphicx}",
         r"\newtheorem{theorem}{Theorem}",
         rf"\title{{{_text(title)}}}",
         rf"\author{{derive {derive.__version__}}}",
@@ -235,9 +395,7 @@ def document(proofs: Sequence[Proof], *, title: str | None = None, mark_unproved
             rf"\[ {_statement(proof)}{condition} \]",
             r"\end{theorem}",
             r"\begin{proof}",
-            r"\begin{align*}",
-            *_chain(proof),
-            r"\end{align*}",
+            *_proof_lines(proof),
             r"\end{proof}",
         ]
     out += [
@@ -247,8 +405,10 @@ def document(proofs: Sequence[Proof], *, title: str | None = None, mark_unproved
         r"the strategy named in the last column.",
         "",
         r"{\small",
-        r"\begin{longtable}{llp{6cm}lp{4.2cm}}",
-        r"theorem & step & rule & verdict & strategy \\ \hline \endhead",
+        # Fixed columns that add up to the text width, so the table wraps instead of running off the page.
+        r"\begin{longtable}{@{}r>{\raggedright\arraybackslash}p{0.50\textwidth}l"
+        r">{\raggedright\arraybackslash}p{0.30\textwidth}@{}}",
+        r"step & rule & verdict & strategy \\ \midrule \endhead",
         *_footer_rows(proofs),
         r"\end{longtable}}",
         r"\end{document}",
