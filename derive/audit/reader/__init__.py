@@ -85,12 +85,16 @@ Conventions of the output (the rest of the engine relies on them):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+
 import sympy as sp
 
 from derive.audit.reader.chains import (
     TRAILING,
     annotation_start,
     blank_out,
+    check_annotation,
     prepare_display,
     split_chain,
     split_chain_spans,
@@ -98,6 +102,7 @@ from derive.audit.reader.chains import (
     split_chains_spans,
 )
 from derive.audit.reader.names import Reader
+from derive.audit.reader.prepass import StepFacts, step_facts
 from derive.audit.reader.tex import (
     Node,
     ReadError,
@@ -132,8 +137,10 @@ def _strip_side(text: str) -> str:
     """Blank out delimiters, numbering and trailing annotations and punctuation, keeping columns."""
     chars = prepare_display(text)
     toks = list(scan_tokens("".join(chars)))
-    cut = annotation_start([t for t in toks if t.kind != "dblbs"], 0)
+    row = [t for t in toks if t.kind != "dblbs"]
+    cut = annotation_start(row, 0)
     if cut is not None:
+        check_annotation(text, row, cut)
         blank_out(chars, cut, len(chars))
     body = "".join(chars)
     m = TRAILING.search(body)
@@ -155,19 +162,44 @@ def _prepared_items(text: str, context: ReaderContext) -> tuple[str, list[Node]]
     return body, tex_items(body)
 
 
-def _read(text: str, context: ReaderContext) -> sp.Expr:
+def _facts(text: str, items: list[Node], along: Sequence[str], context: ReaderContext) -> StepFacts:
+    """The facts of the whole step: this side and the others (sides that cannot be read add none)."""
+    facts = step_facts(items, text)
+    for side in along:
+        try:
+            facts |= step_facts(_prepared_items(side, context)[1], side)
+        except ReadError:
+            continue
+    return facts
+
+
+def _read(text: str, context: ReaderContext, along: Sequence[str] = ()) -> sp.Expr:
     body, items = _prepared_items(text, context)
+    facts = _facts(text, items, along, context)
+    if facts.sizes - context.sizes:
+        context = replace(context, sizes=context.sizes | facts.sizes)
     reader = Reader(text, context)
+    reader.droppable_sample = facts.one_sample if context.drop_sample_index else None
     for node in items:
         if node.is_cmd("in"):
             line, column = where(text, node.pos)
             raise ReadError(f"not an expression: a set membership (`\\in` at column {column}); "
                             "read it with read_membership()", column=column, line=line, offset=node.pos)
-    return reader.read_items(items, 0, len(body.rstrip()))
+    value = reader.read_items(items, 0, len(body.rstrip()))
+    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise ReadError(f"expected a defined value, found {value} (infinite or undefined); a step with an "
+                        "undefined value is never read: check for a log of 0 or a division by 0")
+    return value
 
 
-def read_latex(text: str, *, context: ReaderContext | None = None) -> sp.Expr:
+def read_latex(text: str, *, context: ReaderContext | None = None, along: Sequence[str] = ()) -> sp.Expr:
     r"""Read one side of an equation, written in LaTeX, into a SymPy expression.
+
+    Args:
+        text: one side.
+        context: what the post declares (default: :class:`ReaderContext`).
+        along: the other sides of the same step; a letter any side uses as a sum's upper
+            limit is a size (a positive integer) on every side.
 
     Raises:
         ReadError: the text is not a readable expression (the message says where and why).
@@ -177,14 +209,17 @@ def read_latex(text: str, *, context: ReaderContext | None = None) -> sp.Expr:
         Sum(exp(z[n]), (n, 1, k))
         >>> read_latex(r"\frac{\partial L}{\partial z_j}")
         Derivative(L, z[j])
+        >>> read_latex("m", along=[r"\sum_{i=1}^{m} 1"]).is_integer
+        True
     """
     ctx = context if context is not None else ReaderContext()
-    return guarded(lambda t: _read(t, ctx), text)
+    return guarded(lambda t: _read(t, ctx, along), text)
 
 
 def _membership(text: str, context: ReaderContext) -> Membership:
     body, items = _prepared_items(text, context)
     reader = Reader(text, context)
+    reader.droppable_sample = step_facts(items, text).one_sample if context.drop_sample_index else None
     split = next((q for q, n in enumerate(items) if n.is_cmd("in")), None)
     if split is None:
         raise fail_at(text, 0, "a membership `x \\in \\mathbb{R}^{n}`", "no `\\in`")

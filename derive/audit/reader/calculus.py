@@ -51,7 +51,10 @@ class CalculusReader(ScriptReader):
         mark = self.diff_marker(num_items[0]) if num_items else None
         is_derivative = (mark is not None and len(den_items) >= 2 and self.diff_marker(den_items[0]) == mark)
         if not is_derivative:
-            ratio = self.read_node(num.bare(), "a numerator") / self.read_node(den.bare(), "a denominator")
+            numerator = self.read_node(num.bare(), "a numerator")
+            denominator = self.read_node(den.bare(), "a denominator")
+            self.check_defined(denominator, den.pos)
+            ratio = numerator / denominator
             return self.with_value_scripts(ratio, den)
         wrts = self.diff_variables(den_items, mark or "", den.end)
         total = sum(n for _, n in wrts)

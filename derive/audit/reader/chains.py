@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from derive.audit.reader.tex import ReadError, Tok, fail_at, guarded, is_prose, scan_tokens
+from derive.audit.reader.tex import ReadError, Tok, fail_at, guarded, is_prose, scan_tokens, show, where
 from derive.audit.reader.vocabulary import MAX_LENGTH
 
 # -- chains: a display-math body into the sides of its equations ------------------------------
@@ -74,6 +74,45 @@ def annotation_start(toks: list[Tok], depth: int) -> int | None:
     return None
 
 
+#: What an annotation may hold besides \text{...}: spacing, brackets around the text, punctuation.
+ANNOTATION_COMMANDS = frozenset({"\\quad", "\\qquad", "\\,", "\\;", "\\:", "\\!", "\\ ", "\\left", "\\right",
+                                 "\\big", "\\Big", "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\nonumber",
+                                 "\\notag", "\\text", "\\mbox"})
+
+
+def check_annotation(text: str, toks: list[Tok], cut: int) -> None:
+    """Refuse math in an annotation: ``\\quad (x + 5)`` is not read rather than dropped.
+
+    After ``&&`` (the comment column of an alignment) anything is annotation. Elsewhere an
+    annotation holds prose ``\\text{...}``, spacing and punctuation, and parenthesized remarks
+    that begin with prose (``\\quad (\\text{where } s = Bh)``); any other math is an error.
+    """
+    rest = [t for t in toks if t.start >= cut and t.kind != "space"]
+    if len(rest) >= 2 and rest[0].text == "&" and rest[1].text == "&":
+        return
+    skip_to: int | None = None  # inside a remark that begins with prose: up to its closer
+    for idx, tok in enumerate(rest):
+        if skip_to is not None:
+            if tok.kind == "close" and tok.depth == skip_to:
+                skip_to = None
+            continue
+        if tok.kind in {"open", "close"} and tok.text in "()[]":
+            following = rest[idx + 1:idx + 3]
+            following = [t for t in following if t.text not in {"\\left", "\\big", "\\Big"}][:1]
+            if tok.kind == "open" and following and following[0].kind == "text" and (
+                    is_prose(following[0].text) or following[0].text.startswith(("\\text", "\\mbox"))):
+                skip_to = tok.depth
+            continue
+        if tok.kind == "text" or (tok.kind == "char" and tok.text in ",.;:&~") or (
+                tok.kind == "cmd" and tok.text in ANNOTATION_COMMANDS):
+            continue
+        _, column = where(text, cut)
+        raise fail_at(text, tok.start, f"only text in the annotation that begins at column {column}",
+                      show(tok.text), "math after an annotation is not read (nothing is dropped): "
+                      "write the remark as \\quad (\\text{...}) or && \\text{...} at the end of the row, "
+                      "or write the math as a step of its own")
+
+
 def clean_side(chars: list[str], start: int, end: int) -> tuple[str, int]:
     piece = "".join(chars[start:end])
     m = TRAILING.search(piece)
@@ -103,6 +142,7 @@ def split_display(text: str) -> list[list[tuple[str, int]]]:
     for row in rows:
         cut = annotation_start(row, base)
         if cut is not None:
+            check_annotation(text, row, cut)
             row_end = row[-1].end
             blank_out(chars, cut, row_end)
             row = [t for t in row if t.start < cut]
