@@ -115,10 +115,26 @@ from derive.audit.reader.tex import (
     tex_items,
     where,
 )
-from derive.audit.reader.vocabulary import MATMUL, MAX_LENGTH, TRANSPOSE, Membership, ReaderContext
+from derive.audit.reader.vocabulary import (
+    DIAG,
+    HADAMARD,
+    MATMUL,
+    MAX_LENGTH,
+    NORM,
+    ONES,
+    TRACE,
+    TRANSPOSE,
+    Membership,
+    ReaderContext,
+)
 
 __all__ = [
+    "DIAG",
+    "HADAMARD",
     "MATMUL",
+    "NORM",
+    "ONES",
+    "TRACE",
     "TRANSPOSE",
     "Membership",
     "ReadError",
@@ -180,6 +196,7 @@ def _read(text: str, context: ReaderContext, along: Sequence[str] = ()) -> sp.Ex
         context = replace(context, sizes=context.sizes | facts.sizes)
     reader = Reader(text, context)
     reader.droppable_sample = facts.one_sample if context.drop_sample_index else None
+    reader.step_values = facts.values
     for node in items:
         if node.is_cmd("in"):
             line, column = where(text, node.pos)

@@ -73,10 +73,10 @@ class CalculusReader(ScriptReader):
     def operand(self, cur: Cursor, owner: Node) -> sp.Expr:
         """What an operator (a sum, a derivative) applies to: the product that follows."""
         nxt = cur.peek()
-        if nxt is None or self.is_addop(nxt) or self.is_stop(nxt):
+        if nxt is None or self.is_stop(nxt):
             raise self.fail(cur.here(), f"an expression after {show(self.text[owner.pos:owner.end])}",
                             self.found(nxt), "write what the operator applies to")
-        return self.product(cur)
+        return self.signed(cur, self.product)  # \sum_n -x z_n, as SymPy prints Sum(-x z_n)
 
     def variable(self, value: sp.Expr, pos: int) -> sp.Expr:
         if isinstance(value, sp.IndexedBase):

@@ -11,6 +11,7 @@ from derive.audit.reader.vocabulary import (
     BUILTINS,
     DIAG,
     ELEMENTWISE_OPS,
+    GREEK,
     HADAMARD,
     IDENTIFIER,
     MATMUL,
@@ -66,6 +67,8 @@ class ReaderCore:
         self.digits = 0
         #: The step's one free sample letter that may be dropped (``context.drop_sample_index``).
         self.droppable_sample: str | None = None
+        #: Letters the step uses as values: such a letter before `(` multiplies (``x(w + x)``).
+        self.step_values: frozenset[str] = frozenset()
 
     # -- errors and budgets ------------------------------------------------------------------
     def fail(self, offset: int | None, expected: str, found: str, hint: str = "") -> ReadError:
@@ -259,6 +262,11 @@ class ReaderCore:
             return self.named(content, node, cur)
         if kind == "CMD":
             return self.command(node, cur)
+        if kind == "group" and node.scripted and len(node.children) == 1 and self.is_braced_name(node.children[0]):
+            # SymPy writes {W}_{i,j}: the braces hold a name, and the scripts are that name's.
+            only = node.children[0]
+            named = Node(only.kind, only.text, only.pos, node.end, only.children, node.sub, node.sup, node.primes)
+            return self.factor_of(named, cur)
         if kind in GROUPS:
             inner = self.read_items(node.children, node.pos, node.end)
             return self.with_value_scripts(inner, node)
@@ -276,7 +284,7 @@ class ReaderCore:
         if opener.scripted:
             raise self.fail(opener.pos, f"an opening `{name}` without scripts", self.found(opener))
         inside: list[Node] = []
-        while (node := cur.next()) is not None and not (node.kind == opener.kind and node.text == opener.text):
+        while (node := cur.next()) is not None and not (node.kind == opener.kind and (norm or node.text == "|")):
             inside.append(node)
         if node is None:
             raise self.fail(opener.pos, f"a closing `{name}`", "the end", f"close the bars: `{name}x{name}`")
@@ -297,6 +305,13 @@ class ReaderCore:
             result = sp.Abs(value)
         closer = Node(node.kind, node.text, node.pos, node.end, sup=node.sup, primes=node.primes)
         return self.with_value_scripts(result, closer)
+
+    def is_braced_name(self, node: Node) -> bool:
+        if node.scripted:
+            return False
+        if node.kind == "WORD":
+            return len(node.text) == 1 or self.is_name_word(node.text)
+        return node.kind == "TEXT" or (node.kind == "CMD" and node.text[1:] in GREEK)
 
     # -- numbers and powers --------------------------------------------------------------------
     def number(self, node: Node) -> sp.Expr:

@@ -51,9 +51,11 @@ class Reader(BigOpReader):
         """``name(args)``: a function applied, a marker or max(0, x); None when ``name`` is a value.
 
         A name followed by ``(`` is a function unless it is a value: bound, declared (a vector,
-        matrix, size, index or scalar), or Euler's e. A single letter (or Greek letter) that is
-        neither declared nor a conventional function letter (f, g, h, φ, Φ, ψ) is not read: it
-        may be a product ``a(b+c)`` or a function ``a(x)``, and only a declaration can say.
+        matrix, size, index or scalar), Euler's e, or a single letter that the step also uses
+        as a value (``x(w + x)``, ``a(b + c) = ab + ac``: a name is never both). Any other
+        single letter (or Greek letter) that is not a conventional function letter (f, g, h,
+        φ, Φ, ψ) is not read: it may be a product ``a(b+c)`` or a function ``a(x)``, and only
+        a declaration can say.
         """
         nxt = cur.peek()
         if nxt is None or nxt.kind != "paren" or node.sub is not None or node.sup is not None \
@@ -64,6 +66,8 @@ class Reader(BigOpReader):
             return self.apply(stem, node.primes + stem.count("'"), cur)
         values = ctx.vectors | ctx.matrices | ctx.sizes | ctx.indices | ctx.scalars
         if stem in values or (stem == "e" and ctx.euler):
+            return None
+        if stem in self.step_values and (len(stem) == 1 or stem in GREEK) and stem not in FUNCTION_LETTERS:
             return None
         if stem in MARKERS or stem in RELU_NAMES:
             return self.marker(stem, node, cur)
@@ -136,7 +140,8 @@ class Reader(BigOpReader):
             return self.with_value_scripts(sp.pi, node)
         if name == "mathbb":
             arg = cur.peek()
-            letter = self.text[arg.pos:arg.end].strip("{} ") if arg is not None else ""
+            inner = arg.children if arg is not None and arg.kind == "group" else [arg] if arg is not None else []
+            letter = inner[0].text if len(inner) == 1 else ""
             if letter == "1" and arg is not None:
                 cur.next()
                 return self.with_value_scripts(ONES(), arg)
@@ -183,10 +188,12 @@ class Reader(BigOpReader):
         return base + DECORATIONS[name] if name in DECORATIONS else base
 
     # -- functions -----------------------------------------------------------------------------
-    def call_args(self, paren: Node) -> list[sp.Expr]:
+    def call_args(self, paren: Node, *, whole: bool = False) -> list[sp.Expr]:
+        """The arguments in ``(...)``; a whole vector is passed by its label unless ``whole``
+        (a builtin such as tanh applies elementwise to the array itself)."""
         parts = self.split_commas(paren.children, paren.pos)
         args = [self.read_items(p, paren.pos, paren.end, "an argument") for p in parts]
-        return [a.label if isinstance(a, sp.IndexedBase) else a for a in args]
+        return args if whole else [a.label if isinstance(a, sp.IndexedBase) else a for a in args]
 
     def builtin(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
         fn = BUILTINS[name]
@@ -202,7 +209,7 @@ class Reader(BigOpReader):
             raise self.fail(cur.here(), f"the argument of \\{name}", self.found(nxt), f"write \\{name}(x)")
         if nxt.kind in {"paren", "group", "brack"}:
             cur.next()
-            args = self.call_args(nxt) if nxt.kind == "paren" else [self.read_node(nxt.bare())]
+            args = self.call_args(nxt, whole=True) if nxt.kind == "paren" else [self.read_node(nxt.bare())]
             arity_ok = len(args) >= 2 if name in {"max", "min"} else len(args) == 1
             if not arity_ok:
                 raise self.fail(nxt.pos, f"the right number of arguments for \\{name}", f"{len(args)}")

@@ -23,9 +23,12 @@ class StepFacts:
     limits: frozenset[str] = frozenset()
     bound: frozenset[str] = frozenset()
     samples: frozenset[str] = frozenset()
+    #: Letters used as values somewhere in the step (not right before a `(`): ``x`` in ``x(w + x)``.
+    values: frozenset[str] = frozenset()
 
     def __or__(self, other: StepFacts) -> StepFacts:
-        return StepFacts(self.limits | other.limits, self.bound | other.bound, self.samples | other.samples)
+        return StepFacts(self.limits | other.limits, self.bound | other.bound, self.samples | other.samples,
+                         self.values | other.values)
 
     @property
     def sizes(self) -> frozenset[str]:
@@ -59,6 +62,16 @@ def step_facts(items: list[Node], text: str) -> StepFacts:
     limits: set[str] = set()
     bound: set[str] = set()
     samples: set[str] = set()
+    values: set[str] = set()
+
+    def uses(siblings: list[Node]) -> None:
+        for idx, node in enumerate(siblings):
+            nxt = siblings[idx + 1] if idx + 1 < len(siblings) else None
+            applied = nxt is not None and nxt.kind == "paren" and node.sub is None and node.sup is None
+            if node.kind == "WORD":
+                values.update(node.text[:-1] if applied else node.text)
+            elif node.kind == "CMD" and node.text[1:] in GREEK and not applied:
+                values.add(node.text[1:])
 
     def visit(node: Node) -> None:
         if node.is_cmd(*BIG_OPERATORS):
@@ -73,10 +86,12 @@ def step_facts(items: list[Node], text: str) -> StepFacts:
                 and node.sup.children[0].kind == "paren":
             paren = node.sup.children[0]
             samples.add(" ".join(text[paren.pos + 1:paren.end - 1].split()))
+        uses(node.children)
         for part in (*node.children, node.sub, node.sup):
             if part is not None:
                 visit(part)
 
+    uses(items)
     for item in items:
         visit(item)
-    return StepFacts(frozenset(limits), frozenset(bound), frozenset(samples))
+    return StepFacts(frozenset(limits), frozenset(bound), frozenset(samples), frozenset(values))
