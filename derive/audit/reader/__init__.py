@@ -20,7 +20,8 @@ Conventions of the output (the rest of the engine relies on them):
 - Names. A letter with no subscript is ``Symbol(name, real=True)``; a name the
   context declares a vector is ``IndexedBase(name, real=True)``; sizes
   (``context.sizes``, default k, K, N, C, and any letter in a sum's limits) are
-  ``Symbol(name, integer=True, positive=True)``. Greek letters go by their names
+  ``Symbol(name, integer=True, positive=True)``; a letter that any side of the step
+  (``along``) uses as a sum's upper limit is such a size on every side. Greek letters go by their names
   (``\theta`` -> ``theta``, ``\ell`` -> ``ell``). ``\hat{y}`` is named ``yhat``
   (also ``bar``, ``tilde``, ``dot``); ``\boldsymbol``, ``\mathbf``, ``\vec`` are
   transparent. ``e`` is Euler's number: ``e^{x}`` is ``exp(x)``.
@@ -31,11 +32,15 @@ Conventions of the output (the rest of the engine relies on them):
   of letters, ``y_{nj}``, is one index per letter (``y[n, j]``) when the base is a
   declared matrix, when every letter is a bound or declared index, or when it has
   at most 3 lowercase letters and is not a declared label; otherwise (``L_{CE}``,
-  ``y_{true}``) it is part of the name: ``Symbol('L_CE')``.
-- Sample indices. ``z^{(i)}`` marks sample i. With
-  ``context.drop_sample_index`` (the default: posts about one sample use it as
-  decoration) it is dropped, ``z^{(i)}_j`` -> ``z[j]``; otherwise it comes first,
-  ``z[i, j]``.
+  ``y_{true}``) it is part of the name: ``Symbol('L_CE')``. Items separated by
+  spaces or commands are one index each: ``W_{i j}``, ``W_{a\ell}``,
+  ``\delta_{n\ell}`` (never the product ``i*j``); a number next to a letter
+  (``x_{2i}``) is a ReadError. ``{W}_{i,j}`` (SymPy's printing) is ``W[i, j]``.
+- Sample indices. A superscript in parentheses, ``z^{(i)}``, ``W^{(l+1)}``, is an
+  index that comes first: ``z^{(1)}_j`` -> ``z[1, j]``, never dropped by default.
+  With ``context.drop_sample_index`` it is dropped only when the whole step (this
+  side and ``along``) writes one sample index, a free letter: ``z^{(i)}_j`` ->
+  ``z[j]``, while ``z^{(1)}_j`` beside ``z^{(2)}_j``, or beside a sum over i, keeps it.
 - Transposes. ``x^T``, ``x^{\top}``, ``(Ax_n)^T`` -> ``T(x)`` with
   :data:`TRANSPOSE` = ``Function('T')``, an opaque marker; ``a \cdot^T b`` (seed
   002) transposes the factor before the dot. A product with two or more factors
@@ -47,14 +52,16 @@ Conventions of the output (the rest of the engine relies on them):
   no limits (``\sum_n f``, ``\sum_{n}``) the range is 1..``context.default_size``
   (``k``). ``\sum_{j \neq \ell} f`` and ``\sum_{\substack{j=1 \\ j \neq \ell}}^k
   f`` multiply the body by ``1 - KroneckerDelta(j, ell)``. A sum binds the
-  product of factors that follows it, up to the next + or - at its level or the
+  product of factors that follows it (with its sign: ``\sum_n -x z_n``), up to
+  the next + or - at its level or the
   end of its group. ``\sum_C`` with one uppercase letter and no limits is a name
   for a quantity, ``Symbol('Sigma_C', real=True)`` (seed 002 writes
   ``\sum_C = \sum_{c=1}^C e^{s_{nc}}``). ``\prod`` likewise gives ``Product``.
 - Derivatives. ``\frac{\partial f}{\partial z_j}``, ``\frac{d f}{d z_j}``,
   ``\frac{\partial}{\partial z_j} f``, ``\nabla_{z_j} f`` ->
   ``Derivative(f, z[j], evaluate=False)``; operator forms take the product that
-  follows, like a sum. ``\nabla_z f`` (a whole vector) differentiates by
+  follows, like a sum; a bracketed operator takes only its bracket:
+  ``\left(\frac{\partial}{\partial z_i} e^{z_i}\right) \sum_n e^{z_n}``. ``\nabla_z f`` (a whole vector) differentiates by
   ``z[context.component_index]`` (``j``): the audit reads vector equations
   component-wise; so does ``\partial z`` for a declared vector z. ``\partial
   x^2`` in a denominator is second order. Differentiating by anything but a
@@ -70,14 +77,30 @@ Conventions of the output (the rest of the engine relies on them):
   ``\sigma(...)`` is the function ``context.sigma`` (default ``softmax``, as in
   seed 001). Primes: ``f'(x)`` of a one-argument scalar function is
   ``Derivative(f(x), x)`` (a ``Subs`` when x is an expression); a primed vector
-  or several-argument function is the undefined function ``softmax'``.
+  or several-argument function is the undefined function ``softmax'``. Any other
+  name followed by ``(`` is an undefined function when it is a word
+  (``\operatorname{gelu}(a+b)``) or one of f, g, h, φ, Φ, ψ; it multiplies when it
+  is a value (bound, declared in ``context.vectors``/``matrices``/``sizes``/
+  ``indices``/``scalars``, or a letter the step also uses as a value:
+  ``x(w + x)``); any other letter before ``(`` is a ReadError naming both readings
+  and the declaration that picks one. ``\tanh``, ``\exp``, ``\log``, ``\sqrt`` of
+  a whole vector (an ``IndexedBase``) are elementwise; ReLU is ``Max(0, x)``.
+- Markers (opaque functions the semantics gives meaning): ``a \odot b`` and
+  ``a \circ b`` -> ``HADAMARD(a, b)`` (binding its two neighbours; next to a
+  juxtaposition without parentheses it is a ReadError), ``\operatorname{diag}(v)``
+  -> ``DIAG(v)``, ``\operatorname{tr}(M)`` -> ``TRACE(M)``, ``\|v\|``,
+  ``\|v\|_2``, ``\|M\|_F`` -> ``NORM(v)`` (other norms: ReadError),
+  ``\mathbf{1}``/``\mathbb{1}`` -> ``ONES()``; ``|x|`` is ``Abs(x)``.
+- Undefined values are never read: ``\frac{1}{0}``, ``0^{-1}``, ``\log 0``,
+  ``\infty`` and ``\mathbb{E}`` raise ReadError.
 - Not expressions. ``=`` and other relations raise ReadError (use
   :func:`split_chain`); ``A \in \mathbb{R}^{d \times p}`` raises ReadError("not an
   expression: a set membership"); :func:`read_membership` reads it into a
-  :class:`Membership` (name and shape). Annotations after a side
-  (``\quad (\text{chain rule})``, ``&& \text{...}``), ``\label``, ``\tag``,
-  ``\nonumber`` and trailing punctuation are dropped; prose ``\text{...}`` inside
-  an expression is a ReadError.
+  :class:`Membership` (name and shape). Annotations after the last side
+  (``\quad \text{...}``, ``\quad (\text{chain rule})``, ``\quad (\text{where }
+  s = Bh)``, anything after ``&&``), ``\label``, ``\tag``, ``\nonumber`` and trailing
+  punctuation are set aside; any other math after an annotation (``\quad (x + 5)``,
+  ``\text{for all } x + 5``) is a ReadError, never dropped.
 - Damaged text. Backslash escapes eaten on the way to the page (``\frac`` ->
   ``rac``, ``\theta`` -> ``heta``, ``\begin`` -> ``egin``, ``\neq`` -> a line
   break and ``eq``) raise ReadError with the column and the command that was meant.

@@ -36,18 +36,17 @@ class Reader(BigOpReader):
 
     def named(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
         """A name written as letters or ``\\text{..}``: a builtin, a function applied, or a variable."""
-        primes = name.count("'")
         stem = name.rstrip("'")
         if stem in BUILTINS:
             return self.builtin(stem, node, cur)
-        applied = self.application(stem, node, cur)
+        applied = self.application(stem, node, cur, primes=name.count("'"))
         if applied is not None:
             return applied
         if not letters_ok(stem) and not stem.replace("_", "").isalnum():
             raise self.fail(node.pos, "a name", self.found(node))
         return self.make_name(name, node)
 
-    def application(self, stem: str, node: Node, cur: Cursor) -> sp.Expr | None:
+    def application(self, stem: str, node: Node, cur: Cursor, *, primes: int = 0) -> sp.Expr | None:
         """``name(args)``: a function applied, a marker or max(0, x); None when ``name`` is a value.
 
         A name followed by ``(`` is a function unless it is a value: bound, declared (a vector,
@@ -63,7 +62,7 @@ class Reader(BigOpReader):
             return None
         ctx = self.ctx
         if stem in ctx.functions:
-            return self.apply(stem, node.primes + stem.count("'"), cur)
+            return self.apply(stem, node.primes + primes, cur)
         values = ctx.vectors | ctx.matrices | ctx.sizes | ctx.indices | ctx.scalars
         if stem in values or (stem == "e" and ctx.euler):
             return None
@@ -71,8 +70,8 @@ class Reader(BigOpReader):
             return None
         if stem in MARKERS or stem in RELU_NAMES:
             return self.marker(stem, node, cur)
-        if len(stem) > 1 and stem not in GREEK or stem in FUNCTION_LETTERS:
-            return self.apply(stem, node.primes, cur)
+        if (len(stem) > 1 and stem not in GREEK) or stem in FUNCTION_LETTERS:
+            return self.apply(stem, node.primes + primes, cur)
         shown = "\\" + stem if stem in GREEK else stem
         raise self.fail(node.pos, f"a product or a function application, not both: `{shown}(...)`",
                         f"`{shown}` followed by `(`",

@@ -42,7 +42,7 @@ class StepFacts:
             return None
         (only,) = self.samples
         name = only.lstrip("\\")
-        if not (len(name) == 1 and name.isalpha() or name in GREEK) or name in self.bound:
+        if not ((len(name) == 1 and name.isalpha()) or name in GREEK) or name in self.bound:
             return None
         return name
 
