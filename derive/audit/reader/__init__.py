@@ -61,7 +61,8 @@ Conventions of the output (the rest of the engine relies on them):
   ``\frac{\partial}{\partial z_j} f``, ``\nabla_{z_j} f`` ->
   ``Derivative(f, z[j], evaluate=False)``; operator forms take the product that
   follows, like a sum; a bracketed operator takes only its bracket:
-  ``\left(\frac{\partial}{\partial z_i} e^{z_i}\right) \sum_n e^{z_n}``. ``\nabla_z f`` (a whole vector) differentiates by
+  ``\left(\frac{\partial}{\partial z_i} e^{z_i}\right) \sum_n e^{z_n}``.
+  ``\nabla_z f`` (a whole vector) differentiates by
   ``z[context.component_index]`` (``j``): the audit reads vector equations
   component-wise; so does ``\partial z`` for a declared vector z. ``\partial
   x^2`` in a denominator is second order. Differentiating by anything but a
