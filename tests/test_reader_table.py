@@ -11,6 +11,7 @@ import sympy as sp
 
 from derive.audit.reader import (
     DIAG,
+    ENTRY,
     HADAMARD,
     MATMUL,
     NORM,
@@ -25,7 +26,7 @@ from derive.audit.reader import (
 from derive.render.latex import to_latex
 
 z, y, W, x_, v, h, delta = (sp.IndexedBase(n, real=True) for n in ("z", "y", "W", "x", "v", "h", "delta"))
-i, j, k, a, ell, l_ = (sp.Symbol(n, integer=True, positive=True) for n in ("i", "j", "k", "a", "ell", "l"))
+i, j, k, a, b, ell, l_ = (sp.Symbol(n, integer=True, positive=True) for n in ("i", "j", "k", "a", "b", "ell", "l"))
 n = sp.Symbol("n", integer=True)
 xs, ws, bs, cs, As = (sp.Symbol(s, real=True) for s in ("x", "w", "b", "c", "A"))
 ARRAYS = ReaderContext(vectors=frozenset({"v", "h", "z", "x"}), matrices=frozenset({"A", "B", "W"}))
@@ -83,6 +84,10 @@ MEANINGS: list[tuple[str, ReaderContext | None, tuple[str, ...], sp.Basic]] = [
     (r"|x|", None, (), sp.Abs(xs)),
     (r"\lvert x \rvert", None, (), sp.Abs(xs)),
     (r"\left| x - w \right|^2", None, (), sp.Abs(xs - ws) ** 2),
+    # An entry of a bracketed vector or matrix expression.
+    (r"\left[(v - h) x^T\right]_{a b}", ARRAYS, (), ENTRY(MATMUL(v - h, TRANSPOSE(x_)), a, b)),
+    (r"(v - h)_j", ARRAYS, (), ENTRY(v - h, j)),
+    (r"[A]_{ij}^2", None, (), ENTRY(As, i, j) ** 2),
     # Elementwise functions of a whole vector; ReLU is max(0, x).
     (r"\tanh(z)", ARRAYS, (), sp.tanh(z)),
     (r"\exp(z)", ARRAYS, (), sp.exp(z)),

@@ -91,7 +91,8 @@ Conventions of the output (the rest of the engine relies on them):
   juxtaposition without parentheses it is a ReadError), ``\operatorname{diag}(v)``
   -> ``DIAG(v)``, ``\operatorname{tr}(M)`` -> ``TRACE(M)``, ``\|v\|``,
   ``\|v\|_2``, ``\|M\|_F`` -> ``NORM(v)`` (other norms: ReadError),
-  ``\mathbf{1}``/``\mathbb{1}`` -> ``ONES()``; ``|x|`` is ``Abs(x)``.
+  ``\mathbf{1}``/``\mathbb{1}`` -> ``ONES()``, ``\left[M\right]_{ab}`` and
+  ``(y - t)_j`` -> ``ENTRY(M, a, b)``; ``|x|`` is ``Abs(x)``.
 - Undefined values are never read: ``\frac{1}{0}``, ``0^{-1}``, ``\log 0``,
   ``\infty`` and ``\mathbb{E}`` raise ReadError.
 - Not expressions. ``=`` and other relations raise ReadError (use
@@ -111,6 +112,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 
 import sympy as sp
 
@@ -141,6 +143,7 @@ from derive.audit.reader.tex import (
 )
 from derive.audit.reader.vocabulary import (
     DIAG,
+    ENTRY,
     HADAMARD,
     MATMUL,
     MAX_LENGTH,
@@ -154,6 +157,7 @@ from derive.audit.reader.vocabulary import (
 
 __all__ = [
     "DIAG",
+    "ENTRY",
     "HADAMARD",
     "MATMUL",
     "NORM",
@@ -206,11 +210,18 @@ def _facts(text: str, items: list[Node], along: Sequence[str], context: ReaderCo
     """The facts of the whole step: this side and the others (sides that cannot be read add none)."""
     facts = step_facts(items, text)
     for side in along:
-        try:
-            facts |= step_facts(_prepared_items(side, context)[1], side)
-        except ReadError:
-            continue
+        if side != text:
+            facts |= _side_facts(side, context)
     return facts
+
+
+@lru_cache(maxsize=512)
+def _side_facts(side: str, context: ReaderContext) -> StepFacts:
+    # Each side of a chain is scanned once for the others, not once per other side.
+    try:
+        return step_facts(_prepared_items(side, context)[1], side)
+    except ReadError:
+        return StepFacts()
 
 
 def _read(text: str, context: ReaderContext, along: Sequence[str] = ()) -> sp.Expr:

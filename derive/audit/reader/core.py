@@ -359,7 +359,7 @@ class ReaderCore:
         """Scripts on a group or a computed value: powers and transposes; never an index."""
         if node.sub is not None:
             raise self.fail(node.sub.pos, "no subscript on a bracketed expression", "a subscript",
-                            "write the components, e.g. `y_j - t_j` instead of `(y - t)component_symbol`")
+                            "write the components, e.g. `y_j - t_j`, or an entry of brackets, `(y - t)_j`")
         if node.primes:
             raise self.fail(node.pos, "no prime on a bracketed expression", "`'`",
                             "write the derivative with \\frac{d}{dx}")

@@ -6,7 +6,7 @@ import sympy as sp
 
 from derive.audit.reader.core import ReaderCore
 from derive.audit.reader.tex import Node, show, text_content
-from derive.audit.reader.vocabulary import GREEK, IDENTIFIER, TRANSPOSE
+from derive.audit.reader.vocabulary import ENTRY, GREEK, IDENTIFIER, TRANSPOSE
 
 
 class ScriptReader(ReaderCore):
@@ -23,6 +23,16 @@ class ScriptReader(ReaderCore):
         if not paren.children:
             raise self.fail(paren.pos, "a sample index in `^{(...)}`", "nothing")
         return self.read_index(Node("group", "", paren.pos, paren.end, paren.children))
+
+    def with_value_scripts(self, value: sp.Expr, node: Node) -> sp.Expr:
+        """A subscript on a bracketed expression is an entry of it: ``[(\\hat{y} - y) x^T]_{ab}``."""
+        if node.sub is not None and node.kind in {"brack", "paren"}:
+            indices, label = self.subscript(node.sub, "")
+            if label is not None:
+                raise self.fail(node.sub.pos, "indices after a bracketed expression", show(label))
+            value = ENTRY(value, *indices)
+            node = Node(node.kind, node.text, node.pos, node.end, node.children, None, node.sup, node.primes)
+        return super().with_value_scripts(value, node)
 
     def plain(self, name: str) -> sp.Expr:
         bound = self.scope.get(name)

@@ -27,6 +27,9 @@ TRACE = sp.Function("trace")
 NORM = sp.Function("norm")
 #: ``\mathbf{1}`` (``\mathbb{1}``, ``\boldsymbol{1}``, ``\vec{1}``): the vector of ones, ``ONES()``.
 ONES = sp.Function("ones")
+#: ``\left[M\right]_{ab}``, ``(y - t)_j``: an entry of a bracketed vector or matrix expression,
+#: ``ENTRY(M, a, b)``.
+ENTRY = sp.Function("entry")
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 50
