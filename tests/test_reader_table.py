@@ -198,3 +198,34 @@ def test_annotations_are_only_the_listed_forms(display: str, sides: list[str] | 
 def test_what_derive_writes_reads_back_the_same(expr: sp.Expr) -> None:
     """The proof printer's operator forms and index lists read back to the printed expression."""
     assert read_latex(to_latex(expr)) == expr
+
+
+# (display, the chains' sides, the condition's text or None)
+CONDITIONS: list[tuple[str, list[list[str]], str | None]] = [
+    (r"a = b \quad (i = j)", [["a", "b"]], "i = j"),
+    (r"a = b \quad \left(j \neq \ell\right).", [["a", "b"]], r"j \neq \ell"),
+    (r"a = b \quad \text{for } j \neq \ell", [["a", "b"]], r"j \neq \ell"),
+    (r"a &= b \quad (i = t) \\ &= c", [["a", "b", "c"]], "i = t"),
+    (r"\hat{y}_j - y_j \quad (\textstyle\sum_m y_m = 1)", [[r"\hat{y}_j - y_j"]], r"\textstyle\sum_m y_m = 1"),
+    (r"a = b \quad (\text{where } b = 1)", [["a", "b"]], None),
+]
+
+
+@pytest.mark.parametrize(("display", "chains", "condition"), CONDITIONS, ids=[row[0] for row in CONDITIONS])
+def test_a_condition_is_handed_over_never_dropped(display: str, chains: list[list[str]],
+                                                  condition: str | None) -> None:
+    from derive.audit.reader import split_chains_conditions
+
+    found = split_chains_conditions(display)
+    assert [[side for side, _ in chain] for chain, _ in found] == chains
+    assert [c[0] if c else None for _, c in found] == [condition]
+    if condition is not None:
+        with pytest.raises(ReadError, match="condition"):
+            split_chain(display)  # a caller that cannot apply the condition does not read the chain
+
+
+def test_two_conditions_in_one_chain_are_not_read() -> None:
+    from derive.audit.reader import split_chains_conditions
+
+    with pytest.raises(ReadError, match="one condition"):
+        split_chains_conditions(r"a &= b \quad (i = j) \\ &= c \quad (i \neq j)")

@@ -102,7 +102,9 @@ Conventions of the output (the rest of the engine relies on them):
   (``\quad \text{...}``, ``\quad (\text{chain rule})``, ``\quad (\text{where }
   s = Bh)``, anything after ``&&``), ``\label``, ``\tag``, ``\nonumber`` and trailing
   punctuation are set aside; any other math after an annotation (``\quad (x + 5)``,
-  ``\text{for all } x + 5``) is a ReadError, never dropped.
+  ``\text{for all } x + 5``) is a ReadError, never dropped. A condition after the
+  last side (``\quad (i = j)``, ``\quad \text{for } j \neq \ell``) is a ReadError
+  too, except for :func:`split_chains_conditions`, which hands it to the caller.
 - Damaged text. Backslash escapes eaten on the way to the page (``\frac`` ->
   ``rac``, ``\theta`` -> ``heta``, ``\begin`` -> ``egin``, ``\neq`` -> a line
   break and ``eq``) raise ReadError with the column and the command that was meant.
@@ -118,13 +120,16 @@ import sympy as sp
 
 from derive.audit.reader.chains import (
     TRAILING,
+    annotation_condition,
     annotation_start,
     blank_out,
     check_annotation,
+    condition_error,
     prepare_display,
     split_chain,
     split_chain_spans,
     split_chains,
+    split_chains_conditions,
     split_chains_spans,
 )
 from derive.audit.reader.names import Reader
@@ -172,6 +177,7 @@ __all__ = [
     "split_chain",
     "split_chain_spans",
     "split_chains",
+    "split_chains_conditions",
     "split_chains_spans",
 ]
 
@@ -184,6 +190,9 @@ def _strip_side(text: str) -> str:
     row = [t for t in toks if t.kind != "dblbs"]
     cut = annotation_start(row, 0)
     if cut is not None:
+        condition = annotation_condition(text, row, cut)
+        if condition is not None:
+            raise condition_error(text, condition)
         check_annotation(text, row, cut)
         blank_out(chars, cut, len(chars))
     body = "".join(chars)

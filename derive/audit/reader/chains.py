@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from derive.audit.reader.tex import ReadError, Tok, fail_at, guarded, is_prose, scan_tokens, show, where
+from derive.audit.reader.tex import ReadError, Tok, fail_at, guarded, is_prose, scan_tokens, show, text_content, where
 from derive.audit.reader.vocabulary import MAX_LENGTH
 
 # -- chains: a display-math body into the sides of its equations ------------------------------
@@ -113,6 +113,48 @@ def check_annotation(text: str, toks: list[Tok], cut: int) -> None:
                       "or write the math as a step of its own")
 
 
+CONDITION_WORDS = frozenset({"for", "if", "when", "for all", "whenever", "provided"})
+RELATION_TOKENS = frozenset({"=", "<", ">", "\\neq", "\\ne", "\\le", "\\leq", "\\ge", "\\geq", "\\in"})
+
+
+def annotation_condition(text: str, toks: list[Tok], cut: int) -> tuple[str, int] | None:
+    """The condition an annotation states, ``\\quad (i = j)`` or ``\\quad \\text{for } i \\neq j``, or None.
+
+    Returns the relation's text and its offset. A condition is not a remark: dropping it would
+    check a stronger claim (a true step under ``i = j`` can be false for every i, j).
+    """
+    rest = [t for t in toks if t.start >= cut and t.kind != "space"]
+    while rest and rest[0].kind == "cmd" and rest[0].text in ANNOTATION_COMMANDS - {"\\text", "\\mbox"}:
+        rest = rest[1:]
+    if not rest:
+        return None
+    first = rest[0]
+    if first.kind == "open" and first.text == "(":
+        close = next((t for t in rest[1:] if t.kind == "close" and t.depth == first.depth), None)
+        inner = [t for t in rest[1:] if close is not None and t.start < close.start]
+        while inner and inner[-1].kind == "cmd" and inner[-1].text in ANNOTATION_COMMANDS:
+            inner = inner[:-1]  # \right before the `)`
+        if close is None or not inner or inner[0].kind == "text":
+            return None
+        body = (inner[0].start, inner[-1].end)
+    elif first.kind == "text" and text_content(first.text).strip().lower() in CONDITION_WORDS and len(rest) > 1:
+        body = (rest[1].start, rest[-1].end)
+        inner = rest[1:]
+    else:
+        return None
+    if not any(t.text in RELATION_TOKENS and t.depth == inner[0].depth for t in inner):
+        return None
+    while inner and inner[-1].kind == "char" and inner[-1].text in ",.;":
+        inner = inner[:-1]
+    return text[body[0]:inner[-1].end].strip(), body[0]
+
+
+def condition_error(text: str, condition: tuple[str, int]) -> ReadError:
+    return fail_at(text, condition[1], "an annotation (prose)", f"the condition {show(condition[0])}",
+                   "a condition after a side is not dropped, and this reader cannot apply it: "
+                   f"declare it before the display (<!-- derive: assume {condition[0]} -->)")
+
+
 def clean_side(chars: list[str], start: int, end: int) -> tuple[str, int]:
     piece = "".join(chars[start:end])
     m = TRAILING.search(piece)
@@ -122,7 +164,10 @@ def clean_side(chars: list[str], start: int, end: int) -> tuple[str, int]:
     return piece.strip(), start + lead
 
 
-def split_display(text: str) -> list[list[tuple[str, int]]]:
+def split_display(text: str, conditions: dict[int, tuple[str, int]] | None = None) -> list[list[tuple[str, int]]]:
+    """The chains of ``text``; with ``conditions``, a row's condition (``\\quad (i = j)``) is
+    recorded there under its chain's number (it holds for every step of that chain),
+    otherwise it is a ReadError."""
     if not isinstance(text, str):
         raise TypeError(f"split_chain expects a str, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -141,8 +186,12 @@ def split_display(text: str) -> list[list[tuple[str, int]]]:
     chains: list[list[tuple[int, int]]] = []  # spans of sides
     for row in rows:
         cut = annotation_start(row, base)
+        condition = annotation_condition(text, row, cut) if cut is not None else None
+        if condition is not None and conditions is None:
+            raise condition_error(text, condition)
         if cut is not None:
-            check_annotation(text, row, cut)
+            if condition is None:
+                check_annotation(text, row, cut)
             row_end = row[-1].end
             blank_out(chars, cut, row_end)
             row = [t for t in row if t.start < cut]
@@ -166,6 +215,11 @@ def split_display(text: str) -> list[list[tuple[str, int]]]:
             chains[-1][-1] = (start, parts[0][1])  # the row continues the previous side
         else:
             chains.append(parts)
+        if condition is not None and conditions is not None:
+            held = conditions.setdefault(len(chains) - 1, condition)
+            if held[0] != condition[0]:
+                raise fail_at(text, condition[1], f"one condition for the chain (it has {show(held[0])})",
+                              f"the condition {show(condition[0])}", "write each case as its own display")
     out: list[list[tuple[str, int]]] = []
     for spans in chains:
         sides = [clean_side(chars, s, e) for s, e in spans]
@@ -198,6 +252,23 @@ def split_chains_spans(text: str) -> list[list[tuple[str, int]]]:
         [[('a', 0), ('b', 4)]]
     """
     return guarded(split_display, text)
+
+
+def split_chains_conditions(text: str) -> list[tuple[list[tuple[str, int]], tuple[str, int] | None]]:
+    r"""Every chain with its sides and offsets, and the condition written after it, if any.
+
+    A condition is a relation after the last side: ``\quad (i = j)``, ``\quad 	ext{for } j
+    
+eq \ell``. The caller must apply it (as an assumption of that chain's steps) or refuse the
+    chain; :func:`split_chains_spans` refuses a display with a condition.
+
+    Examples:
+        >>> split_chains_conditions(r"a = b \quad (i = j)")
+        [([('a', 0), ('b', 4)], ('i = j', 13))]
+    """
+    found: dict[int, tuple[str, int]] = {}
+    chains = guarded(lambda t: split_display(t, found), text)
+    return [(chain, found.get(idx)) for idx, chain in enumerate(chains)]
 
 
 def split_chain_spans(text: str) -> list[tuple[str, int]]:
