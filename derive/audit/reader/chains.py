@@ -257,9 +257,8 @@ def split_chains_spans(text: str) -> list[list[tuple[str, int]]]:
 def split_chains_conditions(text: str) -> list[tuple[list[tuple[str, int]], tuple[str, int] | None]]:
     r"""Every chain with its sides and offsets, and the condition written after it, if any.
 
-    A condition is a relation after the last side: ``\quad (i = j)``, ``\quad 	ext{for } j
-    
-eq \ell``. The caller must apply it (as an assumption of that chain's steps) or refuse the
+    A condition is a relation after the last side: ``\quad (i = j)``, ``\quad \text{for } j
+    \neq \ell``. The caller must apply it (as an assumption of that chain's steps) or refuse the
     chain; :func:`split_chains_spans` refuses a display with a condition.
 
     Examples:
