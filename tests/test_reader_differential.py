@@ -23,17 +23,18 @@ from derive.engine.budget import run_with_budget
 from derive.render.latex import to_latex
 
 z, y, W = (sp.IndexedBase(name, real=True) for name in ("z", "y", "W"))
-i, j, k = (sp.Symbol(name, integer=True, positive=True) for name in ("i", "j", "k"))
+i, j, k, ell = (sp.Symbol(name, integer=True, positive=True) for name in ("i", "j", "k", "ell"))
 n = sp.Symbol("n", integer=True)
-x, w = (sp.Symbol(name, real=True) for name in ("x", "w"))
+x, w, theta = (sp.Symbol(name, real=True) for name in ("x", "w", "theta"))
 LABELS = ReaderContext().labels
 #: x and w are declared scalars, as a post would: `x (w + x)` is then a product, never x applied.
-CONTEXT = ReaderContext(scalars=frozenset({"x", "w"}))
+CONTEXT = ReaderContext(scalars=frozenset({"x", "w", "theta"}))
 SIZE = 3  # k at the point: every entry z_1..z_3, W_11..W_33 gets a value
 
 # -- drawing expressions -----------------------------------------------------------------------
 
-LEAVES = [x, w, z[i], z[j], y[i], W[i, j], W[j, i], sp.Integer(2), sp.Integer(3), sp.Rational(1, 2)]
+LEAVES = [x, w, theta, z[i], z[j], y[i], W[i, j], W[j, i], W[i, ell], sp.Integer(2), sp.Integer(3),
+          sp.Rational(1, 2)]
 UNARY: list[Callable[[sp.Expr], sp.Expr]] = [sp.exp, sp.log, sp.tanh, sp.sqrt, sp.Abs, sp.sin]
 
 
@@ -104,7 +105,7 @@ def _value(key: str, seed: int) -> sp.Rational:
 
 def _at_point(expr: sp.Basic, ij: tuple[int, int], seed: int) -> sp.Expr:
     """Sizes and free indices by name, then sums and derivatives done, then every value by name."""
-    names = {"k": SIZE, "i": ij[0], "j": ij[1]}
+    names = {"k": SIZE, "i": ij[0], "j": ij[1], "ell": 3 - ij[1] % 3}
     expr = expr.xreplace({s: sp.Integer(names[s.name]) for s in expr.free_symbols
                           if isinstance(s, sp.Symbol) and s.is_integer and s.name in names})
     expr = expr.doit()

@@ -149,10 +149,16 @@ def annotation_condition(text: str, toks: list[Tok], cut: int) -> tuple[str, int
     return text[body[0]:inner[-1].end].strip(), body[0]
 
 
+INDEX_RELATION = re.compile(r"\s*\\?[A-Za-z]+\s*(?:=|\\neq|\\ne)\s*\\?[A-Za-z]+\s*\Z")
+
+
 def condition_error(text: str, condition: tuple[str, int]) -> ReadError:
-    return fail_at(text, condition[1], "an annotation (prose)", f"the condition {show(condition[0])}",
-                   "a condition after a side is not dropped, and this reader cannot apply it: "
-                   f"declare it before the display (<!-- derive: assume {condition[0]} -->)")
+    relation = condition[0]
+    how = (f"declare it before the display (<!-- derive: assume {relation} -->)" if INDEX_RELATION.match(relation)
+           else "declare what it says before the display (e.g. <!-- derive: labels y soft --> for a sum of "
+                "labels equal to 1, <!-- derive: labels y one-hot at \\ell --> for y = e_ℓ)")
+    return fail_at(text, condition[1], "an annotation (prose)", f"the condition {show(relation)}",
+                   f"a condition after a side is not dropped, and this reader cannot apply it: {how}")
 
 
 def clean_side(chars: list[str], start: int, end: int) -> tuple[str, int]:
