@@ -229,3 +229,13 @@ def test_two_conditions_in_one_chain_are_not_read() -> None:
 
     with pytest.raises(ReadError, match="one condition"):
         split_chains_conditions(r"a &= b \quad (i = j) \\ &= c \quad (i \neq j)")
+
+
+@pytest.mark.parametrize(("side", "name"), [
+    ("x", "x"), ("L_n", "L"), (r"s_{nj}", "s"), (r"\hat{y}_j", "yhat"), (r"z^{(i)}_j", "z"), (r"\lambda", "lambda"),
+    ("x + 0", None), ("x^2", None), ("2x", None), ("xy", None), (r"\sigma(z)", None), (r"\hat{y}^2", None),
+])
+def test_a_side_is_a_name_as_written_not_after_simplifying(side: str, name: str | None) -> None:
+    from derive.audit.reader import written_name
+
+    assert written_name(side) == name

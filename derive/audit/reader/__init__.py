@@ -159,6 +159,7 @@ from derive.audit.reader.vocabulary import (
     Membership,
     ReaderContext,
 )
+from derive.audit.reader.vocabulary import DECORATIONS, TRANSPARENT
 
 __all__ = [
     "DIAG",
@@ -179,6 +180,7 @@ __all__ = [
     "split_chains",
     "split_chains_conditions",
     "split_chains_spans",
+    "written_name",
 ]
 
 # -- public entry points ---------------------------------------------------------------------
@@ -275,6 +277,45 @@ def read_latex(text: str, *, context: ReaderContext | None = None, along: Sequen
     """
     ctx = context if context is not None else ReaderContext()
     return guarded(lambda t: _read(t, ctx, along), text)
+
+
+def _written_name(text: str, context: ReaderContext) -> str | None:
+    body, items = _prepared_items(text, context)
+    items = [n for n in items if not n.is_op(",", ".", ";")]
+    if len(items) == 2 and items[0].kind == "CMD" and (items[0].text[1:] in DECORATIONS or items[0].text[1:] in TRANSPARENT) \
+            and not items[0].scripted and items[1].kind == "group":
+        pass  # \hat{y}_j: a decorated name
+    elif len(items) != 1 or items[0].kind not in {"WORD", "CMD", "TEXT"}:
+        return None
+    last = items[-1]
+    if last.sup is not None and not (last.sup.kind == "group" and len(last.sup.children) == 1
+                                     and last.sup.children[0].kind == "paren"):
+        return None  # x^2 is not a name; z^{(i)} is
+    value = _read(text, context)
+    if isinstance(value, sp.Indexed):
+        return str(value.base.label)
+    if isinstance(value, sp.IndexedBase):
+        return str(value.label)
+    if isinstance(value, sp.Symbol):
+        return value.name
+    return None
+
+
+def written_name(text: str, *, context: ReaderContext | None = None) -> str | None:
+    r"""The name a side is, as written (``L``, ``s_{nj}``, ``\hat{y}_j``, ``z^{(i)}``), or None.
+
+    Decided on the text, before any simplification: ``x + 0`` is not a name, although SymPy
+    reads it as ``x``. A display is a definition only when its left side is a name.
+
+    Raises:
+        ReadError: the side is not readable.
+
+    Examples:
+        >>> written_name(r"s_{nj}"), written_name(r"\hat{y}"), written_name("x + 0"), written_name("x^2")
+        ('s', 'yhat', None, None)
+    """
+    ctx = context if context is not None else ReaderContext()
+    return guarded(lambda t: _written_name(t, ctx), text)
 
 
 def _membership(text: str, context: ReaderContext) -> Membership:
