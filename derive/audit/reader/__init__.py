@@ -147,6 +147,7 @@ from derive.audit.reader.tex import (
     where,
 )
 from derive.audit.reader.vocabulary import (
+    DECORATIONS,
     DIAG,
     ENTRY,
     HADAMARD,
@@ -155,11 +156,11 @@ from derive.audit.reader.vocabulary import (
     NORM,
     ONES,
     TRACE,
+    TRANSPARENT,
     TRANSPOSE,
     Membership,
     ReaderContext,
 )
-from derive.audit.reader.vocabulary import DECORATIONS, TRANSPARENT
 
 __all__ = [
     "DIAG",
