@@ -281,9 +281,10 @@ def read_latex(text: str, *, context: ReaderContext | None = None, along: Sequen
 
 
 def _written_name(text: str, context: ReaderContext) -> str | None:
-    body, items = _prepared_items(text, context)
+    _, items = _prepared_items(text, context)
     items = [n for n in items if not n.is_op(",", ".", ";")]
-    if len(items) == 2 and items[0].kind == "CMD" and (items[0].text[1:] in DECORATIONS or items[0].text[1:] in TRANSPARENT) \
+    decoration = items[0].text[1:] if items and items[0].kind == "CMD" else ""
+    if len(items) == 2 and (decoration in DECORATIONS or decoration in TRANSPARENT) \
             and not items[0].scripted and items[1].kind == "group":
         pass  # \hat{y}_j: a decorated name
     elif len(items) != 1 or items[0].kind not in {"WORD", "CMD", "TEXT"}:
