@@ -18,7 +18,7 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from derive.audit.reader import ReaderContext, ReadError, read_latex
+from derive.audit.reader import MATMUL, TRANSPOSE, ReaderContext, ReadError, read_latex
 from derive.engine.budget import run_with_budget
 from derive.render.latex import to_latex
 
@@ -140,3 +140,23 @@ def test_printed_expressions_read_back_to_the_same_value(drawn: sp.Expr, style: 
     tolerance = sp.Float("1e-20", 30) * (1 + abs(a))
     assert abs(a - b) <= tolerance, (
         f"{style}: {tex!r} read as {read}, drawn {drawn}; at i, j = {ij}, seed {seed}: {a} != {b}")
+
+
+# -- products of arrays in their written order, transposed in every style -----------------------
+
+ARRAY_CONTEXT = ReaderContext(vectors=frozenset({"x", "v"}), matrices=frozenset({"A", "B"}))
+TRANSPOSES = ["^T", "^{T}", r"^\top", r"^{\top}", r"^\intercal", r"^{\mathsf{T}}"]
+ARRAY_NAMES = {"A": sp.Symbol("A", real=True), "B": sp.Symbol("B", real=True),
+               "x": sp.IndexedBase("x", real=True), "v": sp.IndexedBase("v", real=True)}
+
+
+@settings(max_examples=settings.default.max_examples, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(sorted(ARRAY_NAMES)), st.booleans()), min_size=2, max_size=5),
+       st.lists(st.sampled_from(TRANSPOSES), min_size=5, max_size=5),
+       st.sampled_from([" ", r" \cdot ", r"\,"]))
+def test_products_of_arrays_read_in_written_order_in_every_transpose_style(
+        factors: list[tuple[str, bool]], styles: list[str], joiner: str) -> None:
+    tex = joiner.join(name + (styles[q] if transposed else "") for q, (name, transposed) in enumerate(factors))
+    expected = MATMUL(*[TRANSPOSE(ARRAY_NAMES[name]) if transposed else ARRAY_NAMES[name]
+                        for name, transposed in factors])
+    assert read_latex(tex, context=ARRAY_CONTEXT) == expected, tex

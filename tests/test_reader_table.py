@@ -138,6 +138,7 @@ REFUSALS: list[tuple[str, ReaderContext | None, tuple[str, ...], tuple[str, ...]
     (r"a \odot b c", None, (), ("parentheses", "\\odot")),
     (r"c\, a \circ b", None, (), ("parentheses",)),
     (r"h \odot W h", ARRAYS, (), ("parentheses",)),
+    (r"(f \circ g)(x)", None, (), ("composition",)),
     # Indices that could be one product or two indices.
     (r"x_{2i}", None, (), ("_{2,i}", "column 3")),
     (r"W_{1 j}", None, (), ("commas",)),

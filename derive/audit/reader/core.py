@@ -11,6 +11,7 @@ from derive.audit.reader.vocabulary import (
     BUILTINS,
     DIAG,
     ELEMENTWISE_OPS,
+    FUNCTION_LETTERS,
     GREEK,
     HADAMARD,
     IDENTIFIER,
@@ -177,6 +178,7 @@ class ReaderCore:
     def product(self, cur: Cursor) -> sp.Expr:
         factors = [self.factor(cur)]
         elementwise: Node | None = None  # the first ⊙ of this product, if any
+        functions = self.ctx.functions | FUNCTION_LETTERS
         juxtaposed = False  # whether factors meet by juxtaposition or \cdot (not ⊙)
         while (node := cur.peek()) is not None and not self.is_addop(node) and not self.is_stop(node):
             if node.kind == "CMD" and node.text in ELEMENTWISE_OPS:
@@ -186,7 +188,12 @@ class ReaderCore:
                 if cur.peek() is None or self.is_stop(cur.peek()):  # type: ignore[arg-type]
                     raise self.fail(cur.here(), f"a factor after {node.text}", self.found(cur.peek()))
                 elementwise = elementwise or node
-                factors[-1] = HADAMARD(factors[-1], self.signed(cur, self.factor))
+                right = self.signed(cur, self.factor)
+                if node.text == "\\circ" and any(isinstance(f, sp.Symbol) and f.name in functions
+                                                  for f in (factors[-1], right)):
+                    raise self.fail(node.pos, "an elementwise product", "a composition of functions",
+                                    "f \\circ g is not read; write f(g(x))")
+                factors[-1] = HADAMARD(factors[-1], right)
             elif node.is_op("*") or (node.kind == "CMD" and node.text in MULOPS):
                 cur.next()
                 juxtaposed = True
