@@ -12,6 +12,7 @@ import sympy as sp
 from derive.audit.reader import (
     DIAG,
     ENTRY,
+    EXPECT,
     HADAMARD,
     MATMUL,
     NORM,
@@ -94,6 +95,10 @@ MEANINGS: list[tuple[str, ReaderContext | None, tuple[str, ...], sp.Basic]] = [
     (r"\sqrt{z}", ARRAYS, (), sp.sqrt(z)),
     (r"\operatorname{ReLU}(x)", None, (), sp.Max(0, xs)),
     (r"\text{relu}(w)", None, (), sp.Max(0, ws)),
+    # Expectations, when the context declares them.
+    (r"\mathbb{E}[x]", ReaderContext(expectations=True), (), EXPECT(xs)),
+    (r"\mathbb{E}_{w}[x w]", ReaderContext(expectations=True), (), EXPECT(xs * ws, ws)),
+    (r"\mathbb{E}\left[x^2\right] - 1", ReaderContext(expectations=True), (), EXPECT(xs ** 2) - 1),
     # The vector of ones.
     (r"\mathbf{1}", None, (), ONES()),
     (r"\mathbb{1}", None, (), ONES()),

@@ -94,7 +94,8 @@ Conventions of the output (the rest of the engine relies on them):
   ``\mathbf{1}``/``\mathbb{1}`` -> ``ONES()``, ``\left[M\right]_{ab}`` and
   ``(y - t)_j`` -> ``ENTRY(M, a, b)``; ``|x|`` is ``Abs(x)``.
 - Undefined values are never read: ``\frac{1}{0}``, ``0^{-1}``, ``\log 0``,
-  ``\infty`` and ``\mathbb{E}`` raise ReadError.
+  ``\infty`` raise ReadError, and so does ``\mathbb{E}`` unless
+  ``context.expectations``: then ``\mathbb{E}_{x}[X]`` is ``EXPECT(X, x)``.
 - Not expressions. ``=`` and other relations raise ReadError (use
   :func:`split_chain`); ``A \in \mathbb{R}^{d \times p}`` raises ReadError("not an
   expression: a set membership"); :func:`read_membership` reads it into a
@@ -150,6 +151,7 @@ from derive.audit.reader.vocabulary import (
     DECORATIONS,
     DIAG,
     ENTRY,
+    EXPECT,
     HADAMARD,
     MATMUL,
     MAX_LENGTH,
@@ -165,6 +167,7 @@ from derive.audit.reader.vocabulary import (
 __all__ = [
     "DIAG",
     "ENTRY",
+    "EXPECT",
     "HADAMARD",
     "MATMUL",
     "NORM",

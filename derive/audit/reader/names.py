@@ -14,6 +14,7 @@ from derive.audit.reader.tex import Node, show
 from derive.audit.reader.vocabulary import (
     BUILTINS,
     DECORATIONS,
+    EXPECT,
     FRACS,
     FUNCTION_LETTERS,
     GREEK,
@@ -144,10 +145,12 @@ class Reader(BigOpReader):
             if letter == "1" and arg is not None:
                 cur.next()
                 return self.with_value_scripts(ONES(), arg)
-            if letter == "E":
-                raise self.fail(node.pos, "an expression", "an expectation \\mathbb{E}",
-                                "expectations are not read: write the average as a sum, "
-                                "e.g. \\frac{1}{N} \\sum_{n=1}^{N}")
+            if letter == "E" and arg is not None:
+                if not self.ctx.expectations:
+                    raise self.fail(node.pos, "an expression", "an expectation \\mathbb{E}",
+                                    "expectations are not read unless the post declares them; write the "
+                                    "average as a sum, e.g. \\frac{1}{N} \\sum_{n=1}^{N}")
+                return self.expectation(arg, cur)
             raise self.fail(node.pos, "an expression", "a set such as \\mathbb{R}",
                             "set memberships are read with read_membership()")
         if text in MULOPS:
@@ -159,6 +162,19 @@ class Reader(BigOpReader):
         raise self.fail(node.pos, "a known LaTeX command", self.found(node),
                         "the reader knows sums, fractions, derivatives, logs, exps, Greek letters "
                         "and decorations such as \\hat")
+
+    def expectation(self, arg: Node, cur: Cursor) -> sp.Expr:
+        """``\\mathbb{E}[X]``, ``\\mathbb{E}_{x}[X]``: ``EXPECT(X)``, ``EXPECT(X, x)`` (declared only)."""
+        cur.next()
+        body = cur.next()
+        if body is None or body.kind not in {"brack", "paren"}:
+            raise self.fail(body.pos if body is not None else cur.end, "the argument of \\mathbb{E} in brackets",
+                            self.found(body), "write \\mathbb{E}[X]")
+        if arg.sup is not None or arg.primes:
+            raise self.fail(arg.pos, "\\mathbb{E} without a power", self.found(arg))
+        value = self.read_items(body.children, body.pos, body.end)
+        over = [self.read_node(arg.sub, "what the expectation is over")] if arg.sub is not None else []
+        return self.with_value_scripts(EXPECT(value, *over), body)
 
     def is_one(self, arg: Node) -> bool:
         inner = arg.bare()

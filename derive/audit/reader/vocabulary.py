@@ -30,6 +30,9 @@ ONES = sp.Function("ones")
 #: ``\left[M\right]_{ab}``, ``(y - t)_j``: an entry of a bracketed vector or matrix expression,
 #: ``ENTRY(M, a, b)``.
 ENTRY = sp.Function("entry")
+#: ``\mathbb{E}[X]``, ``\mathbb{E}_{x}[X]``: ``EXPECT(X)``, ``EXPECT(X, x)``; read only when
+#: ``context.expectations`` (a post that declares what its expectations are over).
+EXPECT = sp.Function("expect")
 
 MAX_LENGTH = 20_000
 MAX_DEPTH = 50
@@ -84,6 +87,8 @@ class ReaderContext:
     #: Drop sample indices ``z^{(i)}``. Off by default: ``z^{(1)}_j`` and ``z^{(2)}_j`` are
     #: different entries (``z[1, j]``, ``z[2, j]``); dropping them can prove a false step.
     drop_sample_index: bool = False
+    #: Read ``\mathbb{E}[X]`` as the marker ``EXPECT(X)``; off: an expectation is not read.
+    expectations: bool = False
     #: Read ``e`` as Euler's number (``e^{x}`` -> ``exp(x)``).
     euler: bool = True
 
