@@ -180,6 +180,9 @@ ANNOTATIONS: list[tuple[str, list[str] | None]] = [
     (r"a = b \nonumber \\", ["a", "b"]),
     (r"a = b.", ["a", "b"]),
     (r"a = b,", ["a", "b"]),
+    (r"a_i = b_i \quad \text{for all } i", ["a_i", "b_i"]),
+    (r"a_{ij} = b_{ij} \quad \text{for all } i, j.", ["a_{ij}", "b_{ij}"]),
+    (r"a = b \quad \text{for all } ij", None),
 ]
 
 

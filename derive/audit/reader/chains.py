@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from derive.audit.reader.tex import ReadError, Tok, fail_at, guarded, is_prose, scan_tokens, show, text_content, where
-from derive.audit.reader.vocabulary import MAX_LENGTH
+from derive.audit.reader.vocabulary import GREEK, MAX_LENGTH
 
 # -- chains: a display-math body into the sides of its equations ------------------------------
 
@@ -106,11 +106,31 @@ def check_annotation(text: str, toks: list[Tok], cut: int) -> None:
         if tok.kind == "text" or (tok.kind == "char" and tok.text in ",.;:&~") or (
                 tok.kind == "cmd" and tok.text in ANNOTATION_COMMANDS):
             continue
+        if universal(rest, idx):
+            continue  # "for all i, j": free indices already mean every value
         _, column = where(text, cut)
         raise fail_at(text, tok.start, f"only text in the annotation that begins at column {column}",
                       show(tok.text), "math after an annotation is not read (nothing is dropped): "
                       "write the remark as \\quad (\\text{...}) or && \\text{...} at the end of the row, "
                       "or write the math as a step of its own")
+
+
+QUANTIFIERS = ("for all", "for every", "for each", "for any")
+
+
+def universal(rest: list[Tok], idx: int) -> bool:
+    """Whether ``rest[idx]`` is an index letter in ``\\text{for all } i, j`` (letters and commas only)."""
+    tok = rest[idx]
+    if not (tok.kind == "char" and tok.text.isalpha()) and not (tok.kind == "cmd" and tok.text[1:] in GREEK):
+        return False
+    back = idx - 1
+    while back >= 0 and ((rest[back].kind == "char" and (rest[back].text.isalpha() or rest[back].text == ","))
+                         or (rest[back].kind == "cmd" and rest[back].text[1:] in GREEK)):
+        if rest[back].kind == "char" and rest[back].text.isalpha() and rest[back + 1].text != ",":
+            return False  # "ij" or "i j": a product, or a word, not a list of indices
+        back -= 1
+    return back >= 0 and rest[back].kind == "text" and \
+        text_content(rest[back].text).strip().lower().endswith(QUANTIFIERS)
 
 
 CONDITION_WORDS = frozenset({"for", "if", "when", "for all", "whenever", "provided"})
