@@ -297,7 +297,7 @@ class ReaderCore:
             raise self.fail(opener.pos, f"a closing `{name}`", "the end", f"close the bars: `{name}x{name}`")
         if not inside:
             raise self.fail(node.pos, f"a value between the bars `{name}...{name}`", "nothing",
-                            "nested bars are not read; write \\lvert x \\rvert or \\operatorname{abs}")
+                            "bars inside bars are not read; name the inner value in a step of its own")
         value = self.read_items(inside, opener.end, node.pos)
         if norm:
             if node.sub is not None:
