@@ -63,7 +63,7 @@ class PostState:
                              sizes=base.sizes | frozenset(str(s) for s in self._sizes()),
                              default_size=self.meaning.default_size,
                              functions=base.functions | frozenset(self.functions), sigma=self.sigma,
-                             scalars=frozenset(self.scalars), drop_sample_index=True)
+                             scalars=frozenset(s.lstrip("\\") for s in self.scalars), drop_sample_index=True)
 
     def _sizes(self) -> set[sp.Basic]:
         out: set[sp.Basic] = {self.meaning.default_size}
