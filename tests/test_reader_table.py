@@ -248,3 +248,22 @@ def test_a_side_is_a_name_as_written_not_after_simplifying(side: str, name: str 
     from derive.audit.reader import written_name
 
     assert written_name(side) == name
+
+
+@pytest.mark.parametrize(("step", "given", "status"), [
+    # The false steps: never valid.
+    (r"W_{i j} = W_{j i}", (), "wrong"),
+    (r"z^{(1)}_j = z^{(2)}_j", (), "wrong"),
+    (r"\Phi(2x) = 2\Phi(x)", (), "undecided"),
+    (r"\frac{1}{0} = \frac{2}{0}", (), "not read"),
+    # True steps: never wrong; a declaration picks the product reading.
+    (r"\sum_{i=1}^{n} 1 = n", (), "valid"),
+    (r"\lambda(w + v) = \lambda w + \lambda v", (), "valid"),
+    (r"a(b + c) = 2", ("scalar a",), "wrong"),
+    (r"\lambda(w + v) = 2 w", (r"scalar \lambda",), "wrong"),
+])
+def test_steps_through_the_audit(step: str, given: tuple[str, ...], status: str) -> None:
+    from derive.audit.post import check_step
+
+    (checked,) = check_step(step, given=given).steps
+    assert checked.status.value == status, checked.reason
