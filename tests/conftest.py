@@ -23,3 +23,13 @@ def golden() -> Callable[[str, str], None]:
         assert path.exists(), f"no golden file {path}; run with DERIVE_UPDATE_GOLDEN=1 to create it"
         assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
     return check
+
+
+# Hypothesis profiles: "ci" (the default) keeps the suite fast; HYPOTHESIS_PROFILE=thorough
+# draws many more examples for the property tests (differential reading, ...).
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("ci", max_examples=100, deadline=None)
+settings.register_profile("thorough", max_examples=2000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -76,10 +76,10 @@ def test_the_model_theorems_are_proved_for_every_size_and_at_their_sizes(name: s
 
 
 def _honors_domains(point: dict[str, object]) -> None:
-    for name in ("t", "eps"):
+    for name in ("t", "eps", "epsilon"):
         if name in point and not isinstance(point[name], list):
             assert 0 < float(point[name]) < 1  # type: ignore[arg-type]
-    for name in ("T", "lam"):
+    for name in ("T", "lam", "lambda"):
         if name in point:
             assert float(point[name]) > 0  # type: ignore[arg-type]
     if isinstance(point.get("y"), list):

@@ -23,7 +23,9 @@ def test_subscripts_are_indexed_objects_and_sums_mean_what_they_say() -> None:
 def test_derivatives_and_exclusions() -> None:
     assert read_latex(r"\frac{\partial \hat{y}_j}{\partial z_j}") == sp.Derivative(yhat[j], z[j])
     assert read_latex(r"\nabla_{z_j} \hat{y}_j") == sp.Derivative(yhat[j], z[j])
-    assert read_latex(r"\nabla_{z^{(i)}_j} y^{(i)}_j") == sp.Derivative(y[j], z[j])
+    i = sp.Symbol("i", integer=True, positive=True)
+    # A sample index is kept by default: z^{(1)} and z^{(2)} are different entries.
+    assert read_latex(r"\nabla_{z^{(i)}_j} y^{(i)}_j") == sp.Derivative(y[i, j], z[i, j])
     excluded = read_latex(r"\sum_{\substack{j=1 \\ j \neq \ell}}^k y_j")
     jb = sp.Symbol("j", integer=True)
     assert excluded == sp.Sum((1 - sp.KroneckerDelta(ell, jb)) * y[jb], (jb, 1, k))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -61,7 +62,8 @@ class PostState:
         return ReaderContext(vectors=frozenset(self.vectors), matrices=frozenset(self.matrices),
                              sizes=base.sizes | frozenset(str(s) for s in self._sizes()),
                              default_size=self.meaning.default_size,
-                             functions=base.functions | frozenset(self.functions), sigma=self.sigma)
+                             functions=base.functions | frozenset(self.functions), sigma=self.sigma,
+                             scalars=frozenset(s.lstrip("\\") for s in self.scalars), drop_sample_index=True)
 
     def _sizes(self) -> set[sp.Basic]:
         out: set[sp.Basic] = {self.meaning.default_size}
@@ -75,8 +77,8 @@ class PostState:
             out.append(self.label_hypothesis)
         return out
 
-    def read(self, text: str) -> sp.Basic:
-        expr = read_latex(text, context=self.context())
+    def read(self, text: str, along: Sequence[str] = ()) -> sp.Basic:
+        expr = read_latex(text, context=self.context(), along=along)
         return expr.xreplace(self.aliases) if self.aliases else expr
 
 

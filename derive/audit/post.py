@@ -113,7 +113,7 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: tu
                 exprs.append(read_first)
                 continue
             try:
-                exprs.append(post.read(side))
+                exprs.append(post.read(side, along=[s for s, _ in sides]))
             except ReadError as exc:
                 exprs.append(exc)
         first = exprs[0]

@@ -168,7 +168,7 @@ def _logistic(wrong: bool = False) -> Built:
 def _ridge(wrong: str = "") -> Built:
     N, p = Size("N"), Size("p")
     X, w, t = Matrix("X", N, p, role=Role.INPUTS), Vector("w", p, role=Role.WEIGHTS), Vector("t", N)
-    lam = Scalar("lam", positive=True)
+    lam = Scalar("lambda", positive=True)  # printed \lambda, which the reader reads back
     L = mse(X @ w, t) / 2 + l2(w, lam)
     fit = X.T @ (X @ w - t)
     rhs = (fit if wrong == "N" else fit / N) + (2 * lam * w if wrong == "lam" else lam * w)
@@ -185,7 +185,7 @@ def _temperature(wrong: bool = False) -> Built:
 
 def _smoothing(wrong: bool = False) -> Built:
     k = Size("k")
-    z, y, eps = Vector("z", k, role=Role.LOGITS), Labels("y", k, soft=True), Scalar("eps", between=(0, 1))
+    z, y, eps = Vector("z", k, role=Role.LOGITS), Labels("y", k, soft=True), Scalar("epsilon", between=(0, 1))  # printed \epsilon
     yhat = softmax(z)
     L = cross_entropy((1 - eps) * y + eps / k, yhat)
     rhs = yhat - y if wrong else yhat - ((1 - eps) * y + eps / k)  # wrong: the smoothing forgotten

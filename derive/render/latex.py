@@ -122,6 +122,15 @@ class ProofPrinter(LatexPrinter):
         tex = rf"\delta_{{{self._index_list(sorted(expr.args, key=sp.default_sort_key))}}}"
         return f"{tex}^{{{exp}}}" if exp else tex
 
+    def _needs_mul_brackets(self, expr: sp.Basic, first: bool = False, last: bool = False) -> bool:
+        # An operator ∂/∂x applies to the whole product that follows it (as the audit reads it,
+        # and as SymPy prints Derivative(x*y, x)), so a derivative that is not the last factor
+        # is bracketed: (∂/∂z e^z) Σ..., never ∂/∂z e^z Σ... that would mean ∂/∂z (e^z Σ...).
+        if not last and any(isinstance(d, sp.Derivative) and not isinstance(d.expr, (sp.Indexed, sp.Symbol))
+                            for d in sp.preorder_traversal(expr)):
+            return True
+        return bool(super()._needs_mul_brackets(expr, first=first, last=last))
+
     def _print_Derivative(self, expr: sp.Derivative) -> str:
         (var, order), = expr.variable_count
         wrt = self._print(var) if order == 1 else f"{self._print(var)}^{{{order}}}"
@@ -183,7 +192,8 @@ def _text(s: str) -> str:
             out.append("$" + "".join(_MATH_CHARS.get(c, c) for c in part).strip())
         else:
             out.append("_{" + "".join(_MATH_CHARS.get(c, c) for c in part).strip() + "}$")
-    return "".join(out)
+    # Two inline maths side by side ("$\partial$$s_i$") would open a display in Markdown.
+    return "".join(out).replace("$$", " ")
 
 
 def _is_math_word(word: str, previous_math: bool) -> bool:

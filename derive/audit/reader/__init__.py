@@ -20,7 +20,8 @@ Conventions of the output (the rest of the engine relies on them):
 - Names. A letter with no subscript is ``Symbol(name, real=True)``; a name the
   context declares a vector is ``IndexedBase(name, real=True)``; sizes
   (``context.sizes``, default k, K, N, C, and any letter in a sum's limits) are
-  ``Symbol(name, integer=True, positive=True)``. Greek letters go by their names
+  ``Symbol(name, integer=True, positive=True)``; a letter that any side of the step
+  (``along``) uses as a sum's upper limit is such a size on every side. Greek letters go by their names
   (``\theta`` -> ``theta``, ``\ell`` -> ``ell``). ``\hat{y}`` is named ``yhat``
   (also ``bar``, ``tilde``, ``dot``); ``\boldsymbol``, ``\mathbf``, ``\vec`` are
   transparent. ``e`` is Euler's number: ``e^{x}`` is ``exp(x)``.
@@ -31,11 +32,15 @@ Conventions of the output (the rest of the engine relies on them):
   of letters, ``y_{nj}``, is one index per letter (``y[n, j]``) when the base is a
   declared matrix, when every letter is a bound or declared index, or when it has
   at most 3 lowercase letters and is not a declared label; otherwise (``L_{CE}``,
-  ``y_{true}``) it is part of the name: ``Symbol('L_CE')``.
-- Sample indices. ``z^{(i)}`` marks sample i. With
-  ``context.drop_sample_index`` (the default: posts about one sample use it as
-  decoration) it is dropped, ``z^{(i)}_j`` -> ``z[j]``; otherwise it comes first,
-  ``z[i, j]``.
+  ``y_{true}``) it is part of the name: ``Symbol('L_CE')``. Items separated by
+  spaces or commands are one index each: ``W_{i j}``, ``W_{a\ell}``,
+  ``\delta_{n\ell}`` (never the product ``i*j``); a number next to a letter
+  (``x_{2i}``) is a ReadError. ``{W}_{i,j}`` (SymPy's printing) is ``W[i, j]``.
+- Sample indices. A superscript in parentheses, ``z^{(i)}``, ``W^{(l+1)}``, is an
+  index that comes first: ``z^{(1)}_j`` -> ``z[1, j]``, never dropped by default.
+  With ``context.drop_sample_index`` it is dropped only when the whole step (this
+  side and ``along``) writes one sample index, a free letter: ``z^{(i)}_j`` ->
+  ``z[j]``, while ``z^{(1)}_j`` beside ``z^{(2)}_j``, or beside a sum over i, keeps it.
 - Transposes. ``x^T``, ``x^{\top}``, ``(Ax_n)^T`` -> ``T(x)`` with
   :data:`TRANSPOSE` = ``Function('T')``, an opaque marker; ``a \cdot^T b`` (seed
   002) transposes the factor before the dot. A product with two or more factors
@@ -47,14 +52,17 @@ Conventions of the output (the rest of the engine relies on them):
   no limits (``\sum_n f``, ``\sum_{n}``) the range is 1..``context.default_size``
   (``k``). ``\sum_{j \neq \ell} f`` and ``\sum_{\substack{j=1 \\ j \neq \ell}}^k
   f`` multiply the body by ``1 - KroneckerDelta(j, ell)``. A sum binds the
-  product of factors that follows it, up to the next + or - at its level or the
+  product of factors that follows it (with its sign: ``\sum_n -x z_n``), up to
+  the next + or - at its level or the
   end of its group. ``\sum_C`` with one uppercase letter and no limits is a name
   for a quantity, ``Symbol('Sigma_C', real=True)`` (seed 002 writes
   ``\sum_C = \sum_{c=1}^C e^{s_{nc}}``). ``\prod`` likewise gives ``Product``.
 - Derivatives. ``\frac{\partial f}{\partial z_j}``, ``\frac{d f}{d z_j}``,
   ``\frac{\partial}{\partial z_j} f``, ``\nabla_{z_j} f`` ->
   ``Derivative(f, z[j], evaluate=False)``; operator forms take the product that
-  follows, like a sum. ``\nabla_z f`` (a whole vector) differentiates by
+  follows, like a sum; a bracketed operator takes only its bracket:
+  ``\left(\frac{\partial}{\partial z_i} e^{z_i}\right) \sum_n e^{z_n}``.
+  ``\nabla_z f`` (a whole vector) differentiates by
   ``z[context.component_index]`` (``j``): the audit reads vector equations
   component-wise; so does ``\partial z`` for a declared vector z. ``\partial
   x^2`` in a denominator is second order. Differentiating by anything but a
@@ -70,14 +78,34 @@ Conventions of the output (the rest of the engine relies on them):
   ``\sigma(...)`` is the function ``context.sigma`` (default ``softmax``, as in
   seed 001). Primes: ``f'(x)`` of a one-argument scalar function is
   ``Derivative(f(x), x)`` (a ``Subs`` when x is an expression); a primed vector
-  or several-argument function is the undefined function ``softmax'``.
+  or several-argument function is the undefined function ``softmax'``. Any other
+  name followed by ``(`` is an undefined function when it is a word
+  (``\operatorname{gelu}(a+b)``) or one of f, g, h, φ, Φ, ψ; it multiplies when it
+  is a value (bound, declared in ``context.vectors``/``matrices``/``sizes``/
+  ``indices``/``scalars``, or a letter the step also uses as a value:
+  ``x(w + x)``); any other letter before ``(`` is a ReadError naming both readings
+  and the declaration that picks one. ``\tanh``, ``\exp``, ``\log``, ``\sqrt`` of
+  a whole vector (an ``IndexedBase``) are elementwise; ReLU is ``Max(0, x)``.
+- Markers (opaque functions the semantics gives meaning): ``a \odot b`` and
+  ``a \circ b`` -> ``HADAMARD(a, b)`` (binding its two neighbours; next to a
+  juxtaposition without parentheses it is a ReadError), ``\operatorname{diag}(v)``
+  -> ``DIAG(v)``, ``\operatorname{tr}(M)`` -> ``TRACE(M)``, ``\|v\|``,
+  ``\|v\|_2``, ``\|M\|_F`` -> ``NORM(v)`` (other norms: ReadError),
+  ``\mathbf{1}``/``\mathbb{1}`` -> ``ONES()``, ``\left[M\right]_{ab}`` and
+  ``(y - t)_j`` -> ``ENTRY(M, a, b)``; ``|x|`` is ``Abs(x)``.
+- Undefined values are never read: ``\frac{1}{0}``, ``0^{-1}``, ``\log 0``,
+  ``\infty`` raise ReadError, and so does ``\mathbb{E}`` unless
+  ``context.expectations``: then ``\mathbb{E}_{x}[X]`` is ``EXPECT(X, x)``.
 - Not expressions. ``=`` and other relations raise ReadError (use
   :func:`split_chain`); ``A \in \mathbb{R}^{d \times p}`` raises ReadError("not an
   expression: a set membership"); :func:`read_membership` reads it into a
-  :class:`Membership` (name and shape). Annotations after a side
-  (``\quad (\text{chain rule})``, ``&& \text{...}``), ``\label``, ``\tag``,
-  ``\nonumber`` and trailing punctuation are dropped; prose ``\text{...}`` inside
-  an expression is a ReadError.
+  :class:`Membership` (name and shape). Annotations after the last side
+  (``\quad \text{...}``, ``\quad (\text{chain rule})``, ``\quad (\text{where }
+  s = Bh)``, anything after ``&&``), ``\label``, ``\tag``, ``\nonumber`` and trailing
+  punctuation are set aside; any other math after an annotation (``\quad (x + 5)``,
+  ``\text{for all } x + 5``) is a ReadError, never dropped. A condition after the
+  last side (``\quad (i = j)``, ``\quad \text{for } j \neq \ell``) is a ReadError
+  too, except for :func:`split_chains_conditions`, which hands it to the caller.
 - Damaged text. Backslash escapes eaten on the way to the page (``\frac`` ->
   ``rac``, ``\theta`` -> ``heta``, ``\begin`` -> ``egin``, ``\neq`` -> a line
   break and ``eq``) raise ReadError with the column and the command that was meant.
@@ -85,19 +113,28 @@ Conventions of the output (the rest of the engine relies on them):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+
 import sympy as sp
 
 from derive.audit.reader.chains import (
     TRAILING,
+    annotation_condition,
     annotation_start,
     blank_out,
+    check_annotation,
+    condition_error,
     prepare_display,
     split_chain,
     split_chain_spans,
     split_chains,
+    split_chains_conditions,
     split_chains_spans,
 )
 from derive.audit.reader.names import Reader
+from derive.audit.reader.prepass import StepFacts, step_facts
 from derive.audit.reader.tex import (
     Node,
     ReadError,
@@ -110,10 +147,32 @@ from derive.audit.reader.tex import (
     tex_items,
     where,
 )
-from derive.audit.reader.vocabulary import MATMUL, MAX_LENGTH, TRANSPOSE, Membership, ReaderContext
+from derive.audit.reader.vocabulary import (
+    DECORATIONS,
+    DIAG,
+    ENTRY,
+    EXPECT,
+    HADAMARD,
+    MATMUL,
+    MAX_LENGTH,
+    NORM,
+    ONES,
+    TRACE,
+    TRANSPARENT,
+    TRANSPOSE,
+    Membership,
+    ReaderContext,
+)
 
 __all__ = [
+    "DIAG",
+    "ENTRY",
+    "EXPECT",
+    "HADAMARD",
     "MATMUL",
+    "NORM",
+    "ONES",
+    "TRACE",
     "TRANSPOSE",
     "Membership",
     "ReadError",
@@ -123,7 +182,9 @@ __all__ = [
     "split_chain",
     "split_chain_spans",
     "split_chains",
+    "split_chains_conditions",
     "split_chains_spans",
+    "written_name",
 ]
 
 # -- public entry points ---------------------------------------------------------------------
@@ -132,8 +193,13 @@ def _strip_side(text: str) -> str:
     """Blank out delimiters, numbering and trailing annotations and punctuation, keeping columns."""
     chars = prepare_display(text)
     toks = list(scan_tokens("".join(chars)))
-    cut = annotation_start([t for t in toks if t.kind != "dblbs"], 0)
+    row = [t for t in toks if t.kind != "dblbs"]
+    cut = annotation_start(row, 0)
     if cut is not None:
+        condition = annotation_condition(text, row, cut)
+        if condition is not None:
+            raise condition_error(text, condition)
+        check_annotation(text, row, cut)
         blank_out(chars, cut, len(chars))
     body = "".join(chars)
     m = TRAILING.search(body)
@@ -155,19 +221,52 @@ def _prepared_items(text: str, context: ReaderContext) -> tuple[str, list[Node]]
     return body, tex_items(body)
 
 
-def _read(text: str, context: ReaderContext) -> sp.Expr:
+def _facts(text: str, items: list[Node], along: Sequence[str], context: ReaderContext) -> StepFacts:
+    """The facts of the whole step: this side and the others (sides that cannot be read add none)."""
+    facts = step_facts(items, text)
+    for side in along:
+        if side != text:
+            facts |= _side_facts(side, context)
+    return facts
+
+
+@lru_cache(maxsize=512)
+def _side_facts(side: str, context: ReaderContext) -> StepFacts:
+    # Each side of a chain is scanned once for the others, not once per other side.
+    try:
+        return step_facts(_prepared_items(side, context)[1], side)
+    except ReadError:
+        return StepFacts()
+
+
+def _read(text: str, context: ReaderContext, along: Sequence[str] = ()) -> sp.Expr:
     body, items = _prepared_items(text, context)
+    facts = _facts(text, items, along, context)
+    if facts.sizes - context.sizes:
+        context = replace(context, sizes=context.sizes | facts.sizes)
     reader = Reader(text, context)
+    reader.droppable_sample = facts.one_sample if context.drop_sample_index else None
+    reader.step_values = facts.values
     for node in items:
         if node.is_cmd("in"):
             line, column = where(text, node.pos)
             raise ReadError(f"not an expression: a set membership (`\\in` at column {column}); "
                             "read it with read_membership()", column=column, line=line, offset=node.pos)
-    return reader.read_items(items, 0, len(body.rstrip()))
+    value = reader.read_items(items, 0, len(body.rstrip()))
+    if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        raise ReadError(f"expected a defined value, found {value} (infinite or undefined); a step with an "
+                        "undefined value is never read: check for a log of 0 or a division by 0")
+    return value
 
 
-def read_latex(text: str, *, context: ReaderContext | None = None) -> sp.Expr:
+def read_latex(text: str, *, context: ReaderContext | None = None, along: Sequence[str] = ()) -> sp.Expr:
     r"""Read one side of an equation, written in LaTeX, into a SymPy expression.
+
+    Args:
+        text: one side.
+        context: what the post declares (default: :class:`ReaderContext`).
+        along: the other sides of the same step; a letter any side uses as a sum's upper
+            limit is a size (a positive integer) on every side.
 
     Raises:
         ReadError: the text is not a readable expression (the message says where and why).
@@ -177,14 +276,57 @@ def read_latex(text: str, *, context: ReaderContext | None = None) -> sp.Expr:
         Sum(exp(z[n]), (n, 1, k))
         >>> read_latex(r"\frac{\partial L}{\partial z_j}")
         Derivative(L, z[j])
+        >>> read_latex("m", along=[r"\sum_{i=1}^{m} 1"]).is_integer
+        True
     """
     ctx = context if context is not None else ReaderContext()
-    return guarded(lambda t: _read(t, ctx), text)
+    return guarded(lambda t: _read(t, ctx, along), text)
+
+
+def _written_name(text: str, context: ReaderContext) -> str | None:
+    _, items = _prepared_items(text, context)
+    items = [n for n in items if not n.is_op(",", ".", ";")]
+    decoration = items[0].text[1:] if items and items[0].kind == "CMD" else ""
+    if len(items) == 2 and (decoration in DECORATIONS or decoration in TRANSPARENT) \
+            and not items[0].scripted and items[1].kind == "group":
+        pass  # \hat{y}_j: a decorated name
+    elif len(items) != 1 or items[0].kind not in {"WORD", "CMD", "TEXT"}:
+        return None
+    last = items[-1]
+    if last.sup is not None and not (last.sup.kind == "group" and len(last.sup.children) == 1
+                                     and last.sup.children[0].kind == "paren"):
+        return None  # x^2 is not a name; z^{(i)} is
+    value = _read(text, context)
+    if isinstance(value, sp.Indexed):
+        return str(value.base.label)
+    if isinstance(value, sp.IndexedBase):
+        return str(value.label)
+    if isinstance(value, sp.Symbol):
+        return value.name
+    return None
+
+
+def written_name(text: str, *, context: ReaderContext | None = None) -> str | None:
+    r"""The name a side is, as written (``L``, ``s_{nj}``, ``\hat{y}_j``, ``z^{(i)}``), or None.
+
+    Decided on the text, before any simplification: ``x + 0`` is not a name, although SymPy
+    reads it as ``x``. A display is a definition only when its left side is a name.
+
+    Raises:
+        ReadError: the side is not readable.
+
+    Examples:
+        >>> written_name(r"s_{nj}"), written_name(r"\hat{y}"), written_name("x + 0"), written_name("x^2")
+        ('s', 'yhat', None, None)
+    """
+    ctx = context if context is not None else ReaderContext()
+    return guarded(lambda t: _written_name(t, ctx), text)
 
 
 def _membership(text: str, context: ReaderContext) -> Membership:
     body, items = _prepared_items(text, context)
     reader = Reader(text, context)
+    reader.droppable_sample = step_facts(items, text).one_sample if context.drop_sample_index else None
     split = next((q for q, n in enumerate(items) if n.is_cmd("in")), None)
     if split is None:
         raise fail_at(text, 0, "a membership `x \\in \\mathbb{R}^{n}`", "no `\\in`")

@@ -51,7 +51,10 @@ class CalculusReader(ScriptReader):
         mark = self.diff_marker(num_items[0]) if num_items else None
         is_derivative = (mark is not None and len(den_items) >= 2 and self.diff_marker(den_items[0]) == mark)
         if not is_derivative:
-            ratio = self.read_node(num.bare(), "a numerator") / self.read_node(den.bare(), "a denominator")
+            numerator = self.read_node(num.bare(), "a numerator")
+            denominator = self.read_node(den.bare(), "a denominator")
+            self.check_defined(denominator, den.pos)
+            ratio = numerator / denominator
             return self.with_value_scripts(ratio, den)
         wrts = self.diff_variables(den_items, mark or "", den.end)
         total = sum(n for _, n in wrts)
@@ -70,10 +73,10 @@ class CalculusReader(ScriptReader):
     def operand(self, cur: Cursor, owner: Node) -> sp.Expr:
         """What an operator (a sum, a derivative) applies to: the product that follows."""
         nxt = cur.peek()
-        if nxt is None or self.is_addop(nxt) or self.is_stop(nxt):
+        if nxt is None or self.is_stop(nxt):
             raise self.fail(cur.here(), f"an expression after {show(self.text[owner.pos:owner.end])}",
                             self.found(nxt), "write what the operator applies to")
-        return self.product(cur)
+        return self.signed(cur, self.product)  # \sum_n -x z_n, as SymPy prints Sum(-x z_n)
 
     def variable(self, value: sp.Expr, pos: int) -> sp.Expr:
         if isinstance(value, sp.IndexedBase):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from derive.audit.reader.tex import ReadError, Tok, fail_at, guarded, is_prose, scan_tokens
-from derive.audit.reader.vocabulary import MAX_LENGTH
+from derive.audit.reader.tex import ReadError, Tok, fail_at, guarded, is_prose, scan_tokens, show, text_content, where
+from derive.audit.reader.vocabulary import GREEK, MAX_LENGTH
 
 # -- chains: a display-math body into the sides of its equations ------------------------------
 
@@ -74,6 +74,113 @@ def annotation_start(toks: list[Tok], depth: int) -> int | None:
     return None
 
 
+#: What an annotation may hold besides \text{...}: spacing, brackets around the text, punctuation.
+ANNOTATION_COMMANDS = frozenset({"\\quad", "\\qquad", "\\,", "\\;", "\\:", "\\!", "\\ ", "\\left", "\\right",
+                                 "\\big", "\\Big", "\\bigl", "\\bigr", "\\Bigl", "\\Bigr", "\\nonumber",
+                                 "\\notag", "\\text", "\\mbox"})
+
+
+def check_annotation(text: str, toks: list[Tok], cut: int) -> None:
+    """Refuse math in an annotation: ``\\quad (x + 5)`` is not read rather than dropped.
+
+    After ``&&`` (the comment column of an alignment) anything is annotation. Elsewhere an
+    annotation holds prose ``\\text{...}``, spacing and punctuation, and parenthesized remarks
+    that begin with prose (``\\quad (\\text{where } s = Bh)``); any other math is an error.
+    """
+    rest = [t for t in toks if t.start >= cut and t.kind != "space"]
+    if len(rest) >= 2 and rest[0].text == "&" and rest[1].text == "&":
+        return
+    skip_to: int | None = None  # inside a remark that begins with prose: up to its closer
+    for idx, tok in enumerate(rest):
+        if skip_to is not None:
+            if tok.kind == "close" and tok.depth == skip_to:
+                skip_to = None
+            continue
+        if tok.kind in {"open", "close"} and tok.text in "()[]":
+            following = rest[idx + 1:idx + 3]
+            following = [t for t in following if t.text not in {"\\left", "\\big", "\\Big"}][:1]
+            if tok.kind == "open" and following and following[0].kind == "text" and (
+                    is_prose(following[0].text) or following[0].text.startswith(("\\text", "\\mbox"))):
+                skip_to = tok.depth
+            continue
+        if tok.kind == "text" or (tok.kind == "char" and tok.text in ",.;:&~") or (
+                tok.kind == "cmd" and tok.text in ANNOTATION_COMMANDS):
+            continue
+        if universal(rest, idx):
+            continue  # "for all i, j": free indices already mean every value
+        _, column = where(text, cut)
+        raise fail_at(text, tok.start, f"only text in the annotation that begins at column {column}",
+                      show(tok.text), "math after an annotation is not read (nothing is dropped): "
+                      "write the remark as \\quad (\\text{...}) or && \\text{...} at the end of the row, "
+                      "or write the math as a step of its own")
+
+
+QUANTIFIERS = ("for all", "for every", "for each", "for any")
+
+
+def universal(rest: list[Tok], idx: int) -> bool:
+    """Whether ``rest[idx]`` is an index letter in ``\\text{for all } i, j`` (letters and commas only)."""
+    tok = rest[idx]
+    if not (tok.kind == "char" and tok.text.isalpha()) and not (tok.kind == "cmd" and tok.text[1:] in GREEK):
+        return False
+    back = idx - 1
+    while back >= 0 and ((rest[back].kind == "char" and (rest[back].text.isalpha() or rest[back].text == ","))
+                         or (rest[back].kind == "cmd" and rest[back].text[1:] in GREEK)):
+        if rest[back].kind == "char" and rest[back].text.isalpha() and rest[back + 1].text != ",":
+            return False  # "ij" or "i j": a product, or a word, not a list of indices
+        back -= 1
+    return back >= 0 and rest[back].kind == "text" and \
+        text_content(rest[back].text).strip().lower().endswith(QUANTIFIERS)
+
+
+CONDITION_WORDS = frozenset({"for", "if", "when", "for all", "whenever", "provided"})
+RELATION_TOKENS = frozenset({"=", "<", ">", "\\neq", "\\ne", "\\le", "\\leq", "\\ge", "\\geq", "\\in"})
+
+
+def annotation_condition(text: str, toks: list[Tok], cut: int) -> tuple[str, int] | None:
+    """The condition an annotation states, ``\\quad (i = j)`` or ``\\quad \\text{for } i \\neq j``, or None.
+
+    Returns the relation's text and its offset. A condition is not a remark: dropping it would
+    check a stronger claim (a true step under ``i = j`` can be false for every i, j).
+    """
+    rest = [t for t in toks if t.start >= cut and t.kind != "space"]
+    while rest and rest[0].kind == "cmd" and rest[0].text in ANNOTATION_COMMANDS - {"\\text", "\\mbox"}:
+        rest = rest[1:]
+    if not rest:
+        return None
+    first = rest[0]
+    if first.kind == "open" and first.text == "(":
+        close = next((t for t in rest[1:] if t.kind == "close" and t.depth == first.depth), None)
+        inner = [t for t in rest[1:] if close is not None and t.start < close.start]
+        while inner and inner[-1].kind == "cmd" and inner[-1].text in ANNOTATION_COMMANDS:
+            inner = inner[:-1]  # \right before the `)`
+        if close is None or not inner or inner[0].kind == "text":
+            return None
+        body = (inner[0].start, inner[-1].end)
+    elif first.kind == "text" and text_content(first.text).strip().lower() in CONDITION_WORDS and len(rest) > 1:
+        body = (rest[1].start, rest[-1].end)
+        inner = rest[1:]
+    else:
+        return None
+    if not any(t.text in RELATION_TOKENS and t.depth == inner[0].depth for t in inner):
+        return None
+    while inner and inner[-1].kind == "char" and inner[-1].text in ",.;":
+        inner = inner[:-1]
+    return text[body[0]:inner[-1].end].strip(), body[0]
+
+
+INDEX_RELATION = re.compile(r"\s*\\?[A-Za-z]+\s*(?:=|\\neq|\\ne)\s*\\?[A-Za-z]+\s*\Z")
+
+
+def condition_error(text: str, condition: tuple[str, int]) -> ReadError:
+    relation = condition[0]
+    how = (f"declare it before the display (<!-- derive: assume {relation} -->)" if INDEX_RELATION.match(relation)
+           else "declare what it says before the display (e.g. <!-- derive: labels y soft --> for a sum of "
+                "labels equal to 1, <!-- derive: labels y one-hot at \\ell --> for y = e_ℓ)")
+    return fail_at(text, condition[1], "an annotation (prose)", f"the condition {show(relation)}",
+                   f"a condition after a side is not dropped, and this reader cannot apply it: {how}")
+
+
 def clean_side(chars: list[str], start: int, end: int) -> tuple[str, int]:
     piece = "".join(chars[start:end])
     m = TRAILING.search(piece)
@@ -83,7 +190,10 @@ def clean_side(chars: list[str], start: int, end: int) -> tuple[str, int]:
     return piece.strip(), start + lead
 
 
-def split_display(text: str) -> list[list[tuple[str, int]]]:
+def split_display(text: str, conditions: dict[int, tuple[str, int]] | None = None) -> list[list[tuple[str, int]]]:
+    """The chains of ``text``; with ``conditions``, a row's condition (``\\quad (i = j)``) is
+    recorded there under its chain's number (it holds for every step of that chain),
+    otherwise it is a ReadError."""
     if not isinstance(text, str):
         raise TypeError(f"split_chain expects a str, got {type(text).__name__}")
     if len(text) > MAX_LENGTH:
@@ -102,7 +212,12 @@ def split_display(text: str) -> list[list[tuple[str, int]]]:
     chains: list[list[tuple[int, int]]] = []  # spans of sides
     for row in rows:
         cut = annotation_start(row, base)
+        condition = annotation_condition(text, row, cut) if cut is not None else None
+        if condition is not None and conditions is None:
+            raise condition_error(text, condition)
         if cut is not None:
+            if condition is None:
+                check_annotation(text, row, cut)
             row_end = row[-1].end
             blank_out(chars, cut, row_end)
             row = [t for t in row if t.start < cut]
@@ -126,6 +241,11 @@ def split_display(text: str) -> list[list[tuple[str, int]]]:
             chains[-1][-1] = (start, parts[0][1])  # the row continues the previous side
         else:
             chains.append(parts)
+        if condition is not None and conditions is not None:
+            held = conditions.setdefault(len(chains) - 1, condition)
+            if held[0] != condition[0]:
+                raise fail_at(text, condition[1], f"one condition for the chain (it has {show(held[0])})",
+                              f"the condition {show(condition[0])}", "write each case as its own display")
     out: list[list[tuple[str, int]]] = []
     for spans in chains:
         sides = [clean_side(chars, s, e) for s, e in spans]
@@ -158,6 +278,22 @@ def split_chains_spans(text: str) -> list[list[tuple[str, int]]]:
         [[('a', 0), ('b', 4)]]
     """
     return guarded(split_display, text)
+
+
+def split_chains_conditions(text: str) -> list[tuple[list[tuple[str, int]], tuple[str, int] | None]]:
+    r"""Every chain with its sides and offsets, and the condition written after it, if any.
+
+    A condition is a relation after the last side: ``\quad (i = j)``, ``\quad \text{for } j
+    \neq \ell``. The caller must apply it (as an assumption of that chain's steps) or refuse the
+    chain; :func:`split_chains_spans` refuses a display with a condition.
+
+    Examples:
+        >>> split_chains_conditions(r"a = b \quad (i = j)")
+        [([('a', 0), ('b', 4)], ('i = j', 13))]
+    """
+    found: dict[int, tuple[str, int]] = {}
+    chains = guarded(lambda t: split_display(t, found), text)
+    return [(chain, found.get(idx)) for idx, chain in enumerate(chains)]
 
 
 def split_chain_spans(text: str) -> list[tuple[str, int]]:

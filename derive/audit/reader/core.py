@@ -9,6 +9,11 @@ import sympy as sp
 from derive.audit.reader.tex import CLOSERS, GROUPS, Node, ReadError, fail_at, lost_backslash_hint, show, text_content
 from derive.audit.reader.vocabulary import (
     BUILTINS,
+    DIAG,
+    ELEMENTWISE_OPS,
+    FUNCTION_LETTERS,
+    GREEK,
+    HADAMARD,
     IDENTIFIER,
     MATMUL,
     MAX_DEPTH,
@@ -17,6 +22,8 @@ from derive.audit.reader.vocabulary import (
     MAX_POWER_DIGITS,
     MAX_TOTAL_DIGITS,
     MULOPS,
+    NORM,
+    ONES,
     RELATIONS,
     TRANSPOSE,
     ReaderContext,
@@ -59,6 +66,10 @@ class ReaderCore:
         self.index_mode = False
         self.depth = 0
         self.digits = 0
+        #: The step's one free sample letter that may be dropped (``context.drop_sample_index``).
+        self.droppable_sample: str | None = None
+        #: Letters the step uses as values: such a letter before `(` multiplies (``x(w + x)``).
+        self.step_values: frozenset[str] = frozenset()
 
     # -- errors and budgets ------------------------------------------------------------------
     def fail(self, offset: int | None, expected: str, found: str, hint: str = "") -> ReadError:
@@ -143,7 +154,7 @@ class ReaderCore:
 
     def is_stop(self, node: Node) -> bool:
         if node.kind == "OP":
-            return node.text not in "+-*/"
+            return node.text not in "+-*/|"
         if node.kind == "CMD":
             return node.text in RELATIONS or node.text == "\\in"
         return node.kind in {"DBLBS", "BEGIN", "END"}
@@ -166,9 +177,26 @@ class ReaderCore:
 
     def product(self, cur: Cursor) -> sp.Expr:
         factors = [self.factor(cur)]
+        elementwise: Node | None = None  # the first ⊙ of this product, if any
+        functions = self.ctx.functions | FUNCTION_LETTERS
+        juxtaposed = False  # whether factors meet by juxtaposition or \cdot (not ⊙)
         while (node := cur.peek()) is not None and not self.is_addop(node) and not self.is_stop(node):
-            if node.is_op("*") or (node.kind == "CMD" and node.text in MULOPS):
+            if node.kind == "CMD" and node.text in ELEMENTWISE_OPS:
                 cur.next()
+                if node.scripted:
+                    raise self.fail(node.pos, "a plain elementwise product sign", self.found(node))
+                if cur.peek() is None or self.is_stop(cur.peek()):  # type: ignore[arg-type]
+                    raise self.fail(cur.here(), f"a factor after {node.text}", self.found(cur.peek()))
+                elementwise = elementwise or node
+                right = self.signed(cur, self.factor)
+                if node.text == "\\circ" and any(isinstance(f, sp.Symbol) and f.name in functions
+                                                  for f in (factors[-1], right)):
+                    raise self.fail(node.pos, "an elementwise product", "a composition of functions",
+                                    "f \\circ g is not read; write f(g(x))")
+                factors[-1] = HADAMARD(factors[-1], right)
+            elif node.is_op("*") or (node.kind == "CMD" and node.text in MULOPS):
+                cur.next()
+                juxtaposed = True
                 if node.sup is not None and self.is_transpose(node.sup):
                     factors[-1] = TRANSPOSE(factors[-1])  # seed 002's `B_j \cdot^T x`
                 elif node.scripted:
@@ -179,20 +207,34 @@ class ReaderCore:
                 factors.append(self.signed(cur, self.factor))
             elif node.is_op("/") or node.is_cmd("div"):
                 cur.next()
+                juxtaposed = True
                 if node.scripted:
                     raise self.fail(node.pos, "a plain division sign", self.found(node))
                 if cur.peek() is None or self.is_stop(cur.peek()):  # type: ignore[arg-type]
                     raise self.fail(cur.here(), "a denominator after `/`", self.found(cur.peek()))
-                factors.append(sp.Pow(self.signed(cur, self.factor), -1))
+                denominator = self.signed(cur, self.factor)
+                self.check_defined(denominator, node.end)
+                factors.append(sp.Pow(denominator, -1))
             else:
+                juxtaposed = True
                 factors.append(self.factor(cur))
+        if elementwise is not None and juxtaposed and not all(f.is_number for f in factors[:-1]):
+            raise self.fail(elementwise.pos, f"parentheses around the operands of {elementwise.text}",
+                            "an elementwise product next to an ordinary one",
+                            "`a \\odot b c` is either (a ⊙ b) c or a ⊙ (b c): write the parentheses")
         if sum(self.is_array_like(f) for f in factors) >= 2:
             return MATMUL(*factors)
         return sp.Mul(*factors)
 
+    def check_defined(self, denominator: sp.Expr, pos: int) -> None:
+        """Refuse a division by a literal zero: ``1/0`` has no value, and must not be proved equal to anything."""
+        if denominator.is_zero:
+            raise self.fail(pos, "a denominator that is not zero", "a division by zero",
+                            "an undefined value is never read; fix the formula")
+
     def is_array_like(self, expr: sp.Expr) -> bool:
         """Whether ``expr`` mentions a declared vector or matrix, or a transpose (its order matters)."""
-        if expr.has(TRANSPOSE, MATMUL):
+        if expr.has(TRANSPOSE, MATMUL, HADAMARD, DIAG, ONES):
             return True
         arrays = self.ctx.vectors | self.ctx.matrices
         names = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
@@ -227,13 +269,56 @@ class ReaderCore:
             return self.named(content, node, cur)
         if kind == "CMD":
             return self.command(node, cur)
+        if kind == "group" and node.scripted and len(node.children) == 1 and self.is_braced_name(node.children[0]):
+            # SymPy writes {W}_{i,j}: the braces hold a name, and the scripts are that name's.
+            only = node.children[0]
+            named = Node(only.kind, only.text, only.pos, node.end, only.children, node.sub, node.sup, node.primes)
+            return self.factor_of(named, cur)
         if kind in GROUPS:
             inner = self.read_items(node.children, node.pos, node.end)
             return self.with_value_scripts(inner, node)
+        if node.is_op("|") or kind == "NORMBAR":
+            return self.bars(node, cur)
         if node.is_op("+", "-"):
             raise self.fail(node.pos, "a factor", self.found(node))
         raise self.unexpected(node) if self.is_stop(node) or kind in {"OP"} else \
             self.fail(node.pos, "a factor", self.found(node))
+
+    def bars(self, opener: Node, cur: Cursor) -> sp.Expr:
+        """``|x|`` (absolute value) and ``\\|v\\|`` (norm, also ``\\|v\\|_2``, ``\\|M\\|_F``) up to the next bar."""
+        norm = opener.kind == "NORMBAR"
+        name = "\\|" if norm else "|"
+        if opener.scripted:
+            raise self.fail(opener.pos, f"an opening `{name}` without scripts", self.found(opener))
+        inside: list[Node] = []
+        while (node := cur.next()) is not None and not (node.kind == opener.kind and (norm or node.text == "|")):
+            inside.append(node)
+        if node is None:
+            raise self.fail(opener.pos, f"a closing `{name}`", "the end", f"close the bars: `{name}x{name}`")
+        if not inside:
+            raise self.fail(node.pos, f"a value between the bars `{name}...{name}`", "nothing",
+                            "bars inside bars are not read; name the inner value in a step of its own")
+        value = self.read_items(inside, opener.end, node.pos)
+        if norm:
+            if node.sub is not None:
+                which = self.text[node.sub.pos:node.sub.end].strip("{} ")
+                if which not in {"2", "F"}:
+                    raise self.fail(node.sub.pos, "the 2-norm (\\|v\\| or \\|v\\|_2) or Frobenius norm (_F)",
+                                    show(which), "other norms are not read")
+            result = NORM(value)
+        else:
+            if node.sub is not None:
+                raise self.fail(node.sub.pos, "no subscript on an absolute value", "a subscript")
+            result = sp.Abs(value)
+        closer = Node(node.kind, node.text, node.pos, node.end, sup=node.sup, primes=node.primes)
+        return self.with_value_scripts(result, closer)
+
+    def is_braced_name(self, node: Node) -> bool:
+        if node.scripted:
+            return False
+        if node.kind == "WORD":
+            return len(node.text) == 1 or self.is_name_word(node.text)
+        return node.kind == "TEXT" or (node.kind == "CMD" and node.text[1:] in GREEK)
 
     # -- numbers and powers --------------------------------------------------------------------
     def number(self, node: Node) -> sp.Expr:
@@ -248,6 +333,9 @@ class ReaderCore:
         return sp.Integer(int(node.text))
 
     def power(self, base: sp.Expr, exponent: sp.Expr, pos: int) -> sp.Expr:
+        if base.is_zero and exponent.is_extended_negative:
+            raise self.fail(pos, "a power of zero with a positive exponent", f"0^{{{exponent}}}",
+                            "an undefined value is never read; fix the formula")
         if exponent.is_Integer and abs(int(exponent)) > MAX_EXPONENT:
             raise self.fail(pos, f"an integer exponent of at most {MAX_EXPONENT}", str(exponent),
                             "huge powers cannot be checked; use a symbol")
@@ -278,7 +366,7 @@ class ReaderCore:
         """Scripts on a group or a computed value: powers and transposes; never an index."""
         if node.sub is not None:
             raise self.fail(node.sub.pos, "no subscript on a bracketed expression", "a subscript",
-                            "write the components, e.g. `y_j - t_j` instead of `(y - t)component_symbol`")
+                            "write the components, e.g. `y_j - t_j`, or an entry of brackets, `(y - t)_j`")
         if node.primes:
             raise self.fail(node.pos, "no prime on a bracketed expression", "`'`",
                             "write the derivative with \\frac{d}{dx}")

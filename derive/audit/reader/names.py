@@ -14,10 +14,15 @@ from derive.audit.reader.tex import Node, show
 from derive.audit.reader.vocabulary import (
     BUILTINS,
     DECORATIONS,
+    EXPECT,
     FRACS,
+    FUNCTION_LETTERS,
     GREEK,
+    MARKERS,
     MULOPS,
+    ONES,
     RELATIONS,
+    RELU_NAMES,
     TRANSPARENT,
     letters_ok,
 )
@@ -32,17 +37,60 @@ class Reader(BigOpReader):
 
     def named(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
         """A name written as letters or ``\\text{..}``: a builtin, a function applied, or a variable."""
-        primes = name.count("'")
         stem = name.rstrip("'")
         if stem in BUILTINS:
             return self.builtin(stem, node, cur)
-        nxt = cur.peek()
-        if stem in self.ctx.functions and nxt is not None and nxt.kind == "paren" and node.sub is None \
-                and node.sup is None and stem not in self.scope:
-            return self.apply(stem, node.primes + primes, cur)
+        applied = self.application(stem, node, cur, primes=name.count("'"))
+        if applied is not None:
+            return applied
         if not letters_ok(stem) and not stem.replace("_", "").isalnum():
             raise self.fail(node.pos, "a name", self.found(node))
         return self.make_name(name, node)
+
+    def application(self, stem: str, node: Node, cur: Cursor, *, primes: int = 0) -> sp.Expr | None:
+        """``name(args)``: a function applied, a marker or max(0, x); None when ``name`` is a value.
+
+        A name followed by ``(`` is a function unless it is a value: bound, declared (a vector,
+        matrix, size, index or scalar), Euler's e, or a single letter that the step also uses
+        as a value (``x(w + x)``, ``a(b + c) = ab + ac``: a name is never both). Any other
+        single letter (or Greek letter) that is not a conventional function letter (f, g, h,
+        φ, Φ, ψ) is not read: it may be a product ``a(b+c)`` or a function ``a(x)``, and only
+        a declaration can say.
+        """
+        nxt = cur.peek()
+        if nxt is None or nxt.kind != "paren" or node.sub is not None or node.sup is not None \
+                or stem in self.scope:
+            return None
+        ctx = self.ctx
+        if stem in ctx.functions:
+            return self.apply(stem, node.primes + primes, cur)
+        values = ctx.vectors | ctx.matrices | ctx.sizes | ctx.indices | ctx.scalars
+        if stem in values or (stem == "e" and ctx.euler):
+            return None
+        if stem in self.step_values and (len(stem) == 1 or stem in GREEK) and stem not in FUNCTION_LETTERS:
+            return None
+        if stem in MARKERS or stem in RELU_NAMES:
+            return self.marker(stem, node, cur)
+        if (len(stem) > 1 and stem not in GREEK) or stem in FUNCTION_LETTERS:
+            return self.apply(stem, node.primes + primes, cur)
+        shown = "\\" + stem if stem in GREEK else stem
+        raise self.fail(node.pos, f"a product or a function application, not both: `{shown}(...)`",
+                        f"`{shown}` followed by `(`",
+                        f"it is either the product {shown}·(...) or a function {shown} applied to (...); "
+                        f"declare `scalar {shown}` for the product, or define the function "
+                        f"(`define {shown}(x) = ...`), or write `{shown} \\cdot (...)`")
+
+    def marker(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
+        """``\\operatorname{diag}(v)``, ``\\operatorname{tr}(M)`` as markers; ``ReLU(x)`` as max(0, x)."""
+        paren = cur.next()
+        assert paren is not None and paren.kind == "paren"
+        if node.primes:
+            raise self.fail(node.pos, f"{name} without a prime", "`'`", "write the derivative explicitly")
+        args = self.call_args(paren) if paren.children else []
+        if len(args) != 1:
+            raise self.fail(paren.pos, f"one argument of {name}", f"{len(args)}")
+        value = sp.Max(0, args[0]) if name in RELU_NAMES else MARKERS[name](args[0])
+        return self.with_value_scripts(value, paren)
 
     def command(self, node: Node, cur: Cursor) -> sp.Expr:
         name = node.text[1:]
@@ -64,13 +112,16 @@ class Reader(BigOpReader):
                 return self.apply(self.ctx.sigma, node.primes, cur)
             return self.make_name(name, node)
         if name in GREEK:
-            return self.make_name(name, node)
+            applied = self.application(name, node, cur)
+            return applied if applied is not None else self.make_name(name, node)
         if name in DECORATIONS or name in TRANSPARENT:
             arg = cur.next()
             if arg is None:
                 raise self.fail(cur.end, f"an argument after {text}", "the end", f"write {text}{{x}}")
             if node.scripted:
                 raise self.fail(node.pos, f"scripts after the argument of {text}", self.found(node))
+            if name in TRANSPARENT and self.is_one(arg):
+                return self.with_value_scripts(ONES(), arg)  # \mathbf{1}: the vector of ones
             base = self.decorated_name(node, arg)
             if base is None:  # e.g. \mathbf{1}: the decoration is typographic only
                 return self.with_value_scripts(self.read_node(arg.bare()), arg)
@@ -83,10 +134,23 @@ class Reader(BigOpReader):
         if name == "sqrt":
             return self.sqrt(node, cur)
         if name == "infty":
-            return self.with_value_scripts(sp.oo, node)
+            raise self.fail(node.pos, "a finite value", "`\\infty`",
+                            "infinity is not a number: a step with \\infty is not read")
         if name == "pi":
             return self.with_value_scripts(sp.pi, node)
         if name == "mathbb":
+            arg = cur.peek()
+            inner = arg.children if arg is not None and arg.kind == "group" else [arg] if arg is not None else []
+            letter = inner[0].text if len(inner) == 1 else ""
+            if letter == "1" and arg is not None:
+                cur.next()
+                return self.with_value_scripts(ONES(), arg)
+            if letter == "E" and arg is not None:
+                if not self.ctx.expectations:
+                    raise self.fail(node.pos, "an expression", "an expectation \\mathbb{E}",
+                                    "expectations are not read unless the post declares them; write the "
+                                    "average as a sum, e.g. \\frac{1}{N} \\sum_{n=1}^{N}")
+                return self.expectation(arg, cur)
             raise self.fail(node.pos, "an expression", "a set such as \\mathbb{R}",
                             "set memberships are read with read_membership()")
         if text in MULOPS:
@@ -98,6 +162,25 @@ class Reader(BigOpReader):
         raise self.fail(node.pos, "a known LaTeX command", self.found(node),
                         "the reader knows sums, fractions, derivatives, logs, exps, Greek letters "
                         "and decorations such as \\hat")
+
+    def expectation(self, arg: Node, cur: Cursor) -> sp.Expr:
+        """``\\mathbb{E}[X]``, ``\\mathbb{E}_{x}[X]``: ``EXPECT(X)``, ``EXPECT(X, x)`` (declared only)."""
+        cur.next()
+        body = cur.next()
+        if body is None or body.kind not in {"brack", "paren"}:
+            raise self.fail(body.pos if body is not None else cur.end, "the argument of \\mathbb{E} in brackets",
+                            self.found(body), "write \\mathbb{E}[X]")
+        if arg.sup is not None or arg.primes:
+            raise self.fail(arg.pos, "\\mathbb{E} without a power", self.found(arg))
+        value = self.read_items(body.children, body.pos, body.end)
+        over = [self.read_node(arg.sub, "what the expectation is over")] if arg.sub is not None else []
+        return self.with_value_scripts(EXPECT(value, *over), body)
+
+    def is_one(self, arg: Node) -> bool:
+        inner = arg.bare()
+        while inner.kind == "group" and len(inner.children) == 1 and not inner.children[0].scripted:
+            inner = inner.children[0]
+        return inner.kind == "NUMBER" and inner.text == "1"
 
     def decorated_name(self, node: Node, arg: Node) -> str | None:
         """The name of ``\\hat{y}`` (``yhat``) and of transparent decorations, or None."""
@@ -120,10 +203,12 @@ class Reader(BigOpReader):
         return base + DECORATIONS[name] if name in DECORATIONS else base
 
     # -- functions -----------------------------------------------------------------------------
-    def call_args(self, paren: Node) -> list[sp.Expr]:
+    def call_args(self, paren: Node, *, whole: bool = False) -> list[sp.Expr]:
+        """The arguments in ``(...)``; a whole vector is passed by its label unless ``whole``
+        (a builtin such as tanh applies elementwise to the array itself)."""
         parts = self.split_commas(paren.children, paren.pos)
         args = [self.read_items(p, paren.pos, paren.end, "an argument") for p in parts]
-        return [a.label if isinstance(a, sp.IndexedBase) else a for a in args]
+        return args if whole else [a.label if isinstance(a, sp.IndexedBase) else a for a in args]
 
     def builtin(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
         fn = BUILTINS[name]
@@ -139,7 +224,7 @@ class Reader(BigOpReader):
             raise self.fail(cur.here(), f"the argument of \\{name}", self.found(nxt), f"write \\{name}(x)")
         if nxt.kind in {"paren", "group", "brack"}:
             cur.next()
-            args = self.call_args(nxt) if nxt.kind == "paren" else [self.read_node(nxt.bare())]
+            args = self.call_args(nxt, whole=True) if nxt.kind == "paren" else [self.read_node(nxt.bare())]
             arity_ok = len(args) >= 2 if name in {"max", "min"} else len(args) == 1
             if not arity_ok:
                 raise self.fail(nxt.pos, f"the right number of arguments for \\{name}", f"{len(args)}")

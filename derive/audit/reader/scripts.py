@@ -5,8 +5,8 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.audit.reader.core import ReaderCore
-from derive.audit.reader.tex import Node, text_content
-from derive.audit.reader.vocabulary import GREEK, IDENTIFIER, TRANSPOSE
+from derive.audit.reader.tex import Node, show, text_content
+from derive.audit.reader.vocabulary import ENTRY, GREEK, IDENTIFIER, TRANSPOSE
 
 
 class ScriptReader(ReaderCore):
@@ -14,16 +14,25 @@ class ScriptReader(ReaderCore):
 
 
     def sample_index(self, sup: Node) -> sp.Expr | None:
+        """The index of a superscript in parentheses, ``z^{(i)}``, ``W^{(l+1)}``; None for a power."""
         if sup.kind != "group" or len(sup.children) != 1:
             return None
         paren = sup.children[0]
-        if paren.kind != "paren" or paren.scripted or len(paren.children) != 1:
+        if paren.kind != "paren" or paren.scripted:
             return None
-        inner = paren.children[0]
-        if inner.scripted or not (inner.kind == "NUMBER" or (inner.kind == "WORD" and len(inner.text) == 1)
-                                  or (inner.kind == "CMD" and inner.text[1:] in GREEK)):
-            return None
-        return self.read_index(inner)
+        if not paren.children:
+            raise self.fail(paren.pos, "a sample index in `^{(...)}`", "nothing")
+        return self.read_index(Node("group", "", paren.pos, paren.end, paren.children))
+
+    def with_value_scripts(self, value: sp.Expr, node: Node) -> sp.Expr:
+        """A subscript on a bracketed expression is an entry of it: ``[(\\hat{y} - y) x^T]_{ab}``."""
+        if node.sub is not None and node.kind in {"brack", "paren"}:
+            indices, label = self.subscript(node.sub, "")
+            if label is not None:
+                raise self.fail(node.sub.pos, "indices after a bracketed expression", show(label))
+            value = ENTRY(value, *indices)
+            node = Node(node.kind, node.text, node.pos, node.end, node.children, None, node.sup, node.primes)
+        return super().with_value_scripts(value, node)
 
     def plain(self, name: str) -> sp.Expr:
         bound = self.scope.get(name)
@@ -71,7 +80,23 @@ class ScriptReader(ReaderCore):
                     return [self.read_items(p, node.pos, node.end, "an index") for p in parts], None
                 finally:
                     self.index_mode = saved
+            atoms = self.expand(node.children)
+            if len(atoms) > 1 and all(self.is_index_atom(a) for a in atoms):
+                # W_{i j}, W_{a\ell}, \delta_{n\ell}: one index per item, never the product i*j.
+                if any(a.kind == "NUMBER" for a in atoms):
+                    shown = self.text[node.pos:node.end]
+                    raise self.fail(node.pos, "indices separated by commas", show(shown),
+                                    f"`_{shown}` is either one index per item or their product; "
+                                    "write `_{2,i}` for two indices or `_{2 \\cdot i}` for one")
+                return [self.read_index(a) for a in atoms], None
         return [self.read_index(node)], None
+
+    def is_index_atom(self, node: Node) -> bool:
+        """One letter, a Greek letter or a number, without scripts: an item of ``W_{i j}``."""
+        if node.scripted:
+            return False
+        return (node.kind == "WORD" and len(node.text) == 1) or node.kind == "NUMBER" or (
+            node.kind == "CMD" and node.text[1:] in GREEK)
 
     def split_commas(self, nodes: list[Node], pos: int) -> list[list[Node]]:
         parts: list[list[Node]] = [[]]
@@ -101,7 +126,10 @@ class ScriptReader(ReaderCore):
         sample = self.sample_index(sup) if sup is not None else None
         if sample is not None:
             sup = None
-            if not self.ctx.drop_sample_index:
+            # Dropped only when the whole step speaks of this one free sample (see prepass).
+            droppable = isinstance(sample, sp.Symbol) and sample.name == self.droppable_sample \
+                and sample.name not in self.scope
+            if not droppable:
                 indices.append(sample)
         if node.sub is not None:
             found, label = self.subscript(node.sub, name)

@@ -175,6 +175,8 @@ def convert(tree: Tree | Token, text: str) -> Node:
     if isinstance(tree, Token):
         start = tree.start_pos or 0
         node = Node(tree.type, str(tree), start, start + len(tree))
+        if tree.type == "ABSBAR":
+            return Node("OP", "|", start, start + len(tree))
         if tree.type == "SUB1" or tree.type == "SUP1":
             char = str(tree)[-1]
             kind = "NUMBER" if char.isdigit() else "WORD"

@@ -16,6 +16,24 @@ TRANSPOSE = sp.Function("T")
 #: that a missing transpose shows in.
 MATMUL = sp.Function("matmul")
 
+#: The elementwise (Hadamard) product ``a \odot b`` / ``a \circ b``: ``HADAMARD(a, b)``, its
+#: factors in their written order; never SymPy's Mul (which would read ``h \odot h`` as hᵀh).
+HADAMARD = sp.Function("hadamard")
+#: ``\operatorname{diag}(v)``: the diagonal matrix of a vector.
+DIAG = sp.Function("diag")
+#: ``\operatorname{tr}(M)``: the trace of a matrix.
+TRACE = sp.Function("trace")
+#: ``\|v\|`` (also ``\|v\|_2``, ``\|M\|_F``): the Euclidean (Frobenius) norm of a vector or matrix.
+NORM = sp.Function("norm")
+#: ``\mathbf{1}`` (``\mathbb{1}``, ``\boldsymbol{1}``, ``\vec{1}``): the vector of ones, ``ONES()``.
+ONES = sp.Function("ones")
+#: ``\left[M\right]_{ab}``, ``(y - t)_j``: an entry of a bracketed vector or matrix expression,
+#: ``ENTRY(M, a, b)``.
+ENTRY = sp.Function("entry")
+#: ``\mathbb{E}[X]``, ``\mathbb{E}_{x}[X]``: ``EXPECT(X)``, ``EXPECT(X, x)``; read only when
+#: ``context.expectations`` (a post that declares what its expectations are over).
+EXPECT = sp.Function("expect")
+
 MAX_LENGTH = 20_000
 MAX_DEPTH = 50
 MAX_DIGITS = 30
@@ -51,9 +69,11 @@ class ReaderContext:
     sizes: frozenset[str] = frozenset({"k", "K", "N", "C"})
     #: Subscript words that are part of a name, never indices (``y_{true}``).
     labels: frozenset[str] = frozenset({"true", "pred", "out", "in", "old", "new", "max", "min"})
+    #: Names read as scalar values: a declared scalar followed by ``(`` multiplies (``a(b+c)``).
+    scalars: frozenset[str] = frozenset()
     #: Names applied as undefined functions when followed by ``(``.
     functions: frozenset[str] = frozenset({
-        "f", "g", "h", "softmax", "sigmoid", "logsoftmax", "CE", "ce", "ReLU", "relu",
+        "f", "g", "h", "softmax", "sigmoid", "logsoftmax", "CE", "ce",
         "softplus", "NLL", "MSE", "BCE", "KL", "LSE", "logsumexp", "loss",
     })
     #: Functions of a whole vector whose components are an extra argument.
@@ -64,8 +84,11 @@ class ReaderContext:
     default_size: sp.Symbol = field(default_factory=default_size_symbol)
     #: The component a whole-vector gradient ``\nabla_z`` is read at.
     component_index: sp.Symbol = field(default_factory=component_symbol)
-    #: Drop sample indices ``z^{(i)}`` (decoration in posts about one sample).
-    drop_sample_index: bool = True
+    #: Drop sample indices ``z^{(i)}``. Off by default: ``z^{(1)}_j`` and ``z^{(2)}_j`` are
+    #: different entries (``z[1, j]``, ``z[2, j]``); dropping them can prove a false step.
+    drop_sample_index: bool = False
+    #: Read ``\mathbb{E}[X]`` as the marker ``EXPECT(X)``; off: an expectation is not read.
+    expectations: bool = False
     #: Read ``e`` as Euler's number (``e^{x}`` -> ``exp(x)``).
     euler: bool = True
 
@@ -93,11 +116,18 @@ BUILTINS: dict[str, Callable[..., sp.Expr]] = {
     "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "arctan": sp.atan, "max": sp.Max,
     "min": sp.Min,
 }
+#: Named operations read as markers of their argument (``\operatorname{diag}(v)`` -> ``DIAG(v)``).
+MARKERS: dict[str, sp.FunctionClass] = {"diag": DIAG, "tr": TRACE, "Tr": TRACE, "trace": TRACE}
+#: Names read as max(0, x) of their one argument.
+RELU_NAMES = frozenset({"ReLU", "relu", "Relu"})
+#: Single letters that, followed by ``(``, are functions by convention (not products).
+FUNCTION_LETTERS = frozenset({"f", "g", "h", "phi", "varphi", "Phi", "psi", "Psi"})
 DECORATIONS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
                 "widetilde": "tilde", "dot": "dot", "ddot": "ddot"}
 TRANSPARENT = frozenset({"boldsymbol", "mathbf", "vec", "bm", "pmb", "mathbfit", "mathcal", "mathscr",
                           "overrightarrow", "underline"})
 MULOPS = frozenset({"\\cdot", "\\times", "\\ast", "\\odot", "\\circ"})
+ELEMENTWISE_OPS = frozenset({"\\odot", "\\circ"})
 RELATIONS = frozenset({"\\neq", "\\ne", "\\leq", "\\le", "\\geq", "\\ge", "\\approx", "\\equiv", "\\sim",
                         "\\propto", "\\to", "\\rightarrow", "\\Rightarrow", "\\implies", "\\iff",
                         "\\mapsto", "\\leftarrow", "\\coloneqq", "\\simeq", "\\cong", "\\ll", "\\gg"})
