@@ -30,7 +30,15 @@ from pathlib import Path
 
 import sympy as sp
 
-from derive.audit.declarations import NO_DECLARATIONS_HINT, PostState, declare, define, read_declared_membership
+from derive.audit.declarations import (
+    NO_DECLARATIONS_HINT,
+    PostState,
+    declare,
+    define,
+    mentions,
+    read_declared_membership,
+    self_reference,
+)
 from derive.audit.reader import (
     ReadError,
     split_chains_spans,
@@ -61,22 +69,46 @@ __all__ = [
     "check_step",
 ]
 
-def _is_definition(post: PostState, lhs: sp.Basic, sides: int) -> bool:
-    if sides != 2 or not post.infer_definitions:
-        return False
+#: A name as written: a letter or command (with an accent or font), then subscripts and
+#: sample superscripts ``^{(i)}`` only. ``x + 0``, ``x^2`` and ``f(x)`` are not names.
+_ACCENT = r"\\(?:hat|bar|tilde|vec|dot|mathbf|boldsymbol|bm|mathcal|mathrm|mathit|operatorname)\s*"
+_LETTER = r"(?:\\[A-Za-z]+|[A-Za-z])"
+_NAME = rf"(?:{_ACCENT}(?:\{{\s*{_LETTER}\s*\}}|{_LETTER})|{_LETTER})"
+_SCRIPT = r"(?:\s*_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
+_BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
+
+
+def bare_name(text: str) -> bool:
+    r"""Whether ``text``, as written, is a bare name (``L``, ``s_{nj}``, ``\hat{y}_j``, ``z^{(i)}_j``).
+
+    Examples:
+        >>> bare_name(r"\hat{y}_j"), bare_name("x + 0"), bare_name("x^2")
+        (True, False, False)
+    """
+    return _BARE_NAME.fullmatch(text.replace("&", " ")) is not None
+
+
+def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
+    """"define" when ``text = rhs`` introduces the name ``text`` (as written), "update" when rhs uses it, else None."""
+    if not post.infer_definitions or not bare_name(text):
+        return None
     if isinstance(lhs, sp.Indexed):
         name: sp.Basic = lhs.base
         simple = all(isinstance(i, sp.Symbol) for i in lhs.indices)
     elif isinstance(lhs, sp.Symbol):
         name, simple = lhs, True
     else:
-        return False
+        return None
     if name in post.meaning.notations or not simple:
-        return False
+        return None
     label = str(getattr(name, "label", name))
     if label == "yhat" and post.meaning.logits is not None:
-        return False  # ŷ already means softmax of the declared logits: check it
-    return label not in post.meaning.shapes.arrays or label in ("yhat", "s", "h", "L")
+        return None  # ŷ already means softmax of the declared logits: check it
+    if label in post.meaning.shapes.arrays and label not in ("yhat", "s", "h", "L"):
+        return None
+    if label in post.scalars or label == post.labels or label == post.meaning.logits:
+        return None
+    return "update" if mentions(rhs, label) else "define"
 
 
 def _steps_of_display(post: PostState, display: Display, text: str, previous: tuple[str, sp.Basic | None, int] | None,
@@ -114,20 +146,21 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: tu
                 exprs.append(post.read(side))
             except ReadError as exc:
                 exprs.append(exc)
-        first = exprs[0]
-        if post.definition_next or (not isinstance(first, ReadError) and _is_definition(post, first, len(sides))
-                                    and not isinstance(exprs[1], ReadError)):
+        first, second = exprs[0], exprs[1]
+        start = 1
+        if not isinstance(first, ReadError) and not isinstance(second, ReadError):
+            kind = "define" if post.definition_next else _definition(post, sides[0][0], first, second)
             post.definition_next = False
-            if not isinstance(first, ReadError) and not isinstance(exprs[1], ReadError):
-                problem = define(post, first, exprs[1])
+            if kind is not None:
+                # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.
+                problem = define(post, first, second) if kind == "define" else self_reference(first)
                 line, column = where(sides[0][1])
-                steps.append(AuditStep(line, column, sides[0][0], sides[1][0],
-                                       StepStatus.NOT_READ if problem else StepStatus.DEFINITION,
+                status = StepStatus.DEFINITION if problem is None else \
+                    StepStatus.UNDECIDED if kind == "update" else StepStatus.NOT_READ
+                steps.append(AuditStep(line, column, sides[0][0], sides[1][0], status,
                                        problem or "defines a name; not checked", None, assumed))
-                last = (sides[-1][0], exprs[-1] if not isinstance(exprs[-1], ReadError) else None,
-                        display.offset + sides[-1][1])
-                continue
-        for idx in range(1, len(sides)):
+                start = 2
+        for idx in range(start, len(sides)):
             (ltext, _), (rtext, _roff) = sides[idx - 1], sides[idx]
             line, column = where(sides[idx - 1][1] if sides[idx - 1][1] >= 0 else 0)
             a, b = exprs[idx - 1], exprs[idx]

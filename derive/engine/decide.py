@@ -226,7 +226,8 @@ def _search(claim: Claim, settings: Settings, focus: list[tuple[int, ...] | None
             left = evaluate(lhs, point, claim.definitions, digits)
             right = evaluate(rhs, point, claim.definitions, digits)
             if differs(left, right, digits):
-                return Counterexample(point.describe(), left, right, digits, index)
+                return Counterexample(point.describe(), left, right, digits, index,
+                                      {**point.scalars, **point.entries})
     return None
 
 

@@ -83,7 +83,8 @@ def expand_products(expr: sp.Expr) -> sp.Expr:
 def _in_range(q: sp.Expr, lo: sp.Expr, hi: sp.Expr, ranges: IndexRanges) -> bool:
     if q.is_Integer and lo.is_Integer and hi.is_Integer:
         return bool(lo <= q <= hi)
-    known = ranges.get(q) if isinstance(q, sp.Symbol) else None
+    # An entry ℓ[n] of an index array (a class per sample) lies in the range its base is given.
+    known = ranges.get(q) if isinstance(q, sp.Symbol) else ranges.get(q.base) if isinstance(q, sp.Indexed) else None
     if known is None:
         return False
     qlo, qhi = known

@@ -40,6 +40,8 @@ class Counterexample:
     rhs: sp.Float
     digits: int
     entry: tuple[int, ...] | None = None
+    #: The exact point: every size, index and array entry as an Integer or a Rational.
+    values: Mapping[sp.Basic, sp.Rational] = field(default_factory=dict, compare=False, repr=False)
 
     def describe(self) -> str:
         where = ", ".join(f"{name} = {_short(value)}" for name, value in self.point.items())
