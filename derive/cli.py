@@ -162,6 +162,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--verbose", action="store_true", help="show the strategy of valid steps too")
     audit.add_argument("--budget", type=float, default=5.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 5)")
+    audit.add_argument("--strict", action="store_true",
+                       help="exit 1 also when a step is undecided or not read (for CI)")
     check = sub.add_parser("check", help="decide one equality written in LaTeX (a step or a chain)",
                            epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("step", metavar="STEP", help="LaTeX math, e.g. '\\frac{d}{dx} e^{2x} = 2 e^{2x}'")
@@ -170,6 +172,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print one JSON document")
     check.add_argument("--budget", type=float, default=10.0, metavar="SECONDS",
                        help="time budget of the proof and of the counterexample search (default 10)")
+    check.add_argument("--strict", action="store_true",
+                       help="exit 1 unless every step is valid (check always does; accepted as in audit)")
     return parser
 
 
@@ -353,7 +357,7 @@ def _audit(args: argparse.Namespace) -> int:
         for report in reports:
             target = out / (Path(report.path).stem + ".html") if len(reports) > 1 else out
             _write(str(target), render_html(report))
-    return 1 if any(r.exit_status for r in reports) else 0
+    return 1 if any(r.strict_exit_status if args.strict else r.exit_status for r in reports) else 0
 
 
 def _check(args: argparse.Namespace) -> int:

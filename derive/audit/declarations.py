@@ -384,8 +384,8 @@ def mentions(expr: sp.Basic, name: str) -> bool:
 
 
 def self_reference(lhs: sp.Basic) -> str:
-    return (f"{sp.sstr(lhs)} is on both sides: an update (a new value from the old one), not an equation "
-            "or a definition; not checked, and it gives the name no meaning")
+    return (f"{sp.sstr(lhs)} is on both sides: an update (a new value from the old one), not a definition, and "
+            "not an identity; it gives the name no meaning")
 
 
 def rename_apart(post: PostState, body: sp.Basic) -> sp.Basic:
@@ -411,14 +411,20 @@ def scalar(post: PostState, expr: sp.Basic) -> sp.Expr:
     return post.meaning.expand_functions(without_order(tensor.at()))
 
 
-def read_declared_membership(post: PostState, text: str) -> bool:
-    """``A \\in \\mathbb{R}^{d \\times p}`` declares a shape; True if ``text`` was one."""
+def read_declared_membership(post: PostState, text: str, *, prose: bool = False) -> bool:
+    """``A \\in \\mathbb{R}^{d \\times p}`` declares a shape; True if ``text`` was one.
+
+    In prose (inline math) it gives a shape only to a name that has none, and never a
+    sample index: the declarations and display math say more than a sentence.
+    """
     if "\\in" not in text:
         return False
     try:
         m = read_membership(text, context=post.context())
     except ReadError:
         return False
+    if prose and (m.name in post.meaning.shapes.arrays or isinstance(m.target, sp.Indexed)):
+        return True
     shape = tuple(d.xreplace(post.aliases) for d in m.shape if d != 1)
     name = m.name
     shapes = post.meaning.shapes

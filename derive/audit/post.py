@@ -39,6 +39,7 @@ from derive.audit.declarations import (
     read_declared_membership,
     self_reference,
 )
+from derive.audit.prose import inline_math
 from derive.audit.reader import (
     ReadError,
     split_chains_spans,
@@ -151,14 +152,21 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: tu
         if not isinstance(first, ReadError) and not isinstance(second, ReadError):
             kind = "define" if post.definition_next else _definition(post, sides[0][0], first, second)
             post.definition_next = False
-            if kind is not None:
+            line, column = where(sides[0][1])
+            if kind == "define":
                 # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.
-                problem = define(post, first, second) if kind == "define" else self_reference(first)
-                line, column = where(sides[0][1])
-                status = StepStatus.DEFINITION if problem is None else \
-                    StepStatus.UNDECIDED if kind == "update" else StepStatus.NOT_READ
-                steps.append(AuditStep(line, column, sides[0][0], sides[1][0], status,
+                problem = define(post, first, second)
+                steps.append(AuditStep(line, column, sides[0][0], sides[1][0],
+                                       StepStatus.NOT_READ if problem else StepStatus.DEFINITION,
                                        problem or "defines a name; not checked", None, assumed))
+                start = 2
+            elif kind == "update":
+                # w = w - η g: valid only if it holds as an equation; otherwise an update, said so.
+                step = _checked_step(post, first, second, sides[0][0], sides[1][0], (line, column), settings,
+                                     assumed)
+                if step.status is not StepStatus.VALID:
+                    step = replace(step, status=StepStatus.UNDECIDED, reason=self_reference(first))
+                steps.append(step)
                 start = 2
         for idx in range(start, len(sides)):
             (ltext, _), (rtext, _roff) = sides[idx - 1], sides[idx]
@@ -196,6 +204,28 @@ def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: 
     return AuditStep(line, column, ltext, rtext, status, reason, verdict, assumed)
 
 
+def _read_inline(post: PostState, body: str) -> None:
+    """A definition or a shape in the prose's inline math, read like a display one (never checked)."""
+    if "\\in" in body:
+        read_declared_membership(post, body, prose=True)
+        return
+    try:
+        chains = split_chains_spans(body)
+    except ReadError:
+        return
+    for chain in chains:
+        if len(chain) < 2:
+            continue
+        (ltext, _), (rtext, _) = chain[0], chain[1]
+        try:
+            lhs, rhs = post.read(ltext), post.read(rtext)
+        except ReadError:
+            continue
+        # "when $L = 0$" states a case, not a definition: a definition gives a formula.
+        if not rhs.is_number and _definition(post, ltext, lhs, rhs) == "define":
+            define(post, lhs, rhs)
+
+
 def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | None = None,
                infer_definitions: bool = True) -> AuditReport:
     """Audit the display math of ``text`` (Markdown or LaTeX), step by step.
@@ -210,11 +240,22 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     steps: list[AuditStep] = []
     problems: list[str] = []
     previous: tuple[str, sp.Basic | None, int] | None = None
+    inline = inline_math(text) if infer_definitions else []
     for item in extract(text):
+        start = item.offset if isinstance(item, Display) else \
+            sum(len(x) + 1 for x in text.split("\n")[:item.line - 1])
+        while inline and inline[0].offset < start:
+            _read_inline(post, inline.pop(0).body)
         if isinstance(item, Declaration):
-            problem = declare(post, item)
+            line_start = sum(len(x) + 1 for x in text.split("\n")[:item.line - 1])
+            found = text.find(item.text, line_start)
+            line, column = position(text, found) if found >= 0 else (item.line, 1)
+            problem = declare(post, item, column)
             if problem:
                 problems.append(problem)
+                # A declaration the audit does not understand is an error in the report, not a silent hint.
+                steps.append(AuditStep(line, column, item.text, "", StepStatus.NOT_READ,
+                                       f"declaration not understood: {problem}"))
         elif isinstance(item, Heading):
             post.assumptions.clear()
             previous = None
@@ -277,6 +318,12 @@ def check_step(step: str, *, given: Sequence[str] = (), settings: AuditSettings 
         return re.sub(r"<!-- derive: (.*?) -->", r"--given '\1'", text)
 
     shift = len(given) + 1
+    for s in report.steps:
+        if s.status is StepStatus.NOT_READ and s.reason.startswith("declaration not understood") \
+                and s.line <= len(given):
+            detail = s.reason.split(": ", 2)[-1]
+            raise AuditInputError(f"--given '{given[s.line - 1].strip()}', column {s.column - len('<!-- derive: ')}: "
+                                  f"{detail}")
     steps = tuple(replace(s, line=s.line - shift, reason=as_option(s.reason)) for s in report.steps)
     hints = tuple(as_option(h) for h in report.hints if h != NO_DECLARATIONS_HINT)
     return replace(report, steps=steps, hints=hints)

@@ -221,9 +221,12 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
             how = (f"write {first} as a derivative, \\frac{{\\partial ...}}{{\\partial ...}}: "
                    "a primed function of a vector has no one meaning")
         elif first in post.unknown_scalars:
-            free = " ".join(n for n in unknown if n in post.unknown_scalars)
-            how = (f"if {free} are independent variables, declare them: <!-- derive: scalar {free} -->; "
-                   f"else define them: <!-- derive: define {first} = ... -->")
+            names = [n for n in unknown if n in post.unknown_scalars]
+            free = " ".join(names)
+            what = f"{free} is an independent variable, declare it" if len(names) == 1 else \
+                f"{free} are independent variables, declare them"
+            how = (f"if {what}: <!-- derive: scalar {free} -->; "
+                   f"else define {first}: <!-- derive: define {first} = ... -->")
         elif first in post.unknown_arrays:
             how = (f"declare {first}: <!-- derive: vector {first} --> (labels: <!-- derive: labels {first} soft "
                    f"-->), or define it: <!-- derive: define {first}_i = ... -->")

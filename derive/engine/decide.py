@@ -26,7 +26,7 @@ from derive.engine.evaluate import differs, evaluate, sample_points
 from derive.engine.hypotheses import OneHot, SumToOne
 from derive.engine.memo import memoized_sum_symbols
 from derive.engine.space import Role
-from derive.engine.sums import expand_products, normalize_sums
+from derive.engine.sums import expand_products, normalize_sums, split_exp_logs
 from derive.engine.verdict import Counterexample, Status, Verdict
 
 __all__ = ["STRATEGIES", "Settings", "decide", "reduce_to_zero"]
@@ -99,6 +99,8 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     residual = claim.rewrite(sp.sympify(lhs) - sp.sympify(rhs))
     if residual == 0:
         return _Reduction("hypotheses", sp.S.Zero)
+    if residual.has(sp.log) and residual.has(sp.Sum):
+        residual = split_exp_logs(residual)
     if residual.has(sp.Sum, sp.KroneckerDelta):
         ranges = claim.ranges
         for _ in range(3):
