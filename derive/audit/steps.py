@@ -160,7 +160,7 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
     left, right = pairs[0]
     left = post.meaning.expand_functions(left, post.meaning.component)
     right = post.meaning.expand_functions(right, post.meaning.component)
-    implied = implied_names(post, left - right)
+    implied = implied_names(post, sp.Tuple(left, right))
     left = meaning(mark_unknown(left, post), post.meaning.notations)
     right = meaning(mark_unknown(right, post), post.meaning.notations)
     left, right = post.meaning.expand_functions(left), post.meaning.expand_functions(right)
@@ -178,7 +178,7 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
                              "one-hot at \\ell_n -->")
     if isinstance(post.label_at, sp.IndexedBase) and post.labels:
         hyps.append(InRange(post.label_at, 1, post.meaning.length(post.labels)))
-    both = left - right
+    both = sp.Tuple(left, right)  # not left - right: a cancelled name still needs a value
     for index, size in sorted(post.meaning.index_ranges(both).items(), key=lambda kv: str(kv[0])):
         hyps.append(InRange(index, 1, size))
     for h in post.hypotheses():
@@ -247,20 +247,22 @@ def take_derivatives(expr: sp.Basic) -> sp.Basic:
 def _doubt(post: PostState, claim: Claim, verdict: Verdict, left: sp.Expr, right: sp.Expr, variables: set[str],
            settings: AuditSettings) -> str | None:
     """Why a refutation is not reported as "wrong" (None: it is, the point was checked again)."""
-    arrays = sorted({str(ix.base.label) for ix in (left - right).atoms(sp.Indexed)})
+    arrays = sorted({str(ix.base.label) for ix in sp.Tuple(left, right).atoms(sp.Indexed)})
     if arrays and not post.declared:
         how = "declare what they are (<!-- derive: vector x; matrix W k d -->, see the README)"
         post.hints[how] = None
         return (f"the sides differ if {', '.join(arrays)} may be any arrays, but the post declares nothing, and "
                 f"its prose may give them a meaning (labels, a definition): {how}")
-    unmeant = meaningless(post, left - right, variables)
+    unmeant = meaningless(post, sp.Tuple(left, right), variables)
     if unmeant:
-        how = f"declare {unmeant[0]} (<!-- derive: vector {unmeant[0]} -->) or define it " \
-              f"(<!-- derive: define {unmeant[0]}_i = ... -->)"
+        name = unmeant[0]
+        how = (f"declare {name} (<!-- derive: vector {name} -->, or for labels <!-- derive: labels {name} soft -->) "
+               f"or define it (<!-- derive: define {name}_i = ... -->)")
         post.hints[how] = None
         return (f"the sides differ if {', '.join(unmeant)} may be anything, but the post does not say what "
                 f"{'it is' if len(unmeant) == 1 else 'they are'}: {how}")
-    if post.labels is None:
+    if post.labels is None and not post.declared:
+        # Nothing declared: a vector may be labels the prose speaks of. (Declared as a vector, it is not.)
         for spec in sorted(claim.arrays.values(), key=lambda s: str(s.base.label)):
             if str(spec.base.label) == post.meaning.logits:
                 continue
