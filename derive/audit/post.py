@@ -107,8 +107,8 @@ def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str
         return None  # ŷ already means softmax of the declared logits: check it
     if label in post.meaning.shapes.arrays and label not in ("yhat", "s", "h", "L"):
         return None
-    if label in post.scalars or label == post.labels or label == post.meaning.logits:
-        return None
+    if label in post.scalars or label == post.labels:
+        return None  # declared data (an independent scalar, the labels) is not defined by a display
     return "update" if mentions(rhs, label) else "define"
 
 

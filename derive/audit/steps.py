@@ -54,7 +54,7 @@ def undefined(expr: sp.Basic) -> list[str]:
 
 def known(post: PostState, name: str) -> bool:
     return name in post.meaning.shapes.arrays or name == post.meaning.logits or name in post.scalars \
-        or name == post.labels
+        or name == post.labels or name in post.domains
 
 
 def mark_unknown(expr: sp.Basic, post: PostState) -> sp.Basic:
@@ -124,7 +124,7 @@ def meaningless(post: PostState, expr: sp.Basic, variables: set[str]) -> list[st
     taken as a free array whose steps are refuted.
     """
     shapes = post.meaning.shapes
-    known_names = set(shapes.arrays) | post.scalars | post.functions | variables
+    known_names = set(shapes.arrays) | post.scalars | post.functions | variables | set(post.domains)
     known_names |= {str(getattr(n, "label", n)) for n in post.meaning.notations}
     known_names |= {n for n in (post.meaning.logits, post.labels) if n}
     if isinstance(post.label_at, sp.IndexedBase):
