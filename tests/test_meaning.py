@@ -89,6 +89,12 @@ def test_backslashed_scalars_and_their_domain() -> None:
     assert "lambda = -" not in reason
 
 
+def test_an_operator_declaration_is_written_out_at_each_use() -> None:
+    given = ["vector a", r"define D_j = \frac{\partial}{\partial a_j}"]
+    assert one(r"D_j \log \sum_m e^{a_m} = \frac{e^{a_j}}{\sum_m e^{a_m}}", *given)[0] is StepStatus.VALID
+    assert one(r"D_j \log \sum_m e^{a_m} = e^{a_j}", *given)[0] is StepStatus.WRONG
+
+
 # -- labels ---------------------------------------------------------------------------------------
 
 REGRESSION = r"""<!-- derive: matrix X N p; vector w p; vector y N -->
@@ -249,3 +255,9 @@ def test_counterexamples_are_the_same_under_any_hash_seed() -> None:
 def test_strict_exit_status_counts_undecided_and_unread_steps() -> None:
     report = audit_text(PROSE)
     assert report.exit_status == 0 and report.strict_exit_status == 1
+
+
+@pytest.mark.parametrize("step", [r"\frac{1}{0} = \frac{2}{0}", r"\infty = \infty + 1"])
+def test_a_side_with_no_value_is_never_valid(step: str) -> None:
+    status, reason = one(step)
+    assert status is StepStatus.NOT_READ and "no value" in reason

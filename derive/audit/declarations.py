@@ -43,6 +43,8 @@ class PostState:
     label_at: sp.Basic | None = None
     #: Scalar domains (``assume T > 0``): name -> the domain its values are drawn from.
     domains: dict[str, Domain] = field(default_factory=dict)
+    #: Operators the post defines (``define D_j = \\frac{\\partial}{\\partial a_j}``): name, index, variable.
+    operators: list[tuple[str, str | None, str]] = field(default_factory=list)
     #: Fresh names for bound indices of definitions, so that no step's index captures them.
     fresh: itertools.count = field(default_factory=itertools.count, repr=False)
     assumptions: list[tuple[Hypothesis, str]] = field(default_factory=list)
@@ -104,6 +106,8 @@ class PostState:
         return self.aliases.get(out, out)
 
     def read(self, text: str) -> sp.Basic:
+        if self.operators:
+            text = apply_operators(self.operators, text)
         expr = read_latex(text, context=self.context())
         return expr.xreplace(self.aliases) if self.aliases else expr
 
@@ -231,10 +235,42 @@ def _define(post: PostState, text: str) -> str | None:
             post.sigma = "sigma"
         post.functions.add(name)
         return define_function(post, post.read(lhs), post.read(rhs))
-    if re.fullmatch(r"\s*\\frac\s*\{\s*\\?(partial|d)\s*\}\s*\{[^{}]*\}\s*", rhs):
-        return ("an operator definition (D_j = \\frac{\\partial}{\\partial a_j}) is not read yet; write the "
-                "derivative out in each step")
+    operator = _OPERATOR.fullmatch(rhs)
+    if operator:
+        name = _OPERATOR_NAME.fullmatch(lhs)
+        if name is None:
+            return ("an operator is defined by a name with at most one index: "
+                    "define D_j = \\frac{\\partial}{\\partial a_j}")
+        post.operators.append((name.group("name"), name.group("a") or name.group("b"), operator.group("var").strip()))
+        return None
     return define(post, post.read(lhs), post.read(rhs))
+
+
+_OPERATOR = re.compile(r"\s*\\frac\s*\{\s*\\partial\s*\}\s*\{\s*\\partial\s*(?P<var>[^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\s*")
+_OPERATOR_NAME = re.compile(r"\s*(?P<name>\\?[A-Za-z]+)\s*(?:_\s*(?:\{\s*(?P<a>[A-Za-z])\s*\}|(?P<b>[A-Za-z])))?\s*")
+
+
+def apply_operators(operators: list[tuple[str, str | None, str]], text: str) -> str:
+    r"""Write each declared operator out: ``D_k f`` is ``\frac{\partial}{\partial a_k} f``.
+
+    (With ``define D_j = \frac{\partial}{\partial a_j}``.)
+
+    Examples:
+        >>> apply_operators([("D", "j", "a_j")], r"D_{k} L + D_2 L")
+        '\\frac{\\partial}{\\partial a_{k}} L + \\frac{\\partial}{\\partial a_{2}} L'
+    """
+    for name, param, var in operators:
+        tail = r"\s*_\s*(?:\{\s*(\\?[A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))" if param else ""
+        pattern = re.compile(r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])" + tail)
+
+        def written(m: re.Match[str], param: str | None = param, var: str = var) -> str:
+            body = var
+            if param:
+                index = m.group(1) or m.group(2)
+                body = re.sub(r"(?<![\\A-Za-z])" + re.escape(param) + r"(?![A-Za-z])", "{" + index + "}", var)
+            return "\\frac{\\partial}{\\partial " + body + "}"
+        text = pattern.sub(written, text)
+    return text
 
 
 _RELATIONS = re.compile(r"\\leq?|\\geq?|\\lt|\\gt|<=|>=|<|>|≤|≥")

@@ -153,6 +153,10 @@ def uses(expr: sp.Basic, names: set[str]) -> bool:
 
 def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSettings) -> tuple[StepStatus, str,
                                                                                               Verdict | None]:
+    if any(side.has(sp.zoo, sp.oo, -sp.oo, sp.nan) for side in (lhs, rhs)):
+        # 1/0 = 2/0, ∞ = ∞ + 1: not numbers, so neither equal nor different.
+        raise SemanticsError("a side has no value (a division by zero or an infinity): not a claim the audit can "
+                             "decide; write the limit or the case it stands for")
     read_names = differentiated(lhs) | differentiated(rhs)
     free = bound_clashes(lhs, rhs)
     lhs, rhs = rename_bound(lhs, free), rename_bound(rhs, free)
@@ -221,11 +225,11 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
             how = (f"write {first} as a derivative, \\frac{{\\partial ...}}{{\\partial ...}}: "
                    "a primed function of a vector has no one meaning")
         elif first in post.unknown_scalars:
-            names = [n for n in unknown if n in post.unknown_scalars]
-            free = " ".join(names)
-            what = f"{free} is an independent variable, declare it" if len(names) == 1 else \
-                f"{free} are independent variables, declare them"
-            how = (f"if {what}: <!-- derive: scalar {free} -->; "
+            scalars = [n for n in unknown if n in post.unknown_scalars]
+            listed = " ".join(scalars)
+            what = f"{listed} is an independent variable, declare it" if len(scalars) == 1 else \
+                f"{listed} are independent variables, declare them"
+            how = (f"if {what}: <!-- derive: scalar {listed} -->; "
                    f"else define {first}: <!-- derive: define {first} = ... -->")
         elif first in post.unknown_arrays:
             how = (f"declare {first}: <!-- derive: vector {first} --> (labels: <!-- derive: labels {first} soft "

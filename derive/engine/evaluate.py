@@ -151,15 +151,15 @@ def _fill(spec: ArraySpec, claim: Claim, scalars: Mapping[sp.Symbol, sp.Rational
     if one_hot is not None and (one_hot.rank is None or one_hot.rank == len(shape)):
         classes: dict[tuple[int, ...], int] = {}
         for cell in cells:
-            row = cell[:-1]
-            if row not in classes:
+            prefix = cell[:-1]
+            if prefix not in classes:
                 if isinstance(one_hot.at, sp.IndexedBase):
                     # ℓ_n: a class of its own for each sample, recorded in the point.
-                    classes[row] = rng.randint(1, shape[-1])
-                    out[one_hot.at[row]] = sp.Integer(classes[row])
+                    classes[prefix] = rng.randint(1, shape[-1])
+                    out[one_hot.at[prefix]] = sp.Integer(classes[prefix])
                 else:
-                    classes[row] = int(sp.sympify(one_hot.at).xreplace(scalars))
-            out[spec.base[cell]] = sp.Integer(1 if cell[-1] == classes[row] else 0)
+                    classes[prefix] = int(sp.sympify(one_hot.at).xreplace(scalars))
+            out[spec.base[cell]] = sp.Integer(1 if cell[-1] == classes[prefix] else 0)
         return out
     if domain is not None:
         for cell in cells:
