@@ -261,3 +261,15 @@ def test_strict_exit_status_counts_undecided_and_unread_steps() -> None:
 def test_a_side_with_no_value_is_never_valid(step: str) -> None:
     status, reason = one(step)
     assert status is StepStatus.NOT_READ and "no value" in reason
+
+
+def test_audit_strict_exits_1_on_an_undecided_step() -> None:
+    post = str(ROOT / "tests" / "data" / "corpus" / "21_prose_names.md")
+
+    def run(*args: str) -> int:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        return subprocess.run([sys.executable, "-m", "derive", "audit", *args, post], env=env, capture_output=True,
+                              timeout=300).returncode
+
+    assert run() == 0
+    assert run("--strict") == 1
