@@ -194,7 +194,7 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
     if verdict.status is Status.PROVED:
         return StepStatus.VALID, verdict.strategy or "", verdict
     if verdict.status is Status.REFUTED:
-        doubt = _doubt(post, claim, verdict, left, right, read_names | differentiated(both), settings)
+        doubt, verdict = _doubt(post, claim, verdict, left, right, read_names | differentiated(both), settings)
         if doubt is not None:
             return StepStatus.UNDECIDED, doubt, verdict
     if verdict.status is Status.REFUTED and implied:
@@ -249,14 +249,14 @@ def take_derivatives(expr: sp.Basic) -> sp.Basic:
 
 
 def _doubt(post: PostState, claim: Claim, verdict: Verdict, left: sp.Expr, right: sp.Expr, variables: set[str],
-           settings: AuditSettings) -> str | None:
-    """Why a refutation is not reported as "wrong" (None: it is, the point was checked again)."""
+           settings: AuditSettings) -> tuple[str | None, Verdict]:
+    """Why a refutation is not reported as "wrong" (None: it is, at the verdict's point, checked again)."""
     arrays = sorted({str(ix.base.label) for ix in sp.Tuple(left, right).atoms(sp.Indexed)})
     if arrays and not post.declared:
         how = "declare what they are (<!-- derive: vector x; matrix W k d -->, see the README)"
         post.hints[how] = None
         return (f"the sides differ if {', '.join(arrays)} may be any arrays, but the post declares nothing, and "
-                f"its prose may give them a meaning (labels, a definition): {how}")
+                f"its prose may give them a meaning (labels, a definition): {how}"), verdict
     unmeant = meaningless(post, sp.Tuple(left, right), variables)
     if unmeant:
         name = unmeant[0]
@@ -264,7 +264,7 @@ def _doubt(post: PostState, claim: Claim, verdict: Verdict, left: sp.Expr, right
                f"or define it (<!-- derive: define {name}_i = ... -->)")
         post.hints[how] = None
         return (f"the sides differ if {', '.join(unmeant)} may be anything, but the post does not say what "
-                f"{'it is' if len(unmeant) == 1 else 'they are'}: {how}")
+                f"{'it is' if len(unmeant) == 1 else 'they are'}: {how}"), verdict
     if post.labels is None and not post.declared:
         # Nothing declared: a vector may be labels the prose speaks of. (Declared as a vector, it is not.)
         for spec in sorted(claim.arrays.values(), key=lambda s: str(s.base.label)):
@@ -277,11 +277,20 @@ def _doubt(post: PostState, claim: Claim, verdict: Verdict, left: sp.Expr, right
                 how = f"<!-- derive: labels {name} soft --> (or one-hot at \\ell)"
                 post.hints[LABELS_HINT] = None
                 return (f"the sides differ for any {name}, but they are equal if {name} sums to one (labels): "
-                        f"if {name} are labels, declare them: {how}")
+                        f"if {name} are labels, declare them: {how}"), verdict
     found = verdict.counterexample
     if found is None:
-        return "the engine found no point to show; not reported as wrong"
+        return "the engine found no point to show; not reported as wrong", verdict
     problem = recheck(claim, left, right, found)
+    for retry in (1, 2):
+        if problem is None:
+            break
+        # Another draw of points (the proof already failed: no budget for it again).
+        again = decide(claim, replace(settings.engine(), budget=0.01, seed=settings.seed + retry))
+        if again.status is Status.REFUTED and again.counterexample is not None and \
+                recheck(claim, left, right, again.counterexample) is None:
+            verdict = again  # the point shown is the one checked
+            problem = None
     if problem is not None:
-        return f"the sides seemed to differ, but the point found was rejected on a second check: {problem}"
-    return None
+        return f"the sides seemed to differ, but the point found was rejected on a second check: {problem}", verdict
+    return None, verdict
