@@ -158,6 +158,8 @@ def test_counterexamples_honor_scalar_domains(step: str, given: list[str], name:
     assert result.verdict is not None and result.verdict.counterexample is not None
     values = {str(k): v for k, v in result.verdict.counterexample.values.items()}
     assert isinstance(values[name], sp.Rational) and inside(values[name])  # type: ignore[operator]
+    exact = result.as_dict()["counterexample"]["exact"]
+    assert sp.Rational(exact[name]) == values[name]
 
 
 def test_the_temperature_scaled_cross_entropy_is_proved_from_its_definition() -> None:

@@ -55,6 +55,8 @@ class Counterexample:
             "rhs": str(self.rhs),
             "digits": self.digits,
             "entry": list(self.entry) if self.entry is not None else None,
+            # The point itself, exact: "89/200", "34/163" (``point`` shows them as decimals).
+            "exact": {str(name): str(value) for name, value in sorted(self.values.items(), key=lambda kv: str(kv[0]))},
         }
 
     # Jupyter display: the rendering lives in derive.render.display, imported on first use so that
