@@ -7,6 +7,7 @@ false step valid nor a true one wrong.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,18 @@ def test_bound_indices_of_a_definition_are_renamed_apart() -> None:
 def test_declarations_mean_the_same_in_any_order(order: str) -> None:
     text = f"<!-- derive: {order} -->\n$$ \\sum_{{a=1}}^{{k}} V_{{a1}} = \\sum_{{a=1}}^{{c}} V_{{a1}} $$\n"
     assert [s for _, s in statuses(text)] == [StepStatus.VALID]
+
+
+@pytest.mark.parametrize("name", ["declared/001_garbled.md", "declared/002_two_layer.md",
+                                  "corpus/05_label_smoothing.md", "corpus/14_batch_ce.md", "corpus/23_matrix_form.md"])
+def test_a_post_means_the_same_with_its_declarations_reversed(name: str) -> None:
+    text = (ROOT / "tests" / "data" / name).read_text()
+    match = re.search(r"<!--\s*derive:([^>]*?)-->", text)
+    assert match is not None
+    parts = [p.strip() for p in match.group(1).split(";") if p.strip()]
+    reversed_text = text[:match.start()] + "<!-- derive: " + "; ".join(reversed(parts)) + " -->" + text[match.end():]
+    assert [(s.line, s.status) for s in audit_text(reversed_text).steps] == \
+        [(s.line, s.status) for s in audit_text(text).steps]
 
 
 def test_an_unknown_declaration_names_its_column_and_the_fix() -> None:

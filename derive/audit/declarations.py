@@ -45,6 +45,8 @@ class PostState:
     domains: dict[str, Domain] = field(default_factory=dict)
     #: Operators the post defines (``define D_j = \\frac{\\partial}{\\partial a_j}``): name, index, variable.
     operators: list[tuple[str, str | None, str]] = field(default_factory=list)
+    #: Vectors declared without a length: they follow ``size``, declared before or after.
+    defaulted: set[str] = field(default_factory=set)
     #: Fresh names for bound indices of definitions, so that no step's index captures them.
     fresh: itertools.count = field(default_factory=itertools.count, repr=False)
     assumptions: list[tuple[Hypothesis, str]] = field(default_factory=list)
@@ -140,7 +142,7 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
         post.meaning.logits = rest[0]
         post.vectors |= {rest[0], "yhat"}
         shapes.roles[rest[0]] = Role.LOGITS
-        shapes.arrays.setdefault(rest[0], (post.meaning.default_size,))
+        _default_length(post, rest[0])
         # ŷ = softmax(z): a vector of the same length (and per sample if z is).
         shapes.arrays.setdefault("yhat", shapes.arrays[rest[0]])
         return None
@@ -150,17 +152,29 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
         name = rest[0]
         size = post.size(rest[1]) if len(rest) > 1 and rest[1] != "per" else post.meaning.default_size
         shapes.arrays[name] = (size,)
+        if len(rest) > 1 and rest[1] != "per":
+            post.defaulted.discard(name)
+        else:
+            post.defaulted.add(name)
         if "per" in rest:
             shapes.per_sample.add(name)
         post.vectors.add(name)
+        if name == post.meaning.logits:
+            shapes.arrays["yhat"] = shapes.arrays[name]  # ŷ = softmax(z), whichever came first
         return None
     if key == "matrix" and len(rest) == 3:
         shapes.arrays[rest[0]] = (post.size(rest[1]), post.size(rest[2]))
+        post.defaulted.discard(rest[0])
         post.matrices.add(rest[0])
         shapes.roles.setdefault(rest[0], Role.WEIGHTS)
         return None
     if key == "size" and len(rest) == 1:
         post.meaning.default_size = post.size(rest[0])
+        # A vector given no length has the default one, whether 'size' comes before or after it.
+        for name in post.defaulted:
+            shapes.arrays[name] = (*shapes.arrays[name][:-1], post.meaning.default_size)
+        if post.meaning.logits in post.defaulted:
+            shapes.arrays["yhat"] = shapes.arrays[post.meaning.logits]
         return None
     if key == "same" and len(rest) == 2:
         old, new = symbol(rest[0]), post.size(rest[1])
@@ -200,12 +214,18 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
             "(see the README's table of declarations)")
 
 
+def _default_length(post: PostState, name: str) -> None:
+    if name not in post.meaning.shapes.arrays:
+        post.meaning.shapes.arrays[name] = (post.meaning.default_size,)
+        post.defaulted.add(name)
+
+
 def _labels(post: PostState, name: str, tail: str) -> str | None:
     shapes = post.meaning.shapes
     post.labels = name
     post.vectors.add(name)
     shapes.roles[name] = Role.LABELS
-    shapes.arrays.setdefault(name, (post.meaning.default_size,))
+    _default_length(post, name)
     if tail.startswith("one-hot at"):
         at = post.read(tail[len("one-hot at"):].strip())
         if isinstance(at, sp.Symbol):
@@ -475,4 +495,5 @@ def read_declared_membership(post: PostState, text: str, *, prose: bool = False)
         shapes.roles.setdefault(name, Role.WEIGHTS)
     if shape:
         shapes.arrays[name] = shape
+        post.defaulted.discard(name)
     return True
