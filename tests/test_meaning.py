@@ -288,3 +288,11 @@ def test_audit_strict_exits_1_on_an_undecided_step() -> None:
 
     assert run() == 0
     assert run("--strict") == 1
+
+
+def test_a_sum_without_limits_over_the_default_size_letter_runs_over_its_length() -> None:
+    assert one(r"\frac{\partial}{\partial z_j} \log \sum_k e^{z_k} = \frac{e^{z_j}}{\sum_k e^{z_k}}",
+               "vector z")[0] is StepStatus.VALID
+    assert one(r"\frac{\partial}{\partial z_j} \log \sum_k e^{z_k} = e^{z_j}", "vector z")[0] is StepStatus.WRONG
+    # Written with its index as its own limit, it stays not read (seed 000's \Sigma^k_{k=1}).
+    assert one(r"\sum_{k=1}^k z_k = 1", "vector z")[0] is StepStatus.NOT_READ

@@ -111,7 +111,26 @@ class PostState:
         if self.operators:
             text = apply_operators(self.operators, text)
         expr = read_latex(text, context=self.context())
-        return expr.xreplace(self.aliases) if self.aliases else expr
+        expr = expr.xreplace(self.aliases) if self.aliases else expr
+        return self._sums_without_limits(text, expr)
+
+    def _sums_without_limits(self, text: str, expr: sp.Basic) -> sp.Basic:
+        r"""``\sum_k e^{z_k}`` (no limits) runs over 1..k, the default length: its index gets a name of its own.
+
+        A sum written with its index as its own limit, ``\sum_{k=1}^k``, stays as it is (not read).
+        """
+        size = self.meaning.default_size.name
+        bare = re.compile(r"\\sum\s*_\s*(?:\{\s*" + size + r"\s*\}|" + size + r")(?![A-Za-z])(?!\s*\^)")
+        if not bare.search(text) or re.search(r"\\sum\s*_\s*\{\s*" + size + r"\s*=", text):
+            return expr
+
+        def rename(node: sp.Sum) -> sp.Basic:
+            (v, lo, hi), *rest = node.limits
+            if v.name != size or hi != self.meaning.default_size or rest:
+                return node
+            fresh = sp.Symbol(f"{size}·{next(self.fresh)}", integer=True)
+            return sp.Sum(node.function.xreplace({v: fresh}), (fresh, lo, hi))
+        return expr.replace(lambda node: isinstance(node, sp.Sum), rename) if expr.has(sp.Sum) else expr
 
 
 def symbol(text: str) -> sp.Symbol:
