@@ -8,6 +8,7 @@ busy and skew every later number). Ours runs in this process after ``import deri
     python benchmarks/bench_engine.py            # full run, naive budget 60 s per job
     python benchmarks/bench_engine.py --budget 10 --quick
     python benchmarks/bench_engine.py --startup  # only the cold start of derive --help / --version
+    python benchmarks/bench_engine.py --audit     # only: a typical post cold, the median step warm
 
 Prints one row per job: ours, naive, the ratio naive/ours (">" where the naive job hit the
 budget), and the issue's target.
@@ -143,17 +144,55 @@ def cold(command: list[str], ok: tuple[int, ...] = (0,)) -> float:
     return best
 
 
+def audit_rows() -> list[Row]:
+    """A typical post audited from a cold start, and the median step of the corpus in a warm process."""
+    import statistics
+
+    import derive.audit.post as post
+
+    corpus = Path(__file__).parent.parent / "tests" / "data" / "corpus"
+    typical = corpus / "10_ridge_index.md"
+    cold_post = cold([sys.executable, "-m", "derive", "audit", str(typical)], ok=(0, 1))
+    times: list[float] = []
+    checked = post._checked_step
+
+    def timed(*args: object, **kwargs: object) -> object:
+        start = time.perf_counter()
+        try:
+            return checked(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            times.append(time.perf_counter() - start)
+
+    posts = sorted(corpus.glob("*.md"))
+    for p in posts:  # warm: imports, SymPy's caches of the first post
+        post.audit_file(p)
+    post._checked_step = timed  # type: ignore[assignment]
+    try:
+        for p in posts:
+            post.audit_file(p)
+    finally:
+        post._checked_step = checked
+    median = statistics.median(times)
+    return [Row(f"derive audit of a typical post ({typical.name}), cold", cold_post, "-", None, "-", "≤ 1 s"),
+            Row(f"median step of the corpus ({len(times)} steps, {len(posts)} posts), warm", median, "-", None, "-",
+                "≤ 0.05 s")]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--budget", type=float, default=60.0, help="seconds before a naive job is killed")
     parser.add_argument("--quick", action="store_true", help="skip the largest naive jobs")
     parser.add_argument("--startup", action="store_true", help="only time derive --help and --version")
+    parser.add_argument("--audit", action="store_true", help="only the audit rows (a post cold, a step warm)")
     args = parser.parse_args()
     budget = args.budget
     rows: list[Row] = []
     if args.startup:
         _startup(rows)
         _print(rows)
+        return
+    if args.audit:
+        _print(audit_rows())
         return
 
     def job(name: str, theorem: str, sizes: dict[str, int] | None, naive: tuple | None, target: str) -> None:
@@ -202,6 +241,7 @@ def main() -> None:
     rows.append(Row(f"derive audit of the {len(seeds)} declared seeds, cold", audited, "-", None, "-", "≤ 5 s"))
     imported = cold([sys.executable, "-c", "import derive"])
     rows.append(Row("import derive, cold process", imported, "-", None, "-", "≤ 1 s"))
+    rows += audit_rows()
     _startup(rows)
     _print(rows)
 

@@ -194,6 +194,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="stop the whole run after SECONDS (the steps decided so far are reported; exit status 1)")
     audit.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N",
                        help="audit N files at a time, each in its own worker process (default 1)")
+    audit.add_argument("--strict", action="store_true",
+                       help="exit 1 also when a step is undecided or not read (for CI)")
     check = sub.add_parser("check", help="decide one equality written in LaTeX (a step or a chain)",
                            epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("step", metavar="STEP", help="LaTeX math, e.g. '\\frac{d}{dx} e^{2x} = 2 e^{2x}'")
@@ -204,6 +206,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="time budget of the proof and of the counterexample search (default 10)")
     check.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                        help="stop after SECONDS whatever the step is doing")
+    check.add_argument("--strict", action="store_true",
+                       help="exit 1 unless every step is valid (check always does; accepted as in audit)")
     return parser
 
 
@@ -475,7 +479,7 @@ def _audit(args: argparse.Namespace) -> int:
         print(f"derive: stopped by --timeout {args.timeout:g} s; {left} of {len(jobs)} files were not audited "
               "and the last ones only in part: give more time with --timeout", file=sys.stderr)
         return 1
-    return 1 if any(r.exit_status for r in reports) else 0
+    return 1 if any(r.strict_exit_status if args.strict else r.exit_status for r in reports) else 0
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -287,7 +287,8 @@ def test_scalars_are_held_fixed_only_when_declared() -> None:
     step = r"\frac{\partial}{\partial w} (w x - t)^2 = 2 (w x - t)"
     (undeclared,) = check_step(step).steps
     assert undeclared.status is StepStatus.UNDECIDED
-    assert "--given 'scalar x'" in undeclared.reason
+    # t is not taken for labels by its name: it is one more name to declare.
+    assert "--given 'scalar t x'" in undeclared.reason
     (declared,) = check_step(step, given=["scalar x t"]).steps
     assert declared.status is StepStatus.WRONG
     (right,) = check_step(r"\frac{\partial}{\partial w} (w x - t)^2 = 2 x (w x - t)", given=["scalar x t"]).steps

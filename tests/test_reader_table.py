@@ -252,8 +252,12 @@ def test_a_side_is_a_name_as_written_not_after_simplifying(side: str, name: str 
 
 @pytest.mark.parametrize(("step", "given", "status"), [
     # The false steps: never valid.
-    (r"W_{i j} = W_{j i}", (), "wrong"),
-    (r"z^{(1)}_j = z^{(2)}_j", (), "wrong"),
+    # Declared, the arrays are anything of their shape: refuted. (Undeclared, the prose might
+    # make W symmetric: undecided, never valid.)
+    (r"W_{i j} = W_{j i}", ("matrix W k k",), "wrong"),
+    (r"W_{i j} = W_{j i}", (), "undecided"),
+    (r"z^{(1)}_j = z^{(2)}_j", ("samples N n; vector z k per sample",), "wrong"),
+    (r"z^{(1)}_j = z^{(2)}_j", (), "undecided"),
     (r"\Phi(2x) = 2\Phi(x)", (), "undecided"),
     (r"\frac{1}{0} = \frac{2}{0}", (), "not read"),
     # True steps: never wrong; a declaration picks the product reading.

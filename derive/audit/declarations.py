@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,13 +18,12 @@ from derive.audit.reader import (
 )
 from derive.audit.scan import Declaration
 from derive.audit.semantics import Meaning, SemanticsError, without_order
-from derive.engine.hypotheses import Distinct, Equal, Hypothesis, OneHot, SumToOne
+from derive.engine.hypotheses import Distinct, Domain, Equal, Hypothesis, OneHot, SumToOne
 from derive.engine.space import Role
 from derive.library.notation import Notation
 
 # -- the state of a post as it is read ------------------------------------------------------------
 
-LABEL_ROLE_NAMES = {"y", "t"}
 
 #: What to declare so that ŷ and the labels mean what the prose says (one wording everywhere).
 LOGITS_HINT = "declare the logits, so that ŷ is their softmax: <!-- derive: logits z -->"
@@ -37,8 +37,19 @@ class PostState:
     meaning: Meaning = field(default_factory=Meaning)
     vectors: set[str] = field(default_factory=set)
     matrices: set[str] = field(default_factory=set)
-    label_hypothesis: Hypothesis | None = None
     labels: str | None = None
+    #: How the labels are constrained: "soft" (each row sums to one) or "one-hot" (at ``label_at``).
+    label_kind: str | None = None
+    #: The class of a one-hot label: an index (ℓ), or an array with one class per sample (ℓ_n).
+    label_at: sp.Basic | None = None
+    #: Scalar domains (``assume T > 0``): name -> the domain its values are drawn from.
+    domains: dict[str, Domain] = field(default_factory=dict)
+    #: Operators the post defines (``define D_j = \\frac{\\partial}{\\partial a_j}``): name, index, variable.
+    operators: list[tuple[str, str | None, str]] = field(default_factory=list)
+    #: Vectors declared without a length: they follow ``size``, declared before or after.
+    defaulted: set[str] = field(default_factory=set)
+    #: Fresh names for bound indices of definitions, so that no step's index captures them.
+    fresh: itertools.count = field(default_factory=itertools.count, repr=False)
     assumptions: list[tuple[Hypothesis, str]] = field(default_factory=list)
     skip_next: bool = False
     definition_next: bool = False
@@ -56,6 +67,8 @@ class PostState:
     infer_definitions: bool = True
     #: Plain names the audit took as unknown functions of a derivative's variable.
     unknown_scalars: set[str] = field(default_factory=set)
+    #: Arrays with no declared meaning that the audit took as unknown functions of a derivative's variable.
+    unknown_arrays: set[str] = field(default_factory=set)
 
     def context(self) -> ReaderContext:
         base = ReaderContext()
@@ -71,120 +84,302 @@ class PostState:
             out |= {d for d in shape if isinstance(d, sp.Symbol)}
         return out
 
+    @property
+    def label_hypothesis(self) -> Hypothesis | None:
+        """The labels' constraint, built from the shapes in force now (declarations in any order)."""
+        if self.labels is None or self.label_kind is None:
+            return None
+        shapes = self.meaning.shapes
+        shape = shapes.arrays.get(self.labels, (self.meaning.default_size,))
+        rank = len(shape) + (1 if self.labels in shapes.per_sample else 0)
+        base = sp.IndexedBase(self.labels, real=True)
+        if self.label_kind == "soft":
+            return SumToOne(base, shape[-1])
+        return OneHot(base, self.label_at, shape[-1], rank)
+
     def hypotheses(self) -> list[Hypothesis]:
         out = [h for h, _ in self.assumptions]
         if self.label_hypothesis is not None:
             out.append(self.label_hypothesis)
+        out += self.domains.values()
         return out
 
+    def size(self, text: str) -> sp.Symbol:
+        """The size named ``text``, under the post's ``same`` declarations."""
+        out = symbol(text)
+        return self.aliases.get(out, out)
+
     def read(self, text: str, along: Sequence[str] = ()) -> sp.Basic:
+        if self.operators:
+            text = apply_operators(self.operators, text)
         expr = read_latex(text, context=self.context(), along=along)
-        return expr.xreplace(self.aliases) if self.aliases else expr
+        expr = expr.xreplace(self.aliases) if self.aliases else expr
+        return self._sums_without_limits(text, expr)
+
+    def _sums_without_limits(self, text: str, expr: sp.Basic) -> sp.Basic:
+        r"""``\sum_k e^{z_k}`` (no limits) runs over 1..k, the default length: its index gets a name of its own.
+
+        A sum written with its index as its own limit, ``\sum_{k=1}^k``, stays as it is (not read).
+        """
+        size = self.meaning.default_size.name
+        bare = re.compile(r"\\sum\s*_\s*(?:\{\s*" + size + r"\s*\}|" + size + r")(?![A-Za-z])(?!\s*\^)")
+        if not bare.search(text) or re.search(r"\\sum\s*_\s*\{\s*" + size + r"\s*=", text):
+            return expr
+
+        def rename(node: sp.Sum) -> sp.Basic:
+            (v, lo, hi), *rest = node.limits
+            if v.name != size or hi != self.meaning.default_size or rest:
+                return node
+            fresh = sp.Symbol(f"{size}·{next(self.fresh)}", integer=True)
+            return sp.Sum(node.function.xreplace({v: fresh}), (fresh, lo, hi))
+        return expr.replace(lambda node: isinstance(node, sp.Sum), rename) if expr.has(sp.Sum) else expr
 
 
 def symbol(text: str) -> sp.Symbol:
     return sp.Symbol(text, integer=True, positive=True)
 
 
-def declare(post: PostState, decl: Declaration) -> str | None:
-    """Apply one declaration; returns a one-line problem if it cannot be understood."""
+KNOWN_DECLARATIONS = ("logits", "labels", "vector", "matrix", "scalar", "size", "same", "samples", "assume",
+                      "define", "definition", "skip")
+
+
+def declare(post: PostState, decl: Declaration, column: int = 1) -> str | None:
+    """Apply one declaration; returns a one-line problem (where, and the fix) if it cannot be understood."""
     words = decl.text.split()
     if not words:
         return None
-    key, rest = words[0].lower(), words[1:]
+    where = f"line {decl.line}, column {column}"
     post.declared = True
-    shapes = post.meaning.shapes
     try:
-        if key == "logits" and len(rest) == 1:
-            post.meaning.logits = rest[0]
-            post.vectors |= {rest[0], "yhat"}
-            shapes.roles[rest[0]] = Role.LOGITS
-            shapes.arrays.setdefault(rest[0], (post.meaning.default_size,))
-            # ŷ = softmax(z): a vector of the same length (and per sample if z is).
-            shapes.arrays.setdefault("yhat", shapes.arrays[rest[0]])
-            return None
-        if key == "labels" and rest:
-            name = rest[0]
-            post.labels = name
-            post.vectors.add(name)
-            shapes.roles[name] = Role.LABELS
-            shapes.arrays.setdefault(name, (post.meaning.default_size,))
-            size = shapes.arrays[name][-1]
-            base = sp.IndexedBase(name, real=True)
-            tail = " ".join(rest[1:])
-            if tail.startswith("one-hot at"):
-                at = post.read(tail[len("one-hot at"):].strip())
-                if not isinstance(at, sp.Symbol):
-                    return f"line {decl.line}: 'one-hot at' takes an index name, such as \\ell"
-                post.label_hypothesis = OneHot(base, symbol(at.name), size)
-            elif tail in ("soft", "sum to one", "sum to 1"):
-                post.label_hypothesis = SumToOne(base, size)
-            else:
-                return f"line {decl.line}: 'labels {name}' needs 'one-hot at <index>' or 'soft'"
-            return None
-        if key == "vector" and rest:
-            name = rest[0]
-            size = symbol(rest[1]) if len(rest) > 1 and rest[1] != "per" else post.meaning.default_size
-            shapes.arrays[name] = (size,)
-            if "per" in rest:
-                shapes.per_sample.add(name)
-            post.vectors.add(name)
-            return None
-        if key == "matrix" and len(rest) == 3:
-            shapes.arrays[rest[0]] = (symbol(rest[1]), symbol(rest[2]))
-            post.matrices.add(rest[0])
-            shapes.roles.setdefault(rest[0], Role.WEIGHTS)
-            return None
-        if key == "size" and len(rest) == 1:
-            post.meaning.default_size = symbol(rest[0])
-            return None
-        if key == "same" and len(rest) == 2:
-            post.aliases[symbol(rest[0])] = symbol(rest[1])
-            for name, shape in list(shapes.arrays.items()):
-                shapes.arrays[name] = tuple(d.xreplace(post.aliases) for d in shape)
-            return None
-        if key == "samples" and len(rest) in (1, 2):
-            shapes.samples = symbol(rest[0])
-            if len(rest) == 2:
-                post.sample_index = rest[1]
-            return None
-        if key == "assume":
-            text = " ".join(rest)
-            if text in ("nothing", "none", ""):
-                post.assumptions.clear()
-                return None
-            post.assumptions.append((relation(post, text), text))
-            return None
-        if key == "skip":
-            post.skip_next = True
-            return None
-        if key == "definition":
-            post.definition_next = True
-            return None
-        if key == "scalar" and rest:
-            post.scalars |= set(rest)
-            return None
-        if key == "define":
-            text = " ".join(rest)
-            lhs, _, rhs = text.partition("=")
-            if not rhs:
-                return f"line {decl.line}: 'define' needs 'name = expression' or 'f(x) = expression'"
-            applied = re.match(r"\s*\\?([A-Za-z]+)\s*\(", lhs)
-            if applied:
-                # define g(x) = ...: from here on g(...) is an application (σ too: \sigma
-                # stops meaning softmax).
-                name = applied.group(1)
-                if name == "sigma":
-                    post.sigma = "sigma"
-                post.functions.add(name)
-                problem = define_function(post, post.read(lhs), post.read(rhs))
-            else:
-                problem = define(post, post.read(lhs), post.read(rhs))
-            return f"line {decl.line}: {problem}" if problem else None
+        problem = _declare(post, words[0].lower(), words[1:], decl.text)
     except ReadError as exc:
-        return f"line {decl.line}: cannot read the declaration '{decl.text}': {exc}"
-    return (f"line {decl.line}: unknown declaration '{decl.text}'; known: logits, labels, vector, matrix, "
-            "scalar, size, same, samples, assume, define, definition, skip")
+        return f"{where}: cannot read the declaration '{decl.text}': {exc}"
+    return f"{where}: {problem}" if problem else None
+
+
+def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | None:
+    shapes = post.meaning.shapes
+    if key == "logits" and len(rest) == 1:
+        post.meaning.logits = rest[0]
+        post.vectors |= {rest[0], "yhat"}
+        shapes.roles[rest[0]] = Role.LOGITS
+        _default_length(post, rest[0])
+        # ŷ = softmax(z): a vector of the same length (and per sample if z is).
+        shapes.arrays.setdefault("yhat", shapes.arrays[rest[0]])
+        return None
+    if key == "labels" and rest:
+        return _labels(post, rest[0], " ".join(rest[1:]))
+    if key == "vector" and rest:
+        name = rest[0]
+        size = post.size(rest[1]) if len(rest) > 1 and rest[1] != "per" else post.meaning.default_size
+        shapes.arrays[name] = (size,)
+        if len(rest) > 1 and rest[1] != "per":
+            post.defaulted.discard(name)
+        else:
+            post.defaulted.add(name)
+        if "per" in rest:
+            shapes.per_sample.add(name)
+        post.vectors.add(name)
+        if name == post.meaning.logits:
+            shapes.arrays["yhat"] = shapes.arrays[name]  # ŷ = softmax(z), whichever came first
+        return None
+    if key == "matrix" and len(rest) == 3:
+        shapes.arrays[rest[0]] = (post.size(rest[1]), post.size(rest[2]))
+        post.defaulted.discard(rest[0])
+        post.matrices.add(rest[0])
+        shapes.roles.setdefault(rest[0], Role.WEIGHTS)
+        return None
+    if key == "size" and len(rest) == 1:
+        post.meaning.default_size = post.size(rest[0])
+        # A vector given no length has the default one, whether 'size' comes before or after it.
+        for name in post.defaulted:
+            shapes.arrays[name] = (*shapes.arrays[name][:-1], post.meaning.default_size)
+        if post.meaning.logits in post.defaulted:
+            shapes.arrays["yhat"] = shapes.arrays[post.meaning.logits]
+        return None
+    if key == "same" and len(rest) == 2:
+        old, new = symbol(rest[0]), post.size(rest[1])
+        post.aliases[old] = new
+        # Every size named before keeps one meaning: the declarations may come in any order.
+        post.aliases = {k: v.xreplace({old: new}) for k, v in post.aliases.items()}
+        for name, shape in list(shapes.arrays.items()):
+            shapes.arrays[name] = tuple(d.xreplace(post.aliases) for d in shape)
+        post.meaning.default_size = post.meaning.default_size.xreplace(post.aliases)
+        shapes.samples = shapes.samples.xreplace(post.aliases)
+        return None
+    if key == "samples" and len(rest) in (1, 2):
+        shapes.samples = post.size(rest[0])
+        if len(rest) == 2:
+            post.sample_index = rest[1]
+        return None
+    if key == "assume":
+        return _assume(post, " ".join(rest))
+    if key == "skip":
+        post.skip_next = True
+        return None
+    if key == "definition":
+        post.definition_next = True
+        return None
+    if key == "scalar" and rest:
+        for word in rest:
+            name = post.read(word)
+            if not isinstance(name, sp.Symbol):
+                return f"'scalar' takes names, such as x or \\lambda; found '{word}'"
+            post.scalars.add(name.name)
+        return None
+    if key == "define":
+        return _define(post, " ".join(rest))
+    if key in KNOWN_DECLARATIONS:
+        return f"'{text}' lacks what '{key}' needs; see the README's table of declarations"
+    return (f"unknown declaration '{text}'; known: {', '.join(KNOWN_DECLARATIONS)} "
+            "(see the README's table of declarations)")
+
+
+def _default_length(post: PostState, name: str) -> None:
+    if name not in post.meaning.shapes.arrays:
+        post.meaning.shapes.arrays[name] = (post.meaning.default_size,)
+        post.defaulted.add(name)
+
+
+def _labels(post: PostState, name: str, tail: str) -> str | None:
+    shapes = post.meaning.shapes
+    post.labels = name
+    post.vectors.add(name)
+    shapes.roles[name] = Role.LABELS
+    _default_length(post, name)
+    if tail.startswith("one-hot at"):
+        at = post.read(tail[len("one-hot at"):].strip())
+        if isinstance(at, sp.Symbol):
+            post.label_kind, post.label_at = "one-hot", symbol(at.name)
+        elif isinstance(at, sp.Indexed) and len(at.indices) == 1:
+            # ℓ_n: one class per sample n.
+            post.label_kind, post.label_at = "one-hot", at.base
+        else:
+            return "'one-hot at' takes an index name, such as \\ell, or one per sample, such as \\ell_n"
+        return None
+    if tail in ("soft", "sum to one", "sum to 1"):
+        post.label_kind, post.label_at = "soft", None
+        return None
+    return f"'labels {name}' needs 'one-hot at <index>', 'one-hot at <index>_n' (a class per sample) or 'soft'"
+
+
+def _define(post: PostState, text: str) -> str | None:
+    lhs, _, rhs = text.partition("=")
+    if not rhs:
+        return "'define' needs 'name = expression' or 'f(x) = expression'"
+    applied = re.match(r"\s*\\?([A-Za-z]+)\s*\(", lhs)
+    if applied:
+        # define g(x) = ...: from here on g(...) is an application (σ too: \sigma
+        # stops meaning softmax).
+        name = applied.group(1)
+        if name == "sigma":
+            post.sigma = "sigma"
+        post.functions.add(name)
+        return define_function(post, post.read(lhs), post.read(rhs))
+    operator = _OPERATOR.fullmatch(rhs)
+    if operator:
+        name = _OPERATOR_NAME.fullmatch(lhs)
+        if name is None:
+            return ("an operator is defined by a name with at most one index: "
+                    "define D_j = \\frac{\\partial}{\\partial a_j}")
+        post.operators.append((name.group("name"), name.group("a") or name.group("b"), operator.group("var").strip()))
+        return None
+    return define(post, post.read(lhs), post.read(rhs))
+
+
+_OPERATOR = re.compile(r"\s*\\frac\s*\{\s*\\partial\s*\}\s*\{\s*\\partial\s*(?P<var>[^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\s*")
+_OPERATOR_NAME = re.compile(r"\s*(?P<name>\\?[A-Za-z]+)\s*(?:_\s*(?:\{\s*(?P<a>[A-Za-z])\s*\}|(?P<b>[A-Za-z])))?\s*")
+
+
+def apply_operators(operators: list[tuple[str, str | None, str]], text: str) -> str:
+    r"""Write each declared operator out: ``D_k f`` is ``\frac{\partial}{\partial a_k} f``.
+
+    (With ``define D_j = \frac{\partial}{\partial a_j}``.)
+
+    Examples:
+        >>> apply_operators([("D", "j", "a_j")], r"D_{k} L + D_2 L")
+        '\\frac{\\partial}{\\partial a_{k}} L + \\frac{\\partial}{\\partial a_{2}} L'
+    """
+    for name, param, var in operators:
+        tail = r"\s*_\s*(?:\{\s*(\\?[A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))" if param else ""
+        pattern = re.compile(r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])" + tail)
+
+        def written(m: re.Match[str], param: str | None = param, var: str = var) -> str:
+            body = var
+            if param:
+                index = m.group(1) or m.group(2)
+                body = re.sub(r"(?<![\\A-Za-z])" + re.escape(param) + r"(?![A-Za-z])", "{" + index + "}", var)
+            return "\\frac{\\partial}{\\partial " + body + "}"
+        text = pattern.sub(written, text)
+    return text
+
+
+_RELATIONS = re.compile(r"\\leq?|\\geq?|\\lt|\\gt|<=|>=|<|>|≤|≥")
+_SET = re.compile(r"^(?P<name>.+?)\\in\s*\\\{(?P<values>[^{}]*)\\\}\s*$")
+
+
+def _assume(post: PostState, text: str) -> str | None:
+    if text in ("nothing", "none", ""):
+        post.assumptions.clear()
+        post.domains.clear()
+        return None
+    member = _SET.match(text)
+    if member:
+        name = _domain_name(post, member.group("name"))
+        values = tuple(_number(post, v) for v in member.group("values").split(","))
+        post.domains[name] = Domain(name, values=values)
+        return None
+    if _RELATIONS.search(text):
+        parts = _RELATIONS.split(text)
+        ops = [_op(o) for o in _RELATIONS.findall(text)]
+        names = [i for i, p in enumerate(parts) if not _is_number_text(p)]
+        if len(names) != 1 or len(parts) > 3:
+            return (f"'assume {text}' is not a scalar domain; write 'T > 0', '0 \\le \\epsilon \\le 1' or "
+                    "'t \\in \\{0, 1\\}'")
+        at = names[0]
+        name = _domain_name(post, parts[at])
+        lo = hi = None
+        lo_open = hi_open = False
+        for i, op in enumerate(ops):
+            left, right = i, i + 1
+            bound = _number(post, parts[right] if left == at else parts[left])
+            # name < b, name <= b, b < name, ...: turn each into a bound below or above.
+            name_first = left == at
+            upper = (op in ("<", "<=")) == name_first
+            strict = op in ("<", ">")
+            if upper:
+                hi, hi_open = bound, strict
+            else:
+                lo, lo_open = bound, strict
+        post.domains[name] = Domain(name, lo, hi, lo_open, hi_open)
+        return None
+    post.assumptions.append((relation(post, text), text))
+    return None
+
+
+def _op(text: str) -> str:
+    return {"\\le": "<=", "\\leq": "<=", "≤": "<=", "\\ge": ">=", "\\geq": ">=", "≥": ">=", "\\lt": "<",
+            "\\gt": ">"}.get(text, text)
+
+
+def _is_number_text(text: str) -> bool:
+    return bool(re.fullmatch(r"\s*-?\s*\d+(\.\d+)?\s*|\s*-?\s*\\frac\s*\{\d+\}\s*\{\d+\}\s*", text))
+
+
+def _number(post: PostState, text: str) -> sp.Rational:
+    value = post.read(text.strip())
+    if not value.is_Rational:
+        raise ReadError(f"expected a number, found '{text.strip()}'")
+    return sp.Rational(value)
+
+
+def _domain_name(post: PostState, text: str) -> str:
+    value = post.read(text.strip())
+    if isinstance(value, sp.Indexed):
+        return str(value.base.label)  # t_n \in \{0, 1\}: every entry of t
+    if isinstance(value, (sp.Symbol, sp.IndexedBase)):
+        return str(getattr(value, "label", value))
+    raise ReadError(f"a domain is assumed of a name, found '{text.strip()}'")
 
 
 def relation(post: PostState, text: str) -> Hypothesis:
@@ -197,7 +392,8 @@ def relation(post: PostState, text: str) -> Hypothesis:
             a, b = symbol(a.name), symbol(b.name)
             # Equal(a, b) replaces b by a: keep the one the post differentiates by (j) as b.
             return make(a, b)
-    raise ReadError(f"an assumption is 'i = j' or 'j \\neq \\ell', found '{text}'")
+    raise ReadError(f"an assumption is 'i = j', 'j \\neq \\ell', 'T > 0', '0 \\le \\epsilon \\le 1' or "
+                    f"'t \\in \\{{0, 1\\}}', found '{text}'")
 
 
 def define(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
@@ -211,18 +407,22 @@ def define(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
         name, params = lhs, []
     else:
         return "a definition's left side is a name, such as L_n or s_{nj}"
+    label = str(getattr(name, "label", name))
+    if mentions(rhs, label):
+        return self_reference(lhs)
     try:
-        body = scalar(post, rhs)
+        body = rename_apart(post, scalar(post, rhs))
     except SemanticsError as exc:
         return f"the definition of {sp.sstr(lhs)} cannot be read: {exc}"
     except Exception as exc:  # SymPy on an unexpected expression: report it, never crash
         return f"the definition of {sp.sstr(lhs)} cannot be read ({type(exc).__name__}: {str(exc)[:100]})"
+    if mentions(body, label):
+        return self_reference(lhs)
 
     if params:
         # s_{nj} = ...: a name with indices is an array; its shape is what the indices range over.
         ranges = post.meaning.index_ranges(body)
         shapes = post.meaning.shapes
-        label = str(getattr(name, "label", name))
         per_sample = post.sample_index is not None and str(params[0]) == post.sample_index
         dims = params[1:] if per_sample else params
         shapes.arrays[label] = tuple(ranges.get(p, post.meaning.default_size) for p in dims)
@@ -243,12 +443,42 @@ def define_function(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None
     if not isinstance(lhs, AppliedUndef) or not all(isinstance(a, sp.Symbol) for a in lhs.args) \
             or len(set(lhs.args)) != len(lhs.args):
         return "a function definition's left side is f(x) or f(x, y), with distinct names as parameters"
+    if mentions(rhs, lhs.func.__name__):
+        return self_reference(lhs)
     try:
-        body = scalar(post, rhs)
+        body = rename_apart(post, scalar(post, rhs))
     except SemanticsError as exc:
         return f"the definition of {sp.sstr(lhs)} cannot be read: {exc}"
     post.meaning.functions[lhs.func.__name__] = (tuple(lhs.args), body)
     return None
+
+
+def mentions(expr: sp.Basic, name: str) -> bool:
+    """Whether ``expr`` uses ``name``: as a symbol, an array or a function."""
+    names = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
+    names |= {f.func.__name__ for f in expr.atoms(AppliedUndef)}
+    return name in names
+
+
+def self_reference(lhs: sp.Basic) -> str:
+    return (f"{sp.sstr(lhs)} is on both sides: an update (a new value from the old one), not a definition, and "
+            "not an identity; it gives the name no meaning")
+
+
+def rename_apart(post: PostState, body: sp.Basic) -> sp.Basic:
+    """Every summation index of a definition's body gets a name of its own, never a step's index.
+
+    ``L = -Σ_i y_i log ŷ_i`` used in ``Σ_i ∂L/∂s_i ...`` must not become a sum over the
+    step's i: the body's i is renamed (deterministically, by a counter) before it is stored.
+    """
+    def rename(node: sp.Sum) -> sp.Basic:
+        inner, limits = node.function, []
+        for v, lo, hi in node.limits:
+            fresh = sp.Symbol(f"{v.name}·{next(post.fresh)}", integer=True)
+            inner = inner.xreplace({v: fresh})
+            limits.append((fresh, lo, hi))
+        return sp.Sum(inner, *limits)
+    return body.replace(lambda node: isinstance(node, sp.Sum), rename)
 
 
 def scalar(post: PostState, expr: sp.Basic) -> sp.Expr:
@@ -258,14 +488,20 @@ def scalar(post: PostState, expr: sp.Basic) -> sp.Expr:
     return post.meaning.expand_functions(without_order(tensor.at()))
 
 
-def read_declared_membership(post: PostState, text: str) -> bool:
-    """``A \\in \\mathbb{R}^{d \\times p}`` declares a shape; True if ``text`` was one."""
+def read_declared_membership(post: PostState, text: str, *, prose: bool = False) -> bool:
+    """``A \\in \\mathbb{R}^{d \\times p}`` declares a shape; True if ``text`` was one.
+
+    In prose (inline math) it gives a shape only to a name that has none, and never a
+    sample index: the declarations and display math say more than a sentence.
+    """
     if "\\in" not in text:
         return False
     try:
         m = read_membership(text, context=post.context())
     except ReadError:
         return False
+    if prose and (m.name in post.meaning.shapes.arrays or isinstance(m.target, sp.Indexed)):
+        return True
     shape = tuple(d.xreplace(post.aliases) for d in m.shape if d != 1)
     name = m.name
     shapes = post.meaning.shapes
@@ -280,8 +516,5 @@ def read_declared_membership(post: PostState, text: str) -> bool:
         shapes.roles.setdefault(name, Role.WEIGHTS)
     if shape:
         shapes.arrays[name] = shape
-        if name in LABEL_ROLE_NAMES:
-            shapes.roles.setdefault(name, Role.LABELS)
-        elif name == "x":
-            shapes.roles.setdefault(name, Role.INPUTS)
+        post.defaulted.discard(name)
     return True

@@ -22,6 +22,7 @@ See the README for the full list.
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Sequence
@@ -30,9 +31,18 @@ from pathlib import Path
 
 import sympy as sp
 
-from derive.audit.declarations import NO_DECLARATIONS_HINT, PostState, declare, define, read_declared_membership
+from derive.audit.declarations import (
+    NO_DECLARATIONS_HINT,
+    PostState,
+    declare,
+    define,
+    mentions,
+    read_declared_membership,
+    self_reference,
+)
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
+from derive.audit.prose import inline_math
 from derive.audit.reader import (
     ReadError,
     split_chains_spans,
@@ -63,22 +73,46 @@ __all__ = [
     "check_step",
 ]
 
-def _is_definition(post: PostState, lhs: sp.Basic, sides: int) -> bool:
-    if sides != 2 or not post.infer_definitions:
-        return False
+#: A name as written: a letter or command (with an accent or font), then subscripts and
+#: sample superscripts ``^{(i)}`` only. ``x + 0``, ``x^2`` and ``f(x)`` are not names.
+_ACCENT = r"\\(?:hat|bar|tilde|vec|dot|mathbf|boldsymbol|bm|mathcal|mathrm|mathit|operatorname)\s*"
+_LETTER = r"(?:\\[A-Za-z]+|[A-Za-z])"
+_NAME = rf"(?:{_ACCENT}(?:\{{\s*{_LETTER}\s*\}}|{_LETTER})|{_LETTER})"
+_SCRIPT = r"(?:\s*_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
+_BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
+
+
+def bare_name(text: str) -> bool:
+    r"""Whether ``text``, as written, is a bare name (``L``, ``s_{nj}``, ``\hat{y}_j``, ``z^{(i)}_j``).
+
+    Examples:
+        >>> bare_name(r"\hat{y}_j"), bare_name("x + 0"), bare_name("x^2")
+        (True, False, False)
+    """
+    return _BARE_NAME.fullmatch(text.replace("&", " ")) is not None
+
+
+def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
+    """"define" when ``text = rhs`` introduces the name ``text`` (as written), "update" when rhs uses it, else None."""
+    if not post.infer_definitions or not bare_name(text):
+        return None
     if isinstance(lhs, sp.Indexed):
         name: sp.Basic = lhs.base
         simple = all(isinstance(i, sp.Symbol) for i in lhs.indices)
     elif isinstance(lhs, sp.Symbol):
         name, simple = lhs, True
     else:
-        return False
+        return None
     if name in post.meaning.notations or not simple:
-        return False
+        return None
     label = str(getattr(name, "label", name))
     if label == "yhat" and post.meaning.logits is not None:
-        return False  # ŷ already means softmax of the declared logits: check it
-    return label not in post.meaning.shapes.arrays or label in ("yhat", "s", "h", "L")
+        return None  # ŷ already means softmax of the declared logits: check it
+    if label in post.meaning.shapes.arrays and label not in ("yhat", "s", "h", "L"):
+        return None
+    if label in post.scalars or label == post.labels:
+        return None  # declared data (an independent scalar, the labels) is not defined by a display
+    return "update" if mentions(rhs, label) else "define"
 
 
 def _steps_of_display(post: PostState, display: Display, text: str, previous: tuple[str, sp.Basic | None, int] | None,
@@ -116,20 +150,28 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: tu
                 exprs.append(post.read(side, along=[s for s, _ in sides]))
             except ReadError as exc:
                 exprs.append(exc)
-        first = exprs[0]
-        if post.definition_next or (not isinstance(first, ReadError) and _is_definition(post, first, len(sides))
-                                    and not isinstance(exprs[1], ReadError)):
+        first, second = exprs[0], exprs[1]
+        start = 1
+        if not isinstance(first, ReadError) and not isinstance(second, ReadError):
+            kind = "define" if post.definition_next else _definition(post, sides[0][0], first, second)
             post.definition_next = False
-            if not isinstance(first, ReadError) and not isinstance(exprs[1], ReadError):
-                problem = define(post, first, exprs[1])
-                line, column = where(sides[0][1])
+            line, column = where(sides[0][1])
+            if kind == "define":
+                # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.
+                problem = define(post, first, second)
                 steps.append(AuditStep(line, column, sides[0][0], sides[1][0],
                                        StepStatus.NOT_READ if problem else StepStatus.DEFINITION,
                                        problem or "defines a name; not checked", None, assumed))
-                last = (sides[-1][0], exprs[-1] if not isinstance(exprs[-1], ReadError) else None,
-                        display.offset + sides[-1][1])
-                continue
-        for idx in range(1, len(sides)):
+                start = 2
+            elif kind == "update":
+                # w = w - η g: valid only if it holds as an equation; otherwise an update, said so.
+                step = _checked_step(post, first, second, sides[0][0], sides[1][0], (line, column), settings,
+                                     assumed)
+                if step.status is not StepStatus.VALID:
+                    step = replace(step, status=StepStatus.UNDECIDED, reason=self_reference(first))
+                steps.append(step)
+                start = 2
+        for idx in range(start, len(sides)):
             (ltext, _), (rtext, _roff) = sides[idx - 1], sides[idx]
             line, column = where(sides[idx - 1][1] if sides[idx - 1][1] >= 0 else 0)
             a, b = exprs[idx - 1], exprs[idx]
@@ -165,6 +207,28 @@ def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: 
     return AuditStep(line, column, ltext, rtext, status, reason, verdict, assumed)
 
 
+def _read_inline(post: PostState, body: str) -> None:
+    """A definition or a shape in the prose's inline math, read like a display one (never checked)."""
+    if "\\in" in body:
+        read_declared_membership(post, body, prose=True)
+        return
+    try:
+        chains = split_chains_spans(body)
+    except ReadError:
+        return
+    for chain in chains:
+        if len(chain) < 2:
+            continue
+        (ltext, _), (rtext, _) = chain[0], chain[1]
+        try:
+            lhs, rhs = post.read(ltext), post.read(rtext)
+        except ReadError:
+            continue
+        # "when $L = 0$" states a case, not a definition: a definition gives a formula.
+        if not rhs.is_number and _definition(post, ltext, lhs, rhs) == "define":
+            define(post, lhs, rhs)
+
+
 def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | None = None,
                infer_definitions: bool = True) -> AuditReport:
     """Audit the display math of ``text`` (Markdown or LaTeX), step by step.
@@ -179,12 +243,24 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     steps: list[AuditStep] = []
     problems: list[str] = []
     previous: tuple[str, sp.Basic | None, int] | None = None
+    inline = inline_math(text) if infer_definitions else []
+    # Where each line starts, computed once: a 2 MB post has tens of thousands of items.
+    line_starts = list(itertools.accumulate((len(x) + 1 for x in text.split("\n")), initial=0))
     for item in extract(text):
         note_steps(steps)
+        start = item.offset if isinstance(item, Display) else line_starts[item.line - 1]
+        while inline and inline[0].offset < start:
+            _read_inline(post, inline.pop(0).body)
         if isinstance(item, Declaration):
-            problem = declare(post, item)
+            line_start = line_starts[item.line - 1]
+            found = text.find(item.text, line_start)
+            line, column = position(text, found) if found >= 0 else (item.line, 1)
+            problem = declare(post, item, column)
             if problem:
                 problems.append(problem)
+                # A declaration the audit does not understand is an error in the report, not a silent hint.
+                steps.append(AuditStep(line, column, item.text, "", StepStatus.NOT_READ,
+                                       f"declaration not understood: {problem}"))
         elif isinstance(item, Heading):
             post.assumptions.clear()
             previous = None
@@ -247,6 +323,12 @@ def check_step(step: str, *, given: Sequence[str] = (), settings: AuditSettings 
         return re.sub(r"<!-- derive: (.*?) -->", r"--given '\1'", text)
 
     shift = len(given) + 1
+    for s in report.steps:
+        if s.status is StepStatus.NOT_READ and s.reason.startswith("declaration not understood") \
+                and s.line <= len(given):
+            detail = s.reason.split(": ", 2)[-1]
+            raise AuditInputError(f"--given '{given[s.line - 1].strip()}', column {s.column - len('<!-- derive: ')}: "
+                                  f"{detail}")
     steps = tuple(replace(s, line=s.line - shift, reason=as_option(s.reason)) for s in report.steps)
     hints = tuple(as_option(h) for h in report.hints if h != NO_DECLARATIONS_HINT)
     return replace(report, steps=steps, hints=hints)

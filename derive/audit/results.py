@@ -85,6 +85,12 @@ class AuditReport:
         """1 if any step is wrong, else 0 (unusable input never makes a report: it raises)."""
         return 1 if self.count(StepStatus.WRONG) else 0
 
+    @property
+    def strict_exit_status(self) -> int:
+        """1 if any step is wrong, undecided or not read (``--strict``), else 0."""
+        doubtful = (StepStatus.WRONG, StepStatus.UNDECIDED, StepStatus.NOT_READ)
+        return 1 if any(self.count(s) for s in doubtful) else 0
+
     def summary(self) -> str:
         parts = [f"{self.count(s)} {s.value}" for s in StepStatus if self.count(s) or s is StepStatus.WRONG]
         return f"{self.path}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.audit.declarations import (
-    LABEL_ROLE_NAMES,
     LABELS_HINT,
     LOGITS_HINT,
     PostState,
@@ -14,11 +15,12 @@ from derive.audit.declarations import (
 from derive.audit.reader import (
     TRANSPOSE,
 )
+from derive.audit.recheck import recheck
 from derive.audit.results import AuditSettings, StepStatus
 from derive.audit.semantics import SemanticsError
 from derive.engine.claims import Claim
 from derive.engine.decide import decide
-from derive.engine.hypotheses import InRange
+from derive.engine.hypotheses import InRange, SumToOne
 from derive.engine.space import Role
 from derive.engine.verdict import Status, Verdict
 from derive.library.notation import meaning, unfold
@@ -51,7 +53,8 @@ def undefined(expr: sp.Basic) -> list[str]:
 
 
 def known(post: PostState, name: str) -> bool:
-    return name in post.meaning.shapes.arrays or name == post.meaning.logits or name in post.scalars
+    return name in post.meaning.shapes.arrays or name == post.meaning.logits or name in post.scalars \
+        or name == post.labels or name in post.domains
 
 
 def mark_unknown(expr: sp.Basic, post: PostState) -> sp.Basic:
@@ -79,6 +82,7 @@ def mark_unknown(expr: sp.Basic, post: PostState) -> sp.Basic:
         for ix in body.atoms(sp.Indexed):
             if ix.base != vbase and not known(post, str(ix.base.label)):
                 reps[ix] = sp.Function(str(ix.base.label))(*ix.indices, v)
+                post.unknown_arrays.add(str(ix.base.label))
         for f in body.atoms(AppliedUndef):
             # f(x) by x depends on x through its argument (SymPy's chain rule); f(a) may hide it.
             if f.func != TRANSPOSE and v not in f.free_symbols:
@@ -109,7 +113,32 @@ def implied_names(post: PostState, expr: sp.Basic) -> dict[str, str]:
 
 
 def label_names(post: PostState) -> set[str]:
-    return (LABEL_ROLE_NAMES | {post.labels or "y"}) - post.scalars
+    """The labels: only a ``labels`` declaration makes a vector labels (y may be a regression target)."""
+    return {post.labels} - post.scalars if post.labels else set()
+
+
+def meaningless(post: PostState, expr: sp.Basic, variables: set[str]) -> list[str]:
+    """Arrays in ``expr`` that the post neither declares nor defines (nor differentiates by).
+
+    Such a name may be defined in the prose (S_i = softmax(a)_i in a sentence): it is never
+    taken as a free array whose steps are refuted.
+    """
+    shapes = post.meaning.shapes
+    known_names = set(shapes.arrays) | post.scalars | post.functions | variables | set(post.domains)
+    known_names |= {str(getattr(n, "label", n)) for n in post.meaning.notations}
+    known_names |= {n for n in (post.meaning.logits, post.labels) if n}
+    if isinstance(post.label_at, sp.IndexedBase):
+        known_names.add(str(post.label_at.label))
+    return sorted({str(ix.base.label) for ix in expr.atoms(sp.Indexed)} - known_names)
+
+
+def differentiated(expr: sp.Basic) -> set[str]:
+    """Names the step differentiates by: independent variables, whatever else they are."""
+    out = set()
+    for d in expr.atoms(sp.Derivative):
+        for v, _ in d.variable_count:
+            out.add(str(v.base.label) if isinstance(v, sp.Indexed) else str(v))
+    return out
 
 
 def names_in(expr: sp.Basic) -> set[str]:
@@ -124,13 +153,18 @@ def uses(expr: sp.Basic, names: set[str]) -> bool:
 
 def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSettings) -> tuple[StepStatus, str,
                                                                                               Verdict | None]:
+    if any(side.has(sp.zoo, sp.oo, -sp.oo, sp.nan) for side in (lhs, rhs)):
+        # 1/0 = 2/0, ∞ = ∞ + 1: not numbers, so neither equal nor different.
+        raise SemanticsError("a side has no value (a division by zero or an infinity): not a claim the audit can "
+                             "decide; write the limit or the case it stands for")
+    read_names = differentiated(lhs) | differentiated(rhs)
     free = bound_clashes(lhs, rhs)
     lhs, rhs = rename_bound(lhs, free), rename_bound(rhs, free)
     pairs = post.meaning.component_reading(lhs, rhs)
     left, right = pairs[0]
     left = post.meaning.expand_functions(left, post.meaning.component)
     right = post.meaning.expand_functions(right, post.meaning.component)
-    implied = implied_names(post, left - right)
+    implied = implied_names(post, sp.Tuple(left, right))
     left = meaning(mark_unknown(left, post), post.meaning.notations)
     right = meaning(mark_unknown(right, post), post.meaning.notations)
     left, right = post.meaning.expand_functions(left), post.meaning.expand_functions(right)
@@ -141,7 +175,14 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
     if left.has(TRANSPOSE) or right.has(TRANSPOSE):
         raise SemanticsError("a transpose of something that is not a vector or matrix")
     hyps = post.hypotheses()
-    both = left - right
+    if post.labels and post.label_kind == "one-hot" and isinstance(post.label_at, sp.Symbol) and \
+            post.labels in post.meaning.shapes.per_sample:
+        raise SemanticsError(f"the labels {post.labels} have a sample index, and one class \\ell for every sample "
+                             f"is not meant: declare a class per sample, <!-- derive: labels {post.labels} "
+                             "one-hot at \\ell_n -->")
+    if isinstance(post.label_at, sp.IndexedBase) and post.labels:
+        hyps.append(InRange(post.label_at, 1, post.meaning.length(post.labels)))
+    both = sp.Tuple(left, right)  # not left - right: a cancelled name still needs a value
     for index, size in sorted(post.meaning.index_ranges(both).items(), key=lambda kv: str(kv[0])):
         hyps.append(InRange(index, 1, size))
     for h in post.hypotheses():
@@ -152,6 +193,10 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
     verdict = decide(claim, settings.engine())
     if verdict.status is Status.PROVED:
         return StepStatus.VALID, verdict.strategy or "", verdict
+    if verdict.status is Status.REFUTED:
+        doubt, verdict = _doubt(post, claim, verdict, left, right, read_names | differentiated(both), settings)
+        if doubt is not None:
+            return StepStatus.UNDECIDED, doubt, verdict
     if verdict.status is Status.REFUTED and implied:
         # The sides differ if these names are arbitrary, but the prose gives them a meaning.
         for how in implied.values():
@@ -180,8 +225,15 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
             how = (f"write {first} as a derivative, \\frac{{\\partial ...}}{{\\partial ...}}: "
                    "a primed function of a vector has no one meaning")
         elif first in post.unknown_scalars:
-            how = (f"if {first} is an independent variable, declare it: <!-- derive: scalar {first} -->; "
-                   f"else define it: <!-- derive: define {first} = ... -->")
+            scalars = [n for n in unknown if n in post.unknown_scalars]
+            listed = " ".join(scalars)
+            what = f"{listed} is an independent variable, declare it" if len(scalars) == 1 else \
+                f"{listed} are independent variables, declare them"
+            how = (f"if {what}: <!-- derive: scalar {listed} -->; "
+                   f"else define {first}: <!-- derive: define {first} = ... -->")
+        elif first in post.unknown_arrays:
+            how = (f"declare {first}: <!-- derive: vector {first} --> (labels: <!-- derive: labels {first} soft "
+                   f"-->), or define it: <!-- derive: define {first}_i = ... -->")
         reason = f"uses {', '.join(unknown)}, which the post does not define; {how}"
         post.hints[f"{first}: {how}"] = None
     elif post.label_hypothesis is None and uses(both, labels | {name for name, role in
@@ -194,3 +246,51 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
 
 def take_derivatives(expr: sp.Basic) -> sp.Basic:
     return expr.replace(lambda node: isinstance(node, sp.Derivative), lambda d: d.doit(deep=False))
+
+
+def _doubt(post: PostState, claim: Claim, verdict: Verdict, left: sp.Expr, right: sp.Expr, variables: set[str],
+           settings: AuditSettings) -> tuple[str | None, Verdict]:
+    """Why a refutation is not reported as "wrong" (None: it is, at the verdict's point, checked again)."""
+    arrays = sorted({str(ix.base.label) for ix in sp.Tuple(left, right).atoms(sp.Indexed)})
+    if arrays and not post.declared:
+        how = "declare what they are (<!-- derive: vector x; matrix W k d -->, see the README)"
+        post.hints[how] = None
+        return (f"the sides differ if {', '.join(arrays)} may be any arrays, but the post declares nothing, and "
+                f"its prose may give them a meaning (labels, a definition): {how}"), verdict
+    unmeant = meaningless(post, sp.Tuple(left, right), variables)
+    if unmeant:
+        name = unmeant[0]
+        how = (f"declare {name} (<!-- derive: vector {name} -->, or for labels <!-- derive: labels {name} soft -->) "
+               f"or define it (<!-- derive: define {name}_i = ... -->)")
+        post.hints[how] = None
+        return (f"the sides differ if {', '.join(unmeant)} may be anything, but the post does not say what "
+                f"{'it is' if len(unmeant) == 1 else 'they are'}: {how}"), verdict
+    if post.labels is None and not post.declared:
+        # Nothing declared: a vector may be labels the prose speaks of. (Declared as a vector, it is not.)
+        for spec in sorted(claim.arrays.values(), key=lambda s: str(s.base.label)):
+            if str(spec.base.label) == post.meaning.logits:
+                continue
+            stronger = claim.with_hypotheses(SumToOne(spec.base, spec.shape[-1]))
+            quick = replace(settings.engine(), search_budget=0.0, samples=0)
+            if decide(stronger, quick).status is Status.PROVED:
+                name = str(spec.base.label)
+                how = f"<!-- derive: labels {name} soft --> (or one-hot at \\ell)"
+                post.hints[LABELS_HINT] = None
+                return (f"the sides differ for any {name}, but they are equal if {name} sums to one (labels): "
+                        f"if {name} are labels, declare them: {how}"), verdict
+    found = verdict.counterexample
+    if found is None:
+        return "the engine found no point to show; not reported as wrong", verdict
+    problem = recheck(claim, left, right, found)
+    for retry in (1, 2):
+        if problem is None:
+            break
+        # Another draw of points (the proof already failed: no budget for it again).
+        again = decide(claim, replace(settings.engine(), budget=0.01, seed=settings.seed + retry))
+        if again.status is Status.REFUTED and again.counterexample is not None and \
+                recheck(claim, left, right, again.counterexample) is None:
+            verdict = again  # the point shown is the one checked
+            problem = None
+    if problem is not None:
+        return f"the sides seemed to differ, but the point found was rejected on a second check: {problem}", verdict
+    return None, verdict

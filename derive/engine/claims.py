@@ -64,9 +64,13 @@ class Claim:
                                 f"or a SymPy relation such as sp.Eq(a + b, 1), got {type(h).__name__}")
             out.append(h)
         for h in out:
-            names: list[str] = [f.name for f in fields(h)] if is_dataclass(h) else []
-            for name in names:
-                expression(getattr(h, name), what=f"{type(h).__name__}.{name}")
+            # Every field that holds mathematics must be a SymPy object, never a string to sympify;
+            # a field declared as a name (str) or left unset (None) holds none.
+            spots = [f.name for f in fields(h) if f.type not in ("str", str)] if is_dataclass(h) else []
+            for name in spots:
+                value = getattr(h, name)
+                if value is not None:
+                    expression(value, what=f"{type(h).__name__}.{name}")
         for symbol, value in self.definitions.items():
             expression(symbol, what="a defined symbol")
             expression(value, what=f"the definition of {symbol}")

@@ -26,7 +26,7 @@ from derive.engine.evaluate import differs, evaluate, sample_points
 from derive.engine.hypotheses import OneHot, SumToOne
 from derive.engine.memo import memoized_sum_symbols
 from derive.engine.space import Role
-from derive.engine.sums import expand_products, normalize_sums, split_exponentials
+from derive.engine.sums import expand_products, normalize_sums, split_exp_logs, split_exponentials
 from derive.engine.verdict import Counterexample, Status, Verdict
 
 __all__ = ["STRATEGIES", "Settings", "decide", "reduce_to_zero"]
@@ -131,6 +131,8 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     residual = claim.rewrite(sp.sympify(lhs) - sp.sympify(rhs))
     if residual == 0:
         return _Reduction("hypotheses", sp.S.Zero)
+    if residual.has(sp.log) and residual.has(sp.Sum):
+        residual = split_exp_logs(residual)
     if residual.has(sp.Sum, sp.KroneckerDelta):
         ranges = claim.ranges
         for _ in range(3):
@@ -299,7 +301,8 @@ def _search(claim: Claim, settings: Settings, focus: list[tuple[int, ...] | None
             left = evaluate(lhs, point, claim.definitions, digits)
             right = evaluate(rhs, point, claim.definitions, digits)
             if differs(left, right, digits):
-                return Counterexample(point.describe(), left, right, digits, index)
+                return Counterexample(point.describe(), left, right, digits, index,
+                                      {**point.scalars, **point.entries})
     return None
 
 

@@ -18,7 +18,7 @@ from sympy.core.evalf import PrecisionExhausted
 from sympy.core.function import AppliedUndef
 
 from derive.engine.claims import Claim
-from derive.engine.hypotheses import Between, Distinct, Equal, Holds, OneHot, SumToOne
+from derive.engine.hypotheses import Between, Distinct, Domain, Equal, Holds, OneHot, SumToOne
 from derive.engine.space import ArraySpec, Role
 from derive.engine.sums import instantiate_sums
 
@@ -77,7 +77,7 @@ def _free_symbols(claim: Claim) -> set[sp.Basic]:
     for h in claim.hypotheses:
         if isinstance(h, (Equal, Distinct)):
             free |= {h.a, h.b}
-        if isinstance(h, OneHot):
+        if isinstance(h, OneHot) and not isinstance(h.at, sp.IndexedBase):
             free |= h.at.free_symbols
     return free
 
@@ -102,6 +102,9 @@ def sample_points(claim: Claim, *, count: int, seed: int = 0) -> Iterator[Point]
     ranges = claim.ranges
     intervals = {h.symbol: (h.lo, h.hi) for h in claim.hypotheses if isinstance(h, Between)}
     relations = [h for h in claim.hypotheses if isinstance(h, Holds)]
+    domains = {h.name: h for h in claim.hypotheses if isinstance(h, Domain)}
+    # Arrays in the order of their names: the point must not depend on PYTHONHASHSEED.
+    arrays = sorted(claim.arrays.values(), key=lambda spec: str(spec.base.label))
     made = 0
     for attempt in itertools.count():
         if made >= count or attempt > count * 20:
@@ -122,6 +125,9 @@ def sample_points(claim: Claim, *, count: int, seed: int = 0) -> Iterator[Point]
             scalars[s] = sp.Integer(rng.randint(1, 3))
         for s in reals:
             magnitude = 1000 if extreme else 3
+            if s.name in domains:
+                scalars[s] = domains[s.name].draw(rng.randint, extreme)
+                continue
             value = sp.Rational(rng.randint(-magnitude * 1000, magnitude * 1000), 1000)
             scalars[s] = abs(value) + sp.Rational(1, 1000) if s.is_positive or s.is_nonnegative else value
             if s in intervals:
@@ -136,8 +142,8 @@ def sample_points(claim: Claim, *, count: int, seed: int = 0) -> Iterator[Point]
                          for h in claim.hypotheses):
             continue
         values: dict[sp.Indexed, sp.Rational] = {}
-        for spec in claim.arrays.values():
-            values.update(_fill(spec, claim, scalars, rng, extreme))
+        for spec in arrays:
+            values.update(_fill(spec, claim, scalars, rng, extreme, domains.get(str(spec.base.label))))
         if not _honors(relations, intervals, scalars, values):
             continue
         made += 1
@@ -161,16 +167,28 @@ def _honors(relations: list[Holds], intervals: Mapping[sp.Symbol, tuple[sp.Ratio
 
 
 def _fill(spec: ArraySpec, claim: Claim, scalars: Mapping[sp.Symbol, sp.Rational], rng: random.Random,
-          extreme: bool) -> dict[sp.Indexed, sp.Rational]:
+          extreme: bool, domain: Domain | None = None) -> dict[sp.Indexed, sp.Rational]:
     shape = [int(dim.xreplace(scalars)) for dim in spec.shape]
     cells = list(itertools.product(*[range(1, n + 1) for n in shape]))
     out: dict[sp.Indexed, sp.Rational] = {}
     one_hot = next((h for h in claim.hypotheses if isinstance(h, OneHot) and h.labels == spec.base), None)
     simplex = any(isinstance(h, SumToOne) and h.labels == spec.base for h in claim.hypotheses)
-    if spec.role == Role.LABELS and one_hot is not None:
-        at = int(one_hot.at.xreplace(scalars)) if not one_hot.at.is_Integer else int(one_hot.at)
+    if one_hot is not None and (one_hot.rank is None or one_hot.rank == len(shape)):
+        classes: dict[tuple[int, ...], int] = {}
         for cell in cells:
-            out[spec.base[cell]] = sp.Integer(1 if cell[-1] == at else 0)
+            prefix = cell[:-1]
+            if prefix not in classes:
+                if isinstance(one_hot.at, sp.IndexedBase):
+                    # ℓ_n: a class of its own for each sample, recorded in the point.
+                    classes[prefix] = rng.randint(1, shape[-1])
+                    out[one_hot.at[prefix]] = sp.Integer(classes[prefix])
+                else:
+                    classes[prefix] = int(sp.sympify(one_hot.at).xreplace(scalars))
+            out[spec.base[cell]] = sp.Integer(1 if cell[-1] == classes[prefix] else 0)
+        return out
+    if domain is not None:
+        for cell in cells:
+            out[spec.base[cell]] = domain.draw(rng.randint, extreme)
         return out
     if spec.role == Role.LABELS and simplex:
         rows: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
@@ -234,7 +252,14 @@ def evaluate(expr: sp.Expr, point: Point, definitions: Mapping[sp.Symbol, sp.Exp
         # leaves 0.e+271) must never be compared, or a true claim could look refuted.
         return exact.evalf(digits, strict=True)
     except PrecisionExhausted:
-        return sp.nan
+        pass
+    # SymPy cannot certify the digits of a sum that cancels to (near) zero. Evaluated with
+    # many more working digits, a value that stays below 10^-digits is zero to the digits
+    # compared (its error is bounded by the working precision); anything else is no number.
+    value = exact.evalf(digits, strict=False, maxn=8 * digits)
+    if value.is_number and not value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) and abs(value) < sp.Float(10) ** -digits:
+        return sp.Float(0, digits)
+    return sp.nan
 
 
 def differs(lhs: sp.Expr, rhs: sp.Expr, digits: int) -> bool:

@@ -15,7 +15,7 @@ import sympy as sp
 
 from derive.engine.strict import expression
 
-__all__ = ["Between", "Distinct", "Equal", "Holds", "Hypothesis", "InRange", "OneHot", "SumToOne"]
+__all__ = ["Between", "Distinct", "Domain", "Equal", "Holds", "Hypothesis", "InRange", "OneHot", "SumToOne"]
 
 
 class Hypothesis:
@@ -49,7 +49,8 @@ class Hypothesis:
 class InRange(Hypothesis):
     """``lo <= index <= hi`` for an integer index (a component of a vector)."""
 
-    index: sp.Symbol
+    #: An index, or an IndexedBase whose every entry is an index (ℓ_n, one class per sample).
+    index: sp.Symbol | sp.IndexedBase
     lo: sp.Expr
     hi: sp.Expr
 
@@ -129,10 +130,12 @@ class SumToOne(Hypothesis):
             if isinstance(node, sp.Sum) and len(node.limits) == 1:
                 v, lo, hi = node.limits[0]
                 body = node.function
+                # Σ_j y_{nj} = 1 for each n; Σ_j y_{jj} is not a row of y (j in its other indices).
                 return (
                     isinstance(body, sp.Indexed)
                     and body.base == base
                     and body.indices[-1] == v
+                    and not any(v in i.free_symbols for i in body.indices[:-1])
                     and lo == 1
                     and hi == self.size
                 )
@@ -208,13 +211,23 @@ class OneHot(Hypothesis):
     """One-hot labels: ``y[n] = 1`` if ``n = at``, else 0 (``at`` is an index)."""
 
     labels: sp.IndexedBase
-    at: sp.Expr
+    at: sp.Basic
     size: sp.Expr
+    #: How many indices an entry of the labels has (None: any). With ``at`` an IndexedBase
+    #: (ℓ_n, a class per sample) the entry y[n, j] is one exactly when j = ℓ[n].
+    rank: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "labels", _label_base(self.labels, "OneHot"))
-        object.__setattr__(self, "at", _size(self.at, "OneHot"))
+        if not isinstance(self.at, sp.IndexedBase):
+            object.__setattr__(self, "at", _size(self.at, "OneHot"))
         object.__setattr__(self, "size", _size(self.size, "OneHot"))
+
+    def class_of(self, prefix: tuple[sp.Basic, ...]) -> sp.Basic | None:
+        """The class of the row ``prefix`` of the labels (None: this hypothesis does not say)."""
+        if isinstance(self.at, sp.IndexedBase):
+            return self.at[prefix] if prefix else None
+        return self.at
 
     def rewrite(self, expr: sp.Expr, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
         return self.bind(definitions)(expr)
@@ -224,11 +237,16 @@ class OneHot(Hypothesis):
         # A shared sum of the labels is 1 as well; substitute through definitions.
         ones = _label_sum_atoms(definitions, base, self.size)
 
+        def entry(node: sp.Basic) -> bool:
+            if not (isinstance(node, sp.Indexed) and node.base == base):
+                return False
+            if self.rank is not None and len(node.indices) != self.rank:
+                return False  # an entry read with other indices: not one this hypothesis knows
+            return self.class_of(node.indices[:-1]) is not None
+
         def rewrite(expr: sp.Expr) -> sp.Expr:
-            out = expr.replace(
-                lambda node: isinstance(node, sp.Indexed) and node.base == base,
-                lambda node: sp.KroneckerDelta(node.indices[-1], self.at),
-            )
+            out = expr.replace(entry, lambda node: sp.KroneckerDelta(node.indices[-1],
+                                                                     self.class_of(node.indices[:-1])))
             return out.xreplace(ones) if ones and not out.free_symbols.isdisjoint(ones) else out
 
         return rewrite
@@ -309,3 +327,50 @@ class Holds(Hypothesis):
     @property
     def latex(self) -> str:
         return sp.latex(self.relation)
+
+
+@dataclass(frozen=True)
+class Domain(Hypothesis):
+    """A scalar's domain: ``T > 0``, ``0 <= eps <= 1``, ``t in {0, 1}`` (of a symbol, or of every entry of an array).
+
+    It rewrites nothing; counterexamples are drawn inside it and re-checked against it.
+    """
+
+    name: str
+    lo: sp.Rational | None = None
+    hi: sp.Rational | None = None
+    lo_open: bool = False
+    hi_open: bool = False
+    values: tuple[sp.Rational, ...] | None = None
+
+    def contains(self, value: sp.Expr) -> bool:
+        if not value.is_Rational:
+            return False
+        if self.values is not None:
+            return value in self.values
+        if self.lo is not None and (value < self.lo or (self.lo_open and value == self.lo)):
+            return False
+        return not (self.hi is not None and (value > self.hi or (self.hi_open and value == self.hi)))
+
+    def draw(self, choose: Callable[[int, int], int], extreme: bool) -> sp.Rational:
+        """An exact value inside the domain, from ``choose(a, b)`` (a random integer in a..b)."""
+        if self.values is not None:
+            return self.values[choose(0, len(self.values) - 1)]
+        lo = self.lo if self.lo is not None else (self.hi - 6 if self.hi is not None else sp.Integer(-3))
+        hi = self.hi if self.hi is not None else lo + (1000 if extreme else 6)
+        while True:
+            value = lo + (hi - lo) * sp.Rational(choose(0, 1000), 1000)
+            if self.contains(value):
+                return sp.Rational(value)
+
+    @property
+    def text(self) -> str:
+        if self.values is not None:
+            return f"{self.name} in {{{', '.join(str(v) for v in self.values)}}}"
+        lo = "" if self.lo is None else f"{self.lo} {'<' if self.lo_open else '<='} "
+        hi = "" if self.hi is None else f" {'<' if self.hi_open else '<='} {self.hi}"
+        return f"{lo}{self.name}{hi}"
+
+    @property
+    def latex(self) -> str:
+        return self.text.replace("<=", r"\le").replace("{", r"\{").replace("}", r"\}")

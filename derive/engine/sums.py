@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import sympy as sp
 
 __all__ = ["IndexRanges", "canonical_indices", "expand_products", "instantiate_sums", "normalize_sums",
-           "split_exponentials"]
+           "split_exp_logs", "split_exponentials"]
 
 #: Known ranges of integer indices: index -> (lo, hi).
 IndexRanges = Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]]
@@ -133,7 +133,8 @@ def expand_products(expr: sp.Expr) -> sp.Expr:
 def _in_range(q: sp.Expr, lo: sp.Expr, hi: sp.Expr, ranges: IndexRanges) -> bool:
     if q.is_Integer and lo.is_Integer and hi.is_Integer:
         return bool(lo <= q <= hi)
-    known = ranges.get(q) if isinstance(q, sp.Symbol) else None
+    # An entry ℓ[n] of an index array (a class per sample) lies in the range its base is given.
+    known = ranges.get(q) if isinstance(q, sp.Symbol) else ranges.get(q.base) if isinstance(q, sp.Indexed) else None
     if known is None:
         return False
     qlo, qhi = known
@@ -299,3 +300,66 @@ def split_exponentials(expr: sp.Expr) -> sp.Expr:
 
     out = expr.replace(lambda n: isinstance(n, sp.exp) and isinstance(n.args[0], sp.Add), split_exp)
     return out.replace(lambda n: isinstance(n, sp.log) and isinstance(n.args[0], sp.Mul), split_log)
+
+
+def _positive(expr: sp.Basic) -> bool:
+    """Known positive: exp of a real, a positive power, a product of positives, a nonempty sum of positives."""
+    if expr.is_positive:
+        return True
+    if isinstance(expr, sp.exp):
+        return bool(expr.args[0].is_real)
+    if isinstance(expr, sp.Mul):
+        return all(_positive(f) for f in expr.args)
+    if isinstance(expr, sp.Pow):
+        return _positive(expr.base) and bool(expr.exp.is_real)
+    if isinstance(expr, sp.Sum):
+        nonempty = all(bool((hi - lo + 1).is_positive) for _, lo, hi in expr.limits)
+        return nonempty and _positive(expr.function)
+    return False
+
+
+def split_exp_logs(expr: sp.Expr) -> sp.Expr:
+    """exp(a + b) inside a sum over n splits off the terms free of n, and log of a positive product splits.
+
+    Both rules are valid for every range: ``Σ_n e^{z_n - m} = e^{-m} Σ_n e^{z_n}``, and
+    ``log(a b) = log a + log b`` for a, b > 0 (exps of reals, nonempty sums of them), and
+    ``log(e^t) = t`` for real t. They prove the log-sum-exp shift for every size.
+
+    Examples:
+        >>> import sympy as sp
+        >>> k, n = sp.symbols("k n", integer=True, positive=True)
+        >>> m = sp.Symbol("m", real=True)
+        >>> z = sp.IndexedBase("z", real=True)
+        >>> split_exp_logs(sp.log(sp.Sum(sp.exp(z[n] - m), (n, 1, k))))
+        -m + log(Sum(exp(z[n]), (n, 1, k)))
+    """
+    def pull(node: sp.Sum) -> sp.Basic:
+        if len(node.limits) != 1:
+            return node
+        v = node.limits[0][0]
+        factors = []
+        for f in sp.Mul.make_args(node.function):
+            if isinstance(f, sp.exp) and isinstance(f.args[0], sp.Add):
+                inside = [t for t in f.args[0].args if v in t.free_symbols]
+                outside = [t for t in f.args[0].args if v not in t.free_symbols]
+                if inside and outside:
+                    factors += [sp.exp(sp.Add(*outside), evaluate=False), sp.exp(sp.Add(*inside))]
+                    continue
+            factors.append(f)
+        free = [f for f in factors if v not in f.free_symbols]
+        if not free:
+            return node
+        return sp.Mul(*free) * sp.Sum(sp.Mul(*[f for f in factors if v in f.free_symbols]), *node.limits)
+
+    def split(node: sp.log) -> sp.Basic:
+        arg = node.args[0]
+        if isinstance(arg, sp.exp) and arg.args[0].is_real:
+            return arg.args[0]
+        if isinstance(arg, sp.Mul) and all(_positive(f) for f in arg.args):
+            return sp.Add(*[split(sp.log(f, evaluate=False)) for f in arg.args])
+        return node
+
+    if not expr.has(sp.log):
+        return expr
+    out = expr.replace(lambda node: isinstance(node, sp.Sum), pull) if expr.has(sp.Sum) else expr
+    return out.replace(lambda node: isinstance(node, sp.log), split)

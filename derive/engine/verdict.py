@@ -40,6 +40,8 @@ class Counterexample:
     rhs: sp.Float
     digits: int
     entry: tuple[int, ...] | None = None
+    #: The exact point: every size, index and array entry as an Integer or a Rational.
+    values: Mapping[sp.Basic, sp.Rational] = field(default_factory=dict, compare=False, repr=False)
 
     def describe(self) -> str:
         where = ", ".join(f"{name} = {_short(value)}" for name, value in self.point.items())
@@ -53,6 +55,8 @@ class Counterexample:
             "rhs": str(self.rhs),
             "digits": self.digits,
             "entry": list(self.entry) if self.entry is not None else None,
+            # The point itself, exact: "89/200", "34/163" (``point`` shows them as decimals).
+            "exact": {str(name): str(value) for name, value in sorted(self.values.items(), key=lambda kv: str(kv[0]))},
         }
 
     # Jupyter display: the rendering lives in derive.render.display, imported on first use so that

@@ -185,7 +185,8 @@ def _temperature(wrong: bool = False) -> Built:
 
 def _smoothing(wrong: bool = False) -> Built:
     k = Size("k")
-    z, y, eps = Vector("z", k, role=Role.LOGITS), Labels("y", k, soft=True), Scalar("epsilon", between=(0, 1))  # printed \epsilon
+    # epsilon, not eps: SymPy prints \epsilon, which the reader reads back (eps would read as e·p·s)
+    z, y, eps = Vector("z", k, role=Role.LOGITS), Labels("y", k, soft=True), Scalar("epsilon", between=(0, 1))
     yhat = softmax(z)
     L = cross_entropy((1 - eps) * y + eps / k, yhat)
     rhs = yhat - y if wrong else yhat - ((1 - eps) * y + eps / k)  # wrong: the smoothing forgotten

@@ -1,0 +1,136 @@
+r"""Steps whose truth is known: a true step is never "wrong", a false one never "valid".
+
+Hypothesis draws an expression over declared scalars (x, w) and a declared vector z
+(its entry z_j, sums over i), and then
+
+- a **true** step: the expression and a SymPy rewriting of it (expand, factor, together,
+  a sum split into two, a Kronecker delta resolved);
+- a **false** step: a mutation of the rewriting (a sign, a swapped name, an index
+  swapped, a constant, a dropped factor), kept only when it is false numerically at
+  some point (checked here, independently of the engine).
+
+Both are written with ``sympy.latex`` and audited as one step under the declarations.
+The default run draws a few hundred steps; ``HYPOTHESIS_PROFILE=thorough`` draws ten
+times as many.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import sympy as sp
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from derive.audit.post import StepStatus, check_step
+from derive.engine.sums import instantiate_sums
+
+THOROUGH = os.environ.get("HYPOTHESIS_PROFILE") == "thorough"
+EXAMPLES = 1500 if THOROUGH else 150
+GIVEN = ["vector z", "matrix W k k", "scalar x w"]
+
+x, w = sp.symbols("x w", real=True)
+k = sp.Symbol("k", integer=True, positive=True)
+j = sp.Symbol("j", integer=True, positive=True)
+i = sp.Symbol("i", integer=True)
+z = sp.IndexedBase("z", real=True)
+W = sp.IndexedBase("W", real=True)
+
+ATOMS = [x, w, z[j], W[j, 1], sp.Integer(2), sp.Rational(1, 2), sp.Integer(3)]
+
+
+def expressions(depth: int = 3) -> st.SearchStrategy[sp.Expr]:
+    leaf = st.sampled_from(ATOMS)
+    if depth == 0:
+        return leaf
+    sub = expressions(depth - 1)
+    return st.one_of(
+        leaf,
+        st.builds(lambda a, b: a + b, sub, sub),
+        st.builds(lambda a, b: a * b, sub, sub),
+        st.builds(lambda a, b: a - b, sub, sub),
+        st.builds(lambda a: a**2, sub),
+        st.builds(lambda a: sp.exp(a), leaf),
+        st.builds(lambda a: sp.tanh(a), leaf),
+        st.builds(lambda a: sp.Sum(z[i] * a, (i, 1, k)), st.sampled_from([x, w, sp.Integer(2), W[i, j], W[j, i]])),
+    )
+
+
+def _rewrites(e: sp.Expr) -> list[sp.Expr]:
+    return [sp.expand(e), sp.factor(e), sp.together(e)]
+
+
+@st.composite
+def true_steps(draw: st.DrawFn) -> tuple[sp.Expr, sp.Expr]:
+    kind = draw(st.sampled_from(["rewrite", "split", "delta"]))
+    e = draw(expressions())
+    f = draw(expressions(1))
+    if kind == "split":
+        # Σ_i (z_i e + z_i^2 f) = Σ_i z_i e + Σ_i z_i^2 f, for e, f free of i.
+        return sp.Sum(z[i] * e + z[i] ** 2 * f, (i, 1, k)), sp.Sum(z[i] * e, (i, 1, k)) + \
+            sp.Sum(z[i] ** 2 * f, (i, 1, k))
+    if kind == "delta":
+        return sp.Sum(sp.KroneckerDelta(i, j) * z[i] * e, (i, 1, k)), z[j] * e
+    return e, draw(st.sampled_from(_rewrites(e)))
+
+
+def _mutations(e: sp.Expr) -> list[sp.Expr]:
+    transposed = e.replace(lambda n: isinstance(n, sp.Indexed) and n.base == W, lambda n: W[n.indices[1], n.indices[0]])
+    out = [-e, e + 1, 2 * e, e.xreplace({x: w, w: x}), e.xreplace({z[j]: z[1]}), transposed]
+    if isinstance(e, sp.Mul) and len(e.args) > 1:
+        out.append(sp.Mul(*e.args[1:]))
+    if isinstance(e, sp.Add) and len(e.args) > 1:
+        out.append(sp.Add(*e.args[1:]))
+    return out
+
+
+def _numerically_different(a: sp.Expr, b: sp.Expr) -> bool:
+    rng = random.Random(0)
+    for _ in range(6):
+        size = rng.randint(2, 4)
+        point: dict[sp.Basic, sp.Expr] = {k: sp.Integer(size), j: sp.Integer(rng.randint(1, size)),
+                                          x: sp.Rational(rng.randint(-300, 300), 100),
+                                          w: sp.Rational(rng.randint(-300, 300), 100)}
+        entries = {z[n]: sp.Rational(rng.randint(-300, 300), 100) for n in range(1, size + 1)}
+        entries |= {W[a, b]: sp.Rational(rng.randint(-300, 300), 100) for a in range(1, size + 1)
+                    for b in range(1, size + 1)}
+        diff = instantiate_sums((a - b).xreplace(point)).xreplace(entries)
+        value = sp.N(diff, 30)
+        if value.is_number and abs(value) > 1e-6:
+            return True
+    return False
+
+
+@st.composite
+def false_steps(draw: st.DrawFn) -> tuple[sp.Expr, sp.Expr]:
+    lhs, rhs = draw(true_steps())
+    wrong = draw(st.sampled_from(_mutations(rhs)))
+    assume(_numerically_different(lhs, wrong))
+    return lhs, wrong
+
+
+def _audit(lhs: sp.Expr, rhs: sp.Expr) -> tuple[StepStatus, str, str]:
+    # SymPy prints an entry of a real IndexedBase as {z}_{j}; the reader takes z_{j} (a braced
+    # base is a reader matter, tested by the reader's own differential test).
+    # Likewise \delta_{i j}: written here as \delta_{i,j}.
+    step = f"{sp.latex(lhs)} = {sp.latex(rhs)}".replace("{z}_{", "z_{").replace("{W}_{", "W_{")
+    step = step.replace(r"\delta_{i j}", r"\delta_{i,j}")
+    (result,) = check_step(step, given=GIVEN).steps
+    return result.status, result.reason, step
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=not THOROUGH,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(true_steps())
+def test_a_true_step_is_never_wrong(pair: tuple[sp.Expr, sp.Expr]) -> None:
+    status, reason, step = _audit(*pair)
+    assert status is not StepStatus.WRONG, f"{step}: {reason}"
+
+
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=not THOROUGH,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(false_steps())
+def test_a_false_step_is_never_valid(pair: tuple[sp.Expr, sp.Expr]) -> None:
+    status, reason, step = _audit(*pair)
+    assert status is not StepStatus.VALID, f"{step}: {reason}"
