@@ -66,7 +66,7 @@ class Claim:
         for h in out:
             # Every field that holds mathematics must be a SymPy object, never a string to sympify;
             # a field declared as a name (str) or left unset (None) holds none.
-            spots = [f.name for f in fields(h) if f.type not in ("str", str)] if is_dataclass(h) else []
+            spots: list[str] = [f.name for f in fields(h) if f.type not in ("str", str)] if is_dataclass(h) else []
             for name in spots:
                 value = getattr(h, name)
                 if value is not None:
