@@ -271,3 +271,15 @@ def test_steps_through_the_audit(step: str, given: tuple[str, ...], status: str)
 
     (checked,) = check_step(step, given=given).steps
     assert checked.status.value == status, checked.reason
+
+
+def test_a_number_in_the_subscript_of_a_declared_matrix_is_its_own_index() -> None:
+    # V_{a1} of a declared matrix is V[a, 1]; undeclared, x_{2i} could be x[2, i] or x[2i]: not read,
+    # and the reason spells both ways with the items the post wrote.
+    from derive.audit.post import check_step
+
+    (declared,) = check_step(r"\sum_{a=1}^{k} V_{a1} = \sum_{a=1}^{c} V_{a,1}", given=("same c k; matrix V c d",)).steps
+    assert declared.status.value == "valid", declared.reason
+    (undeclared,) = check_step(r"x_{2i} = x_{i2}").steps
+    assert undeclared.status.value == "not read"
+    assert "`_{2,i}`" in undeclared.reason and r"`_{2 \cdot i}`" in undeclared.reason

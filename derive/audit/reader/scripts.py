@@ -83,11 +83,16 @@ class ScriptReader(ReaderCore):
             atoms = self.expand(node.children)
             if len(atoms) > 1 and all(self.is_index_atom(a) for a in atoms):
                 # W_{i j}, W_{a\ell}, \delta_{n\ell}: one index per item, never the product i*j.
-                if any(a.kind == "NUMBER" for a in atoms):
+                # With a number among them (x_{2i}) the items could be one product, unless the base is
+                # a declared matrix: its entries have exactly one index per item (V_{a1} is V[a, 1]).
+                if any(a.kind == "NUMBER" for a in atoms) and base not in self.ctx.matrices:
                     shown = self.text[node.pos:node.end]
+                    items = [self.text[a.pos:a.end] for a in atoms]
+                    product = " \\cdot ".join(items)
                     raise self.fail(node.pos, "indices separated by commas", show(shown),
-                                    f"`_{shown}` is either one index per item or their product; "
-                                    "write `_{2,i}` for two indices or `_{2 \\cdot i}` for one")
+                                    f"`_{shown}` is either one index per item or their product; write "
+                                    f"`_{{{','.join(items)}}}` for {len(items)} indices or "
+                                    f"`_{{{product}}}` for one, or declare the matrix")
                 return [self.read_index(a) for a in atoms], None
         return [self.read_index(node)], None
 
