@@ -283,3 +283,14 @@ def test_a_number_in_the_subscript_of_a_declared_matrix_is_its_own_index() -> No
     (undeclared,) = check_step(r"x_{2i} = x_{i2}").steps
     assert undeclared.status.value == "not read"
     assert "`_{2,i}`" in undeclared.reason and r"`_{2 \cdot i}`" in undeclared.reason
+
+
+def test_a_display_scaled_to_the_text_width_is_read_like_the_display_itself() -> None:
+    # derive's own PDFs wrap a chain wider than the page in \resizebox: layout, never a reason to skip it.
+    from derive.audit.post import audit_text
+
+    text = ("% derive: scalar x\n\\[ \\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else\\width\\fi}{!}"
+            "{$\\displaystyle \\begin{aligned}\n(x + 1)^2 &= x^2 + 2 x + 1 \\\\\n  &= x^2 + 1\n"
+            "\\end{aligned}$} \\]\n")
+    statuses = [s.status.value for s in audit_text(text, path="post.tex").steps]
+    assert statuses == ["valid", "wrong"]

@@ -26,6 +26,10 @@ def blank_out(chars: list[str], start: int, end: int) -> None:
             chars[q] = " "
 
 
+#: The opening of a display scaled to the text width: ``\resizebox{..}{..}{$\displaystyle``.
+RESIZEBOX = re.compile(r"\s*(?:\\\[|\$\$)?\s*\\resizebox\{[^{}]*\}\{[^{}]*\}\{\$\\displaystyle")
+
+
 def prepare_display(text: str) -> list[str]:
     """The text with delimiters, chain environments, numbering and ``\\boxed{}`` blanked out."""
     chars = list(text)
@@ -41,6 +45,17 @@ def prepare_display(text: str) -> list[str]:
     for pattern in (CHAIN_ENVIRONMENTS, NUMBERING):
         for m in pattern.finditer(text):
             blank_out(chars, m.start(), m.end())
+    # \resizebox{w}{h}{$\displaystyle ...$} around a whole display (derive's own PDFs scale a chain
+    # that is wider than the page): the box is layout; what it holds is read like the display itself.
+    box = RESIZEBOX.match(text)
+    if box:
+        tail = text.rstrip()
+        for closer in ("\\]", "$$"):
+            if tail.endswith(closer):
+                tail = tail[: -len(closer)].rstrip()
+        if tail.endswith("$}"):  # only a box that closes at the end of the display is layout
+            blank_out(chars, box.start(), box.end())
+            blank_out(chars, len(tail) - 2, len(tail))
     # \boxed{a = b}: the box is decoration, and its content may be a whole equation.
     toks = list(scan_tokens("".join(chars)))
     for idx, tok in enumerate(toks):
