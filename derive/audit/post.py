@@ -42,7 +42,6 @@ from derive.audit.declarations import (
 )
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
-from derive.audit.prose import inline_math
 from derive.audit.reader import (
     ReadError,
     split_chains_spans,
@@ -56,7 +55,7 @@ from derive.audit.results import (
     StepStatus,
     read_post,
 )
-from derive.audit.scan import Declaration, Display, Heading, Unclosed, extract, position
+from derive.audit.scan import Declaration, Display, Heading, Inline, Unclosed, extract, position
 from derive.audit.semantics import SemanticsError
 from derive.audit.steps import decide_step
 from derive.engine.budget import BudgetExceeded
@@ -243,15 +242,15 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     steps: list[AuditStep] = []
     problems: list[str] = []
     previous: tuple[str, sp.Basic | None, int] | None = None
-    inline = inline_math(text) if infer_definitions else []
     # Where each line starts, computed once: a 2 MB post has tens of thousands of items.
     line_starts = list(itertools.accumulate((len(x) + 1 for x in text.split("\n")), initial=0))
-    for item in extract(text):
+    # The scan gives the prose's inline math in order with the rest (outside code), so a
+    # definition in a sentence is known to the displays after it.
+    for item in extract(text, inline=infer_definitions):
         note_steps(steps)
-        start = item.offset if isinstance(item, Display) else line_starts[item.line - 1]
-        while inline and inline[0].offset < start:
-            _read_inline(post, inline.pop(0).body)
-        if isinstance(item, Declaration):
+        if isinstance(item, Inline):
+            _read_inline(post, item.body)
+        elif isinstance(item, Declaration):
             line_start = line_starts[item.line - 1]
             found = text.find(item.text, line_start)
             line, column = position(text, found) if found >= 0 else (item.line, 1)

@@ -1,17 +1,8 @@
 """Building blocks, built symbolically: softmax, log-softmax, cross-entropy, the two-layer classifier.
 
-Every function is built in a :class:`Space`, which decides how a sum over a vector
-is written:
-
-- :meth:`Space.symbolic`: sizes are symbols (k, c, d, p, N), vectors are
-  ``IndexedBase`` objects, and a sum is an unevaluated ``Sum(f(n), (n, 1, k))``.
-  One proof in this space holds for every size.
-- :meth:`Space.fixed`: sizes are integers, and every shared sum (the softmax
-  denominator, the sum of the labels, each logit of the linear model) is a *named
-  atom*: a positive or real symbol with its definition recorded in
-  ``space.definitions``. Derivatives then cost O(1) per component instead of
-  walking a k-term sum every time (see :mod:`derive.engine.differentiate`), which is what
-  makes k = 1000 take seconds.
+Every function is built in a :class:`~derive.engine.space.Space`, which decides how a sum over
+a vector is written (symbolic sizes with Sums, or fixed sizes with shared atoms, which is what
+makes k = 1000 take seconds); :mod:`derive.engine.space` says how.
 
 Nothing here differentiates; these are the functions a claim is about.
 """
