@@ -70,6 +70,14 @@ class PostState:
     #: Arrays with no declared meaning that the audit took as unknown functions of a derivative's variable.
     unknown_arrays: set[str] = field(default_factory=set)
 
+    def reset(self) -> None:
+        """Forget every declaration and definition: a new problem starts (``reset``).
+
+        What the post has said so far about the audit (hints) is kept.
+        """
+        fresh = PostState(infer_definitions=self.infer_definitions, hints=self.hints, declared=True)
+        self.__dict__.update(fresh.__dict__)
+
     def context(self) -> ReaderContext:
         base = ReaderContext()
         return ReaderContext(vectors=frozenset(self.vectors), matrices=frozenset(self.matrices),
@@ -139,7 +147,7 @@ def symbol(text: str) -> sp.Symbol:
     return sp.Symbol(text, integer=True, positive=True)
 
 
-KNOWN_DECLARATIONS = ("logits", "labels", "vector", "matrix", "scalar", "size", "same", "samples", "assume",
+KNOWN_DECLARATIONS = ("reset", "logits", "labels", "vector", "matrix", "scalar", "size", "same", "samples", "assume",
                       "define", "definition", "skip")
 
 
@@ -213,7 +221,10 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
             post.sample_index = rest[1]
         return None
     if key == "assume":
-        return _assume(post, " ".join(rest))
+        return assume(post, " ".join(rest))
+    if key == "reset" and not rest:
+        post.reset()
+        return None
     if key == "skip":
         post.skip_next = True
         return None
@@ -267,11 +278,11 @@ def _define(post: PostState, text: str) -> str | None:
     lhs, _, rhs = text.partition("=")
     if not rhs:
         return "'define' needs 'name = expression' or 'f(x) = expression'"
-    applied = re.match(r"\s*\\?([A-Za-z]+)\s*\(", lhs)
+    applied = re.match(r"\s*(?:\\(?:mathrm|operatorname|text)\s*\{\s*([A-Za-z]+)\s*\}|\\?([A-Za-z]+))\s*\(", lhs)
     if applied:
         # define g(x) = ...: from here on g(...) is an application (σ too: \sigma
         # stops meaning softmax).
-        name = applied.group(1)
+        name = applied.group(1) or applied.group(2)
         if name == "sigma":
             post.sigma = "sigma"
         post.functions.add(name)
@@ -318,7 +329,8 @@ _RELATIONS = re.compile(r"\\leq?|\\geq?|\\lt|\\gt|<=|>=|<|>|≤|≥")
 _SET = re.compile(r"^(?P<name>.+?)\\in\s*\\\{(?P<values>[^{}]*)\\\}\s*$")
 
 
-def _assume(post: PostState, text: str) -> str | None:
+def assume(post: PostState, text: str) -> str | None:
+    """Apply ``assume text`` (a case, or a scalar's domain); a one-line problem if it is neither."""
     if text in ("nothing", "none", ""):
         post.assumptions.clear()
         post.domains.clear()
@@ -408,7 +420,8 @@ def define(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     else:
         return "a definition's left side is a name, such as L_n or s_{nj}"
     label = str(getattr(name, "label", name))
-    if mentions(rhs, label):
+    indexed = isinstance(lhs, sp.Indexed)
+    if mentions(rhs, label, indexed=indexed):
         return self_reference(lhs)
     try:
         body = rename_apart(post, scalar(post, rhs))
@@ -416,7 +429,7 @@ def define(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
         return f"the definition of {sp.sstr(lhs)} cannot be read: {exc}"
     except Exception as exc:  # SymPy on an unexpected expression: report it, never crash
         return f"the definition of {sp.sstr(lhs)} cannot be read ({type(exc).__name__}: {str(exc)[:100]})"
-    if mentions(body, label):
+    if mentions(body, label, indexed=indexed):
         return self_reference(lhs)
 
     if params:
@@ -453,9 +466,15 @@ def define_function(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None
     return None
 
 
-def mentions(expr: sp.Basic, name: str) -> bool:
-    """Whether ``expr`` uses ``name``: as a symbol, an array or a function."""
-    names = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
+def mentions(expr: sp.Basic, name: str, *, indexed: bool | None = None) -> bool:
+    """Whether ``expr`` uses ``name``: as a symbol, an array or a function.
+
+    With ``indexed`` False only the plain name counts (L), with True only its entries (L_n):
+    ``L = \\frac{1}{N} \\sum_n L_n`` defines the mean L from the samples' L_n, two names.
+    """
+    entries = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)}
+    plain = {str(s) for s in expr.xreplace({ix: sp.Dummy() for ix in expr.atoms(sp.Indexed)}).free_symbols}
+    names = {True: entries, False: plain, None: entries | plain}[indexed]
     names |= {f.func.__name__ for f in expr.atoms(AppliedUndef)}
     return name in names
 

@@ -25,12 +25,13 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import sympy as sp
 
+from derive.audit.conditions import in_force
 from derive.audit.declarations import (
     NO_DECLARATIONS_HINT,
     PostState,
@@ -44,6 +45,7 @@ from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
 from derive.audit.reader import (
     ReadError,
+    split_chains_conditions,
     split_chains_spans,
 )
 from derive.audit.results import (
@@ -111,80 +113,98 @@ def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str
         return None
     if label in post.scalars or label == post.labels:
         return None  # declared data (an independent scalar, the labels) is not defined by a display
-    return "update" if mentions(rhs, label) else "define"
+    return "update" if mentions(rhs, label, indexed=isinstance(lhs, sp.Indexed)) else "define"
 
 
 def _steps_of_display(post: PostState, display: Display, text: str, previous: tuple[str, sp.Basic | None, int] | None,
                       settings: AuditSettings) -> tuple[list[AuditStep], tuple[str, sp.Basic | None, int] | None]:
     steps: list[AuditStep] = []
-    assumed = tuple(t for _, t in post.assumptions)
 
     def where(offset: int) -> tuple[int, int]:
         return position(text, display.offset + offset)
 
     try:
-        chains = split_chains_spans(display.body)
+        chains = split_chains_conditions(display.body)
     except ReadError as exc:
         line, column = where(exc.offset or 0)
         steps.append(AuditStep(line, column, display.body.strip()[:60], "", StepStatus.NOT_READ, str(exc)))
         return steps, None
     last = previous
-    for chain in chains:
-        sides = list(chain)
-        if len(sides) == 1:
-            membership = read_declared_membership(post, sides[0][0])
-            last = (sides[0][0], None, display.offset + sides[0][1]) if not membership else None
+    for chain, condition in chains:
+        if len(chain) == 1 and condition is None:
+            membership = read_declared_membership(post, chain[0][0])
+            last = (chain[0][0], None, display.offset + chain[0][1]) if not membership else None
             continue
-        if sides[0][0] == "" and previous is not None:
-            sides[0] = (previous[0], previous[2] - display.offset)
-            read_first = previous[1]
-        else:
-            read_first = None
-        exprs: list[sp.Basic | ReadError] = []
-        for idx, (side, _) in enumerate(sides):
-            if idx == 0 and read_first is not None:
-                exprs.append(read_first)
-                continue
-            try:
-                exprs.append(post.read(side, along=[s for s, _ in sides]))
-            except ReadError as exc:
-                exprs.append(exc)
-        first, second = exprs[0], exprs[1]
-        start = 1
-        if not isinstance(first, ReadError) and not isinstance(second, ReadError):
-            kind = "define" if post.definition_next else _definition(post, sides[0][0], first, second)
-            post.definition_next = False
-            line, column = where(sides[0][1])
-            if kind == "define":
-                # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.
-                problem = define(post, first, second)
-                steps.append(AuditStep(line, column, sides[0][0], sides[1][0],
-                                       StepStatus.NOT_READ if problem else StepStatus.DEFINITION,
-                                       problem or "defines a name; not checked", None, assumed))
-                start = 2
-            elif kind == "update":
-                # w = w - η g: valid only if it holds as an equation; otherwise an update, said so.
-                step = _checked_step(post, first, second, sides[0][0], sides[1][0], (line, column), settings,
-                                     assumed)
-                if step.status is not StepStatus.VALID:
-                    step = replace(step, status=StepStatus.UNDECIDED, reason=self_reference(first))
-                steps.append(step)
-                start = 2
-        for idx in range(start, len(sides)):
-            (ltext, _), (rtext, _roff) = sides[idx - 1], sides[idx]
-            line, column = where(sides[idx - 1][1] if sides[idx - 1][1] >= 0 else 0)
-            a, b = exprs[idx - 1], exprs[idx]
-            bad = a if isinstance(a, ReadError) else b if isinstance(b, ReadError) else None
-            if bad is not None:
-                _bad_side, bad_off = (sides[idx - 1] if bad is a else sides[idx])
-                col_line, col = where(bad_off + (bad.offset or 0)) if bad_off >= 0 else (line, column)
-                steps.append(AuditStep(col_line, col, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed))
-                continue
-            assert not isinstance(a, ReadError) and not isinstance(b, ReadError)
-            steps.append(_checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed))
-        tail = exprs[-1]
-        last = (sides[-1][0], None if isinstance(tail, ReadError) else tail, display.offset + sides[-1][1])
+        try:
+            # A condition after the last side (\quad (i = j)) is part of the claim: its hypotheses
+            # hold for this chain's steps only.
+            with in_force(post, condition[0] if condition else None) as assumed:
+                new, last = _steps_of_chain(post, display, list(chain), where, previous, settings, assumed)
+        except ReadError as exc:
+            assert condition is not None  # only applying a condition raises here
+            line, column = where(condition[1])
+            steps.append(AuditStep(line, column, chain[0][0], chain[-1][0], StepStatus.NOT_READ,
+                                   f"the condition '{condition[0]}' after the last side cannot be applied: {exc}; "
+                                   "write it as a declaration before the display (see the README's table)"))
+            continue
+        steps += new
     return steps, last
+
+
+def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, int]],
+                    where: Callable[[int], tuple[int, int]], previous: tuple[str, sp.Basic | None, int] | None,
+                    settings: AuditSettings, assumed: tuple[str, ...]
+                    ) -> tuple[list[AuditStep], tuple[str, sp.Basic | None, int]]:
+    """The steps of one chain ``a = b = c`` (a first side ``""`` continues the previous display)."""
+    steps: list[AuditStep] = []
+    if sides[0][0] == "" and previous is not None:
+        sides[0] = (previous[0], previous[2] - display.offset)
+        read_first = previous[1]
+    else:
+        read_first = None
+    exprs: list[sp.Basic | ReadError] = []
+    for idx, (side, _) in enumerate(sides):
+        if idx == 0 and read_first is not None:
+            exprs.append(read_first)
+            continue
+        try:
+            exprs.append(post.read(side, along=[s for s, _ in sides]))
+        except ReadError as exc:
+            exprs.append(exc)
+    first, second = exprs[0], exprs[1]
+    start = 1
+    if not isinstance(first, ReadError) and not isinstance(second, ReadError):
+        kind = "define" if post.definition_next else _definition(post, sides[0][0], first, second)
+        post.definition_next = False
+        line, column = where(sides[0][1])
+        if kind == "define":
+            # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.
+            problem = define(post, first, second)
+            steps.append(AuditStep(line, column, sides[0][0], sides[1][0],
+                                   StepStatus.NOT_READ if problem else StepStatus.DEFINITION,
+                                   problem or "defines a name; not checked", None, assumed))
+            start = 2
+        elif kind == "update":
+            # w = w - η g: valid only if it holds as an equation; otherwise an update, said so.
+            step = _checked_step(post, first, second, sides[0][0], sides[1][0], (line, column), settings, assumed)
+            if step.status is not StepStatus.VALID:
+                step = replace(step, status=StepStatus.UNDECIDED, reason=self_reference(first))
+            steps.append(step)
+            start = 2
+    for idx in range(start, len(sides)):
+        (ltext, _), (rtext, _roff) = sides[idx - 1], sides[idx]
+        line, column = where(sides[idx - 1][1] if sides[idx - 1][1] >= 0 else 0)
+        a, b = exprs[idx - 1], exprs[idx]
+        bad = a if isinstance(a, ReadError) else b if isinstance(b, ReadError) else None
+        if bad is not None:
+            _bad_side, bad_off = (sides[idx - 1] if bad is a else sides[idx])
+            col_line, col = where(bad_off + (bad.offset or 0)) if bad_off >= 0 else (line, column)
+            steps.append(AuditStep(col_line, col, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed))
+            continue
+        assert not isinstance(a, ReadError) and not isinstance(b, ReadError)
+        steps.append(_checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed))
+    tail = exprs[-1]
+    return steps, (sides[-1][0], None if isinstance(tail, ReadError) else tail, display.offset + sides[-1][1])
 
 
 def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: str, at: tuple[int, int],

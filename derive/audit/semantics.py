@@ -162,6 +162,9 @@ class Meaning:
             if name in ("softmax",):
                 if len(args) == 2:
                     return self.softmax(args[0], args[1])
+                if len(args) > 2 and isinstance(args[0], (sp.Symbol, sp.IndexedBase)):
+                    # softmax(s_n)_i, read softmax(s, n, i): the sample's vector s_n at component i.
+                    return self.softmax(args[0], args[-1], tuple(args[1:-1]))
                 if len(args) == 1 and component is not None:
                     return self.softmax(args[0], component)
             if name in ("CE", "ce", "H", "NLL") and len(args) == 2:

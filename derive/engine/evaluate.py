@@ -190,7 +190,7 @@ def _fill(spec: ArraySpec, claim: Claim, scalars: Mapping[sp.Symbol, sp.Rational
         for cell in cells:
             out[spec.base[cell]] = domain.draw(rng.randint, extreme)
         return out
-    if spec.role == Role.LABELS and simplex:
+    if simplex:  # Σ = 1 along the last index is a hypothesis of the claim, whatever the array's role
         rows: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
         for cell in cells:
             rows.setdefault(cell[:-1], []).append(cell)
