@@ -67,6 +67,9 @@ class ModelTheorem:
     build: Callable[[], Built]
     defaults: Mapping[str, int]
     title: str = ""
+    #: What the statement's names mean, for ``derive audit`` (``define \sigma(x) = ...``): the
+    #: proof writer puts them before the statement, so that the post it writes reads back as meant.
+    declarations: tuple[str, ...] = ()
 
     def symbolic(self) -> Claim:
         b = self.build()
@@ -235,27 +238,36 @@ def _psd(wrong: bool = False) -> Built:
 _CDP = {"c": 2, "d": 2, "p": 2}
 _K = {"k": 3}
 
+#: h, s, ŷ and L of the tanh network, for the audit of its statements.
+_MLP_NOTATION = (r"define h_r = \tanh\Big(\sum_{q=1}^{p} W_{rq} x_q\Big)", r"define s_i = \sum_{r=1}^{d} V_{ir} h_r",
+                 r"define \hat{y}_i = \frac{e^{s_i}}{\sum_{n=1}^{c} e^{s_n}}",
+                 r"define L = -\sum_{m=1}^{c} y_m \log \hat{y}_m")
+
 MODEL_THEOREMS: list[ModelTheorem] = [
     ModelTheorem("logistic_gradient", "∂BCE(t, σ(z))/∂z = σ(z) - t (0 < t < 1)",
                  r"\frac{\partial\, \mathrm{BCE}(t, \sigma(z))}{\partial z} = \sigma(z) - t", "model",
-                 _logistic, {}, title='Logistic regression: the gradient of binary cross-entropy'),
+                 _logistic, {}, title='Logistic regression: the gradient of binary cross-entropy',
+                 declarations=(r"define \sigma(x) = \frac{1}{1 + e^{-x}}",
+                               r"define \mathrm{BCE}(t, p) = -t \log p - (1 - t) \log(1 - p)")),
     ModelTheorem("ridge_gradient", "∇_w [‖Xw - t‖²/(2N) + (λ/2)‖w‖²] = Xᵀ(Xw - t)/N + λw",
                  r"\nabla_w \Big[\tfrac{1}{2N}\|Xw - t\|^2 + \tfrac{\lambda}{2}\|w\|^2\Big] "
                  r"= \tfrac{1}{N} X^T(Xw - t) + \lambda w", "model", _ridge, {"N": 3, "p": 2},
                  title='Ridge regression: the gradient'),
     ModelTheorem("mlp_gradient_W", "∂L/∂W = (Vᵀ(ŷ - y) ⊙ (1 - h⊙h)) xᵀ for h = tanh(Wx), ŷ = softmax(Vh)",
-                 r"\frac{\partial L}{\partial W} = \big(V^T(\hat{y} - y) \odot (1 - h \odot h)\big) x^T",
-                 "model", lambda: _mlp("W"), _CDP, title='The tanh network: the gradient by the first layer'),
+                 r"\frac{\partial L}{\partial W} = \big((V^T(\hat{y} - y)) \odot (1 - h \odot h)\big) x^T",
+                 "model", lambda: _mlp("W"), _CDP, title='The tanh network: the gradient by the first layer',
+                 declarations=_MLP_NOTATION),
     ModelTheorem("mlp_gradient_V", "∂L/∂V = (ŷ - y) hᵀ for h = tanh(Wx), ŷ = softmax(Vh)",
                  r"\frac{\partial L}{\partial V} = (\hat{y} - y) h^T", "model", lambda: _mlp("V"), _CDP,
-                 title='The tanh network: the gradient by the second layer'),
+                 title='The tanh network: the gradient by the second layer',
+                 declarations=_MLP_NOTATION),
     ModelTheorem("temperature_gradient", "∂CE(y, softmax(z/T))/∂z = (softmax(z/T) - y)/T (T > 0)",
                  r"\frac{\partial\, \mathrm{CE}(y, \mathrm{softmax}(z/T))}{\partial z} "
                  r"= \tfrac{1}{T}(\mathrm{softmax}(z/T) - y)", "model", _temperature, _K,
                  title='Temperature-scaled cross-entropy: the gradient'),
     ModelTheorem("label_smoothing_gradient", "∂CE((1-ε)y + ε/k, ŷ)/∂z = ŷ - ((1-ε)y + ε/k)",
-                 r"\frac{\partial\, \mathrm{CE}((1-\varepsilon)y + \varepsilon/k, \hat{y})}{\partial z} "
-                 r"= \hat{y} - \big((1-\varepsilon)y + \tfrac{\varepsilon}{k}\big)", "model", _smoothing, _K,
+                 r"\frac{\partial\, \mathrm{CE}((1-\epsilon)y + \epsilon/k, \hat{y})}{\partial z} "
+                 r"= \hat{y} - \big((1-\epsilon)y + \tfrac{\epsilon}{k}\big)", "model", _smoothing, _K,
                  title='Label smoothing: the gradient'),
     ModelTheorem("softmax_shift_invariance", "softmax(z + a) = softmax(z)",
                  r"\mathrm{softmax}(z + a) = \mathrm{softmax}(z)", "model", _shift_softmax, _K,
@@ -269,7 +281,8 @@ MODEL_THEOREMS: list[ModelTheorem] = [
     ModelTheorem("cross_entropy_hessian_psd", "vᵀ(diag(ŷ) - ŷŷᵀ)v = Σ_i ŷ_i (v_i - Σ_j ŷ_j v_j)²",
                  r"v^T(\operatorname{diag}(\hat{y}) - \hat{y}\hat{y}^T)v "
                  r"= \sum_i \hat{y}_i \Big(v_i - \sum_j \hat{y}_j v_j\Big)^2", "model", _psd, _K,
-                 title="The quadratic form of the Hessian"),
+                 title="The quadratic form of the Hessian",
+                 declarations=(r"define \hat{y}_i = \frac{e^{z_i}}{\sum_{n=1}^{k} e^{z_n}}",)),
 ]
 
 #: A wrong variant of each theorem (the mistake people make), which the engine must refute.

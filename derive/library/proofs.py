@@ -88,6 +88,11 @@ class Proof:
     hypotheses: tuple[Hypothesis, ...]
     conditions: str = ""
     seconds: float = 0.0
+    #: The arrays the proof speaks of, with their shapes and roles (logits, labels, inputs).
+    arrays: tuple[ArraySpec, ...] = ()
+    #: What the statement's names mean, as ``derive audit`` declarations (``define \sigma(x) = ...``),
+    #: beyond what the arrays, hypotheses and notation say.
+    declarations: tuple[str, ...] = ()
 
     @property
     def status(self) -> Status:
@@ -133,6 +138,7 @@ class _Plan:
     rules: list[Rule]
     target: tuple[str, sp.Expr]
     hypotheses: list[Hypothesis] = field(default_factory=list)
+    declarations: tuple[str, ...] = ()
 
 
 def _index(name: str) -> sp.Symbol:
@@ -365,7 +371,7 @@ def _model_plan(name: str) -> _Plan:
     rules = [Rule(rule, _constant(expr)) for rule, expr in lines[:-1]]
     conditions = ", ".join(h.latex for h in claim.hypotheses)
     return _Plan(name, theorem.title or name, conditions, {}, dict(claim.arrays), start, rules,
-                 (lines[-1][0], lines[-1][1]), list(claim.hypotheses))
+                 (lines[-1][0], lines[-1][1]), list(claim.hypotheses), theorem.declarations)
 
 
 def proof_names() -> list[str]:
@@ -433,7 +439,7 @@ def build_proof(name: str, *, settings: Settings | None = None,
         previous = current
     return Proof(name, plan.title, theorem.statement, theorem.latex, plan.start, tuple(steps),
                  tuple(plan.notations.values()), tuple(plan.hypotheses), plan.conditions,
-                 time.perf_counter() - started)
+                 time.perf_counter() - started, tuple(plan.arrays.values()), plan.declarations)
 
 
 def prove(name: str, *, settings: Settings | None = None) -> Proof:

@@ -25,6 +25,7 @@ from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
 
 from derive.engine.verdict import Status
 from derive.library.proofs import Notation, Proof, ProofStep, UnprovedStepError
+from derive.render.declarations import declarations
 
 __all__ = [
     "TEX_PACKAGES",
@@ -401,6 +402,7 @@ def document(proofs: Sequence[Proof], *, title: str | None = None, mark_unproved
         condition = rf" \quad ({proof.conditions})" if proof.conditions else ""
         out += [
             "",
+            *[f"% derive: {d}" for d in declarations(proof)],
             rf"\begin{{theorem}}[{_text(proof.title)}]\label{{thm:{proof.theorem}}}",
             rf"\[ {_statement(proof)}{condition} \]",
             r"\end{theorem}",
@@ -435,7 +437,8 @@ def markdown(proofs: Sequence[Proof], *, mark_unproved: bool = False) -> str:
     out += [f"- ${item}$" for item in _notation_items(proofs)]
     for proof in proofs:
         condition = rf" \quad ({proof.conditions})" if proof.conditions else ""
-        out += ["", f"## {proof.title}", "", "$$", _statement(proof) + condition, "$$", "",
+        declared = f"<!-- derive: {'; '.join(declarations(proof))} -->"
+        out += ["", f"## {proof.title}", "", declared, "", "$$", _statement(proof) + condition, "$$", "",
                 "*Proof.*", "", "$$", r"\begin{aligned}", *_chain(proof), r"\end{aligned}", "$$"]
     return "\n".join(out) + "\n"
 
