@@ -297,3 +297,18 @@ def test_a_sum_without_limits_over_the_default_size_letter_runs_over_its_length(
     assert one(r"\frac{\partial}{\partial z_j} \log \sum_k e^{z_k} = e^{z_j}", "vector z")[0] is StepStatus.WRONG
     # Written with its index as its own limit, it stays not read (seed 000's \Sigma^k_{k=1}).
     assert one(r"\sum_{k=1}^k z_k = 1", "vector z")[0] is StepStatus.NOT_READ
+
+
+@pytest.mark.parametrize(("step", "given", "want"), [
+    # Declared as a value, a conventional function letter before ( is a product.
+    (r"h(1-h) = h - h^2", ("scalar h",), StepStatus.VALID),
+    (r"\frac{d}{dh} h(1-h) = 1 - 2h", ("scalar h",), StepStatus.VALID),
+    (r"\frac{d}{dh} h(1-h) = 1 - h", ("scalar h",), StepStatus.WRONG),
+    (r"f(a + b) = f a + f b", ("scalar f a b",), StepStatus.VALID),
+    # Not declared, h is still an unknown function: its derivative is not decided.
+    (r"\frac{d}{dx} h(x) = h(x)", (), StepStatus.UNDECIDED),
+    # Defined by the post, it is the post's function.
+    (r"h(2) = 4", ("define h(x) = x^2",), StepStatus.VALID),
+])
+def test_a_declared_value_is_never_a_function(step: str, given: tuple[str, ...], want: StepStatus) -> None:
+    assert check_step(step, given=given).steps[0].status is want

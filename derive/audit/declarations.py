@@ -80,11 +80,15 @@ class PostState:
 
     def context(self) -> ReaderContext:
         base = ReaderContext()
+        scalars = frozenset(s.lstrip("\\") for s in self.scalars)
+        # A declared value is a value: with 'scalar h' or 'vector h', h(1 - h) is a product, not the
+        # conventional function letter h applied (a function the post defines stays a function).
+        values = scalars | self.vectors | self.matrices
         return ReaderContext(vectors=frozenset(self.vectors), matrices=frozenset(self.matrices),
                              sizes=base.sizes | frozenset(str(s) for s in self._sizes()),
                              default_size=self.meaning.default_size,
-                             functions=base.functions | frozenset(self.functions), sigma=self.sigma,
-                             scalars=frozenset(s.lstrip("\\") for s in self.scalars), drop_sample_index=True)
+                             functions=(base.functions - values) | frozenset(self.functions), sigma=self.sigma,
+                             scalars=scalars, drop_sample_index=True)
 
     def _sizes(self) -> set[sp.Basic]:
         out: set[sp.Basic] = {self.meaning.default_size}
