@@ -349,3 +349,13 @@ def test_a_checked_step_is_a_claim_never_a_definition() -> None:
     assert audit_text("$$g = x + 1$$").steps[0].status is StepStatus.DEFINITION
     (step,) = check_step("g = x + 1").steps
     assert step.status is StepStatus.WRONG
+
+
+def test_a_latex_file_is_told_its_fixes_as_comment_lines() -> None:
+    tex = ("\\begin{document}\n\\[ \\frac{\\partial \\mathrm{CE}}{\\partial z_j} = \\hat{y}_j - y_j \\]\n"
+           "\\end{document}\n")
+    report = audit_text(tex, path="post.tex")
+    said = " ".join([*report.hints, *(s.reason for s in report.steps)])
+    assert "% derive: logits z" in said and "<!--" not in said
+    markdown = audit_text("$$\n\\frac{\\partial \\mathrm{CE}}{\\partial z_j} = \\hat{y}_j - y_j\n$$\n", path="post.md")
+    assert "<!-- derive: logits z" in " ".join(markdown.hints)

@@ -296,7 +296,21 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     if not post.declared:
         hints.append(NO_DECLARATIONS_HINT)
     hints += [f"to decide more: {h}" for h in post.hints]
+    if path.endswith(".tex"):
+        # A LaTeX file declares in comment lines: the fixes say so, ready to paste.
+        steps = [replace(s, reason=_as_tex_comment(s.reason)) for s in steps]
+        hints = [_as_tex_comment(h) for h in hints]
     return AuditReport(path, tuple(steps), tuple(dict.fromkeys(hints)), time.perf_counter() - started, text)
+
+
+def _as_tex_comment(text: str) -> str:
+    r"""``<!-- derive: logits z -->`` as a LaTeX file writes it: ``% derive: logits z``.
+
+    Examples:
+        >>> _as_tex_comment("declare them: <!-- derive: logits z -->")
+        'declare them: `% derive: logits z`'
+    """
+    return re.sub(r"<!-- derive: (.*?) -->", r"`% derive: \1`", text)
 
 
 def audit_file(path: str | Path, *, settings: AuditSettings | None = None) -> AuditReport:
