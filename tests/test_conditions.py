@@ -127,3 +127,4 @@ def test_a_name_on_both_sides_of_its_definition_is_still_refused() -> None:
         check_step(r"\frac{\partial L}{\partial x} = 0", given=("scalar x", r"define L = L + x"))
     with pytest.raises(AuditInputError, match="both sides"):
         check_step(r"L_n = 0", given=("samples N n", r"define L_n = 2 L_n"))
+

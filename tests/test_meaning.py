@@ -312,3 +312,18 @@ def test_a_sum_without_limits_over_the_default_size_letter_runs_over_its_length(
 ])
 def test_a_declared_value_is_never_a_function(step: str, given: tuple[str, ...], want: StepStatus) -> None:
     assert check_step(step, given=given).steps[0].status is want
+
+
+@pytest.mark.parametrize(("step", "want"), [
+    (r"\frac{\partial^2 \mathrm{CE}}{\partial z_i \partial z_j} = \hat{y}_i \delta_{ij} - \hat{y}_i \hat{y}_j",
+     StepStatus.VALID),
+    (r"\frac{\partial^2 \mathrm{CE}}{\partial z_i \partial z_j} = \hat{y}_i \delta_{ij} + \hat{y}_i \hat{y}_j",
+     StepStatus.WRONG),
+    (r"\frac{\partial^2 \mathrm{CE}}{\partial z_i \partial z_j} = "
+     r"\frac{\partial^2 \mathrm{CE}}{\partial z_j \partial z_i}", StepStatus.VALID),
+    (r"\frac{\partial^2}{\partial z_i \partial z_j} \log \sum_{n=1}^{k} e^{z_n} = "
+     r"\hat{y}_i \delta_{ij} - \hat{y}_i \hat{y}_j", StepStatus.VALID),
+])
+def test_a_mixed_second_derivative_is_decided(step: str, want: StepStatus) -> None:
+    # ∂²/∂z_i∂z_j: the Hessian by entries, differentiated one variable at a time.
+    assert check_step(step, given=("logits z", "labels y soft")).steps[0].status is want

@@ -32,7 +32,7 @@ WAITING = (
     r"\frac{\partial\, \mathrm{CE}(y, \mathrm{softmax}(z/T))}",
     r"\frac{\partial\, \mathrm{CE}((1-\epsilon)y + \epsilon/k, \hat{y})}",
     r"\mathrm{softmax}(z + a) = \mathrm{softmax}(z)",
-    r"\nabla_z^2\, \mathrm{CE}(y, \hat{y})",
+    r"\frac{\partial^2 \mathrm{CE}}{\partial z_i \partial z_j} = \left[\operatorname{diag}",
     r"v^T(\operatorname{diag}(\hat{y}) - \hat{y}\hat{y}^T)v",
 )
 

@@ -167,7 +167,12 @@ class Meaning:
                     return self.softmax(args[0], args[-1], tuple(args[1:-1]))
                 if len(args) == 1 and component is not None:
                     return self.softmax(args[0], component)
-            if name in ("CE", "ce", "H", "NLL") and len(args) == 2:
+            # CE(z_i, z_j): the audit made CE a function of both logits of ∂²CE/∂z_i∂z_j, not CE(y, p).
+            by_logits = self.logits is not None and all(
+                isinstance(a, sp.Indexed) and str(a.base.label) == self.logits and self._is_component(a) for a in args)
+            if name in ("CE", "ce") and len(args) > 1 and by_logits:
+                args = args[:1]
+            elif name in ("CE", "ce", "H", "NLL") and len(args) == 2:
                 y, p = (self._as_base(a) for a in args)
                 m = sp.Symbol("m_", integer=True)
                 size = self.length(str(y.label))
@@ -230,6 +235,13 @@ class Meaning:
         if isinstance(expr, AppliedUndef) and expr.func.__name__ == "softmax" and len(expr.args) == 1:
             base = self._as_base(expr.args[0])
             return Tensor((self.length(str(base.label)),), lambda i: self.softmax(base, i))
+        if isinstance(expr, sp.Derivative) and len(expr.variable_count) > 1:
+            # ∂²f/∂z_i∂z_j: a mixed derivative by entries (scalars) is a scalar.
+            body = self.tensor(expr.expr)
+            if body.shape or any(self.tensor(v).shape for v, _ in expr.variable_count):
+                raise SemanticsError("a mixed derivative of a vector, or by a whole vector, is not read; "
+                                     "write it by entries, \\frac{\\partial^2 f}{\\partial z_i \\partial z_j}")
+            return Tensor.scalar(sp.Derivative(body.at(), *expr.variable_count))
         if isinstance(expr, sp.Derivative):
             (var, order), = expr.variable_count
             wrt = self.tensor(var)

@@ -67,33 +67,41 @@ def mark_unknown(expr: sp.Basic, post: PostState) -> sp.Basic:
     def mark(d: sp.Basic) -> sp.Basic:
         if not isinstance(d, sp.Derivative):
             return d
-        (v, order), = d.variable_count
-        vbase = v.base if isinstance(v, sp.Indexed) else v
+        # Each variable of the derivative (two in ∂²f/∂z_i∂z_j): an unknown name may depend on each.
+        variables = [v for v, _ in d.variable_count]
+        vbases = {v.base if isinstance(v, sp.Indexed) else v for v in variables}
         body = d.expr
         for _ in range(20):
-            unfolded = post.meaning.expand_functions(unfold(body, notations, frozenset({vbase})),
+            unfolded = post.meaning.expand_functions(unfold(body, notations, frozenset(vbases)),
                                                      post.meaning.component)
             if unfolded == body:
                 break
             body = unfolded
 
+        if len(variables) > 1:
+            # ∂²CE/∂z_i∂z_j: CE of the declared logits written out now, as a function of the whole
+            # vector; SymPy's derivative of an unknown CE(z_i, z_j) by z_i then z_j never ends.
+            body = body.xreplace({sym: post.meaning.expand_functions(sp.Function(sym.name)(variables[0]))
+                                  for sym in body.free_symbols
+                                  if isinstance(sym, sp.Symbol) and sym.name in ("CE", "ce")})
         labels = {ix.base.label for ix in body.atoms(sp.Indexed)}
         reps: dict[sp.Basic, sp.Basic] = {}
         for ix in body.atoms(sp.Indexed):
-            if ix.base != vbase and not known(post, str(ix.base.label)):
-                reps[ix] = sp.Function(str(ix.base.label))(*ix.indices, v)
+            if ix.base not in vbases and not known(post, str(ix.base.label)):
+                reps[ix] = sp.Function(str(ix.base.label))(*ix.indices, *variables)
                 post.unknown_arrays.add(str(ix.base.label))
         for f in body.atoms(AppliedUndef):
             # f(x) by x depends on x through its argument (SymPy's chain rule); f(a) may hide it.
-            if f.func != TRANSPOSE and v not in f.free_symbols:
-                reps[f] = sp.Function(f.func.__name__)(*f.args, v)
+            missing = [v for v in variables if v not in f.free_symbols]
+            if f.func != TRANSPOSE and missing:
+                reps[f] = sp.Function(f.func.__name__)(*f.args, *missing)
         for sym in body.free_symbols:
-            if isinstance(sym, sp.Symbol) and not sym.is_integer and sym not in labels and sym != vbase \
+            if isinstance(sym, sp.Symbol) and not sym.is_integer and sym not in labels and sym not in vbases \
                     and not known(post, sym.name):
-                reps[sym] = sp.Function(sym.name)(v)
+                reps[sym] = sp.Function(sym.name)(*variables)
                 post.unknown_scalars.add(sym.name)
         marked = body.xreplace(reps)
-        return sp.Derivative(marked, (v, order))
+        return sp.Derivative(marked, *d.variable_count)
     return expr.replace(lambda node: isinstance(node, sp.Derivative), mark)
 
 

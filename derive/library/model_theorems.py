@@ -276,7 +276,8 @@ MODEL_THEOREMS: list[ModelTheorem] = [
                  r"\log \sum_n e^{z_n + a} = \log \sum_n e^{z_n} + a", "model", _shift_lse, _K,
                  title='Log-sum-exp under a shift'),
     ModelTheorem("cross_entropy_hessian", "∂²CE(y, softmax(z))/∂z² = diag(ŷ) - ŷŷᵀ (Σy = 1)",
-                 r"\nabla_z^2\, \mathrm{CE}(y, \hat{y}) = \operatorname{diag}(\hat{y}) - \hat{y}\hat{y}^T",
+                 r"\frac{\partial^2 \mathrm{CE}}{\partial z_i \partial z_j} "
+                 r"= \left[\operatorname{diag}(\hat{y}) - \hat{y}\hat{y}^T\right]_{ij}",
                  "model", _hessian, _K, title='The Hessian of cross-entropy'),
     ModelTheorem("cross_entropy_hessian_psd", "vᵀ(diag(ŷ) - ŷŷᵀ)v = Σ_i ŷ_i (v_i - Σ_j ŷ_j v_j)²",
                  r"v^T(\operatorname{diag}(\hat{y}) - \hat{y}\hat{y}^T)v "

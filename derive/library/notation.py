@@ -78,10 +78,12 @@ def meaning(expr: sp.Basic, notations: Notations, keep: frozenset[sp.Basic] = fr
     unfolded afterwards.
     """
     if isinstance(expr, sp.Derivative):
-        (var, order), = expr.variable_count
-        inner_keep = keep | {base_of(var)}
+        # Every variable's own name is kept (two in ∂²L/∂s_i∂s_j).
+        inner_keep = keep | {base_of(var) for var, _ in expr.variable_count}
         inner = meaning(expr.expr, notations, inner_keep)
-        out = sp.diff(inner, var, order)
+        out = inner
+        for var, order in expr.variable_count:  # one variable at a time, each derivative computed
+            out = sp.diff(out, var, order)
         # Unfold what was kept; not meaning() again: a Derivative SymPy left unevaluated
         # (of an unknown function) would be differentiated forever.
         for _ in range(50):
