@@ -92,7 +92,7 @@ def _notation(proof: Proof) -> list[str]:
 
 
 def declarations(proof: Proof) -> list[str]:
-    """The declarations of one proof's section, in the audit's language (see the README's table).
+    r"""The declarations of one proof's section, in the audit's language (see the README's table).
 
     Examples:
         >>> from derive.library.proofs import prove
