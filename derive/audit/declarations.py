@@ -59,6 +59,8 @@ class PostState:
     sample_index: str | None = None
     #: Names declared as independent scalars (``scalar x t``): held fixed in ∂/∂v.
     scalars: set[str] = field(default_factory=set)
+    #: The post's definitions as read (``s_i = ...``), read again when a later one is known.
+    definitions: dict[sp.Basic, tuple[sp.Basic, sp.Basic]] = field(default_factory=dict)
     #: Function names the post defines (``define g(x) = ...``), read as applications.
     functions: set[str] = field(default_factory=set)
     #: What ``\sigma(...)`` reads as: softmax, or the post's own σ once it defines one.
@@ -413,7 +415,27 @@ def relation(post: PostState, text: str) -> Hypothesis:
 
 
 def define(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
-    """Record ``lhs = rhs`` as the definition of the name on the left."""
+    """Record ``lhs = rhs`` as the definition of the name on the left.
+
+    Definitions mean the same in any order: each one is read again once a later one is known
+    (ŷ_i = softmax(s)_i written before s_i = Σ_r B_{ir} h_r takes s's length, not the default).
+    """
+    problem = _define_once(post, lhs, rhs)
+    if problem is not None:
+        return problem
+    name = lhs.base if isinstance(lhs, sp.Indexed) else lhs
+    post.definitions[name] = (lhs, rhs)
+    for _ in range(len(post.definitions)):
+        before = dict(post.meaning.shapes.arrays)
+        for earlier, (left, right) in list(post.definitions.items()):
+            if earlier != name:
+                _define_once(post, left, right)  # it was read before, so it reads now as well
+        if post.meaning.shapes.arrays == before:
+            break
+    return None
+
+
+def _define_once(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     name: sp.Basic
     if isinstance(lhs, sp.Indexed):
         name, params = lhs.base, list(lhs.indices)
