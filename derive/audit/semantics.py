@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.audit.reader import MATMUL, TRANSPOSE
+from derive.audit.reader import DIAG, ENTRY, HADAMARD, MATMUL, NORM, ONES, TRACE, TRANSPOSE
 from derive.engine.space import ArraySpec, Role
 from derive.library.notation import Notation
 
@@ -93,6 +93,7 @@ class Meaning:
     #: Functions the post defines: name -> (parameters, body).
     functions: dict[str, tuple[tuple[sp.Basic, ...], sp.Expr]] = field(default_factory=dict)
     _bound: list[sp.Symbol] = field(default_factory=list, repr=False)
+    _in_derivative: int = field(default=0, repr=False)
 
     # -- names ----------------------------------------------------------------------------
     def length(self, name: str) -> sp.Expr:
@@ -129,6 +130,13 @@ class Meaning:
             for pos, index in enumerate(ix.indices):
                 if isinstance(index, sp.Symbol) and index in expr.free_symbols:
                     ranges.setdefault(index, spec.shape[pos])
+        for applied in expr.atoms(AppliedUndef):
+            # softmax(s_n)_i, read softmax(s, n, i): i ranges over s's last dimension.
+            args = applied.args
+            if applied.func.__name__ in ("softmax", "logsoftmax") and len(args) >= 2 and \
+                    isinstance(args[0], (sp.Symbol, sp.IndexedBase)) and isinstance(args[-1], sp.Symbol) and \
+                    args[-1] in expr.free_symbols:
+                ranges.setdefault(args[-1], self.length(str(getattr(args[0], "label", args[0]))))
         for delta in expr.atoms(sp.KroneckerDelta):
             for index in delta.args:
                 if isinstance(index, sp.Symbol) and index.is_integer and index in expr.free_symbols:
@@ -137,6 +145,8 @@ class Meaning:
 
     # -- built-in functions ---------------------------------------------------------------
     def softmax(self, logits: sp.Basic, index: sp.Expr, prefix: tuple[sp.Expr, ...] = ()) -> sp.Expr:
+        if not isinstance(logits, (sp.Indexed, sp.Symbol, sp.IndexedBase)) and not prefix:
+            return self._softmax_of(self.tensor(logits)).at(index)  # softmax(z/T)_j
         base = logits.base if isinstance(logits, sp.Indexed) else logits
         if isinstance(logits, sp.Indexed):
             if self._is_component(logits):
@@ -192,7 +202,21 @@ class Meaning:
                 y = sp.IndexedBase(labels, real=True)
                 return -sp.Sum(y[m] * sp.log(self.softmax(logits, m)), (m, 1, self.length(labels)))
             return node
+        # CE of vector expressions first, from their whole vectors: CE(y, softmax(z/T)),
+        # CE((1-ε)y + ε/k, ŷ) (the general pass, inside out, would take softmax(z/T) at j first).
+        expr = expr.replace(lambda node: isinstance(node, AppliedUndef) and len(node.args) == 2 and
+                            node.func.__name__ in ("CE", "ce", "H", "NLL") and
+                            not all(isinstance(a, (sp.Symbol, sp.IndexedBase)) for a in node.args),
+                            self._cross_entropy)
         return expr.replace(lambda node: isinstance(node, AppliedUndef), rewrite)
+
+    def _cross_entropy(self, node: sp.Basic) -> sp.Basic:
+        labels, probabilities = (self.tensor(a) for a in node.args)
+        if len(labels.shape) != 1 or labels.shape != probabilities.shape:
+            raise SemanticsError(f"CE(y, p) of a {_shape(labels)} and a {_shape(probabilities)}: "
+                                 "it takes two vectors of one length")
+        m = sp.Symbol(f"m{next(_CONTRACTED)}_", integer=True)
+        return -sp.Sum(labels.at(m) * sp.log(probabilities.at(m)), (m, 1, labels.shape[0]))
 
     def _is_component(self, expr: sp.Indexed) -> bool:
         """Whether ``expr`` is one entry of its array (z_j of a vector z), not a row of it."""
@@ -231,10 +255,16 @@ class Meaning:
                 return Tensor((inner.shape[1], inner.shape[0]), lambda a, b: inner.at(b, a))
             return Tensor(inner.shape, inner.at, row=not inner.row) if inner.shape else inner
         if isinstance(expr, AppliedUndef) and expr.func == MATMUL:
-            return self._ordered_product([self.tensor(a) for a in expr.args])
+            return self._ordered_product(self._factors_with_ones(expr.args))
         if isinstance(expr, AppliedUndef) and expr.func.__name__ == "softmax" and len(expr.args) == 1:
-            base = self._as_base(expr.args[0])
-            return Tensor((self.length(str(base.label)),), lambda i: self.softmax(base, i))
+            arg = expr.args[0]
+            if isinstance(arg, (sp.Symbol, sp.IndexedBase)) or (isinstance(arg, sp.Indexed) and
+                                                                 not self._is_component(arg)):
+                base = self._as_base(arg)
+                return Tensor((self.length(str(base.label)),), lambda i: self.softmax(base, i))
+            return self._softmax_of(self.tensor(arg))
+        if isinstance(expr, AppliedUndef) and expr.func in _MARKERS:
+            return self._marker(expr)
         if isinstance(expr, sp.Derivative) and len(expr.variable_count) > 1:
             # ∂²f/∂z_i∂z_j: a mixed derivative by entries (scalars) is a scalar.
             body = self.tensor(expr.expr)
@@ -245,16 +275,44 @@ class Meaning:
         if isinstance(expr, sp.Derivative):
             (var, order), = expr.variable_count
             wrt = self.tensor(var)
-            body = self.tensor(expr.expr)
+            # Inside a derivative a scalar function of a vector keeps its older reading, the
+            # component (∂/∂z_j log softmax(z) is of the j-th entry), never a whole vector.
+            self._in_derivative += 1
+            try:
+                body = self.tensor(expr.expr)
+            finally:
+                self._in_derivative -= 1
+            if len(body.shape) == 1 and len(wrt.shape) == 1 and order == 1:
+                # ∂ŷ/∂z, the Jacobian: entry (a, b) is ∂ŷ_a/∂z_b (numerator layout).
+                return Tensor((body.shape[0], wrt.shape[0]),
+                              lambda a, b: sp.Derivative(body.at(a), wrt.at(b)))
+            whole = isinstance(var, sp.Indexed) and var.indices[-1] == self.component and order == 1 \
+                and self._is_component(var)
+            if len(body.shape) == 1 and whole:
+                # ∂ŷ/∂z, which the reader took by z's component j: the Jacobian, entry (a, b) ∂ŷ_a/∂z_b.
+                assert isinstance(var, sp.Indexed)
+                prefix, base = var.indices[:-1], var.base
+                size = self.length(str(base.label))
+                return Tensor((body.shape[0], size), lambda a, b: sp.Derivative(body.at(a), base[(*prefix, b)]))
+            if len(body.shape) == 1 and not wrt.shape:
+                return Tensor(body.shape, lambda a: sp.Derivative(body.at(a), var, order), row=body.row)
             if body.shape:
-                raise SemanticsError("the derivative of a vector or matrix by a vector or matrix "
-                                     "(a Jacobian of higher rank) is not read")
+                raise SemanticsError("the derivative of a matrix, or of a vector by a matrix (a Jacobian of "
+                                     "higher rank), is not read")
             if not wrt.shape:
                 return Tensor.scalar(sp.Derivative(body.at(), var, order))
             return Tensor(wrt.shape, lambda *ix: sp.Derivative(body.at(), wrt.at(*ix), order), row=wrt.row)
         if isinstance(expr, sp.Add):
+            if expr.has(ONES()):
+                # v - \mathbf{1}: the ones have the length of the vectors they are added to.
+                expr = expr.xreplace({ONES(): sp.Integer(1)})
+                if not any(len(self.tensor(a).shape) == 1 for a in expr.args):
+                    raise SemanticsError("the vector of ones is added to no vector: its length is not known")
             parts = [self.tensor(a) for a in expr.args]
             shapes = {p.shape for p in parts}
+            broadcast = self._broadcast(parts)
+            if broadcast is not None:
+                return broadcast
             if len(shapes) > 1:
                 # -1 + softmax(z): a vector among scalars is its component j (the post's abuse).
                 parts = [self._at_component(p, "added to a scalar") for p in parts]
@@ -275,6 +333,11 @@ class Meaning:
             return Tensor.scalar(base.at() ** expr.exp)
         if isinstance(expr, AppliedUndef) and expr.func != TRANSPOSE:
             return Tensor.scalar(expr)  # a function's value is a scalar; its arguments stay as written
+        if isinstance(expr, _ELEMENTWISE) and len(expr.args) == 1 and not (self._bound or self._in_derivative):
+            # tanh(Wx), exp(z), √v: a function of a whole vector is applied to each entry.
+            inner = self.tensor(expr.args[0])
+            if len(inner.shape) == 1:
+                return Tensor(inner.shape, lambda i: expr.func(inner.at(i)), row=inner.row)
         if isinstance(expr, (sp.exp, sp.log)):
             # log(softmax(z)): the vector argument of a scalar function is its component j.
             arg = self._at_component(self.tensor(expr.args[0]), f"the argument of {expr.func.__name__}")
@@ -284,6 +347,90 @@ class Meaning:
             if any(t.shape for t in parts):
                 raise SemanticsError(f"{type(expr).__name__} of a vector or matrix is not read")
         return Tensor.scalar(expr)
+
+    def _broadcast(self, parts: list[Tensor]) -> Tensor | None:
+        """v + s, 1 - h ⊙ h: a scalar added to a vector is added to each entry (ones(n)·s).
+
+        Only outside a sum over an index or a derivative (there the older reading takes the vector
+        at that index, or at the component), and only for vectors: 1 + M of a matrix M may mean the
+        identity, so it is not read.
+        """
+        vectors = [p for p in parts if len(p.shape) == 1]
+        if self._bound or self._in_derivative or not vectors or any(len(p.shape) > 1 for p in parts):
+            return None
+        if len({p.shape for p in vectors}) > 1 or len({p.row for p in vectors}) > 1:
+            raise SemanticsError("vectors of different lengths (or a row and a column) are added: "
+                                 + " and ".join(_shape(p) for p in vectors))
+        ones = [p for p in parts if p.shape == ("ones",)]
+        if ones:
+            raise SemanticsError("the vector of ones is added to a scalar only")
+        return Tensor(vectors[0].shape, lambda i: sp.Add(*[p.at(i) if p.shape else p.at() for p in parts]),
+                      row=vectors[0].row)
+
+    def _factors_with_ones(self, args: tuple[sp.Basic, ...]) -> list[Tensor]:
+        r"""The factors of a written product; \mathbf{1} takes its length from its neighbour
+        (``\mathbf{1}^T v``: v's length; ``M \mathbf{1}``: M's columns)."""
+        transposed_ones = TRANSPOSE(ONES())
+        factors: list[Tensor | None] = [None if a in (ONES(), transposed_ones) else self.tensor(a) for a in args]
+        for at, arg in enumerate(args):
+            if factors[at] is not None:
+                continue
+            row = arg == transposed_ones
+            neighbour = factors[at + 1] if row and at + 1 < len(args) else factors[at - 1] if at > 0 and not row \
+                else None
+            if neighbour is None or not neighbour.shape:
+                raise SemanticsError("the vector of ones stands where its length is not known; write its "
+                                     "length out with a sum, \\sum_{i=1}^{n}")
+            length = neighbour.shape[0] if row else neighbour.shape[-1]
+            factors[at] = Tensor((length,), lambda _i: sp.Integer(1), row=row)
+        return [f for f in factors if f is not None]
+
+    def _softmax_of(self, t: Tensor) -> Tensor:
+        """softmax(z/T), softmax(z + a): the softmax of a vector expression, entry by entry."""
+        if len(t.shape) != 1:
+            raise SemanticsError(f"softmax of a {_kind(t)}: softmax takes a vector")
+        n = sp.Symbol("n_", integer=True)
+        return Tensor(t.shape, lambda i: sp.exp(t.at(i)) / sp.Sum(sp.exp(t.at(n)), (n, 1, t.shape[0])), row=t.row)
+
+    def _marker(self, expr: AppliedUndef) -> Tensor:
+        """⊙, diag, tr, ‖·‖, [M]_{ab} and the vector of ones, entry by entry."""
+        x = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)
+        if expr.func == HADAMARD:
+            if all(arg == ONES() for arg in expr.args):
+                raise SemanticsError("an elementwise product of two vectors of ones: their length is not known")
+            # 1 ⊙ v: the ones take the other operand's shape.
+            a, b = (self.tensor(arg) if arg != ONES() else None for arg in expr.args)
+            a, b = (a or _ones_like(b)), (b or _ones_like(a))
+            if a.shape != b.shape or (len(a.shape) == 1 and a.row != b.row):
+                raise SemanticsError(f"an elementwise product of different shapes: {_shape(a)} and {_shape(b)}")
+            if not a.shape:
+                raise SemanticsError("an elementwise product of two scalars: write an ordinary product")
+            return Tensor(a.shape, lambda *ix: a.at(*ix) * b.at(*ix), row=a.row)
+        if expr.func == ENTRY:
+            inner, indices = self.tensor(expr.args[0]), expr.args[1:]
+            if len(indices) != len(inner.shape):
+                raise SemanticsError(f"[...] of a {_kind(inner)} with {len(indices)} indices")
+            return Tensor.scalar(inner.at(*indices))
+        if expr.func == ONES:
+            raise SemanticsError("the vector of ones stands where its length is not known; "
+                                 "write it next to a vector of the same length")
+        inner = self.tensor(expr.args[0])
+        if expr.func == DIAG:
+            if len(inner.shape) != 1:
+                raise SemanticsError(f"diag of a {_kind(inner)}: diag(v) takes a vector")
+            n = inner.shape[0]
+            return Tensor((n, n), lambda a, b: inner.at(a) * sp.KroneckerDelta(a, b))
+        if expr.func == TRACE:
+            if len(inner.shape) != 2 or sp.simplify(inner.shape[0] - inner.shape[1]) != 0:
+                raise SemanticsError(f"the trace of a {_shape(inner)} {_kind(inner)}: tr takes a square matrix")
+            return Tensor.scalar(sp.Sum(inner.at(x, x), (x, 1, inner.shape[0])))
+        # NORM: the Euclidean norm of a vector, the Frobenius norm of a matrix.
+        if not inner.shape:
+            return Tensor.scalar(sp.Abs(inner.at()))
+        y = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)
+        if len(inner.shape) == 1:
+            return Tensor.scalar(sp.sqrt(sp.Sum(inner.at(x) ** 2, (x, 1, inner.shape[0]))))
+        return Tensor.scalar(sp.sqrt(sp.Sum(inner.at(x, y) ** 2, (x, 1, inner.shape[0]), (y, 1, inner.shape[1]))))
 
     def _at_component(self, t: Tensor, where: str) -> Tensor:
         if not t.shape:
@@ -400,6 +547,10 @@ class Meaning:
 
 
 _CONTRACTED = itertools.count()
+#: Functions that act on a whole vector entry by entry.
+_ELEMENTWISE = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.Abs)
+#: The markers the reader leaves for the notation of real posts (see derive.audit.reader).
+_MARKERS = (HADAMARD, DIAG, TRACE, NORM, ONES, ENTRY)
 
 
 def without_order(expr: sp.Basic) -> sp.Basic:
@@ -465,6 +616,11 @@ def _signature(expr: sp.Basic) -> str:
             sorted(sp.srepr((names[lim[0]], *lim[1:])) for lim in order))
         best = text if best is None or text < best else best
     return best or sp.srepr(body)
+
+
+def _ones_like(t: Tensor | None) -> Tensor:
+    assert t is not None
+    return Tensor(t.shape, lambda *_ix: sp.Integer(1), row=t.row)
 
 
 def _kind(t: Tensor) -> str:
