@@ -327,3 +327,22 @@ def test_a_declared_value_is_never_a_function(step: str, given: tuple[str, ...],
 def test_a_mixed_second_derivative_is_decided(step: str, want: StepStatus) -> None:
     # ∂²/∂z_i∂z_j: the Hessian by entries, differentiated one variable at a time.
     assert check_step(step, given=("logits z", "labels y soft")).steps[0].status is want
+
+
+@pytest.mark.parametrize(("step", "given", "want"), [
+    # A scalar's domain gives SymPy its sign: ReLU where it is differentiable, |x|, √(x²).
+    (r"\frac{\partial}{\partial w} \max(0, w x) = x", ("scalar x w", "assume x > 0", "assume w > 0"),
+     StepStatus.VALID),
+    (r"\frac{\partial}{\partial w} \max(0, w x) = 0", ("scalar x w", "assume x > 0", "assume w < 0"),
+     StepStatus.VALID),
+    (r"\frac{\partial}{\partial w} \max(0, w x) = x", ("scalar x w", "assume x > 0"), StepStatus.WRONG),
+    (r"\frac{\partial}{\partial w} \max(0, w x) = x", ("scalar x w", "assume x > 0", "assume w < 0"),
+     StepStatus.WRONG),
+    (r"\sqrt{x^2} = x", ("scalar x", "assume x > 0"), StepStatus.VALID),
+    (r"\sqrt{x^2} = x", ("scalar x", "assume x \\ge 0"), StepStatus.VALID),
+    (r"\sqrt{x^2} = x", ("scalar x",), StepStatus.WRONG),
+    (r"|t| = t", ("scalar t", "assume 0 < t < 1"), StepStatus.VALID),
+    (r"|t| = -t", ("scalar t", "assume 0 < t < 1"), StepStatus.WRONG),
+])
+def test_a_domain_gives_its_sign(step: str, given: tuple[str, ...], want: StepStatus) -> None:
+    assert check_step(step, given=given).steps[0].status is want

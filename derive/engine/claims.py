@@ -9,7 +9,7 @@ from typing import TypeAlias
 import sympy as sp
 
 from derive.engine.differentiate import LowRankMatrix
-from derive.engine.hypotheses import Between, Holds, Hypothesis, InRange, OneHot, SumToOne
+from derive.engine.hypotheses import Between, Holds, Hypothesis, InRange, OneHot, SumToOne, known_signs
 from derive.engine.space import ArraySpec, Space
 from derive.engine.strict import expression
 
@@ -106,6 +106,8 @@ class Claim:
         if bound is None:
             defs = dict(self.definitions)
             bound = tuple(h.bind(defs) for h in self.hypotheses)
+            signs = known_signs(self.hypotheses)
+            bound += (signs,) if signs is not None else ()
             object.__setattr__(self, "_bound", bound)
         return bound
 

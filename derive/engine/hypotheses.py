@@ -8,14 +8,15 @@ sampler in :mod:`derive.engine.evaluate` reads its fields). A hypothesis never d
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
 
 from derive.engine.strict import expression
 
-__all__ = ["Between", "Distinct", "Domain", "Equal", "Holds", "Hypothesis", "InRange", "OneHot", "SumToOne"]
+__all__ = ["Between", "Distinct", "Domain", "Equal", "Holds", "Hypothesis", "InRange", "OneHot", "SumToOne",
+           "known_signs"]
 
 
 class Hypothesis:
@@ -333,7 +334,9 @@ class Holds(Hypothesis):
 class Domain(Hypothesis):
     """A scalar's domain: ``T > 0``, ``0 <= eps <= 1``, ``t in {0, 1}`` (of a symbol, or of every entry of an array).
 
-    It rewrites nothing; counterexamples are drawn inside it and re-checked against it.
+    Counterexamples are drawn inside it and re-checked against it. A scalar kept positive (or
+    nonnegative) by its domain is seen as such by SymPy while a side is rewritten (see
+    :func:`known_signs`).
     """
 
     name: str
@@ -342,6 +345,17 @@ class Domain(Hypothesis):
     lo_open: bool = False
     hi_open: bool = False
     values: tuple[sp.Rational, ...] | None = None
+
+    def sign(self) -> str | None:
+        """The sign the domain gives its scalar (T > 0: "positive", 0 <= eps <= 1: "nonnegative",
+        w < 0: "negative"), or None."""
+        if self.values is not None:
+            return "nonnegative" if all(v >= 0 for v in self.values) else None
+        if self.lo is not None and self.lo >= 0:
+            return "positive" if self.lo > 0 or self.lo_open else "nonnegative"
+        if self.hi is not None and self.hi <= 0:
+            return "negative" if self.hi < 0 or self.hi_open else "nonpositive"
+        return None
 
     def contains(self, value: sp.Expr) -> bool:
         if not value.is_Rational:
@@ -374,3 +388,29 @@ class Domain(Hypothesis):
     @property
     def latex(self) -> str:
         return self.text.replace("<=", r"\le").replace("{", r"\{").replace("}", r"\}")
+
+
+def known_signs(hypotheses: Sequence[Hypothesis]) -> Callable[[sp.Expr], sp.Expr] | None:
+    """A rewrite that lets SymPy see the signs the scalars' domains give (T > 0, 0 < t < 1), or None.
+
+    All such scalars at once: Heaviside(w x) is 1 only when both w and x are known positive.
+    Rebuilt with the signs known, SymPy evaluates what they decide (Heaviside, Abs, sqrt of a
+    square); the symbols are then given back, so nothing else changes. Sound: the claim is only
+    about points inside the domains.
+    """
+    signs: dict[str, str] = {}
+    for h in hypotheses:
+        if isinstance(h, Domain) and h.sign() is not None:
+            signs[h.name] = str(h.sign())
+        elif isinstance(h, Between) and h.lo >= 0:
+            signs[h.symbol.name] = "positive"
+    if not signs:
+        return None
+
+    def rewrite(expr: sp.Expr) -> sp.Expr:
+        found = [s for s in expr.free_symbols if isinstance(s, sp.Symbol) and s.name in signs and not s.is_integer]
+        if not found:
+            return expr
+        signed = {s: sp.Dummy(s.name, **{signs[s.name]: True}) for s in found}
+        return expr.xreplace(signed).xreplace({d: s for s, d in signed.items()})
+    return rewrite
