@@ -346,3 +346,8 @@ def test_a_mixed_second_derivative_is_decided(step: str, want: StepStatus) -> No
 ])
 def test_a_domain_gives_its_sign(step: str, given: tuple[str, ...], want: StepStatus) -> None:
     assert check_step(step, given=given).steps[0].status is want
+
+
+def test_a_maximum_over_an_index_is_not_read_and_the_fix_is_named() -> None:
+    with pytest.raises(AuditInputError, match=r"name the maximum and declare it"):
+        check_step(r"\max_i z_i = z_1", given=("vector z",))

@@ -216,6 +216,11 @@ class Reader(BigOpReader):
             raise self.fail(node.pos, f"\\{name} without a prime", "`'`", "write the derivative explicitly")
         base: sp.Expr | None = None
         if node.sub is not None:
+            if name in ("max", "min"):
+                raise self.fail(node.sub.pos, f"no subscript on \\{name}", "a subscript",
+                                f"a {name}imum over an index (\\{name}_i z_i) has no derivative the audit can "
+                                f"take; write \\{name}(0, x) for two values, or name the {name}imum and "
+                                f"declare it: <!-- derive: scalar m -->")
             if name != "log":
                 raise self.fail(node.sub.pos, f"no subscript on \\{name}", "a subscript")
             base = self.read_sup(node.sub)
