@@ -103,3 +103,23 @@ def test_canonical_names_never_capture_another_limit_of_the_same_sum() -> None:
     values = {Y[r, c]: 10 * r + c for r in range(1, 4) for c in range(1, 3)}
     at = {N: 3, k: 2}
     assert out.xreplace(at).doit().xreplace(values) == original.xreplace(at).doit().xreplace(values)
+
+
+def test_renamed_functions_are_the_objects_sympy_would_build() -> None:
+    # Renaming skips SymPy's evaluation of exp, log and deltas (it decided to leave them as
+    # they were); a delta's indices must still come out in SymPy's order.
+    q = sp.Symbol("q", integer=True)
+    i0 = sp.Symbol("ι0", integer=True)
+    expr = sp.Sum(sp.KroneckerDelta(n, q) * sp.exp(z[n]) * sp.log(y[n]), (n, 1, k))
+    expected = sp.Sum(sp.KroneckerDelta(q, i0) * sp.exp(z[i0]) * sp.log(y[i0]), (i0, 1, k))
+    out = canonical_indices(expr)
+    assert out == expected and sp.srepr(out) == sp.srepr(expected)
+    assert out.function.is_real == expected.function.is_real
+
+
+def test_a_hypothesis_rewrite_applies_after_each_round() -> None:
+    labels = sp.Sum(y[n], (n, 1, k))
+    expr = sp.Sum(sp.exp(z[n]) * sp.KroneckerDelta(n, j), (n, 1, k)) * labels - sp.exp(z[j])
+    assert normalize_sums(expr, {j: (1, k)}) != 0
+    ones = {canonical_indices(labels): sp.S.One}
+    assert normalize_sums(expr, {j: (1, k)}, rewrite=lambda e: e.xreplace(ones)) == 0

@@ -136,7 +136,7 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     if residual.has(sp.Sum, sp.KroneckerDelta):
         ranges = claim.ranges
         for _ in range(3):
-            reduced = claim.rewrite(normalize_sums(residual, ranges))
+            reduced = claim.rewrite(normalize_sums(residual, ranges, rewrite=claim.rewrite))
             if reduced == residual:
                 break
             residual = reduced

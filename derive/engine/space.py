@@ -22,9 +22,13 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-# SymPy's Add imports sympy.tensor.tensor (and with it sympy.combinatorics, ~0.1 s) the
-# first time it meets certain arguments, in the middle of the first claim. Loading it with
-# the engine puts that one-time cost where it belongs, in the import.
+# SymPy imports these the first time it meets certain arguments, in the middle of the
+# first claim: Add imports sympy.tensor.tensor (and with it sympy.combinatorics, ~0.1 s),
+# exp and log import sympy.sets.setexpr, comparing a size with a bound imports
+# sympy.assumptions.wrapper (together ~0.7 ms of a 10 ms every-size proof). Loading
+# them with the engine puts that one-time cost where it belongs, in the import.
+import sympy.assumptions.wrapper
+import sympy.sets.setexpr
 import sympy.tensor.tensor
 
 from derive.engine.strict import expression

@@ -16,7 +16,7 @@ reduces to an exact zero when it is one:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import sympy as sp
 
@@ -49,16 +49,14 @@ def canonical_indices(expr: sp.Basic) -> sp.Basic:
     names bound around any point are distinct. An expression that already mentions a
     free ι name is returned unchanged (a new ι name could capture it).
     """
-    if not expr.has(sp.Sum) or any(isinstance(s, sp.Symbol) and s.name.startswith("ι")
-                                   for s in expr.free_symbols):
-        return expr
-    binders = {v for s in expr.atoms(sp.Sum) for v in s.variables}
     scanned: dict[sp.Basic, tuple[int, frozenset[sp.Basic]]] = {}
 
     def scan(node: sp.Basic) -> tuple[int, frozenset[sp.Basic]]:
-        # (height, the bound names of expr that occur free in node); -1: no sum inside.
+        # (height, the symbols of node that are free in it and may need renaming: any
+        # symbol bound somewhere in expr, and every ι name); height -1: no sum inside.
         if not node.args:
-            return -1, frozenset((node,)) if node in binders else frozenset()
+            return -1, frozenset((node,)) if isinstance(node, sp.Symbol) and (
+                node in binders or node.name.startswith("ι")) else frozenset()
         known = scanned.get(node)
         if known is None:
             if isinstance(node, sp.Sum):
@@ -76,7 +74,24 @@ def canonical_indices(expr: sp.Basic) -> sp.Basic:
             scanned[node] = known
         return known
 
+    binders: set[sp.Basic] = set()
+    stack, seen = [expr], set()
+    while stack:  # the bound names, each distinct node visited once
+        node = stack.pop()
+        if node.args and node not in seen:
+            seen.add(node)
+            if isinstance(node, sp.Sum):
+                binders.update(node.variables)
+            stack.extend(node.args)
+    if not binders:
+        return expr
+    _, free = scan(expr)
+    if any(s.name.startswith("ι") for s in free):
+        return expr
     renamed: dict[tuple[sp.Basic, frozenset[tuple[sp.Basic, sp.Basic]]], sp.Basic] = {}
+    # Renamed to names with the same assumptions, a node's facts (and what the constructors
+    # of functions decide from them) carry over to the renamed node unchanged.
+    alike = all(v.assumptions0 == _bound_symbol(0).assumptions0 for v in binders)
 
     def rename(node: sp.Basic, env: dict[sp.Basic, sp.Basic]) -> sp.Basic:
         if not node.args:
@@ -104,7 +119,20 @@ def canonical_indices(expr: sp.Basic) -> sp.Basic:
             out = node if same else sp.Sum(body, *new_limits)
         else:
             args = [rename(a, env) for a in node.args]
-            out = node if all(a is b for a, b in zip(args, node.args, strict=True)) else node.func(*args)
+            if all(a is b for a, b in zip(args, node.args, strict=True)):
+                out = node
+            elif alike and isinstance(node, sp.Function) and (
+                    len(args) == 1 or (isinstance(node, sp.KroneckerDelta) and len(args) == 2)):
+                # The arguments are node's, renamed: eval decides what it decided for node
+                # (to leave it as it is), up to the order of a delta's two indices.
+                out = node.func(*sorted(args, key=sp.default_sort_key) if len(args) == 2 else args,
+                                evaluate=False)
+            else:
+                out = node.func(*args)
+        if alike and out is not node and out._assumptions is out.default_assumptions \
+                and node._assumptions is not node.default_assumptions:
+            # Alpha-equivalent, with binders of the same assumptions: the same facts.
+            out._assumptions = node._assumptions.copy()
         renamed[key] = out
         return out
 
@@ -268,8 +296,13 @@ def _merge_sums(expr: sp.Add) -> sp.Expr:
     return sp.Add(*rest, *merged)
 
 
-def normalize_sums(expr: sp.Expr, ranges: IndexRanges | None = None, *, rounds: int = 6) -> sp.Expr:
+def normalize_sums(expr: sp.Expr, ranges: IndexRanges | None = None, *, rounds: int = 6,
+                   rewrite: Callable[[sp.Expr], sp.Expr] | None = None) -> sp.Expr:
     """Bring an expression with symbolic sums to a normal form; zero if these rules show it is.
+
+    ``rewrite`` (a claim's hypotheses, such as Σy = 1) is applied after every round, so that
+    what it turns into a cancellation cancels in the next round, not after a fixed point
+    has been confirmed without it.
 
     Examples:
         >>> import sympy as sp
@@ -282,6 +315,8 @@ def normalize_sums(expr: sp.Expr, ranges: IndexRanges | None = None, *, rounds: 
     out = canonical_indices(expand_products(expr))
     for _ in range(rounds):
         new = canonical_indices(expand_products(_normalize(out, facts)))
+        if rewrite is not None:
+            new = rewrite(new)
         if new == out:
             break
         out = new
