@@ -144,7 +144,7 @@ _EXPAND_HINTS = {"basic": True, "multinomial": True, "mul": True, "power_exp": F
                  "log": False}
 
 
-def expand_products(expr: sp.Expr) -> sp.Expr:
+def expand_products(expr: sp.Expr, *, memo: dict[sp.Basic, sp.Basic] | None = None) -> sp.Expr:
     """Distribute products over sums (inside Sum bodies too), leaving logs and powers whole.
 
     The rules are SymPy's own (``Sum._eval_expand_basic``, ``Pow._eval_expand_multinomial``,
@@ -154,8 +154,12 @@ def expand_products(expr: sp.Expr) -> sp.Expr:
     until nothing changes, re-walking a subexpression at every place it occurs, and
     expands a sum's body again from the top for each enclosing sum: on the nested sums
     of a network's loss that was a quarter of an every-size proof.
+
+    ``memo`` (node -> its expansion) may be shared by the calls of one normalization, which
+    expands each sum's body and then the whole: a part expanded once is not walked again.
     """
-    memo: dict[sp.Basic, sp.Basic] = {}
+    if memo is None:
+        memo = {}
 
     def expand(node: sp.Basic) -> sp.Basic:
         if not node.args:
@@ -176,7 +180,7 @@ def expand_products(expr: sp.Expr) -> sp.Expr:
             new = out
         if new is not out and new != out:
             out = expand(new)  # what a rule built may expand further (its parts are expanded)
-        memo[node] = out
+        memo[node] = memo[out] = out  # an expansion expands to itself
         return out
 
     return expand(expr)
@@ -225,7 +229,8 @@ def _sum_one(body: sp.Expr, v: sp.Symbol, lo: sp.Expr, hi: sp.Expr, ranges: Inde
     return sp.Sum(body, (v, lo, hi))
 
 
-def _normalize(expr: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]) -> sp.Expr:
+def _normalize(expr: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]],
+               expanded: dict[sp.Basic, sp.Basic]) -> sp.Expr:
     if not expr.args:
         return expr
     if isinstance(expr, sp.Sum):
@@ -234,20 +239,20 @@ def _normalize(expr: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]) 
         inner = dict(ranges)
         for v, lo, hi in limits:
             inner[v] = (lo, hi)
-        body = expand_products(_normalize(body, inner))
+        body = expand_products(_normalize(body, inner, expanded), memo=expanded)
         out: sp.Expr = body
         for v, lo, hi in reversed(limits):
             out = _sum_one(out, v, lo, hi, ranges)
         return out
     if isinstance(expr, (sp.Indexed, sp.IndexedBase)):
         return expr  # nothing inside an array entry to normalize; rebuilding one costs ~0.3 ms
-    args = [_normalize(a, ranges) for a in expr.args]
+    args = [_normalize(a, ranges, expanded) for a in expr.args]
     # The same node when nothing changed below: rebuilding equal arguments gives an equal node.
     out = expr if all(a is b for a, b in zip(args, expr.args, strict=True)) else expr.func(*args)
     if isinstance(out, sp.Mul):
         out = _delta_substitution(out)
     if isinstance(out, sp.Add):
-        out = _merge_sums(out)
+        out = _merge_sums(out, expanded)
     return out
 
 
@@ -265,7 +270,7 @@ def _delta_substitution(term: sp.Mul) -> sp.Expr:
     return deltas[0] * rest.xreplace({q: p})
 
 
-def _merge_sums(expr: sp.Add) -> sp.Expr:
+def _merge_sums(expr: sp.Add, expanded: dict[sp.Basic, sp.Basic]) -> sp.Expr:
     """Merge c1*Sum(f, L) + c2*Sum(g, L) into Sum(c1 f + c2 g, L) when c1, c2 are free of L's index."""
     groups: dict[tuple, list[sp.Expr]] = {}
     originals: dict[tuple, list[sp.Expr]] = {}
@@ -278,7 +283,7 @@ def _merge_sums(expr: sp.Add) -> sp.Expr:
             others = sp.Mul(coeff, *[f for f in factors if f is not s])
             v = s.limits[0][0]
             if v not in others.free_symbols:
-                groups.setdefault(tuple(s.limits[0]), []).append(expand_products(others * s.function))
+                groups.setdefault(tuple(s.limits[0]), []).append(expand_products(others * s.function, memo=expanded))
                 originals.setdefault(tuple(s.limits[0]), []).append(term)
                 continue
         rest.append(term)
@@ -286,7 +291,7 @@ def _merge_sums(expr: sp.Add) -> sp.Expr:
         return expr
     merged = []
     for limits, bodies in groups.items():
-        body = expand_products(sp.Add(*bodies))
+        body = expand_products(sp.Add(*bodies), memo=expanded)
         # Keep the merge only where terms cancelled; otherwise the split form is the
         # normal form (merging and splitting back would cycle).
         if len(sp.Add.make_args(body)) < sum(len(sp.Add.make_args(b)) for b in bodies):
@@ -312,9 +317,10 @@ def normalize_sums(expr: sp.Expr, ranges: IndexRanges | None = None, *, rounds: 
         exp(z[j])
     """
     facts = dict(ranges or {})
-    out = canonical_indices(expand_products(expr))
+    expanded: dict[sp.Basic, sp.Basic] = {}
+    out = canonical_indices(expand_products(expr, memo=expanded))
     for _ in range(rounds):
-        new = canonical_indices(expand_products(_normalize(out, facts)))
+        new = canonical_indices(expand_products(_normalize(out, facts, expanded), memo=expanded))
         if rewrite is not None:
             new = rewrite(new)
         if new == out:
