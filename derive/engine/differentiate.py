@@ -17,7 +17,7 @@ derivatives of a k-term loss from O(k²) node visits into O(k).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
@@ -252,6 +252,16 @@ class Differentiator:
         model that is adj(h_m) · x_q for every A_mq: the sum over the classes is formed
         once per hidden unit, not once per weight.
         """
+        partial = self.partials(expr)
+        return [partial(x) for x in wrt]
+
+    def partials(self, expr: sp.Expr) -> Callable[[sp.Basic], sp.Expr]:
+        """x -> ∂expr/∂x as in :meth:`gradient`, the adjoints computed once, here.
+
+        For a caller that builds something else per variable alongside the derivative (the
+        right side of a claim, entry by entry), so that what the two share is still fresh
+        in SymPy's cache of constructors (it keeps the last 1000 calls of each).
+        """
         self._require_definitions(expr)
         adjoints = self._adjoints(expr)
         # Which atoms mention each variable directly in their definition.
@@ -260,13 +270,14 @@ class Differentiator:
             for leaf in _leaves(self.definitions[atom]):
                 if leaf not in self.definitions:
                     users.setdefault(leaf, []).append(atom)
-        out = []
-        for x in wrt:
+
+        def partial(x: sp.Basic) -> sp.Expr:
             value = self._direct(expr, x)
             for atom in users.get(x, ()):
                 value += adjoints[atom] * self._direct(self.definitions[atom], x)
-            out.append(value)
-        return out
+            return value
+
+        return partial
 
     def _direct(self, expr: sp.Expr, x: sp.Basic) -> sp.Expr:
         """∂expr/∂x holding every atom fixed; in a sum, only the terms that mention x."""
