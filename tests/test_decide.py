@@ -126,7 +126,10 @@ def test_a_difference_below_any_precision_is_undecided_never_proved() -> None:
 
 
 def test_an_exhausted_budget_is_undecided_with_the_reason() -> None:
-    claim = LIBRARY["batch_gradient_A"].symbolic()
+    # A claim that takes well over Python's thread switch interval (5 ms): within it, a
+    # proof that finishes is still returned (the caller cannot run before the worker lets
+    # it), and the every-size batch gradient now takes about that long.
+    claim = LIBRARY["two_layer_gradient_A"].concrete({"c": 20, "d": 16, "p": 24})
     verdict = decide(claim, Settings(budget=0.001, search_budget=0.001))
     assert verdict.undecided
     assert "time budget" in verdict.reason

@@ -172,9 +172,9 @@ def expand_products(expr: sp.Expr, *, memo: dict[sp.Basic, sp.Basic] | None = No
         out = node if all(a is b for a, b in zip(args, node.args, strict=True)) else node.func(*args)
         if isinstance(out, sp.Sum):
             new = _expand_sum(out)
-        elif isinstance(out, sp.Pow):
+        elif isinstance(out, sp.Pow) and out.base.is_Add:
             new = out._eval_expand_multinomial(**_EXPAND_HINTS)
-        elif isinstance(out, sp.Mul):
+        elif isinstance(out, sp.Mul) and not all(_plain_factor(f) for f in out.args):
             new = out._eval_expand_mul(**_EXPAND_HINTS)
         else:
             new = out
@@ -184,6 +184,16 @@ def expand_products(expr: sp.Expr, *, memo: dict[sp.Basic, sp.Basic] | None = No
         return out
 
     return expand(expr)
+
+
+def _plain_factor(factor: sp.Basic) -> bool:
+    # A factor Mul._eval_expand_mul leaves as it is: not a sum, not a power of a sum (it
+    # takes the numerator and the denominator apart and expands those), not a product
+    # (SymPy sometimes leaves one unflattened inside another; it flattens it), commutative.
+    # A product of such factors comes back unchanged, after building its numerator, its
+    # denominator and their quotient again: skipped.
+    base = factor.base if isinstance(factor, sp.Pow) else factor
+    return not (base.is_Add or base.is_Mul) and bool(factor.is_commutative)
 
 
 def _expand_sum(node: sp.Sum) -> sp.Expr:
