@@ -126,7 +126,10 @@ def test_a_difference_below_any_precision_is_undecided_never_proved() -> None:
 
 
 def test_an_exhausted_budget_is_undecided_with_the_reason() -> None:
-    claim = LIBRARY["batch_gradient_A"].symbolic()
+    # A claim that takes well over Python's thread switch interval (5 ms): within it, a
+    # proof that finishes is still returned (the caller cannot run before the worker lets
+    # it), and the every-size batch gradient now takes about that long.
+    claim = LIBRARY["two_layer_gradient_A"].concrete({"c": 20, "d": 16, "p": 24})
     verdict = decide(claim, Settings(budget=0.001, search_budget=0.001))
     assert verdict.undecided
     assert "time budget" in verdict.reason
@@ -198,3 +201,30 @@ def test_a_common_factor_does_not_hide_a_difference() -> None:
     assert decide(Claim("same factor", x * sp.exp(y), x * sp.exp(2 * y))).refuted
     verdict = decide(Claim("factor", x * (y + 1) ** 2, x * (y**2 + 2 * y + 1)))
     assert verdict.proved and verdict.strategy == "common factor + expand"
+
+
+def test_setting_label_sums_to_one_builds_what_xreplace_builds() -> None:
+    from derive.engine.hypotheses import _set_to_one
+
+    s = sp.Symbol("Σy·0", real=True)
+    u, v = sp.symbols("u v", real=True)
+    z = sp.IndexedBase("z", real=True)
+    cases = [s * sp.exp(z[1]) / (u + 1), -s * v, 2 * s * (u + v), s**2 * u * v, sp.log(s * u) + s, s, 3 * s,
+             u * sp.log(s * u) * s, u * v, s / (s + u)]
+    for expr in cases:
+        out, expected = _set_to_one(expr, {s: sp.S.One}), expr.xreplace({s: sp.S.One})
+        assert out == expected and type(out) is type(expected) and out.args == expected.args
+
+
+def test_sides_equal_term_by_term_once_rewritten_are_proved_and_combined_terms_too() -> None:
+    space = Space.fixed()
+    z = space.vector("z", sp.Integer(2), role=Role.LOGITS)
+    y = space.vector("y", sp.Integer(2), role=Role.LABELS)
+    labels = space.sum(lambda n: y[n], sp.Integer(2), shared=True, name="Σy")
+    base = space.arrays["y"].base
+    hyp = SumToOne(base, sp.Integer(2))
+    for lhs, rhs in [(labels * sp.exp(z[1]) - y[1], sp.exp(z[1]) - y[1]),
+                     (labels * sp.exp(z[1]) + sp.exp(z[1]), 2 * sp.exp(z[1]))]:
+        verdict = decide(Claim.in_space(space, "label sum", lhs, rhs, hyp))
+        assert verdict.proved and verdict.strategy == "hypotheses", verdict.explain()
+    assert decide(Claim.in_space(space, "wrong", labels * sp.exp(z[1]), 2 * sp.exp(z[1]), hyp)).refuted

@@ -145,3 +145,17 @@ def test_entry_derivative_leaves_what_its_rules_do_not_cover_to_sympy() -> None:
     # the rules themselves: δ(n, j) under the sum, the chain rule through log and a power
     expr = sp.log(sp.Sum(sp.exp(z[n]), (n, 1, k))) + z[j] ** 3
     assert derivative(expr, z[j]) == sp.diff(expr, z[j])
+
+
+def test_a_delta_is_the_one_sympy_builds() -> None:
+    from derive.engine.differentiate import _delta
+
+    n, m = sp.symbols("n m", integer=True)
+    j = sp.Symbol("j", integer=True, positive=True)
+    below = sp.Symbol("q", integer=True, negative=True)
+    even, odd = sp.Symbol("e", integer=True, even=True), sp.Symbol("o", integer=True, odd=True)
+    ell = sp.IndexedBase("ell")
+    for a, b in [(n, j), (j, n), (m, n), (n, n), (j, below), (even, odd), (sp.Integer(2), sp.Integer(3)),
+                 (sp.Integer(2), n), (ell[n], j), (n + 1, n)]:
+        ours, sympy = _delta(a, b), sp.KroneckerDelta(a, b)
+        assert ours == sympy and type(ours) is type(sympy), (a, b, ours, sympy)

@@ -53,3 +53,19 @@ def test_an_earlier_claim_does_not_slow_the_next() -> None:
         after.append(both["two_layer_gradient_A"][0])
     ratio = min(after) / min(alone)
     assert ratio <= 1.5, f"∂L/∂A took {min(after):.3f} s after ∂L/∂B, {min(alone):.3f} s alone ({ratio:.2f}x)"
+
+
+@pytest.mark.slow
+def test_fixed_size_cross_entropy_grows_with_the_entries() -> None:
+    # Past k ≈ 1000 each entry once cost more than below it: SymPy's cache of constructors
+    # (the last 1000 calls of each) no longer held the exp(z_j) and products an entry built
+    # again in its right side, its derivative and its decision; k = 3000 took 12.9x the
+    # time of k = 300, now 11.3x. Ten times the entries may cost ten times the time, with
+    # room for noise.
+    small, large = [], []
+    for _ in range(2):
+        small.append(_run({"k": 300}, "cross_entropy_gradient_soft")["cross_entropy_gradient_soft"])
+        large.append(_run({"k": 3000}, "cross_entropy_gradient_soft")["cross_entropy_gradient_soft"])
+    assert all(status == "proved" for _, status in small + large)
+    ratio = min(t for t, _ in large) / min(t for t, _ in small)
+    assert ratio <= 12.5, f"k = 3000 took {ratio:.1f}x the time of k = 300 (10x the entries)"

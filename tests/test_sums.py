@@ -53,23 +53,43 @@ def test_delta_substitution_between_free_indices() -> None:
     assert normalize_sums(expr) == 0
 
 
-def test_one_pass_renaming_agrees_with_sum_by_sum_renaming() -> None:
-    from derive.engine.sums import _rename_by_depth, _rename_once
+def _value(expr: sp.Expr, size: int = 2) -> sp.Expr:
+    """expr at k = size with every z and y entry a distinct integer: a check independent of names."""
+    out = instantiate_sums(expr.xreplace({k: size}))
+    entries = {e: 10 * (e.base == z) + 3 * int(e.indices[0]) + 1 for e in out.atoms(sp.Indexed)}
+    return sp.expand(out.xreplace(entries))
 
+
+def test_canonical_names_keep_the_value_and_are_the_same_wherever_a_sum_stands() -> None:
     a, b = sp.symbols("a b", integer=True)
     i0, i1 = sp.Symbol("ι0", integer=True), sp.Symbol("ι1", integer=True)
-    inner = sp.Sum(z[m] * y[n] * sp.KroneckerDelta(m, j), (m, 1, k))
+    denominator = sp.Sum(sp.exp(z[m]), (m, 1, k))
+    inner = sp.Sum(z[m] * y[n], (m, 1, k))
     cases = [
-        sp.Sum(sp.exp(z[n]) * inner, (n, 1, k)) + sp.log(sp.Sum(sp.exp(z[m]), (m, 1, k))),
-        # bound names that are already canonical but at the wrong depth, swapped
-        sp.Sum(z[i1] * sp.Sum(z[i0] * y[i1], (i0, 1, k)), (i1, 1, k)),
+        sp.Sum(sp.exp(z[n]) * inner, (n, 1, k)) + sp.log(denominator),
+        # bound names that are canonical names already, but the wrong ones, swapped
+        sp.Sum(z[i0] * sp.Sum(z[i1] * y[i0], (i1, 1, k)), (i0, 1, k)),
         # the same name bound twice, nested (shadowing)
         sp.Sum(z[n] * sp.Sum(y[n], (n, 1, k)), (n, 1, k)),
         sp.Sum(sp.Sum(z[a] * y[b], (a, 1, k)) * sp.Sum(z[b], (b, 1, k)), (b, 1, k)),
     ]
     for expr in cases:
-        assert _rename_once(expr, 0, {}) == _rename_by_depth(expr, 0)
-        assert canonical_indices(expr) == _rename_by_depth(expr, 0)
+        out = canonical_indices(expr)
+        assert _value(out) == _value(expr)
+        assert canonical_indices(out) is out  # canonical already: the very same object
+        assert not {s for s in out.atoms(sp.Symbol) if s.name.startswith("ι")} - {i0, i1}
+    # The denominator inside a sum and at the top: one canonical form, so they cancel.
+    nested = sp.Sum(y[n] / denominator, (n, 1, k)) * denominator
+    renamed, alone = canonical_indices(nested), canonical_indices(denominator)
+    (over_n,) = [f for f in renamed.args if isinstance(f, sp.Sum) and f.function.has(y)]
+    assert alone in renamed.args and alone in over_n.function.atoms(sp.Sum)
+    assert normalize_sums(nested) == canonical_indices(sp.Sum(y[n], (n, 1, k)))
+
+
+def test_a_free_canonical_name_is_never_captured() -> None:
+    i0 = sp.Symbol("ι0", integer=True)
+    expr = sp.Sum(z[n] * y[i0], (n, 1, k))
+    assert canonical_indices(expr) is expr
 
 
 def test_canonical_names_never_capture_another_limit_of_the_same_sum() -> None:
@@ -83,3 +103,23 @@ def test_canonical_names_never_capture_another_limit_of_the_same_sum() -> None:
     values = {Y[r, c]: 10 * r + c for r in range(1, 4) for c in range(1, 3)}
     at = {N: 3, k: 2}
     assert out.xreplace(at).doit().xreplace(values) == original.xreplace(at).doit().xreplace(values)
+
+
+def test_renamed_functions_are_the_objects_sympy_would_build() -> None:
+    # Renaming skips SymPy's evaluation of exp, log and deltas (it decided to leave them as
+    # they were); a delta's indices must still come out in SymPy's order.
+    q = sp.Symbol("q", integer=True)
+    i0 = sp.Symbol("ι0", integer=True)
+    expr = sp.Sum(sp.KroneckerDelta(n, q) * sp.exp(z[n]) * sp.log(y[n]), (n, 1, k))
+    expected = sp.Sum(sp.KroneckerDelta(q, i0) * sp.exp(z[i0]) * sp.log(y[i0]), (i0, 1, k))
+    out = canonical_indices(expr)
+    assert out == expected and sp.srepr(out) == sp.srepr(expected)
+    assert out.function.is_real == expected.function.is_real
+
+
+def test_a_hypothesis_rewrite_applies_after_each_round() -> None:
+    labels = sp.Sum(y[n], (n, 1, k))
+    expr = sp.Sum(sp.exp(z[n]) * sp.KroneckerDelta(n, j), (n, 1, k)) * labels - sp.exp(z[j])
+    assert normalize_sums(expr, {j: (1, k)}) != 0
+    ones = {canonical_indices(labels): sp.S.One}
+    assert normalize_sums(expr, {j: (1, k)}, rewrite=lambda e: e.xreplace(ones)) == 0

@@ -14,6 +14,7 @@ Strategies run from cheap to expensive; everything runs under a time budget.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -124,7 +125,7 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
         inner = (shared or _Shared()).reduce(claim, *common, heavy)
         if inner.strategy is not None:
             return _Reduction(f"common factor + {inner.strategy}", sp.S.Zero)
-    if claim.hypotheses and not lhs.has(sp.Sum) and claim.rewrite(lhs) == claim.rewrite(rhs):
+    if claim.hypotheses and not lhs.has(sp.Sum) and _rewritten_alike(claim, lhs, rhs):
         # Both sides rewritten to one and the same expression: lhs - rhs is exactly 0.
         # Cheaper than rewriting the residual (no new sum to build, cancel and rebuild).
         return _Reduction("hypotheses", sp.S.Zero)
@@ -136,7 +137,7 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     if residual.has(sp.Sum, sp.KroneckerDelta):
         ranges = claim.ranges
         for _ in range(3):
-            reduced = claim.rewrite(normalize_sums(residual, ranges))
+            reduced = claim.rewrite(normalize_sums(residual, ranges, rewrite=claim.rewrite))
             if reduced == residual:
                 break
             residual = reduced
@@ -183,6 +184,20 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     if simplified == 0:
         return _Reduction("simplify", sp.S.Zero)
     return _Reduction(None, cancelled)
+
+
+def _rewritten_alike(claim: Claim, lhs: sp.Expr, rhs: sp.Expr) -> bool:
+    """Whether the hypotheses rewrite both sides to one expression.
+
+    First term by term: the same terms, as many times each, make the same sum, so no sum is
+    rebuilt to find that out (each sum rebuilt here was one SymPy had built before, for the
+    right side, and past SymPy's cache it was built again for every entry). Terms that
+    combine once rewritten (x + Σy·x against 2x) are found by rewriting the whole sides.
+    """
+    terms = Counter(claim.rewrite(t) for t in sp.Add.make_args(lhs))
+    if terms == Counter(claim.rewrite(t) for t in sp.Add.make_args(rhs)):
+        return True
+    return bool(claim.rewrite(lhs) == claim.rewrite(rhs))
 
 
 def _larger_than(expr: sp.Basic, limit: int) -> bool:

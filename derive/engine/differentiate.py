@@ -17,7 +17,7 @@ derivatives of a k-term loss from O(k²) node visits into O(k).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import sympy as sp
@@ -61,7 +61,7 @@ def _entry_diff(expr: sp.Expr, x: sp.Indexed) -> sp.Expr:
         if not depends(e):
             return sp.S.Zero
         if isinstance(e, sp.Indexed) and e.base == x.base and len(e.indices) == len(x.indices):
-            return sp.Mul(*[sp.KroneckerDelta(i, j) for i, j in zip(e.indices, x.indices, strict=True)])
+            return sp.Mul(*[_delta(i, j) for i, j in zip(e.indices, x.indices, strict=True)])
         if isinstance(e, sp.Add):
             return sp.Add(*[d(t) for t in e.args if depends(t)])
         if isinstance(e, sp.Mul):
@@ -80,6 +80,26 @@ def _entry_diff(expr: sp.Expr, x: sp.Indexed) -> sp.Expr:
         return sp.diff(e, x)
 
     return d(expr)
+
+
+def _delta(i: sp.Expr, j: sp.Expr) -> sp.Expr:
+    """KroneckerDelta(i, j), as SymPy's constructor builds it, without asking what it need not.
+
+    δ(i, j) is 1 where i = j and 0 elsewhere, evaluated or not; SymPy's constructor
+    evaluates it only when it can tell i = j or i ≠ j, and for two different index symbols
+    it can tell i ≠ j only from assumptions that contradict (one positive, the other not;
+    one even, the other odd). Without a contradiction it would ask its assumption system
+    whether i - j is zero (0.4 ms, a new expression) only to leave δ as it is, with its
+    indices in sorted order: that is built directly. Otherwise, and for anything but two
+    symbols, SymPy's constructor decides (given the sorted order, so it asks once, not
+    again for j - i). About a sixth of an every-size proof went to those questions.
+    """
+    i, j = sorted((i, j), key=sp.default_sort_key)
+    if isinstance(i, sp.Symbol) and isinstance(j, sp.Symbol) and i != j:
+        known_i, known_j = i.assumptions0, j.assumptions0
+        if all(known_i[fact] == known_j[fact] for fact in known_i.keys() & known_j.keys()):
+            return sp.KroneckerDelta(i, j, evaluate=False)
+    return sp.KroneckerDelta(i, j)
 
 
 def _diff(expr: sp.Expr, x: sp.Basic) -> sp.Expr:
@@ -252,6 +272,16 @@ class Differentiator:
         model that is adj(h_m) · x_q for every A_mq: the sum over the classes is formed
         once per hidden unit, not once per weight.
         """
+        partial = self.partials(expr)
+        return [partial(x) for x in wrt]
+
+    def partials(self, expr: sp.Expr) -> Callable[[sp.Basic], sp.Expr]:
+        """x -> ∂expr/∂x as in :meth:`gradient`, the adjoints computed once, here.
+
+        For a caller that builds something else per variable alongside the derivative (the
+        right side of a claim, entry by entry), so that what the two share is still fresh
+        in SymPy's cache of constructors (it keeps the last 1000 calls of each).
+        """
         self._require_definitions(expr)
         adjoints = self._adjoints(expr)
         # Which atoms mention each variable directly in their definition.
@@ -260,13 +290,14 @@ class Differentiator:
             for leaf in _leaves(self.definitions[atom]):
                 if leaf not in self.definitions:
                     users.setdefault(leaf, []).append(atom)
-        out = []
-        for x in wrt:
+
+        def partial(x: sp.Basic) -> sp.Expr:
             value = self._direct(expr, x)
             for atom in users.get(x, ()):
                 value += adjoints[atom] * self._direct(self.definitions[atom], x)
-            out.append(value)
-        return out
+            return value
+
+        return partial
 
     def _direct(self, expr: sp.Expr, x: sp.Basic) -> sp.Expr:
         """∂expr/∂x holding every atom fixed; in a sum, only the terms that mention x."""

@@ -146,7 +146,7 @@ class SumToOne(Hypothesis):
 
         def rewrite(expr: sp.Expr) -> sp.Expr:
             out = expr.replace(is_label_sum, lambda node: sp.S.One) if expr.has(sp.Sum) else expr
-            return out.xreplace(ones) if ones and not out.free_symbols.isdisjoint(ones) else out
+            return _set_to_one(out, ones) if ones and not out.free_symbols.isdisjoint(ones) else out
 
         return rewrite
 
@@ -192,6 +192,37 @@ def _label_sum_atoms(definitions: Mapping[sp.Symbol, sp.Expr], base: sp.IndexedB
     if not size.is_Integer:
         return {}
     return {atom: sp.S.One for atom, d in definitions.items() if _is_fixed_label_sum(d, base, int(size))}
+
+
+def _set_to_one(expr: sp.Expr, ones: Mapping[sp.Basic, sp.Expr]) -> sp.Expr:
+    """``expr`` with each atom of ``ones`` replaced by 1 (``xreplace``, without rebuilding products).
+
+    A product that only loses such factors (or powers of them) keeps its other factors as
+    they are, already in SymPy's canonical order: rebuilding it through ``Mul`` would
+    rebuild each exp(z_j) in it (SymPy's Mul takes exp apart into E and z_j and puts it
+    back), and past about a thousand entries SymPy's constructor cache no longer holds the
+    earlier one, so every entry paid for a new exp. A product left with a sum as a factor
+    goes through ``Mul`` (a number times a sum distributes).
+    """
+    if expr in ones:
+        return sp.S.One
+    if not expr.args:
+        return expr
+    if isinstance(expr, sp.Mul) and expr.is_commutative:
+        kept, rebuilt = [], False
+        for factor in expr.args:
+            if (factor.base if isinstance(factor, sp.Pow) else factor) in ones:
+                continue  # 1, or a power of 1
+            new = _set_to_one(factor, ones)
+            rebuilt = rebuilt or new is not factor
+            kept.append(new)
+        if len(kept) == len(expr.args) and not rebuilt:
+            return expr
+        if rebuilt or any(isinstance(k, sp.Add) for k in kept):
+            return sp.Mul(*kept)
+        return sp.Mul._from_args(kept) if len(kept) > 1 else kept[0] if kept else sp.S.One
+    args = [_set_to_one(a, ones) for a in expr.args]
+    return expr if all(a is b for a, b in zip(args, expr.args, strict=True)) else expr.func(*args)
 
 
 def _is_fixed_label_sum(definition: sp.Expr, base: sp.IndexedBase, size: int) -> bool:
@@ -248,7 +279,7 @@ class OneHot(Hypothesis):
         def rewrite(expr: sp.Expr) -> sp.Expr:
             out = expr.replace(entry, lambda node: sp.KroneckerDelta(node.indices[-1],
                                                                      self.class_of(node.indices[:-1])))
-            return out.xreplace(ones) if ones and not out.free_symbols.isdisjoint(ones) else out
+            return _set_to_one(out, ones) if ones and not out.free_symbols.isdisjoint(ones) else out
 
         return rewrite
 

@@ -19,17 +19,24 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 import sympy as sp
 
-# SymPy's Add imports sympy.tensor.tensor (and with it sympy.combinatorics, ~0.1 s) the
-# first time it meets certain arguments, in the middle of the first claim. Loading it with
-# the engine puts that one-time cost where it belongs, in the import.
+# SymPy imports these the first time it meets certain arguments, in the middle of the
+# first claim: Add imports sympy.tensor.tensor (and with it sympy.combinatorics, ~0.1 s),
+# exp and log import sympy.sets.setexpr, comparing a size with a bound imports
+# sympy.assumptions.wrapper (together ~0.7 ms of a 10 ms every-size proof). Loading
+# them with the engine puts that one-time cost where it belongs, in the import.
+import sympy.assumptions.wrapper
+import sympy.sets.setexpr
 import sympy.tensor.tensor
 
 from derive.engine.strict import expression
 
-__all__ = ["ArraySpec", "Role", "Space", "Vector", "entries"]
+__all__ = ["ArraySpec", "Role", "Space", "Vector", "entries", "memoized"]
+
+T = TypeVar("T")
 
 
 class Role:
@@ -70,7 +77,7 @@ class Space:
     arrays: dict[str, ArraySpec] = field(default_factory=dict)
     _atoms_by_definition: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
     _counter: itertools.count = field(default_factory=itertools.count)
-    _built: dict[tuple[str, int], tuple[object, sp.Expr]] = field(default_factory=dict)
+    _built: dict[tuple[str, int], tuple[object, Any]] = field(default_factory=dict)
 
     @classmethod
     def symbolic(cls) -> Space:
@@ -117,7 +124,7 @@ class Space:
             return total
         return self.share(total, name=name, positive=positive)
 
-    def once(self, what: str, of: object, build: Callable[[], sp.Expr]) -> sp.Expr:
+    def once(self, what: str, of: object, build: Callable[[], T]) -> T:
         """``build()``, computed once per space for ``what`` of the object ``of``.
 
         Keyed by ``of``'s identity (kept alive with the value, so the id is not reused): a
@@ -127,7 +134,7 @@ class Space:
         known = self._built.get(key)
         if known is None:
             known = self._built[key] = (of, build())
-        return known[1]
+        return cast(T, known[1])
 
     def share(self, definition: sp.Expr, *, name: str, positive: bool = False) -> sp.Expr:
         """A named atom standing for ``definition`` (the same atom for the same definition)."""
@@ -165,3 +172,22 @@ def entries(base: sp.IndexedBase) -> Callable[..., sp.Indexed]:
         return found
 
     return entry
+
+
+def memoized(entry: Callable[[sp.Expr], sp.Expr]) -> Callable[[sp.Expr], sp.Expr]:
+    """``entry(n)``, each entry built once (keyed by the index, cheap to hash and compare).
+
+    A fixed-size function uses an entry in several places (exp(z_j) in the softmax
+    denominator, in ŷ_j, in the derivative), built apart in time: SymPy's own cache of
+    constructors keeps only the last 1000 calls, so past k ≈ 1000 each use built the
+    entry again, with its assumptions, and the time per entry grew with k.
+    """
+    known: dict[sp.Expr, sp.Expr] = {}
+
+    def cached(n: sp.Expr) -> sp.Expr:
+        found = known.get(n)
+        if found is None:
+            found = known[n] = entry(n)
+        return found
+
+    return cached

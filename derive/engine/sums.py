@@ -16,7 +16,7 @@ reduces to an exact zero when it is one:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import sympy as sp
 
@@ -27,107 +27,181 @@ __all__ = ["IndexRanges", "canonical_indices", "expand_products", "instantiate_s
 IndexRanges = Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]]
 
 
-def _bound_symbol(depth: int) -> sp.Symbol:
+def _bound_symbol(height: int) -> sp.Symbol:
     # A reserved name no user symbol takes; integer so deltas and ranges behave.
-    return sp.Symbol(f"ι{depth}", integer=True)
-
-
-def _binds(expr: sp.Basic, symbol: sp.Symbol) -> bool:
-    return any(symbol in s.variables for s in expr.atoms(sp.Sum))
-
-
-def _rename_by_depth(expr: sp.Basic, depth: int) -> sp.Basic:
-    # Returns the very same object when nothing changes: most rounds of normalization
-    # meet sums that are canonical already, and rebuilding them (exp of a Sum asks
-    # SymPy's assumption system many questions) dominated the cost.
-    if not expr.args:
-        return expr
-    if isinstance(expr, sp.Sum):
-        body = expr.function
-        limits = []
-        own = list(expr.limits)
-        targets = [_bound_symbol(depth + n) for n in range(len(own))]
-        if len(own) > 1 and any(v != t for (v, _, _), t in zip(own, targets, strict=True)):
-            # Several limits: move them all to fresh dummies first. Renaming one limit to the
-            # target name of another (Sum(f(a, b), (a, ..), (b, ..)) with a -> ι1, b -> ι0)
-            # would capture it and turn f(a, b) into f(b, b): a wrong result.
-            fresh = {v: sp.Dummy("n", integer=True) for v, _, _ in own}
-            body = body.xreplace(fresh)
-            own = [(fresh[v], lo.xreplace(fresh), hi.xreplace(fresh)) for v, lo, hi in own]
-        for n, (v, lo, hi) in enumerate(own):
-            target = _bound_symbol(depth)
-            depth += 1
-            if v == target:
-                limits.append((v, lo, hi))
-                continue
-            # A later limit's range may mention this variable (Sum(f, (a, 1, k), (b, 1, a))).
-            own[n + 1:] = [(w, a.xreplace({v: target}), b.xreplace({v: target})) for w, a, b in own[n + 1:]]
-            if _binds(body, target):
-                # An inner sum binds the target name: rename through a fresh dummy after
-                # the inner sums have moved to deeper names, so nothing is captured.
-                fresh = sp.Dummy("n", integer=True)
-                body = _rename_by_depth(body.xreplace({v: fresh}), depth)
-                body = body.xreplace({fresh: target})
-            else:
-                body = body.xreplace({v: target})
-            limits.append((target, lo, hi))
-        new_body = _rename_by_depth(body, depth)
-        if new_body is expr.function and all(a == b for a, b in zip(limits, expr.limits, strict=True)):
-            return expr
-        return sp.Sum(new_body, *limits)
-    args = [_rename_by_depth(a, depth) for a in expr.args]
-    if all(a is b for a, b in zip(args, expr.args, strict=True)):
-        return expr
-    return expr.func(*args)
-
-
-class _Fallback(Exception):
-    """The one-pass renaming does not apply (a bound in a sum's limits uses its own variables)."""
-
-
-def _rename_once(expr: sp.Basic, depth: int, env: dict[sp.Basic, sp.Basic]) -> sp.Basic:
-    # Every binder renamed at once, scoped: each node is rebuilt at most once, where
-    # renaming sum by sum rebuilt the inner sums once per enclosing sum. Targets are
-    # distinct along any path (one per depth) and reserved, so nothing is captured.
-    if not expr.args:
-        return env.get(expr, expr)
-    if isinstance(expr, sp.Sum):
-        variables = {v for v, _, _ in expr.limits}
-        inner = dict(env)
-        limits = []
-        for v, lo, hi in expr.limits:
-            if (lo.free_symbols | hi.free_symbols) & variables:
-                raise _Fallback
-            target = _bound_symbol(depth)
-            depth += 1
-            inner[v] = target
-            limits.append((target, _rename_once(lo, depth, env), _rename_once(hi, depth, env)))
-        body = _rename_once(expr.function, depth, inner)
-        if body is expr.function and all(a == b for a, b in zip(limits, expr.limits, strict=True)):
-            return expr
-        return sp.Sum(body, *limits)
-    args = [_rename_once(a, depth, env) for a in expr.args]
-    if all(a is b for a, b in zip(args, expr.args, strict=True)):
-        return expr
-    return expr.func(*args)
+    return sp.Symbol(f"ι{height}", integer=True)
 
 
 def canonical_indices(expr: sp.Basic) -> sp.Basic:
-    """Rename every bound summation index to a name fixed by its nesting depth."""
-    if not expr.has(sp.Sum):
+    """Rename every bound summation index to a name fixed by the sums nested inside its sum.
+
+    A sum's index is ι_h, h its height: 0 for a sum with no sum inside, one more than the
+    highest sum inside otherwise (a sum with several limits takes h, h + 1, ... from the
+    innermost limit). The name depends on the sum alone, never on where it stands, so a
+    subexpression has one canonical form wherever it occurs: the softmax denominator of
+    a loss is one object at the top and inside the sum over the classes, and a sum keeps
+    its name when an enclosing sum is summed away. Naming by depth from the top made
+    every occurrence and every round a new object, and SymPy asks each new object its
+    assumptions again (the most of an every-size proof's time).
+
+    The renaming is scoped (a name bound twice, nested, is renamed per binding), and
+    no capture is possible: heights strictly decrease inward along every path, so the
+    names bound around any point are distinct. An expression that already mentions a
+    free ι name is returned unchanged (a new ι name could capture it).
+    """
+    scanned: dict[sp.Basic, tuple[int, frozenset[sp.Basic]]] = {}
+
+    def scan(node: sp.Basic) -> tuple[int, frozenset[sp.Basic]]:
+        # (height, the symbols of node that are free in it and may need renaming: any
+        # symbol bound somewhere in expr, and every ι name); height -1: no sum inside.
+        if not node.args:
+            return -1, frozenset((node,)) if isinstance(node, sp.Symbol) and (
+                node in binders or node.name.startswith("ι")) else frozenset()
+        known = scanned.get(node)
+        if known is None:
+            if isinstance(node, sp.Sum):
+                height, free = scan(node.function)
+                variables = [v for v, _, _ in node.limits]
+                free -= set(variables)
+                for n, (_, lo, hi) in enumerate(node.limits):
+                    (h_lo, f_lo), (h_hi, f_hi) = scan(lo), scan(hi)
+                    height = max(height, h_lo, h_hi)
+                    free |= (f_lo | f_hi) - set(variables[n + 1:])  # a bound sees the outer limits' names
+                known = (height + len(node.limits), free)
+            else:
+                parts = [scan(a) for a in node.args]
+                known = (max(h for h, _ in parts), frozenset().union(*(f for _, f in parts)))
+            scanned[node] = known
+        return known
+
+    binders: set[sp.Basic] = set()
+    stack, seen = [expr], set()
+    while stack:  # the bound names, each distinct node visited once
+        node = stack.pop()
+        if node.args and node not in seen:
+            seen.add(node)
+            if isinstance(node, sp.Sum):
+                binders.update(node.variables)
+            stack.extend(node.args)
+    if not binders:
         return expr
-    if not any(isinstance(s, sp.Symbol) and s.name.startswith("ι") for s in expr.free_symbols):
-        try:
-            return _rename_once(expr, 0, {})
-        except _Fallback:
-            pass
-    return _rename_by_depth(expr, 0)
+    _, free = scan(expr)
+    if any(s.name.startswith("ι") for s in free):
+        return expr
+    renamed: dict[tuple[sp.Basic, frozenset[tuple[sp.Basic, sp.Basic]]], sp.Basic] = {}
+    # Renamed to names with the same assumptions, a node's facts (and what the constructors
+    # of functions decide from them) carry over to the renamed node unchanged.
+    alike = all(v.assumptions0 == _bound_symbol(0).assumptions0 for v in binders)
+
+    def rename(node: sp.Basic, env: dict[sp.Basic, sp.Basic]) -> sp.Basic:
+        if not node.args:
+            return env.get(node, node)
+        height, free = scan(node)
+        # The result depends on the node and on the new names of its free bound names only.
+        key = (node, frozenset((s, env[s]) for s in free if s in env))
+        out = renamed.get(key)
+        if out is not None:
+            return out
+        if isinstance(node, sp.Sum):
+            limits = node.limits
+            targets = [_bound_symbol(height - len(limits) + 1 + n) for n in range(len(limits))]
+            new_limits = []
+            for n, (_, lo, hi) in enumerate(limits):
+                scope = dict(env)
+                for m in range(len(limits) - 1, n, -1):  # outer limits first: an inner one shadows them
+                    scope[limits[m][0]] = targets[m]
+                new_limits.append((targets[n], rename(lo, scope), rename(hi, scope)))
+            inner = dict(env)
+            for m in range(len(limits) - 1, -1, -1):
+                inner[limits[m][0]] = targets[m]
+            body = rename(node.function, inner)
+            same = body is node.function and all(a == b for a, b in zip(new_limits, limits, strict=True))
+            out = node if same else sp.Sum(body, *new_limits)
+        else:
+            args = [rename(a, env) for a in node.args]
+            if all(a is b for a, b in zip(args, node.args, strict=True)):
+                out = node
+            elif alike and isinstance(node, sp.Function) and (
+                    len(args) == 1 or (isinstance(node, sp.KroneckerDelta) and len(args) == 2)):
+                # The arguments are node's, renamed: eval decides what it decided for node
+                # (to leave it as it is), up to the order of a delta's two indices.
+                out = node.func(*sorted(args, key=sp.default_sort_key) if len(args) == 2 else args,
+                                evaluate=False)
+            else:
+                out = node.func(*args)
+        if alike and out is not node and out._assumptions is out.default_assumptions \
+                and node._assumptions is not node.default_assumptions:
+            # Alpha-equivalent, with binders of the same assumptions: the same facts.
+            out._assumptions = node._assumptions.copy()
+        renamed[key] = out
+        return out
+
+    return rename(expr, {})
 
 
-def expand_products(expr: sp.Expr) -> sp.Expr:
-    """Distribute products over sums (inside Sum bodies too), leaving logs and powers whole."""
-    return sp.expand(expr, deep=True, mul=True, multinomial=True, power_exp=False,
-                     power_base=False, log=False)
+#: The hints of :func:`expand_products`, as SymPy's ``expand`` passes them to each node's rule.
+_EXPAND_HINTS = {"basic": True, "multinomial": True, "mul": True, "power_exp": False, "power_base": False,
+                 "log": False}
+
+
+def expand_products(expr: sp.Expr, *, memo: dict[sp.Basic, sp.Basic] | None = None) -> sp.Expr:
+    """Distribute products over sums (inside Sum bodies too), leaving logs and powers whole.
+
+    The rules are SymPy's own (``Sum._eval_expand_basic``, ``Pow._eval_expand_multinomial``,
+    ``Mul._eval_expand_mul``: what ``sp.expand(expr, mul=True, multinomial=True,
+    power_exp=False, power_base=False, log=False)`` applies), each node expanded once
+    after its arguments. SymPy's ``expand`` walks the whole tree once per rule and again
+    until nothing changes, re-walking a subexpression at every place it occurs, and
+    expands a sum's body again from the top for each enclosing sum: on the nested sums
+    of a network's loss that was a quarter of an every-size proof.
+
+    ``memo`` (node -> its expansion) may be shared by the calls of one normalization, which
+    expands each sum's body and then the whole: a part expanded once is not walked again.
+    """
+    if memo is None:
+        memo = {}
+
+    def expand(node: sp.Basic) -> sp.Basic:
+        if not node.args:
+            return node
+        known = memo.get(node)
+        if known is not None:
+            return known
+        memo[node] = node  # a rule that led back here would stop, not recurse
+        args = [expand(a) for a in node.args]
+        out = node if all(a is b for a, b in zip(args, node.args, strict=True)) else node.func(*args)
+        if isinstance(out, sp.Sum):
+            new = _expand_sum(out)
+        elif isinstance(out, sp.Pow) and out.base.is_Add:
+            new = out._eval_expand_multinomial(**_EXPAND_HINTS)
+        elif isinstance(out, sp.Mul) and not all(_plain_factor(f) for f in out.args):
+            new = out._eval_expand_mul(**_EXPAND_HINTS)
+        else:
+            new = out
+        if new is not out and new != out:
+            out = expand(new)  # what a rule built may expand further (its parts are expanded)
+        memo[node] = memo[out] = out  # an expansion expands to itself
+        return out
+
+    return expand(expr)
+
+
+def _plain_factor(factor: sp.Basic) -> bool:
+    # A factor Mul._eval_expand_mul leaves as it is: not a sum, not a power of a sum (it
+    # takes the numerator and the denominator apart and expands those), not a product
+    # (SymPy sometimes leaves one unflattened inside another; it flattens it), commutative.
+    # A product of such factors comes back unchanged, after building its numerator, its
+    # denominator and their quotient again: skipped.
+    base = factor.base if isinstance(factor, sp.Pow) else factor
+    return not (base.is_Add or base.is_Mul) and bool(factor.is_commutative)
+
+
+def _expand_sum(node: sp.Sum) -> sp.Expr:
+    # Sum._eval_expand_basic on a body expanded already: the sum of an Add is the Add of sums.
+    body = node.function
+    if body.is_Add and body.is_commutative and node.has_finite_limits is not False:
+        return sp.Add(*[node.func(term, *node.limits) for term in body.args])
+    return node
 
 
 def _in_range(q: sp.Expr, lo: sp.Expr, hi: sp.Expr, ranges: IndexRanges) -> bool:
@@ -165,7 +239,8 @@ def _sum_one(body: sp.Expr, v: sp.Symbol, lo: sp.Expr, hi: sp.Expr, ranges: Inde
     return sp.Sum(body, (v, lo, hi))
 
 
-def _normalize(expr: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]) -> sp.Expr:
+def _normalize(expr: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]],
+               expanded: dict[sp.Basic, sp.Basic]) -> sp.Expr:
     if not expr.args:
         return expr
     if isinstance(expr, sp.Sum):
@@ -174,20 +249,20 @@ def _normalize(expr: sp.Expr, ranges: dict[sp.Symbol, tuple[sp.Expr, sp.Expr]]) 
         inner = dict(ranges)
         for v, lo, hi in limits:
             inner[v] = (lo, hi)
-        body = expand_products(_normalize(body, inner))
+        body = expand_products(_normalize(body, inner, expanded), memo=expanded)
         out: sp.Expr = body
         for v, lo, hi in reversed(limits):
             out = _sum_one(out, v, lo, hi, ranges)
         return out
     if isinstance(expr, (sp.Indexed, sp.IndexedBase)):
         return expr  # nothing inside an array entry to normalize; rebuilding one costs ~0.3 ms
-    args = [_normalize(a, ranges) for a in expr.args]
+    args = [_normalize(a, ranges, expanded) for a in expr.args]
     # The same node when nothing changed below: rebuilding equal arguments gives an equal node.
     out = expr if all(a is b for a, b in zip(args, expr.args, strict=True)) else expr.func(*args)
     if isinstance(out, sp.Mul):
         out = _delta_substitution(out)
     if isinstance(out, sp.Add):
-        out = _merge_sums(out)
+        out = _merge_sums(out, expanded)
     return out
 
 
@@ -205,7 +280,7 @@ def _delta_substitution(term: sp.Mul) -> sp.Expr:
     return deltas[0] * rest.xreplace({q: p})
 
 
-def _merge_sums(expr: sp.Add) -> sp.Expr:
+def _merge_sums(expr: sp.Add, expanded: dict[sp.Basic, sp.Basic]) -> sp.Expr:
     """Merge c1*Sum(f, L) + c2*Sum(g, L) into Sum(c1 f + c2 g, L) when c1, c2 are free of L's index."""
     groups: dict[tuple, list[sp.Expr]] = {}
     originals: dict[tuple, list[sp.Expr]] = {}
@@ -218,7 +293,7 @@ def _merge_sums(expr: sp.Add) -> sp.Expr:
             others = sp.Mul(coeff, *[f for f in factors if f is not s])
             v = s.limits[0][0]
             if v not in others.free_symbols:
-                groups.setdefault(tuple(s.limits[0]), []).append(expand_products(others * s.function))
+                groups.setdefault(tuple(s.limits[0]), []).append(expand_products(others * s.function, memo=expanded))
                 originals.setdefault(tuple(s.limits[0]), []).append(term)
                 continue
         rest.append(term)
@@ -226,7 +301,7 @@ def _merge_sums(expr: sp.Add) -> sp.Expr:
         return expr
     merged = []
     for limits, bodies in groups.items():
-        body = expand_products(sp.Add(*bodies))
+        body = expand_products(sp.Add(*bodies), memo=expanded)
         # Keep the merge only where terms cancelled; otherwise the split form is the
         # normal form (merging and splitting back would cycle).
         if len(sp.Add.make_args(body)) < sum(len(sp.Add.make_args(b)) for b in bodies):
@@ -236,8 +311,13 @@ def _merge_sums(expr: sp.Add) -> sp.Expr:
     return sp.Add(*rest, *merged)
 
 
-def normalize_sums(expr: sp.Expr, ranges: IndexRanges | None = None, *, rounds: int = 6) -> sp.Expr:
+def normalize_sums(expr: sp.Expr, ranges: IndexRanges | None = None, *, rounds: int = 6,
+                   rewrite: Callable[[sp.Expr], sp.Expr] | None = None) -> sp.Expr:
     """Bring an expression with symbolic sums to a normal form; zero if these rules show it is.
+
+    ``rewrite`` (a claim's hypotheses, such as Σy = 1) is applied after every round, so that
+    what it turns into a cancellation cancels in the next round, not after a fixed point
+    has been confirmed without it.
 
     Examples:
         >>> import sympy as sp
@@ -247,9 +327,12 @@ def normalize_sums(expr: sp.Expr, ranges: IndexRanges | None = None, *, rounds: 
         exp(z[j])
     """
     facts = dict(ranges or {})
-    out = canonical_indices(expand_products(expr))
+    expanded: dict[sp.Basic, sp.Basic] = {}
+    out = canonical_indices(expand_products(expr, memo=expanded))
     for _ in range(rounds):
-        new = canonical_indices(expand_products(_normalize(out, facts)))
+        new = canonical_indices(expand_products(_normalize(out, facts, expanded), memo=expanded))
+        if rewrite is not None:
+            new = rewrite(new)
         if new == out:
             break
         out = new

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from derive.engine.space import Role, Space, Vector
+from derive.engine.space import Role, Space, Vector, memoized
 
 __all__ = [
     "Role",
@@ -29,16 +29,23 @@ __all__ = [
 ]
 
 
+def exponentials(space: Space, z: Vector) -> Callable[[sp.Expr], sp.Expr]:
+    """n -> exp(z_n), each built once per space (the denominator, ŷ and derivatives share them)."""
+    return space.once("exp", z, lambda: memoized(lambda n: sp.exp(z[n])))
+
+
 def sum_exp(space: Space, z: Vector) -> sp.Expr:
     """The softmax denominator: the sum of exp(z_n) over the vector."""
-    return space.once("Σexp", z, lambda: space.sum(lambda n: sp.exp(z[n]), z.size, index="n", shared=True,
-                                                   positive=True, name="Σexp"))
+    exp_z = exponentials(space, z)
+    return space.once("Σexp", z, lambda: space.sum(exp_z, z.size, index="n", shared=True, positive=True,
+                                                   name="Σexp"))
 
 
 def softmax(space: Space, z: Vector) -> Vector:
     """ŷ = softmax(z): the vector exp(z_i) / Σ_n exp(z_n)."""
     denominator = sum_exp(space, z)
-    return Vector(z.size, lambda i: sp.exp(z[i]) / denominator)
+    exp_z = exponentials(space, z)
+    return space.once("softmax", z, lambda: Vector(z.size, memoized(lambda i: exp_z(i) / denominator)))
 
 
 def log_softmax(space: Space, z: Vector) -> Vector:
@@ -47,7 +54,7 @@ def log_softmax(space: Space, z: Vector) -> Vector:
     The library's theorem ``log_softmax`` proves this equals log(softmax(z)_i).
     """
     lse = sp.log(sum_exp(space, z))
-    return Vector(z.size, lambda i: z[i] - lse)
+    return space.once("log softmax", z, lambda: Vector(z.size, memoized(lambda i: z[i] - lse)))
 
 
 def cross_entropy(space: Space, y: Vector, z: Vector) -> sp.Expr:

@@ -123,14 +123,33 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
 
 
 def _lettered(expr: sp.Basic) -> sp.Basic:
-    """Bound indices named by nesting depth with plain letters (n, m, q, ...) the expression does not use."""
-    from derive.engine.sums import canonical_indices
+    """Bound indices named by nesting depth with plain letters (n, m, q, ...) the expression does not use.
 
-    out = canonical_indices(expr)
-    taken = {str(s) for s in out.free_symbols}
-    letters = iter(x for x in "nmqrstuvw" if x not in taken)
-    bound = sorted({v for node in out.atoms(sp.Sum) for v in node.variables}, key=str)
-    return out.xreplace({v: sp.Symbol(next(letters), integer=True) for v in bound})
+    The engine's canonical names count from the innermost sum (its normal form); a reader
+    counts from the outermost, so the outermost sum of every term is n. Scoped: a name
+    bound twice, nested, is renamed per binding.
+    """
+    taken = {str(s) for s in expr.free_symbols}
+    letters = [x for x in "nmqrstuvw" if x not in taken]
+
+    def letter(depth: int) -> sp.Symbol:
+        return sp.Symbol(letters[depth] if depth < len(letters) else f"ι{depth}", integer=True)
+
+    def rename(node: sp.Basic, env: dict[sp.Basic, sp.Basic], depth: int) -> sp.Basic:
+        if not node.args:
+            return env.get(node, node)
+        if isinstance(node, sp.Sum):
+            inner = dict(env)
+            limits = []
+            for v, lo, hi in node.limits:
+                target = letter(depth)
+                depth += 1
+                limits.append((target, rename(lo, env, depth), rename(hi, env, depth)))
+                inner[v] = target
+            return sp.Sum(rename(node.function, inner, depth), *limits)
+        return node.func(*[rename(a, env, depth) for a in node.args])
+
+    return rename(expr, {}, 0)
 
 
 def _known(b: Built, sizes: Mapping[str, int]) -> dict[str, int]:
