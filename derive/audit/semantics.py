@@ -19,35 +19,31 @@ Everything here only builds expressions; :mod:`derive.engine.decide` decides.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.audit.reader import DIAG, ENTRY, HADAMARD, MATMUL, NORM, ONES, TRACE, TRANSPOSE
+from derive.audit.tensors import (
+    SemanticsError,
+    Tensor,
+    contracted,
+    diag,
+    hadamard,
+    join,
+    join_in_order,
+    kind,
+    norm,
+    ones_like,
+    shape_text,
+    signature,
+    trace,
+)
 from derive.engine.space import ArraySpec, Role
 from derive.library.notation import Notation
 
 __all__ = ["Meaning", "SemanticsError", "Shapes", "Tensor"]
-
-
-class SemanticsError(ValueError):
-    """An expression that was read but has no meaning the engine can check (the reason says why)."""
-
-
-@dataclass(frozen=True)
-class Tensor:
-    """A scalar (shape ()), a vector (n,) or a matrix (r, c), given by its entry at any indices."""
-
-    shape: tuple[sp.Expr, ...]
-    at: Callable[..., sp.Expr]
-    #: A vector written as a row (x^T, a row B_j of a matrix); vectors are columns otherwise.
-    row: bool = False
-
-    @classmethod
-    def scalar(cls, value: sp.Expr) -> Tensor:
-        return cls((), lambda: value)
 
 
 @dataclass
@@ -213,9 +209,9 @@ class Meaning:
     def _cross_entropy(self, node: sp.Basic) -> sp.Basic:
         labels, probabilities = (self.tensor(a) for a in node.args)
         if len(labels.shape) != 1 or labels.shape != probabilities.shape:
-            raise SemanticsError(f"CE(y, p) of a {_shape(labels)} and a {_shape(probabilities)}: "
+            raise SemanticsError(f"CE(y, p) of a {shape_text(labels)} and a {shape_text(probabilities)}: "
                                  "it takes two vectors of one length")
-        m = sp.Symbol(f"m{next(_CONTRACTED)}_", integer=True)
+        m = contracted()
         return -sp.Sum(labels.at(m) * sp.log(probabilities.at(m)), (m, 1, labels.shape[0]))
 
     def _is_component(self, expr: sp.Indexed) -> bool:
@@ -360,7 +356,7 @@ class Meaning:
             return None
         if len({p.shape for p in vectors}) > 1 or len({p.row for p in vectors}) > 1:
             raise SemanticsError("vectors of different lengths (or a row and a column) are added: "
-                                 + " and ".join(_shape(p) for p in vectors))
+                                 + " and ".join(shape_text(p) for p in vectors))
         ones = [p for p in parts if p.shape == ("ones",)]
         if ones:
             raise SemanticsError("the vector of ones is added to a scalar only")
@@ -388,49 +384,33 @@ class Meaning:
     def _softmax_of(self, t: Tensor) -> Tensor:
         """softmax(z/T), softmax(z + a): the softmax of a vector expression, entry by entry."""
         if len(t.shape) != 1:
-            raise SemanticsError(f"softmax of a {_kind(t)}: softmax takes a vector")
+            raise SemanticsError(f"softmax of a {kind(t)}: softmax takes a vector")
         n = sp.Symbol("n_", integer=True)
         return Tensor(t.shape, lambda i: sp.exp(t.at(i)) / sp.Sum(sp.exp(t.at(n)), (n, 1, t.shape[0])), row=t.row)
 
     def _marker(self, expr: AppliedUndef) -> Tensor:
-        """⊙, diag, tr, ‖·‖, [M]_{ab} and the vector of ones, entry by entry."""
-        x = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)
+        """⊙, diag, tr, ‖·‖, [M]_{ab} and the vector of ones, entry by entry (:mod:`derive.audit.tensors`)."""
         if expr.func == HADAMARD:
             if all(arg == ONES() for arg in expr.args):
                 raise SemanticsError("an elementwise product of two vectors of ones: their length is not known")
             # 1 ⊙ v: the ones take the other operand's shape.
             a, b = (self.tensor(arg) if arg != ONES() else None for arg in expr.args)
-            a, b = (a or _ones_like(b)), (b or _ones_like(a))
-            if a.shape != b.shape or (len(a.shape) == 1 and a.row != b.row):
-                raise SemanticsError(f"an elementwise product of different shapes: {_shape(a)} and {_shape(b)}")
-            if not a.shape:
-                raise SemanticsError("an elementwise product of two scalars: write an ordinary product")
-            return Tensor(a.shape, lambda *ix: a.at(*ix) * b.at(*ix), row=a.row)
+            return hadamard(a or ones_like(b), b or ones_like(a))
         if expr.func == ENTRY:
             inner, indices = self.tensor(expr.args[0]), expr.args[1:]
             if len(indices) != len(inner.shape):
-                raise SemanticsError(f"[...] of a {_kind(inner)} with {len(indices)} indices")
+                raise SemanticsError(f"[...] of a {kind(inner)} with {len(indices)} indices")
             return Tensor.scalar(inner.at(*indices))
         if expr.func == ONES:
             raise SemanticsError("the vector of ones stands where its length is not known; "
                                  "write it next to a vector of the same length")
         inner = self.tensor(expr.args[0])
         if expr.func == DIAG:
-            if len(inner.shape) != 1:
-                raise SemanticsError(f"diag of a {_kind(inner)}: diag(v) takes a vector")
-            n = inner.shape[0]
-            return Tensor((n, n), lambda a, b: inner.at(a) * sp.KroneckerDelta(a, b))
+            return diag(inner)
         if expr.func == TRACE:
-            if len(inner.shape) != 2 or sp.simplify(inner.shape[0] - inner.shape[1]) != 0:
-                raise SemanticsError(f"the trace of a {_shape(inner)} {_kind(inner)}: tr takes a square matrix")
-            return Tensor.scalar(sp.Sum(inner.at(x, x), (x, 1, inner.shape[0])))
-        # NORM: the Euclidean norm of a vector, the Frobenius norm of a matrix.
-        if not inner.shape:
-            return Tensor.scalar(sp.Abs(inner.at()))
-        y = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)
-        if len(inner.shape) == 1:
-            return Tensor.scalar(sp.sqrt(sp.Sum(inner.at(x) ** 2, (x, 1, inner.shape[0]))))
-        return Tensor.scalar(sp.sqrt(sp.Sum(inner.at(x, y) ** 2, (x, 1, inner.shape[0]), (y, 1, inner.shape[1]))))
+            return trace(inner)
+        # NORM: the Euclidean norm of a vector, the Frobenius norm of a matrix, |x| of a scalar.
+        return norm(inner)
 
     def _at_component(self, t: Tensor, where: str) -> Tensor:
         if not t.shape:
@@ -475,7 +455,7 @@ class Meaning:
         probe = [sp.Symbol(f"probe{i}", integer=True) for i in range(len(results[0].shape))]
         # The same product in another order differs only in how its sums nest and in the
         # names of their indices: compare the flattened products up to renaming.
-        values = {_signature(r.at(*probe)) for r in results}
+        values = {signature(r.at(*probe)) for r in results}
         if len(values) > 1:
             raise SemanticsError("the order of this product of vectors and matrices is ambiguous; "
                                  "write it with explicit indices")
@@ -490,10 +470,10 @@ class Meaning:
             return Tensor.scalar(coefficient)
         current = arrays[0]
         for nxt in arrays[1:]:
-            joined = _join_in_order(current, nxt)
+            joined = join_in_order(current, nxt)
             if joined is None:
                 raise SemanticsError(f"the shapes of this product do not fit in the order written "
-                                     f"({_shape(current)} times {_shape(nxt)}); is a transpose missing?")
+                                     f"({shape_text(current)} times {shape_text(nxt)}); is a transpose missing?")
             current = joined
         done = current
         return Tensor(done.shape, lambda *ix: coefficient * done.at(*ix), row=done.row)
@@ -501,7 +481,7 @@ class Meaning:
     def _chain(self, order: list[Tensor], expected: tuple[sp.Expr, ...] | None) -> Tensor | None:
         current = order[0]
         for nxt in order[1:]:
-            joined = _join(current, nxt, outer=expected is not None and len(expected) == 2)
+            joined = join(current, nxt, outer=expected is not None and len(expected) == 2)
             if joined is None:
                 return None
             current = joined
@@ -526,9 +506,9 @@ class Meaning:
                 value = scalar.at()
                 pair = (vector.at(self.component), value)
                 return [pair if vector is left else (pair[1], pair[0])]
-            raise SemanticsError(f"a {_kind(left)} is set equal to a {_kind(right)}")
+            raise SemanticsError(f"a {kind(left)} is set equal to a {kind(right)}")
         if left.shape != right.shape:
-            raise SemanticsError(f"the two sides have different shapes: {_shape(left)} and {_shape(right)}")
+            raise SemanticsError(f"the two sides have different shapes: {shape_text(left)} and {shape_text(right)}")
         used = {s.name for s in (lhs.free_symbols | rhs.free_symbols) if isinstance(s, sp.Symbol)}
         names = [n for n in _FRESH if n not in used][:len(left.shape)]
         indices = [_size(n) for n in names]
@@ -546,7 +526,6 @@ class Meaning:
         return out
 
 
-_CONTRACTED = itertools.count()
 #: Functions that act on a whole vector entry by entry.
 _ELEMENTWISE = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.Abs)
 #: The markers the reader leaves for the notation of real posts (see derive.audit.reader).
@@ -557,76 +536,3 @@ def without_order(expr: sp.Basic) -> sp.Basic:
     """A written-order product left where only scalars are (a function's argument) as a plain product."""
     return expr.replace(lambda node: isinstance(node, AppliedUndef) and node.func == MATMUL,
                         lambda node: sp.Mul(*node.args))
-
-
-def _join(a: Tensor, b: Tensor, *, outer: bool) -> Tensor | None:
-    """a·b when the shapes allow it, for factors whose written order and orientation are lost.
-
-    Each vector stands as whatever fits: a row before a matrix or in a dot product, a
-    column after a matrix, column times row when an outer product is ``expected``.
-    """
-    vectors = len(a.shape) == 1 and len(b.shape) == 1
-    joined = _join_in_order(replace(a, row=len(a.shape) == 1 and not (outer and vectors)),
-                            replace(b, row=outer and vectors))
-    return None if joined is None else replace(joined, row=False)
-
-
-def _join_in_order(a: Tensor, b: Tensor) -> Tensor | None:
-    """a b as written: a column times a row is an outer product, a row times a column (or a
-    dot of two vectors written alike) an inner one; a matrix takes a column on its right
-    and a row on its left. None when the shapes do not fit."""
-    x = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)
-    if len(a.shape) == 1 and len(b.shape) == 1:
-        if not a.row and b.row:
-            return Tensor((a.shape[0], b.shape[0]), lambda i, j: a.at(i) * b.at(j))
-        if a.shape[0] == b.shape[0]:
-            return Tensor.scalar(sp.Sum(a.at(x) * b.at(x), (x, 1, a.shape[0])))
-        return None
-    if len(a.shape) == 2 and len(b.shape) == 1 and not b.row and a.shape[1] == b.shape[0]:
-        return Tensor((a.shape[0],), lambda i: sp.Sum(a.at(i, x) * b.at(x), (x, 1, b.shape[0])))
-    if len(a.shape) == 1 and len(b.shape) == 2 and a.row and a.shape[0] == b.shape[0]:
-        return Tensor((b.shape[1],), lambda j: sp.Sum(a.at(x) * b.at(x, j), (x, 1, a.shape[0])), row=True)
-    if len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] == b.shape[0]:
-        return Tensor((a.shape[0], b.shape[1]), lambda i, j: sp.Sum(a.at(i, x) * b.at(x, j), (x, 1, a.shape[1])))
-    return None
-
-
-def _flatten(expr: sp.Basic) -> tuple[sp.Expr, list[tuple[sp.Basic, ...]]]:
-    """A product of nested sums as one product and the list of its summations."""
-    if isinstance(expr, sp.Sum):
-        body, limits = _flatten(expr.function)
-        return body, [*limits, *[tuple(lim) for lim in expr.limits]]
-    if isinstance(expr, sp.Mul):
-        factors, limits = [], []
-        for arg in expr.args:
-            f, lim = _flatten(arg)
-            factors.append(f)
-            limits += lim
-        return sp.Mul(*factors), limits
-    return expr, []
-
-
-def _signature(expr: sp.Basic) -> str:
-    """The flattened product with its summation indices renamed in the way that sorts first."""
-    body, limits = _flatten(expr)
-    best = None
-    for order in itertools.permutations(limits):
-        names = {lim[0]: sp.Symbol(f"ι{n}", integer=True) for n, lim in enumerate(order)}
-        text = sp.srepr(body.xreplace(names)) + "|" + "".join(
-            sorted(sp.srepr((names[lim[0]], *lim[1:])) for lim in order))
-        best = text if best is None or text < best else best
-    return best or sp.srepr(body)
-
-
-def _ones_like(t: Tensor | None) -> Tensor:
-    assert t is not None
-    return Tensor(t.shape, lambda *_ix: sp.Integer(1), row=t.row)
-
-
-def _kind(t: Tensor) -> str:
-    return {0: "scalar", 1: "vector", 2: "matrix"}.get(len(t.shape), "tensor")
-
-
-def _shape(t: Tensor) -> str:
-    return "×".join(sp.sstr(s) for s in t.shape) or "scalar"
-
