@@ -19,6 +19,8 @@ Everything here only builds expressions; :mod:`derive.engine.decide` decides.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import sympy as sp
@@ -29,7 +31,9 @@ from derive.audit.tensors import (
     SemanticsError,
     Tensor,
     contracted,
+    describe,
     diag,
+    elementwise,
     hadamard,
     join,
     join_in_order,
@@ -88,8 +92,11 @@ class Meaning:
     component: sp.Symbol = field(default_factory=lambda: _size("j"))
     #: Functions the post defines: name -> (parameters, body).
     functions: dict[str, tuple[tuple[sp.Basic, ...], sp.Expr]] = field(default_factory=dict)
-    _bound: list[sp.Symbol] = field(default_factory=list, repr=False)
+    #: The limits of the sums being read, innermost last: (index, lower, upper).
+    _bound: list[tuple[sp.Basic, ...]] = field(default_factory=list, repr=False)
     _in_derivative: int = field(default=0, repr=False)
+    #: Whether what is being read is an operand of ⊙, diag, tr, a norm or an entry: a vector is meant there.
+    _array_meant: bool = field(default=False, repr=False)
 
     # -- names ----------------------------------------------------------------------------
     def length(self, name: str) -> sp.Expr:
@@ -263,7 +270,8 @@ class Meaning:
             return self._marker(expr)
         if isinstance(expr, sp.Derivative) and len(expr.variable_count) > 1:
             # ∂²f/∂z_i∂z_j: a mixed derivative by entries (scalars) is a scalar.
-            body = self.tensor(expr.expr)
+            with self._meant(array=False):
+                body = self.tensor(expr.expr)
             if body.shape or any(self.tensor(v).shape for v, _ in expr.variable_count):
                 raise SemanticsError("a mixed derivative of a vector, or by a whole vector, is not read; "
                                      "write it by entries, \\frac{\\partial^2 f}{\\partial z_i \\partial z_j}")
@@ -275,7 +283,8 @@ class Meaning:
             # component (∂/∂z_j log softmax(z) is of the j-th entry), never a whole vector.
             self._in_derivative += 1
             try:
-                body = self.tensor(expr.expr)
+                with self._meant(array=False):
+                    body = self.tensor(expr.expr)
             finally:
                 self._in_derivative -= 1
             if len(body.shape) == 1 and len(wrt.shape) == 1 and order == 1:
@@ -318,22 +327,32 @@ class Meaning:
             return self._product([self.tensor(a) for a in expr.args], expected)
         if isinstance(expr, sp.Sum):
             # Inside Σ_i, a vector used as a scalar is its component i (Σ_i y_i log softmax(θ)).
-            self._bound.append(expr.limits[-1][0])
+            self._bound.append(tuple(expr.limits[-1]))
             try:
-                body = self.tensor(expr.function, expected)
+                with self._meant(array=False):
+                    body = self.tensor(expr.function, expected)
             finally:
                 self._bound.pop()
             return Tensor(body.shape, lambda *ix: sp.Sum(body.at(*ix), *expr.limits), row=body.row)
         if isinstance(expr, sp.Pow):
-            base = self._at_component(self.tensor(expr.base), "raised to a power")
+            base = self.tensor(expr.base)
+            if len(base.shape) == 1 and (self._array_meant or (expr.exp == sp.S.Half and self._may_map())):
+                # √v entry by entry; (1 - h^2) beside ⊙ (where a vector is meant) is 1 - h ⊙ h.
+                return elementwise(lambda v: v ** expr.exp, base)
+            base = self._at_component(base, "raised to a power")
             return Tensor.scalar(base.at() ** expr.exp)
         if isinstance(expr, AppliedUndef) and expr.func != TRANSPOSE:
+            if expr.func.__name__ in self.functions and len(expr.args) == 1 and self._may_map():
+                # σ(W x) with σ the post's own function of a number: applied to each entry.
+                mapped = self._entrywise(expr, lambda v: self._functions(expr.func(v), None))
+                if mapped is not None:
+                    return mapped
             return Tensor.scalar(expr)  # a function's value is a scalar; its arguments stay as written
-        if isinstance(expr, _ELEMENTWISE) and len(expr.args) == 1 and not (self._bound or self._in_derivative):
-            # tanh(Wx), exp(z), √v: a function of a whole vector is applied to each entry.
-            inner = self.tensor(expr.args[0])
-            if len(inner.shape) == 1:
-                return Tensor(inner.shape, lambda i: expr.func(inner.at(i)), row=inner.row)
+        if isinstance(expr, (*_ELEMENTWISE, sp.Max, sp.Min)) and self._may_map():
+            # tanh(Wx), exp(z), max(0, Wx): a function of a whole vector is applied to each entry.
+            mapped = self._entrywise(expr)
+            if mapped is not None:
+                return mapped
         if isinstance(expr, (sp.exp, sp.log)):
             # log(softmax(z)): the vector argument of a scalar function is its component j.
             arg = self._at_component(self.tensor(expr.args[0]), f"the argument of {expr.func.__name__}")
@@ -344,6 +363,33 @@ class Meaning:
                 raise SemanticsError(f"{type(expr).__name__} of a vector or matrix is not read")
         return Tensor.scalar(expr)
 
+    @contextmanager
+    def _meant(self, *, array: bool) -> Iterator[None]:
+        """Read what is inside as an operand where a vector is meant (``array``), or not."""
+        saved, self._array_meant = self._array_meant, array
+        try:
+            yield
+        finally:
+            self._array_meant = saved
+
+    def _may_map(self) -> bool:
+        """Whether a function of a whole vector applies to each entry here: where a vector is meant,
+        or outside a sum and a derivative (inside, it keeps the older reading, the vector's component)."""
+        return self._array_meant or not (self._bound or self._in_derivative)
+
+    def _entrywise(self, expr: sp.Basic, fn: Callable[[sp.Expr], sp.Expr] | None = None) -> Tensor | None:
+        """``f(v)``, ``max(0, v)``: the function at each entry of its one vector argument (None: no vector)."""
+        parts = [self.tensor(a) for a in expr.args]
+        vectors = [n for n, t in enumerate(parts) if t.shape]
+        if len(vectors) != 1 or len(parts[vectors[0]].shape) != 1:
+            return None
+        at = vectors[0]
+        values = [t.at() if n != at else None for n, t in enumerate(parts)]
+
+        def apply(v: sp.Expr) -> sp.Expr:
+            return expr.func(*[v if n == at else values[n] for n in range(len(parts))])
+        return elementwise(fn or apply, parts[at])
+
     def _broadcast(self, parts: list[Tensor]) -> Tensor | None:
         """v + s, 1 - h ⊙ h: a scalar added to a vector is added to each entry (ones(n)·s).
 
@@ -352,7 +398,7 @@ class Meaning:
         identity, so it is not read.
         """
         vectors = [p for p in parts if len(p.shape) == 1]
-        if self._bound or self._in_derivative or not vectors or any(len(p.shape) > 1 for p in parts):
+        if not self._may_map() or not vectors or any(len(p.shape) > 1 for p in parts):
             return None
         if len({p.shape for p in vectors}) > 1 or len({p.row for p in vectors}) > 1:
             raise SemanticsError("vectors of different lengths (or a row and a column) are added: "
@@ -394,29 +440,48 @@ class Meaning:
             if all(arg == ONES() for arg in expr.args):
                 raise SemanticsError("an elementwise product of two vectors of ones: their length is not known")
             # 1 ⊙ v: the ones take the other operand's shape.
-            a, b = (self.tensor(arg) if arg != ONES() else None for arg in expr.args)
+            a, b = (self._operand(arg) if arg != ONES() else None for arg in expr.args)
             return hadamard(a or ones_like(b), b or ones_like(a))
         if expr.func == ENTRY:
-            inner, indices = self.tensor(expr.args[0]), expr.args[1:]
+            inner, indices = self._operand(expr.args[0]), expr.args[1:]
             if len(indices) != len(inner.shape):
-                raise SemanticsError(f"[...] of a {kind(inner)} with {len(indices)} indices")
+                raise SemanticsError(f"{len(indices)} {'index' if len(indices) == 1 else 'indices'} on a "
+                                     f"{describe(inner)}: its entries take {len(inner.shape)}")
             return Tensor.scalar(inner.at(*indices))
         if expr.func == ONES:
             raise SemanticsError("the vector of ones stands where its length is not known; "
                                  "write it next to a vector of the same length")
-        inner = self.tensor(expr.args[0])
+        inner = self._operand(expr.args[0])
         if expr.func == DIAG:
             return diag(inner)
         if expr.func == TRACE:
             return trace(inner)
         # NORM: the Euclidean norm of a vector, the Frobenius norm of a matrix, |x| of a scalar.
+        names = sorted(s.name for s in expr.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer)
+        if not inner.shape and names:
+            # As numbers, \|v\|^2 = v^2 would hold; of a vector v it does not.
+            raise SemanticsError(f"the norm of {', '.join(names)}, which the post gives no shape: declare "
+                                 f"{'it' if len(names) == 1 else 'them'} (<!-- derive: vector {names[0]} -->), "
+                                 "or write |x| for a number")
         return norm(inner)
+
+    def _operand(self, expr: sp.Basic) -> Tensor:
+        """An operand of ⊙, diag, tr, a norm or an entry, where a vector is meant (``1 - h^2`` is one)."""
+        with self._meant(array=True):
+            return self.tensor(expr)
 
     def _at_component(self, t: Tensor, where: str) -> Tensor:
         if not t.shape:
             return t
         if len(t.shape) == 1:
-            return Tensor.scalar(t.at(self._bound[-1] if self._bound else self.component))
+            if not self._bound:
+                return Tensor.scalar(t.at(self.component))
+            index, _, upper = self._bound[-1]
+            if t.shape[0] != upper:
+                # Σ_{i=1}^{p} x_i log softmax(z) with z of length k: the i-th entry of z may not exist.
+                raise SemanticsError(f"a vector of length {shape_text(t)} stands for its entry {index} in a sum "
+                                     f"up to {sp.sstr(upper)}: write the entry, or declare the sizes alike")
+            return Tensor.scalar(t.at(index))
         raise SemanticsError(f"a matrix {where} is not read")
 
     def _array(self, base: sp.IndexedBase, prefix: tuple[sp.Expr, ...]) -> Tensor:
