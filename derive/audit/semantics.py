@@ -123,26 +123,28 @@ class Meaning:
         return out
 
     def index_ranges(self, expr: sp.Basic) -> dict[sp.Symbol, sp.Expr]:
-        """For each free index, the size of the dimension it indexes (the last one seen wins)."""
+        """For each free index, the size of the dimension it indexes (the first entry, by name, wins)."""
         ranges: dict[sp.Symbol, sp.Expr] = {}
         specs = self.array_specs(expr)
-        for ix in expr.atoms(sp.Indexed):
+        free = expr.free_symbols  # once: with a softmax written out, the walk is long
+        # In the order of their names, so that a range never depends on PYTHONHASHSEED.
+        for ix in sorted(expr.atoms(sp.Indexed), key=str):
             spec = specs.get(str(ix.base.label))
             if spec is None:
                 continue
             for pos, index in enumerate(ix.indices):
-                if isinstance(index, sp.Symbol) and index in expr.free_symbols:
+                if isinstance(index, sp.Symbol) and index in free:
                     ranges.setdefault(index, spec.shape[pos])
-        for applied in expr.atoms(AppliedUndef):
+        for applied in sorted(expr.atoms(AppliedUndef), key=str):
             # softmax(s_n)_i, read softmax(s, n, i): i ranges over s's last dimension.
             args = applied.args
             if applied.func.__name__ in ("softmax", "logsoftmax") and len(args) >= 2 and \
                     isinstance(args[0], (sp.Symbol, sp.IndexedBase)) and isinstance(args[-1], sp.Symbol) and \
-                    args[-1] in expr.free_symbols:
+                    args[-1] in free:
                 ranges.setdefault(args[-1], self.length(str(getattr(args[0], "label", args[0]))))
-        for delta in expr.atoms(sp.KroneckerDelta):
+        for delta in sorted(expr.atoms(sp.KroneckerDelta), key=str):
             for index in delta.args:
-                if isinstance(index, sp.Symbol) and index.is_integer and index in expr.free_symbols:
+                if isinstance(index, sp.Symbol) and index.is_integer and index in free:
                     ranges.setdefault(index, self.default_size)
         return ranges
 
