@@ -11,7 +11,11 @@ names stand for. This module knows, from the post's declarations and definitions
   matrix, B_j its row j) is read at component b, ``∂L_n/∂B_{jb}``; ``(A x_n)^T`` at b is
   ``Σ_q A_{bq} x_{nq}``; a product of vectors and matrices is put in the one order
   their shapes allow (``B_j \\cdot A x_n`` is a scalar). A vector side compared with a
-  scalar side indexed by the component index j is read at j.
+  scalar side indexed by the component index j is read at j;
+- what the reader's markers (⊙, diag, tr, norms, the ones, entries) and functions of a whole
+  vector mean here: where a vector is meant, and where a vector stands for one of its entries.
+  What is done with tensors once read (products, ⊙, diag, tr, norms) is
+  :mod:`derive.audit.tensors`.
 
 Everything here only builds expressions; :mod:`derive.engine.decide` decides.
 """
