@@ -209,6 +209,27 @@ def test_a_slip_in_the_mlp_gradient_is_never_valid(step: str) -> None:
     assert _mlp(step) in (StepStatus.WRONG, StepStatus.NOT_READ)
 
 
+def test_a_display_defining_a_whole_declared_vector_defines_each_entry() -> None:
+    # h = tanh(W x), s = V h as whole vectors (they were claims about independent arrays, and the
+    # true gradient that followed was reported wrong).
+    from derive.audit.post import audit_text
+
+    text = ("<!-- derive: " + MLP[0] + " -->\n$$ h = \\tanh(W x) $$\n\n$$ s = V h $$\n\n"
+            "$$ L = -\\sum_{i=1}^k y_i \\log \\hat{y}_i $$\n\n"
+            "$$ \\frac{\\partial L}{\\partial W} = ((V^T(\\hat y - y)) \\odot (1 - h \\odot h)) x^T $$\n\n"
+            "$$ \\frac{\\partial L}{\\partial W} = ((V^T(\\hat y - y)) \\odot (1 - h)) x^T $$\n\n"
+            "$$ h = h \\odot h $$\n")
+    h, s, loss, gradient, slip, claim_about_h = audit_text(text).steps
+    assert [h.status, s.status, loss.status] == [StepStatus.DEFINITION] * 3
+    assert gradient.status is StepStatus.VALID, gradient.reason
+    assert slip.status is StepStatus.WRONG
+    assert claim_about_h.status is StepStatus.WRONG  # h has its meaning now: tanh ≠ tanh²
+    (update,) = audit_text("<!-- derive: vector h d -->\n$$ h = h \\odot h $$\n").steps
+    assert update.status is StepStatus.UNDECIDED and "update" in update.reason
+    (wrong_shape,) = audit_text("<!-- derive: vector h d; matrix W d p -->\n$$ h = W $$\n").steps
+    assert wrong_shape.status is StepStatus.NOT_READ and "its entries take 2" in wrong_shape.reason
+
+
 # -- ReLU: differentiable away from its kink ---------------------------------------------------------
 
 @pytest.mark.parametrize(("given", "rhs", "expected"), [
