@@ -113,6 +113,30 @@ def test_a_shape_mismatch_is_a_type_error_that_says_what_to_do() -> None:
         bool(x)
 
 
+def test_trace_norm_and_elementwise_agree_with_numpy_at_a_fixed_size() -> None:
+    from derive.model import diag, elementwise, norm, trace
+
+    n = Size("n", 3)
+    A, u = Matrix("A", n, n), Vector("u", n)
+    rng = np.random.default_rng(0)
+    values = {"A": rng.normal(size=(3, 3)), "u": rng.normal(size=3)}
+
+    a_base, u_base = sp.IndexedBase("A", real=True), sp.IndexedBase("u", real=True)
+    point = {a_base[i + 1, j + 1]: values["A"][i, j] for i in range(3) for j in range(3)}
+    point.update({u_base[i + 1]: values["u"][i] for i in range(3)})
+
+    def at(expr: sp.Expr) -> float:
+        return float(expr.xreplace({n.symbol: 3}).doit().xreplace(point))
+
+    assert at(trace(A @ diag(u)).expr) == pytest.approx(np.trace(values["A"] @ np.diag(values["u"])))
+    assert at(norm(u).expr) == pytest.approx(np.linalg.norm(values["u"]))
+    assert at(norm(A).expr) == pytest.approx(np.linalg.norm(values["A"]))
+    assert at(elementwise(sp.sinh, u)[2]) == pytest.approx(np.sinh(values["u"][1]))
+    assert norm(Scalar("c")).expr == sp.Abs(sp.Symbol("c", real=True))
+    with pytest.raises(TypeError, match="square matrix"):
+        trace(Matrix("B", n, Size("m")))
+
+
 # -- hypotheses -------------------------------------------------------------------------------------
 
 def test_a_relation_over_plain_symbols_is_a_hypothesis_and_the_sampler_honors_it() -> None:

@@ -11,6 +11,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.audit.reader import (
+    ENTRY,
     ReaderContext,
     ReadError,
     read_latex,
@@ -420,6 +421,11 @@ def define(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     Definitions mean the same in any order: each one is read again once a later one is known
     (ŷ_i = softmax(s)_i written before s_i = Σ_r B_{ir} h_r takes s's length, not the default).
     """
+    if isinstance(lhs, sp.IndexedBase) and str(lhs.label) in post.meaning.shapes.arrays:
+        # h = \tanh(W x), h a declared vector: the definition of each entry, h_ι = [\tanh(W x)]_ι.
+        rank = len(post.meaning.shapes.arrays[str(lhs.label)])
+        entry = tuple(sp.Symbol(f"ι{n}", integer=True, positive=True) for n in range(1, rank + 1))
+        lhs, rhs = lhs[entry], ENTRY(rhs, *entry)
     problem = _define_once(post, lhs, rhs)
     if problem is not None:
         return problem

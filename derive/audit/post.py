@@ -102,6 +102,8 @@ def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str
         simple = all(isinstance(i, sp.Symbol) for i in lhs.indices)
     elif isinstance(lhs, sp.Symbol):
         name, simple = lhs, True
+    elif isinstance(lhs, sp.IndexedBase):
+        name, simple = lhs, True  # h = \tanh(W x) of a whole declared vector: each entry is defined
     else:
         return None
     if name in post.meaning.notations or not simple:

@@ -11,7 +11,11 @@ names stand for. This module knows, from the post's declarations and definitions
   matrix, B_j its row j) is read at component b, ``∂L_n/∂B_{jb}``; ``(A x_n)^T`` at b is
   ``Σ_q A_{bq} x_{nq}``; a product of vectors and matrices is put in the one order
   their shapes allow (``B_j \\cdot A x_n`` is a scalar). A vector side compared with a
-  scalar side indexed by the component index j is read at j.
+  scalar side indexed by the component index j is read at j;
+- what the reader's markers (⊙, diag, tr, norms, the ones, entries) and functions of a whole
+  vector mean here: where a vector is meant, and where a vector stands for one of its entries.
+  What is done with tensors once read (products, ⊙, diag, tr, norms) is
+  :mod:`derive.audit.tensors`.
 
 Everything here only builds expressions; :mod:`derive.engine.decide` decides.
 """
@@ -19,35 +23,35 @@ Everything here only builds expressions; :mod:`derive.engine.decide` decides.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.audit.reader import DIAG, ENTRY, HADAMARD, MATMUL, NORM, ONES, TRACE, TRANSPOSE
+from derive.audit.tensors import (
+    SemanticsError,
+    Tensor,
+    contracted,
+    describe,
+    diag,
+    elementwise,
+    hadamard,
+    join,
+    join_in_order,
+    kind,
+    norm,
+    ones_like,
+    shape_text,
+    signature,
+    trace,
+)
 from derive.engine.space import ArraySpec, Role
 from derive.library.notation import Notation
 
 __all__ = ["Meaning", "SemanticsError", "Shapes", "Tensor"]
-
-
-class SemanticsError(ValueError):
-    """An expression that was read but has no meaning the engine can check (the reason says why)."""
-
-
-@dataclass(frozen=True)
-class Tensor:
-    """A scalar (shape ()), a vector (n,) or a matrix (r, c), given by its entry at any indices."""
-
-    shape: tuple[sp.Expr, ...]
-    at: Callable[..., sp.Expr]
-    #: A vector written as a row (x^T, a row B_j of a matrix); vectors are columns otherwise.
-    row: bool = False
-
-    @classmethod
-    def scalar(cls, value: sp.Expr) -> Tensor:
-        return cls((), lambda: value)
 
 
 @dataclass
@@ -92,8 +96,11 @@ class Meaning:
     component: sp.Symbol = field(default_factory=lambda: _size("j"))
     #: Functions the post defines: name -> (parameters, body).
     functions: dict[str, tuple[tuple[sp.Basic, ...], sp.Expr]] = field(default_factory=dict)
-    _bound: list[sp.Symbol] = field(default_factory=list, repr=False)
+    #: The limits of the sums being read, innermost last: (index, lower, upper).
+    _bound: list[tuple[sp.Basic, ...]] = field(default_factory=list, repr=False)
     _in_derivative: int = field(default=0, repr=False)
+    #: Whether what is being read is an operand of ⊙, diag, tr, a norm or an entry: a vector is meant there.
+    _array_meant: bool = field(default=False, repr=False)
 
     # -- names ----------------------------------------------------------------------------
     def length(self, name: str) -> sp.Expr:
@@ -120,26 +127,28 @@ class Meaning:
         return out
 
     def index_ranges(self, expr: sp.Basic) -> dict[sp.Symbol, sp.Expr]:
-        """For each free index, the size of the dimension it indexes (the last one seen wins)."""
+        """For each free index, the size of the dimension it indexes (the first entry, by name, wins)."""
         ranges: dict[sp.Symbol, sp.Expr] = {}
         specs = self.array_specs(expr)
-        for ix in expr.atoms(sp.Indexed):
+        free = expr.free_symbols  # once: with a softmax written out, the walk is long
+        # In the order of their names, so that a range never depends on PYTHONHASHSEED.
+        for ix in sorted(expr.atoms(sp.Indexed), key=str):
             spec = specs.get(str(ix.base.label))
             if spec is None:
                 continue
             for pos, index in enumerate(ix.indices):
-                if isinstance(index, sp.Symbol) and index in expr.free_symbols:
+                if isinstance(index, sp.Symbol) and index in free:
                     ranges.setdefault(index, spec.shape[pos])
-        for applied in expr.atoms(AppliedUndef):
+        for applied in sorted(expr.atoms(AppliedUndef), key=str):
             # softmax(s_n)_i, read softmax(s, n, i): i ranges over s's last dimension.
             args = applied.args
             if applied.func.__name__ in ("softmax", "logsoftmax") and len(args) >= 2 and \
                     isinstance(args[0], (sp.Symbol, sp.IndexedBase)) and isinstance(args[-1], sp.Symbol) and \
-                    args[-1] in expr.free_symbols:
+                    args[-1] in free:
                 ranges.setdefault(args[-1], self.length(str(getattr(args[0], "label", args[0]))))
-        for delta in expr.atoms(sp.KroneckerDelta):
+        for delta in sorted(expr.atoms(sp.KroneckerDelta), key=str):
             for index in delta.args:
-                if isinstance(index, sp.Symbol) and index.is_integer and index in expr.free_symbols:
+                if isinstance(index, sp.Symbol) and index.is_integer and index in free:
                     ranges.setdefault(index, self.default_size)
         return ranges
 
@@ -213,9 +222,9 @@ class Meaning:
     def _cross_entropy(self, node: sp.Basic) -> sp.Basic:
         labels, probabilities = (self.tensor(a) for a in node.args)
         if len(labels.shape) != 1 or labels.shape != probabilities.shape:
-            raise SemanticsError(f"CE(y, p) of a {_shape(labels)} and a {_shape(probabilities)}: "
+            raise SemanticsError(f"CE(y, p) of a {shape_text(labels)} and a {shape_text(probabilities)}: "
                                  "it takes two vectors of one length")
-        m = sp.Symbol(f"m{next(_CONTRACTED)}_", integer=True)
+        m = contracted()
         return -sp.Sum(labels.at(m) * sp.log(probabilities.at(m)), (m, 1, labels.shape[0]))
 
     def _is_component(self, expr: sp.Indexed) -> bool:
@@ -267,7 +276,8 @@ class Meaning:
             return self._marker(expr)
         if isinstance(expr, sp.Derivative) and len(expr.variable_count) > 1:
             # ∂²f/∂z_i∂z_j: a mixed derivative by entries (scalars) is a scalar.
-            body = self.tensor(expr.expr)
+            with self._meant(array=False):
+                body = self.tensor(expr.expr)
             if body.shape or any(self.tensor(v).shape for v, _ in expr.variable_count):
                 raise SemanticsError("a mixed derivative of a vector, or by a whole vector, is not read; "
                                      "write it by entries, \\frac{\\partial^2 f}{\\partial z_i \\partial z_j}")
@@ -279,7 +289,8 @@ class Meaning:
             # component (∂/∂z_j log softmax(z) is of the j-th entry), never a whole vector.
             self._in_derivative += 1
             try:
-                body = self.tensor(expr.expr)
+                with self._meant(array=False):
+                    body = self.tensor(expr.expr)
             finally:
                 self._in_derivative -= 1
             if len(body.shape) == 1 and len(wrt.shape) == 1 and order == 1:
@@ -322,22 +333,32 @@ class Meaning:
             return self._product([self.tensor(a) for a in expr.args], expected)
         if isinstance(expr, sp.Sum):
             # Inside Σ_i, a vector used as a scalar is its component i (Σ_i y_i log softmax(θ)).
-            self._bound.append(expr.limits[-1][0])
+            self._bound.append(tuple(expr.limits[-1]))
             try:
-                body = self.tensor(expr.function, expected)
+                with self._meant(array=False):
+                    body = self.tensor(expr.function, expected)
             finally:
                 self._bound.pop()
             return Tensor(body.shape, lambda *ix: sp.Sum(body.at(*ix), *expr.limits), row=body.row)
         if isinstance(expr, sp.Pow):
-            base = self._at_component(self.tensor(expr.base), "raised to a power")
+            base = self.tensor(expr.base)
+            if len(base.shape) == 1 and (self._array_meant or (expr.exp == sp.S.Half and self._may_map())):
+                # √v entry by entry; (1 - h^2) beside ⊙ (where a vector is meant) is 1 - h ⊙ h.
+                return elementwise(lambda v: v ** expr.exp, base)
+            base = self._at_component(base, "raised to a power")
             return Tensor.scalar(base.at() ** expr.exp)
         if isinstance(expr, AppliedUndef) and expr.func != TRANSPOSE:
+            if expr.func.__name__ in self.functions and len(expr.args) == 1 and self._may_map():
+                # σ(W x) with σ the post's own function of a number: applied to each entry.
+                mapped = self._entrywise(expr, lambda v: self._functions(expr.func(v), None))
+                if mapped is not None:
+                    return mapped
             return Tensor.scalar(expr)  # a function's value is a scalar; its arguments stay as written
-        if isinstance(expr, _ELEMENTWISE) and len(expr.args) == 1 and not (self._bound or self._in_derivative):
-            # tanh(Wx), exp(z), √v: a function of a whole vector is applied to each entry.
-            inner = self.tensor(expr.args[0])
-            if len(inner.shape) == 1:
-                return Tensor(inner.shape, lambda i: expr.func(inner.at(i)), row=inner.row)
+        if isinstance(expr, (*_ELEMENTWISE, sp.Max, sp.Min)) and self._may_map():
+            # tanh(Wx), exp(z), max(0, Wx): a function of a whole vector is applied to each entry.
+            mapped = self._entrywise(expr)
+            if mapped is not None:
+                return mapped
         if isinstance(expr, (sp.exp, sp.log)):
             # log(softmax(z)): the vector argument of a scalar function is its component j.
             arg = self._at_component(self.tensor(expr.args[0]), f"the argument of {expr.func.__name__}")
@@ -348,6 +369,33 @@ class Meaning:
                 raise SemanticsError(f"{type(expr).__name__} of a vector or matrix is not read")
         return Tensor.scalar(expr)
 
+    @contextmanager
+    def _meant(self, *, array: bool) -> Iterator[None]:
+        """Read what is inside as an operand where a vector is meant (``array``), or not."""
+        saved, self._array_meant = self._array_meant, array
+        try:
+            yield
+        finally:
+            self._array_meant = saved
+
+    def _may_map(self) -> bool:
+        """Whether a function of a whole vector applies to each entry here: where a vector is meant,
+        or outside a sum and a derivative (inside, it keeps the older reading, the vector's component)."""
+        return self._array_meant or not (self._bound or self._in_derivative)
+
+    def _entrywise(self, expr: sp.Basic, fn: Callable[[sp.Expr], sp.Expr] | None = None) -> Tensor | None:
+        """``f(v)``, ``max(0, v)``: the function at each entry of its one vector argument (None: no vector)."""
+        parts = [self.tensor(a) for a in expr.args]
+        vectors = [n for n, t in enumerate(parts) if t.shape]
+        if len(vectors) != 1 or len(parts[vectors[0]].shape) != 1:
+            return None
+        at = vectors[0]
+        values = [t.at() if n != at else None for n, t in enumerate(parts)]
+
+        def apply(v: sp.Expr) -> sp.Expr:
+            return expr.func(*[v if n == at else values[n] for n in range(len(parts))])
+        return elementwise(fn or apply, parts[at])
+
     def _broadcast(self, parts: list[Tensor]) -> Tensor | None:
         """v + s, 1 - h ⊙ h: a scalar added to a vector is added to each entry (ones(n)·s).
 
@@ -356,11 +404,11 @@ class Meaning:
         identity, so it is not read.
         """
         vectors = [p for p in parts if len(p.shape) == 1]
-        if self._bound or self._in_derivative or not vectors or any(len(p.shape) > 1 for p in parts):
+        if not self._may_map() or not vectors or any(len(p.shape) > 1 for p in parts):
             return None
         if len({p.shape for p in vectors}) > 1 or len({p.row for p in vectors}) > 1:
             raise SemanticsError("vectors of different lengths (or a row and a column) are added: "
-                                 + " and ".join(_shape(p) for p in vectors))
+                                 + " and ".join(shape_text(p) for p in vectors))
         ones = [p for p in parts if p.shape == ("ones",)]
         if ones:
             raise SemanticsError("the vector of ones is added to a scalar only")
@@ -388,55 +436,58 @@ class Meaning:
     def _softmax_of(self, t: Tensor) -> Tensor:
         """softmax(z/T), softmax(z + a): the softmax of a vector expression, entry by entry."""
         if len(t.shape) != 1:
-            raise SemanticsError(f"softmax of a {_kind(t)}: softmax takes a vector")
+            raise SemanticsError(f"softmax of a {kind(t)}: softmax takes a vector")
         n = sp.Symbol("n_", integer=True)
         return Tensor(t.shape, lambda i: sp.exp(t.at(i)) / sp.Sum(sp.exp(t.at(n)), (n, 1, t.shape[0])), row=t.row)
 
     def _marker(self, expr: AppliedUndef) -> Tensor:
-        """⊙, diag, tr, ‖·‖, [M]_{ab} and the vector of ones, entry by entry."""
-        x = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)
+        """⊙, diag, tr, ‖·‖, [M]_{ab} and the vector of ones, entry by entry (:mod:`derive.audit.tensors`)."""
         if expr.func == HADAMARD:
             if all(arg == ONES() for arg in expr.args):
                 raise SemanticsError("an elementwise product of two vectors of ones: their length is not known")
             # 1 ⊙ v: the ones take the other operand's shape.
-            a, b = (self.tensor(arg) if arg != ONES() else None for arg in expr.args)
-            a, b = (a or _ones_like(b)), (b or _ones_like(a))
-            if a.shape != b.shape or (len(a.shape) == 1 and a.row != b.row):
-                raise SemanticsError(f"an elementwise product of different shapes: {_shape(a)} and {_shape(b)}")
-            if not a.shape:
-                raise SemanticsError("an elementwise product of two scalars: write an ordinary product")
-            return Tensor(a.shape, lambda *ix: a.at(*ix) * b.at(*ix), row=a.row)
+            a, b = (self._operand(arg) if arg != ONES() else None for arg in expr.args)
+            return hadamard(a or ones_like(b), b or ones_like(a))
         if expr.func == ENTRY:
-            inner, indices = self.tensor(expr.args[0]), expr.args[1:]
+            inner, indices = self._operand(expr.args[0]), expr.args[1:]
             if len(indices) != len(inner.shape):
-                raise SemanticsError(f"[...] of a {_kind(inner)} with {len(indices)} indices")
+                raise SemanticsError(f"{len(indices)} {'index' if len(indices) == 1 else 'indices'} on a "
+                                     f"{describe(inner)}: its entries take {len(inner.shape)}")
             return Tensor.scalar(inner.at(*indices))
         if expr.func == ONES:
             raise SemanticsError("the vector of ones stands where its length is not known; "
                                  "write it next to a vector of the same length")
-        inner = self.tensor(expr.args[0])
+        inner = self._operand(expr.args[0])
         if expr.func == DIAG:
-            if len(inner.shape) != 1:
-                raise SemanticsError(f"diag of a {_kind(inner)}: diag(v) takes a vector")
-            n = inner.shape[0]
-            return Tensor((n, n), lambda a, b: inner.at(a) * sp.KroneckerDelta(a, b))
+            return diag(inner)
         if expr.func == TRACE:
-            if len(inner.shape) != 2 or sp.simplify(inner.shape[0] - inner.shape[1]) != 0:
-                raise SemanticsError(f"the trace of a {_shape(inner)} {_kind(inner)}: tr takes a square matrix")
-            return Tensor.scalar(sp.Sum(inner.at(x, x), (x, 1, inner.shape[0])))
-        # NORM: the Euclidean norm of a vector, the Frobenius norm of a matrix.
-        if not inner.shape:
-            return Tensor.scalar(sp.Abs(inner.at()))
-        y = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)
-        if len(inner.shape) == 1:
-            return Tensor.scalar(sp.sqrt(sp.Sum(inner.at(x) ** 2, (x, 1, inner.shape[0]))))
-        return Tensor.scalar(sp.sqrt(sp.Sum(inner.at(x, y) ** 2, (x, 1, inner.shape[0]), (y, 1, inner.shape[1]))))
+            return trace(inner)
+        # NORM: the Euclidean norm of a vector, the Frobenius norm of a matrix, |x| of a scalar.
+        names = sorted(s.name for s in expr.free_symbols if isinstance(s, sp.Symbol) and not s.is_integer)
+        if not inner.shape and names:
+            # As numbers, \|v\|^2 = v^2 would hold; of a vector v it does not.
+            raise SemanticsError(f"the norm of {', '.join(names)}, which the post gives no shape: declare "
+                                 f"{'it' if len(names) == 1 else 'them'} (<!-- derive: vector {names[0]} -->), "
+                                 "or write |x| for a number")
+        return norm(inner)
+
+    def _operand(self, expr: sp.Basic) -> Tensor:
+        """An operand of ⊙, diag, tr, a norm or an entry, where a vector is meant (``1 - h^2`` is one)."""
+        with self._meant(array=True):
+            return self.tensor(expr)
 
     def _at_component(self, t: Tensor, where: str) -> Tensor:
         if not t.shape:
             return t
         if len(t.shape) == 1:
-            return Tensor.scalar(t.at(self._bound[-1] if self._bound else self.component))
+            if not self._bound:
+                return Tensor.scalar(t.at(self.component))
+            index, _, upper = self._bound[-1]
+            if t.shape[0] != upper:
+                # Σ_{i=1}^{p} x_i log softmax(z) with z of length k: the i-th entry of z may not exist.
+                raise SemanticsError(f"a vector of length {shape_text(t)} stands for its entry {index} in a sum "
+                                     f"up to {sp.sstr(upper)}: write the entry, or declare the sizes alike")
+            return Tensor.scalar(t.at(index))
         raise SemanticsError(f"a matrix {where} is not read")
 
     def _array(self, base: sp.IndexedBase, prefix: tuple[sp.Expr, ...]) -> Tensor:
@@ -475,7 +526,7 @@ class Meaning:
         probe = [sp.Symbol(f"probe{i}", integer=True) for i in range(len(results[0].shape))]
         # The same product in another order differs only in how its sums nest and in the
         # names of their indices: compare the flattened products up to renaming.
-        values = {_signature(r.at(*probe)) for r in results}
+        values = {signature(r.at(*probe)) for r in results}
         if len(values) > 1:
             raise SemanticsError("the order of this product of vectors and matrices is ambiguous; "
                                  "write it with explicit indices")
@@ -490,10 +541,10 @@ class Meaning:
             return Tensor.scalar(coefficient)
         current = arrays[0]
         for nxt in arrays[1:]:
-            joined = _join_in_order(current, nxt)
+            joined = join_in_order(current, nxt)
             if joined is None:
                 raise SemanticsError(f"the shapes of this product do not fit in the order written "
-                                     f"({_shape(current)} times {_shape(nxt)}); is a transpose missing?")
+                                     f"({shape_text(current)} times {shape_text(nxt)}); is a transpose missing?")
             current = joined
         done = current
         return Tensor(done.shape, lambda *ix: coefficient * done.at(*ix), row=done.row)
@@ -501,7 +552,7 @@ class Meaning:
     def _chain(self, order: list[Tensor], expected: tuple[sp.Expr, ...] | None) -> Tensor | None:
         current = order[0]
         for nxt in order[1:]:
-            joined = _join(current, nxt, outer=expected is not None and len(expected) == 2)
+            joined = join(current, nxt, outer=expected is not None and len(expected) == 2)
             if joined is None:
                 return None
             current = joined
@@ -526,9 +577,9 @@ class Meaning:
                 value = scalar.at()
                 pair = (vector.at(self.component), value)
                 return [pair if vector is left else (pair[1], pair[0])]
-            raise SemanticsError(f"a {_kind(left)} is set equal to a {_kind(right)}")
+            raise SemanticsError(f"a {kind(left)} is set equal to a {kind(right)}")
         if left.shape != right.shape:
-            raise SemanticsError(f"the two sides have different shapes: {_shape(left)} and {_shape(right)}")
+            raise SemanticsError(f"the two sides have different shapes: {shape_text(left)} and {shape_text(right)}")
         used = {s.name for s in (lhs.free_symbols | rhs.free_symbols) if isinstance(s, sp.Symbol)}
         names = [n for n in _FRESH if n not in used][:len(left.shape)]
         indices = [_size(n) for n in names]
@@ -546,7 +597,6 @@ class Meaning:
         return out
 
 
-_CONTRACTED = itertools.count()
 #: Functions that act on a whole vector entry by entry.
 _ELEMENTWISE = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.Abs)
 #: The markers the reader leaves for the notation of real posts (see derive.audit.reader).
@@ -557,76 +607,3 @@ def without_order(expr: sp.Basic) -> sp.Basic:
     """A written-order product left where only scalars are (a function's argument) as a plain product."""
     return expr.replace(lambda node: isinstance(node, AppliedUndef) and node.func == MATMUL,
                         lambda node: sp.Mul(*node.args))
-
-
-def _join(a: Tensor, b: Tensor, *, outer: bool) -> Tensor | None:
-    """a·b when the shapes allow it, for factors whose written order and orientation are lost.
-
-    Each vector stands as whatever fits: a row before a matrix or in a dot product, a
-    column after a matrix, column times row when an outer product is ``expected``.
-    """
-    vectors = len(a.shape) == 1 and len(b.shape) == 1
-    joined = _join_in_order(replace(a, row=len(a.shape) == 1 and not (outer and vectors)),
-                            replace(b, row=outer and vectors))
-    return None if joined is None else replace(joined, row=False)
-
-
-def _join_in_order(a: Tensor, b: Tensor) -> Tensor | None:
-    """a b as written: a column times a row is an outer product, a row times a column (or a
-    dot of two vectors written alike) an inner one; a matrix takes a column on its right
-    and a row on its left. None when the shapes do not fit."""
-    x = sp.Symbol(f"x{next(_CONTRACTED)}_", integer=True)
-    if len(a.shape) == 1 and len(b.shape) == 1:
-        if not a.row and b.row:
-            return Tensor((a.shape[0], b.shape[0]), lambda i, j: a.at(i) * b.at(j))
-        if a.shape[0] == b.shape[0]:
-            return Tensor.scalar(sp.Sum(a.at(x) * b.at(x), (x, 1, a.shape[0])))
-        return None
-    if len(a.shape) == 2 and len(b.shape) == 1 and not b.row and a.shape[1] == b.shape[0]:
-        return Tensor((a.shape[0],), lambda i: sp.Sum(a.at(i, x) * b.at(x), (x, 1, b.shape[0])))
-    if len(a.shape) == 1 and len(b.shape) == 2 and a.row and a.shape[0] == b.shape[0]:
-        return Tensor((b.shape[1],), lambda j: sp.Sum(a.at(x) * b.at(x, j), (x, 1, a.shape[0])), row=True)
-    if len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] == b.shape[0]:
-        return Tensor((a.shape[0], b.shape[1]), lambda i, j: sp.Sum(a.at(i, x) * b.at(x, j), (x, 1, a.shape[1])))
-    return None
-
-
-def _flatten(expr: sp.Basic) -> tuple[sp.Expr, list[tuple[sp.Basic, ...]]]:
-    """A product of nested sums as one product and the list of its summations."""
-    if isinstance(expr, sp.Sum):
-        body, limits = _flatten(expr.function)
-        return body, [*limits, *[tuple(lim) for lim in expr.limits]]
-    if isinstance(expr, sp.Mul):
-        factors, limits = [], []
-        for arg in expr.args:
-            f, lim = _flatten(arg)
-            factors.append(f)
-            limits += lim
-        return sp.Mul(*factors), limits
-    return expr, []
-
-
-def _signature(expr: sp.Basic) -> str:
-    """The flattened product with its summation indices renamed in the way that sorts first."""
-    body, limits = _flatten(expr)
-    best = None
-    for order in itertools.permutations(limits):
-        names = {lim[0]: sp.Symbol(f"ι{n}", integer=True) for n, lim in enumerate(order)}
-        text = sp.srepr(body.xreplace(names)) + "|" + "".join(
-            sorted(sp.srepr((names[lim[0]], *lim[1:])) for lim in order))
-        best = text if best is None or text < best else best
-    return best or sp.srepr(body)
-
-
-def _ones_like(t: Tensor | None) -> Tensor:
-    assert t is not None
-    return Tensor(t.shape, lambda *_ix: sp.Integer(1), row=t.row)
-
-
-def _kind(t: Tensor) -> str:
-    return {0: "scalar", 1: "vector", 2: "matrix"}.get(len(t.shape), "tensor")
-
-
-def _shape(t: Tensor) -> str:
-    return "×".join(sp.sstr(s) for s in t.shape) or "scalar"
-

@@ -21,6 +21,7 @@ from derive.model.functions import (
     binary_cross_entropy,
     cross_entropy,
     diag,
+    elementwise,
     exp,
     grad,
     hessian,
@@ -30,11 +31,13 @@ from derive.model.functions import (
     log_softmax,
     logsumexp,
     mse,
+    norm,
     relu,
     sigmoid,
     softmax,
     sqrt,
     tanh,
+    trace,
 )
 from derive.model.tensor import Labels, Matrix, Scalar, Size, Tensor, Vector
 
@@ -49,6 +52,7 @@ __all__ = [
     "claim",
     "cross_entropy",
     "diag",
+    "elementwise",
     "exp",
     "grad",
     "hessian",
@@ -58,9 +62,11 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "mse",
+    "norm",
     "relu",
     "sigmoid",
     "softmax",
     "sqrt",
     "tanh",
+    "trace",
 ]

@@ -25,6 +25,7 @@ __all__ = [
     "binary_cross_entropy",
     "cross_entropy",
     "diag",
+    "elementwise",
     "exp",
     "grad",
     "hessian",
@@ -34,22 +35,32 @@ __all__ = [
     "log_softmax",
     "logsumexp",
     "mse",
+    "norm",
     "relu",
     "sigmoid",
     "softmax",
     "sqrt",
     "tanh",
+    "trace",
 ]
 
 
-def _map(t: Any, fn: Callable[[sp.Expr], sp.Expr]) -> Tensor:
+def elementwise(fn: Callable[[sp.Expr], sp.Expr], t: Any) -> Tensor:
+    """``fn`` applied to every entry of ``t`` (any SymPy function of one value).
+
+    Examples:
+        >>> from derive.model import Size, Vector
+        >>> elementwise(sp.sinh, Vector("x", Size("n")))[2]
+        sinh(x[2])
+    """
     x = as_tensor(t)
     return x._with(x.shape, lambda *ix: fn(x.entry(*ix)))
 
 
+
 def exp(t: Any) -> Tensor:
     """Elementwise exp."""
-    return _map(t, sp.exp)
+    return elementwise(sp.exp, t)
 
 
 def log(t: Any) -> Tensor:
@@ -57,18 +68,18 @@ def log(t: Any) -> Tensor:
     x = as_tensor(t)
     if x.log_entry is not None:
         return x._with(x.shape, x.log_entry)
-    return _map(x, sp.log)
+    return elementwise(sp.log, x)
 
 
 def tanh(t: Any) -> Tensor:
     """Elementwise tanh."""
-    return _map(t, sp.tanh)
+    return elementwise(sp.tanh, t)
 
 
 def sigmoid(t: Any) -> Tensor:
     """Elementwise logistic sigmoid 1 / (1 + exp(-x))."""
     x = as_tensor(t)
-    out = _map(x, lambda v: 1 / (1 + sp.exp(-v)))
+    out = elementwise(lambda v: 1 / (1 + sp.exp(-v)), x)
     # log σ(v) = -log(1 + exp(-v)), log(1 - σ(v)) = -v - log(1 + exp(-v)): keeps BCE small.
     return Tensor(out.shape, out.entry, out.declarations, out.sizes,
                   log_entry=lambda *ix: -sp.log(1 + sp.exp(-x.entry(*ix))), kind="sigmoid")
@@ -76,12 +87,12 @@ def sigmoid(t: Any) -> Tensor:
 
 def relu(t: Any) -> Tensor:
     """Elementwise max(0, x)."""
-    return _map(t, lambda v: sp.Max(0, v))
+    return elementwise(lambda v: sp.Max(0, v), t)
 
 
 def sqrt(t: Any) -> Tensor:
     """Elementwise square root."""
-    return _map(t, sp.sqrt)
+    return elementwise(sp.sqrt, t)
 
 
 def _rows(x: Tensor, what: str) -> tuple[sp.Expr, Callable[..., sp.Expr]]:
@@ -173,6 +184,37 @@ def diag(v: Any) -> Tensor:
     if x.ndim != 1:
         raise TypeError(f"diag takes a vector, got shape {x.shape}")
     return x._with((x.shape[0], x.shape[0]), lambda i, j: sp.KroneckerDelta(i, j) * x.entry(i))
+
+
+def trace(m: Any) -> Tensor:
+    """The sum of the diagonal of a square matrix (a scalar).
+
+    Examples:
+        >>> from derive.model import Size, Matrix
+        >>> entry = trace(Matrix("A", Size("n"), Size("n"))).expr.function
+        >>> entry.base, entry.indices[0] == entry.indices[1]
+        (A, True)
+    """
+    x = as_tensor(m)
+    if x.ndim != 2 or x.shape[0] != x.shape[1]:
+        raise TypeError(f"trace takes a square matrix, got shape {x.shape}")
+    b = fresh()
+    return x._with((), lambda: sp.Sum(x.entry(b, b), (b, 1, x.shape[0])))
+
+
+def norm(t: Any) -> Tensor:
+    """The Euclidean norm of a vector, the Frobenius norm of a matrix, |x| of a scalar: sqrt(Σ x²).
+
+    Examples:
+        >>> from derive.model import Size, Vector
+        >>> norm(Vector("x", Size("n"))).expr.args[1]
+        1/2
+    """
+    x = as_tensor(t)
+    if x.ndim == 0:
+        return x._with((), lambda: sp.Abs(x.entry()))
+    total = (x * x).sum()
+    return total._with((), lambda: sp.sqrt(total.entry()))
 
 
 def _variable(x: Tensor) -> tuple[Callable[..., sp.Expr], tuple[sp.Expr, ...]]:
