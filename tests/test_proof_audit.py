@@ -44,3 +44,23 @@ def test_each_section_declares_its_own_problem(proofs: list) -> None:
     assert md.count("<!-- derive: reset;") == len(proofs)
     tex = latex.document(proofs, date="2026-01-01")
     assert tex.count("% derive: reset") == len(proofs)
+
+
+def test_a_scalar_domain_is_declared_so_the_audit_reads_it_back() -> None:
+    import types
+
+    import sympy as sp
+
+    from derive.audit.post import check_step
+    from derive.engine.hypotheses import Domain
+    from derive.render.declarations import declarations
+
+    T, w = sp.symbols("T w", real=True)
+    proof = types.SimpleNamespace(
+        arrays=(), notations=(), declarations=(), start=T + w, steps=(),
+        hypotheses=(Domain("T", sp.Integer(0), None, True), Domain("w", sp.Integer(0), sp.Integer(1)),
+                    Domain("t", values=(sp.Integer(0), sp.Integer(1)))))
+    said = declarations(proof)  # type: ignore[arg-type]
+    assert said == ["reset", "assume 0 < T", r"assume 0 \le w \le 1", r"assume t \in \{0, 1\}", "scalar T w"]
+    # Read back, the domains hold: √(T²) = T and √(w²) = w only because T > 0 and w ≥ 0.
+    assert check_step(r"\sqrt{T^2} + \sqrt{w^2} = T + w", given=said[1:]).steps[0].status is StepStatus.VALID

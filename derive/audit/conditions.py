@@ -24,7 +24,7 @@ from contextlib import contextmanager
 
 import sympy as sp
 
-from derive.audit.declarations import PostState, assume, relation
+from derive.audit.declarations import PostState, assume, relation, symbol
 from derive.audit.reader import ReadError
 from derive.engine.hypotheses import Hypothesis, InRange, OneHot, SumToOne
 
@@ -76,7 +76,7 @@ def _hypotheses(post: PostState, part: str) -> list[Hypothesis]:
     return [relation(post, part)]
 
 
-def _array(post: PostState, name: str) -> tuple[sp.IndexedBase, sp.Expr, int]:
+def _array(post: PostState, name: str) -> tuple[sp.IndexedBase, sp.Expr, int | None]:
     label = post.read(name)
     text = str(getattr(label, "label", label))
     shapes = post.meaning.shapes
@@ -84,15 +84,14 @@ def _array(post: PostState, name: str) -> tuple[sp.IndexedBase, sp.Expr, int]:
         raise ReadError(f"the condition is about {name.strip()}, which is not declared as a vector "
                         f"(<!-- derive: labels {text} soft --> or <!-- derive: vector {text} -->)")
     shape = shapes.arrays[text]
-    rank = len(shape) + (1 if text in shapes.per_sample else 0)
-    return sp.IndexedBase(text, real=True), shape[-1], rank
+    return sp.IndexedBase(text, real=True), shape[-1], shapes.rank(text)
 
 
 def _one_hot(post: PostState, name: str, at_text: str) -> Hypothesis:
     base, size, rank = _array(post, name)
     at = post.read(at_text.strip("{}"))
     if isinstance(at, sp.Symbol):
-        return OneHot(base, sp.Symbol(at.name, integer=True, positive=True), size, rank)
+        return OneHot(base, symbol(at.name), size, rank)
     if isinstance(at, sp.Indexed) and len(at.indices) == 1:
         return OneHot(base, at.base, size, rank)
     raise ReadError(f"y = e_\\ell takes an index, such as \\ell, or one per sample, \\ell_n; found '{at_text}'")
@@ -123,7 +122,7 @@ def _index_range(post: PostState, part: str, bounds: list[str]) -> Hypothesis:
     index, size = post.read(bounds[1]), post.read(bounds[2])
     if not isinstance(index, sp.Symbol) or not isinstance(size, sp.Symbol):
         raise ReadError(f"an index range relates an index and a size, found '{part}'")
-    return InRange(sp.Symbol(index.name, integer=True, positive=True), 1, post.size(size.name))
+    return InRange(symbol(index.name), 1, post.size(size.name))
 
 
 @contextmanager

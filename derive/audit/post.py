@@ -300,19 +300,23 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     hints += [f"to decide more: {h}" for h in post.hints]
     if path.endswith(".tex"):
         # A LaTeX file declares in comment lines: the fixes say so, ready to paste.
-        steps = [replace(s, reason=_as_tex_comment(s.reason)) for s in steps]
-        hints = [_as_tex_comment(h) for h in hints]
+        steps = [replace(s, reason=_declarations_as(s.reason, r"`% derive: \1`")) for s in steps]
+        hints = [_declarations_as(h, r"`% derive: \1`") for h in hints]
     return AuditReport(path, tuple(steps), tuple(dict.fromkeys(hints)), time.perf_counter() - started, text)
 
 
-def _as_tex_comment(text: str) -> str:
-    r"""``<!-- derive: logits z -->`` as a LaTeX file writes it: ``% derive: logits z``.
+#: A declaration as a fix in a reason or hint is written for Markdown; LaTeX files and --given say it their way.
+_DECLARATION = re.compile(r"<!-- derive: (.*?) -->")
+
+
+def _declarations_as(text: str, replacement: str) -> str:
+    r"""Each ``<!-- derive: X -->`` in ``text`` written as ``replacement`` (``\1`` is X).
 
     Examples:
-        >>> _as_tex_comment("declare them: <!-- derive: logits z -->")
+        >>> _declarations_as("declare them: <!-- derive: logits z -->", r"`% derive: \1`")
         'declare them: `% derive: logits z`'
     """
-    return re.sub(r"<!-- derive: (.*?) -->", r"`% derive: \1`", text)
+    return _DECLARATION.sub(replacement, text)
 
 
 def audit_file(path: str | Path, *, settings: AuditSettings | None = None) -> AuditReport:
@@ -355,7 +359,7 @@ def check_step(step: str, *, given: Sequence[str] = (), settings: AuditSettings 
     # Reasons and hints name declarations as a post writes them; here they are given with --given.
     # The post-wide "no declarations" hint is left out: a step's own reason says what it needs.
     def as_option(text: str) -> str:
-        return re.sub(r"<!-- derive: (.*?) -->", r"--given '\1'", text)
+        return _declarations_as(text, r"--given '\1'")
 
     shift = len(given) + 1
     for s in report.steps:

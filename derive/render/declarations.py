@@ -59,8 +59,10 @@ def _hypotheses(proof: Proof) -> list[str]:
             out.append(f"assume {_name(h.a)} = {_name(h.b)}")
         elif isinstance(h, Between):
             out.append(f"assume {_name(h.lo)} < {_name(h.symbol)} < {_name(h.hi)}")
+        elif isinstance(h, Domain) and h.values is not None:
+            out.append(rf"assume {h.name} \in \{{{', '.join(sp.latex(v) for v in h.values)}\}}")
         elif isinstance(h, Domain):
-            raise NotImplementedError(f"no declaration is written for {h!r} yet")
+            out.append(f"assume {h.latex}")
         # InRange: the range of an index is that of the array it indexes, which the shapes state.
     return out
 
