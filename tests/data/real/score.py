@@ -104,6 +104,8 @@ class Judged:
     misjudged: tuple[tuple[dict[str, object], Reported], ...]
     missed: tuple[dict[str, object], ...]
     unkeyed: tuple[Reported, ...]
+    #: Keyed steps derive reported on another line than the one their left side begins on.
+    misplaced: int
 
 
 def misjudged(truth: object, status: str) -> bool:
@@ -115,15 +117,52 @@ def misjudged(truth: object, status: str) -> bool:
     return status in (StepStatus.VALID.value, StepStatus.WRONG.value)
 
 
+#: What a step's text is compared by when derive reports it on another line: the environment around it,
+#: sizes, alignment marks, the trailing punctuation and spaces are not the step.
+_NOISE = re.compile(r"\\(?:begin|end)\{[a-z*]+\}(?:\{[a-z]+\})?|\\(?:large|Large|LARGE|displaystyle)\b|&|\\\\|[\s,.;]")
+
+
+def _bare(text: str) -> str:
+    return _NOISE.sub("", text)
+
+
+def _placed(keyed: dict[tuple[int, int], dict[str, object]], steps: Sequence[Reported]
+            ) -> tuple[dict[tuple[int, int], Reported], list[Reported]]:
+    """Each keyed step's report: the step derive reports at its line and rank, or else the one unmatched step
+    within two lines whose text is the key's (derive misplaces steps of some environments); and the
+    reported steps left over."""
+    def same(k: dict[str, object], s: Reported) -> bool:
+        want, got = _bare(str(k["text"])), _bare(s.text)
+        return bool(want and got) and (want in got or got in want)
+
+    by_place = {(s.line, s.rank): s for s in steps}
+    # At its place, a step is the keyed one unless its text is plainly another (derive may read inline
+    # math on a line differently); it is still the keyed one if nothing else near has the key's text.
+    found = {w: by_place[w] for w, k in keyed.items() if w in by_place and same(k, by_place[w])}
+    left = [s for s in steps if all(s is not f for f in found.values())]
+    for where, k in keyed.items():
+        if where in found:
+            continue
+        near = [s for s in left if abs(s.line - where[0]) <= 2 and same(k, s)]
+        if len(near) == 1:
+            found[where] = near[0]
+        elif where in by_place and by_place[where] in left:
+            found[where] = by_place[where]
+        else:
+            continue
+        left.remove(found[where])
+    return found, left
+
+
 def judge(slug: str, result: Audit) -> Judged:
     steps = key(slug)["steps"]
     assert isinstance(steps, list)
-    by_place = {(s.line, s.rank): s for s in result.steps}
     keyed = {(k["line"], k["rank"]): k for k in steps}
+    found, left = _placed(keyed, result.steps)
     bad, missed = [], []
     hits_true = hits_false = 0
     for where, k in keyed.items():
-        got = by_place.get(where)
+        got = found.get(where)
         if got is None:
             missed.append(k)
             continue
@@ -131,9 +170,10 @@ def judge(slug: str, result: Audit) -> Judged:
         hits_false += k["true"] is False and got.status == "wrong"
         if misjudged(k["true"], got.status):
             bad.append((k, got))
+    misplaced = sum(1 for w, r in found.items() if (r.line, r.rank) != w)
     return Judged(Counter(s.status for s in result.steps), hits_true, sum(k["true"] is True for k in steps),
-                  hits_false, sum(k["true"] is False for k in steps), tuple(bad), tuple(missed),
-                  tuple(s for w, s in by_place.items() if w not in keyed))
+                  hits_false, sum(k["true"] is False for k in steps), tuple(bad), tuple(missed), tuple(left),
+                  misplaced)
 
 
 # -- the cases of tests/test_real_corpus.py --------------------------------------------------------------
@@ -208,10 +248,11 @@ def report(slugs: Sequence[str], *, quiet: bool = False) -> int:
             j = judge(slug, result)
             totals += j.counts
             sums.update(hits_true=j.hits_true, n_true=j.n_true, hits_false=j.hits_false, n_false=j.n_false,
-                        misjudged=len(j.misjudged), missed=len(j.missed), unkeyed=len(j.unkeyed))
+                        misjudged=len(j.misjudged), missed=len(j.missed), unkeyed=len(j.unkeyed),
+                        misplaced=j.misplaced)
             print(f"{slug:34} {_counts(j.counts)} | hits {j.hits_true}/{j.n_true} true, "
                   f"{j.hits_false}/{j.n_false} false | misjudged {len(j.misjudged)} | missed {len(j.missed)}"
-                  f" | unkeyed {len(j.unkeyed)}")
+                  f" | unkeyed {len(j.unkeyed)} | misplaced {j.misplaced}")
             for k, r in j.misjudged:
                 reason = " / ".join(r.reason.splitlines()[:2])
                 print(f"    MISJUDGED {slug}.md:{k['line']}:{k['rank']} true={k['true']} -> {r.status}: {k['text']}"
@@ -227,7 +268,7 @@ def report(slugs: Sequence[str], *, quiet: bool = False) -> int:
         total_bad += sums["misjudged"]
         print(f"TOTAL {mode}: {_counts(totals)} | hits {sums['hits_true']}/{sums['n_true']} true, "
               f"{sums['hits_false']}/{sums['n_false']} false | misjudged {sums['misjudged']} | "
-              f"missed {sums['missed']} | unkeyed {sums['unkeyed']}")
+              f"missed {sums['missed']} | unkeyed {sums['unkeyed']} | misplaced {sums['misplaced']}")
     return 1 if total_bad else 0
 
 
