@@ -134,7 +134,8 @@ def _softmax_ce_sides(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray,
 
 
 @check("02_softmax_ce_sunhaozhe")
-def _sunhaozhe(rng: np.random.Generator) -> Sides:
+def _sunhaozhe(rng: np.random.Generator, *, planted: bool = False) -> Sides:
+    """Post 02, or (``planted``) its copy 26 whose lines 18 and 33 carry a planted error."""
     o, y, p, J = _softmax_ce_sides(rng)
     C = o.size
     E, S = np.exp(o), np.exp(o).sum()
@@ -146,7 +147,7 @@ def _sunhaozhe(rng: np.random.Generator) -> Sides:
     out[(12, 1)] = (J[i, k], quotient(i, k))
     out[(16, 0)] = (J[kk, kk], (E[kk] * S - E[kk] * E[kk]) / S ** 2)
     out[(16, 1)] = ((E[kk] * S - E[kk] * E[kk]) / S ** 2, E[kk] / S * (S - E[kk]) / S)
-    out[(17, 0)] = (E[kk] / S * (S - E[kk]) / S, p[kk] * (1 - p[kk]))
+    out[(17, 0)] = (E[kk] / S * (S - E[kk]) / S, p[kk] * (1 + p[kk]) if planted else p[kk] * (1 - p[kk]))
     out[(22, 0)] = (J[i, k], quotient(i, k))
     out[(22, 1)] = (quotient(i, k), -E[k] * E[i] / (S * S))
     out[(23, 0)] = (-E[k] * E[i] / (S * S), -p[k] * p[i])
@@ -159,7 +160,7 @@ def _sunhaozhe(rng: np.random.Generator) -> Sides:
     rest = sum(y[i] * p[k] for i in range(C) if i != k)
     out[(30, 0)] = (-np.sum(y / p * J[:, k]), -y[k] * (1 - p[k]) + rest)
     out[(31, 0)] = (-y[k] * (1 - p[k]) + rest, -y[k] + np.sum(y) * p[k])
-    out[(32, 0)] = (-y[k] + np.sum(y) * p[k], p[k] - y[k])
+    out[(32, 0)] = (-y[k] + np.sum(y) * p[k], y[k] - p[k] if planted else p[k] - y[k])
     return out
 
 
@@ -399,15 +400,16 @@ def _weirme(rng: np.random.Generator) -> Sides:
 
 
 @check("15_ridge_onenoughtone")
-def _onenoughtone(rng: np.random.Generator) -> Sides:
+def _onenoughtone(rng: np.random.Generator, *, planted: bool = False) -> Sides:
+    """Post 15, or (``planted``) its copy 27 whose lines 14 and 18 carry a planted error."""
     n, p = 6, 3
     X, y, b, lam = rng.normal(size=(n, p)), rng.normal(size=n), rng.normal(size=p), float(rng.uniform(0.1, 2))
     J = lambda v: np.sum((y - X @ v) ** 2) + lam * np.sum(v ** 2)  # noqa: E731
     quadratic = (y - X @ b) @ (y - X @ b) + lam * b @ b
     return {
         (10, 0): (J(b), quadratic),
-        (14, 0): (quadratic, y @ y - 2 * y @ X @ b + b @ X.T @ X @ b + lam * b @ b),
-        (18, 0): (grad(J, b), -2 * X.T @ y + 2 * X.T @ X @ b + 2 * lam * b),
+        (14, 0): (quadratic, y @ y + (2 if planted else -2) * y @ X @ b + b @ X.T @ X @ b + lam * b @ b),
+        (18, 0): (grad(J, b), -2 * X.T @ y + 2 * X.T @ X @ b + (1 if planted else 2) * lam * b),
     }
 
 
@@ -586,6 +588,84 @@ def _hingma(rng: np.random.Generator) -> Sides:
         (27, 0): (diff(lambda v: (x[i, j] - mu[j]) / np.sqrt(v + eps), var[j]),
                   (x[i, j] - mu[j]) * (-0.5) * (var[j] + eps) ** -1.5),
     }
+
+
+@check("22_l2_hypercode")
+def _hypercode(rng: np.random.Generator) -> Sides:
+    n = 4
+    w, lam, c = rng.normal(size=n), float(rng.uniform(0.1, 2)), rng.normal(size=n)
+    data = lambda v: float(np.sum(np.sin(c * v)))  # noqa: E731  (any differentiable data loss)
+    reg = lambda v: data(v) + lam * np.sum(v ** 2)  # noqa: E731
+    i = int(rng.integers(n))
+    return {(10, 0): (partial(reg, w, i), partial(data, w, i) + 2 * lam * w[i])}
+
+
+@check("23_logreg_numerade")
+def _numerade(rng: np.random.Generator) -> Sides:
+    n, d = 5, 3
+    X, y, theta = rng.normal(size=(n, d)), rng.integers(0, 2, size=n).astype(float), rng.normal(size=d)
+    g = lambda z: float(sigmoid(z))  # noqa: E731
+    loss = lambda t: -np.mean(y * np.log(sigmoid(X @ t)) + (1 - y) * np.log(1 - sigmoid(X @ t)))  # noqa: E731
+    i, j, z0 = int(rng.integers(n)), int(rng.integers(d)), float(rng.normal())
+    z = float(theta @ X[i])
+    h = sigmoid(X @ theta)
+    return {
+        (9, 2): (diff(g, z0), g(z0) * (1 - g(z0))),
+        (13, 0): (partial(lambda t: g(t @ X[i]), theta, j), g(z) * (1 - g(z)) * X[i, j]),
+        (15, 0): (partial(lambda t: np.log(g(t @ X[i])), theta, j), (1 - g(z)) * X[i, j]),
+        (15, 1): (partial(lambda t: np.log(1 - g(t @ X[i])), theta, j), -g(z) * X[i, j]),
+        (19, 0): (partial(loss, theta, j), np.mean((h - y) * X[:, j])),
+    }
+
+
+@check("24_sigmoid_jaekookang")
+def _jaekookang(rng: np.random.Generator) -> Sides:
+    x, s, e = _sigmoid_chain(rng)
+    ds = diff(s, x)
+    u = 1 + e
+    chain = diff(lambda t: t ** -1, u) * diff(lambda t: 1 + t, e) * diff(lambda t: np.exp(-t), x)
+    return {
+        (12, 0): (ds, diff(lambda t: 1 / (1 + np.exp(-t)), x)),
+        (12, 1): (ds, diff(lambda t: (1 + np.exp(-t)) ** -1, x)),
+        (13, 0): (ds, chain),
+        (14, 0): (chain, -(u ** -2) * -e),
+        (15, 0): (-(u ** -2) * -e, e / u ** 2),
+        (16, 0): (e / u ** 2, 1 / u * e / u),
+        (17, 0): (1 / u * e / u, 1 / u * (1 - 1 / u)),
+        (18, 0): (1 / u * (1 - 1 / u), s(x) * (1 - s(x))),
+        (19, 0): (s(x) * (1 - s(x)), ds),
+    }
+
+
+@check("25_sigmoid_sntoshsah")
+def _sntoshsah(rng: np.random.Generator) -> Sides:
+    x, s, e = _sigmoid_chain(rng)
+    p = np.exp(x) / (1 + np.exp(x))  # the p of the log-odds model, log(p/(1-p)) = x
+    assert abs(np.log(p / (1 - p)) - x) < 1e-9
+    ds = diff(s, x)
+    return {
+        (16, 0): (p, 1 / (1 + e)),
+        (16, 1): (1 / (1 + e), s(x)),
+        (20, 1): (s(x), 1 / (1 + e)),
+        (24, 0): (ds, diff(lambda t: 1 / (1 + np.exp(-t)), x)),
+        (28, 0): (s(x), (1 + e) ** -1),
+        (30, 0): (ds, -1 * (1 + e) ** -2 * diff(lambda t: 1 + np.exp(-t), x)),
+        (31, 0): (ds, -((1 + e) ** -2) * (-e)),
+        (32, 0): (ds, e / (1 + e) ** 2),
+        (36, 0): (s(x), 1 / (1 + e)),
+        (36, 1): (1 - s(x), e / (1 + e)),
+        (40, 0): (ds, s(x) * (1 - s(x))),
+    }
+
+
+@check("26_softmax_ce_planted")
+def _sunhaozhe_planted(rng: np.random.Generator) -> Sides:
+    return _sunhaozhe(rng, planted=True)
+
+
+@check("27_ridge_planted")
+def _onenoughtone_planted(rng: np.random.Generator) -> Sides:
+    return _onenoughtone(rng, planted=True)
 
 
 # -- verification ------------------------------------------------------------------------------------

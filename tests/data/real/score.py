@@ -78,6 +78,8 @@ class Audit:
 @functools.lru_cache(maxsize=512)
 def audit(slug: str, decls: tuple[str, ...] | None) -> Audit:
     """derive's audit of the post, as written (``decls`` None) or with ``decls`` prepended."""
+    if decls == ():
+        return audit(slug, None)  # no declarations prepended: the post as written
     text = (HERE / f"{slug}.md").read_text()
     shift = 0
     if decls is not None:
