@@ -51,7 +51,7 @@ def _case(test: str, slug: str, variant: str, *values: object) -> object:
 
 
 def test_the_corpus_is_real_and_has_genuine_errors() -> None:
-    assert len(POSTS) >= 24
+    assert len(POSTS) >= 28
     keys = [score.key(slug) for slug in POSTS]
     assert all(str(k["source"]).startswith("https://") for k in keys)
     genuine = [s for k in keys for s in k["steps"] if s["true"] is False and not s.get("planted")]  # type: ignore[attr-defined]

@@ -1,10 +1,11 @@
 r"""Independent numeric checks of the keys of the real corpus (numpy central differences, never derive).
 
-Each post ``NN_slug`` has a function, here or in ``real_checks_models.py``, that given a random generator, returns for every keyed step
-``(line, rank)`` the values of its two sides at a random point of the post (the author's meaning: the
-case the prose states, one-hot labels where the post says so). :func:`verify` evaluates them at several
-points and compares with the key in ``NN_slug.json``: a step keyed true must agree at every point, a
-step keyed false must differ clearly at one of them, and every step keyed true or false must be checked.
+Each post ``NN_slug`` has a function, here or in ``real_checks_models.py``, that given a random generator
+returns for every keyed step ``(line, rank)`` the values of its two sides at a random point of the post
+(the author's meaning: the case the prose states, one-hot labels where the post says so). :func:`verify`
+evaluates them at several points and compares with the key in ``NN_slug.json``: a step keyed true must
+agree at every point, a step keyed false must differ clearly at one of them, and every step keyed true or
+false must be checked.
 
 Run ``python3 tests/data/real/check_real.py`` to verify every post (exit status 1 on a mismatch).
 """
@@ -321,6 +322,27 @@ def _sntoshsah(rng: np.random.Generator) -> Sides:
         (36, 0): (s(x), 1 / (1 + e)),
         (36, 1): (1 - s(x), e / (1 + e)),
         (40, 0): (ds, s(x) * (1 - s(x))),
+    }
+
+
+@check("28_logsoftmax_math4258008")
+def _math4258008(rng: np.random.Generator) -> Sides:
+    z = rng.normal(size=4)
+    c = float(z.max())
+    ls = lambda v: v - c - np.log(np.sum(np.exp(v - c)))  # noqa: E731  (c held fixed, as the asker does)
+    i = int(rng.integers(z.size))
+    S = np.sum(np.exp(z - c))
+    upstream = rng.normal(size=z.size)
+    return {
+        (6, 1): (np.log(np.exp(z - c) / S), z - c - np.log(S)),
+        (10, 0): (partial(lambda v: ls(v)[i], z, i), 1 - partial(lambda v: np.log(np.sum(np.exp(v - c))), z, i)),
+        (12, 0): (1 - partial(lambda v: np.log(np.sum(np.exp(v - c))), z, i),
+                  1 - 1 / S * partial(lambda v: np.sum(np.exp(v - c)), z, i)),
+        (14, 0): (1 - 1 / S * partial(lambda v: np.sum(np.exp(v - c)), z, i), 1 - np.exp(z[i] - c) / S),
+        (16, 0): (1 - np.exp(z[i] - c) / S, 1 - softmax(z)[i]),
+        (20, 0): (1 - softmax(z)[i], 1 - np.exp(ls(z)[i])),
+        # The derivative by the vector z, applied to an upstream gradient as the asker's code does.
+        (24, 0): (jac(ls, z).T @ upstream, (1 - np.exp(ls(z))) * upstream),
     }
 
 
