@@ -26,11 +26,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from derive.audit.clock import check
 from derive.audit.closers import Closers, lines, merged, within
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.rules_block import StateBlock
+    from markdown_it.rules_core import StateCore
     from markdown_it.rules_inline import StateInline
     from markdown_it.token import Token
 
@@ -46,7 +48,7 @@ class Display:
     line: int  # 1-based line of the opening delimiter
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Inline:
     """Inline math (``$...$``, or ``\\(...\\)`` in LaTeX) in the prose: its body and where the body starts."""
 
@@ -118,9 +120,52 @@ def is_latex(text: str) -> bool:
     return _LATEX.search(text) is not None
 
 
+#: A paragraph longer than this is read inline in pieces of whole lines at most this long, so that
+#: the tokens of a 2 MB paragraph (a table of 400,000 ``$x$`` cells) are never all in memory at once.
+PIECE = 1 << 14
+
+
+def _inline_in_pieces(state: StateCore) -> None:
+    """markdown-it's inline pass, keeping of each paragraph only what the scan needs (code spans, math).
+
+    Each inline token's ``meta["scan"]`` is a list of ``(type, markup, content)`` of its code spans
+    and inline math; its children are not kept. A paragraph over :data:`PIECE` characters is
+    read in pieces of whole lines (a code span or ``$...$`` across two pieces is then not one).
+    """
+    md = state.md
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        content, kept = token.content, []
+        start = 0
+        while start < len(content):
+            end = len(content) if len(content) - start <= PIECE else content.rfind("\n", start, start + PIECE) + 1
+            if end <= start:
+                end = min(len(content), start + PIECE)
+            children: list[Token] = []
+            md.inline.parse(content[start:end], md, state.env, children)
+            kept += [(c.type, c.markup, c.content) for c in children if c.type in ("code_inline", "math_inline")]
+            start = end
+        token.children = []
+        token.meta = {"scan": kept}
+
+
+@lru_cache(maxsize=1)
+def _scanner() -> MarkdownIt:
+    """The parser the scan uses: :func:`markdown`'s, with the inline pass of :func:`_inline_in_pieces`."""
+    md = _parser()
+    md.core.ruler.at("inline", _inline_in_pieces)
+    return md
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
-    """The one Markdown parser of the audit: CommonMark, front matter, ``$``/``$$`` math, amsmath environments."""
+    """The one Markdown parser of the audit's page (the scan reads with the same rules, see :func:`_scanner`)."""
+    return _parser()
+
+
+def _parser() -> MarkdownIt:
+    """CommonMark, front matter, ``$``/``$$`` math, amsmath environments, ``\\[`` displays in paragraphs."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.amsmath import amsmath_plugin
     from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -133,7 +178,27 @@ def markdown() -> MarkdownIt:
     md.inline.ruler.before("escape", "latex_display", _latex_display)
     _guard(md, "math_block", _dollar_block_guard)
     _guard(md, "amsmath", _amsmath_guard)
+    # Parsing is reading: the reading deadline (derive.audit.clock) is checked as markdown-it goes.
+    md.block.ruler.before(md.block.ruler.__rules__[0].name, "derive_clock", _block_clock,
+                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.inline.ruler.before(md.inline.ruler.__rules__[0].name, "derive_clock", _inline_clock)
     return md
+
+
+def _block_clock(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    check()
+    return False
+
+
+_inline_calls = [0]
+
+
+def _inline_clock(state: StateInline, silent: bool) -> bool:
+    # Called at each position of each paragraph: the clock is read at every 1024th.
+    _inline_calls[0] += 1
+    if not _inline_calls[0] & 1023:
+        check()
+    return False
 
 
 _BEGIN = re.compile(r"\\begin\{(?P<name>" + _ENVIRONMENTS + r")\}")
@@ -249,29 +314,29 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline]]:
     at = lines(text).start
     code: list[tuple[int, int]] = []
     inline: list[Inline] = []
-    tokens: list[Token] = markdown().parse(text)
+    tokens: list[Token] = _scanner().parse(text)
     for token in tokens:
         if token.map is None:
             continue
         begin, end = at(token.map[0]), at(token.map[1])
         if token.type in ("fence", "code_block", "front_matter"):
             code.append((begin, end))
-        elif token.type == "inline" and token.children:
+        elif token.type == "inline":
             cursor = begin
-            for child in token.children:
-                if child.type == "code_inline":
-                    ticks = re.compile(r"(?<!`)" + re.escape(child.markup) + r"(?!`)")
+            for kind, markup, content in token.meta["scan"]:
+                if kind == "code_inline":
+                    ticks = re.compile(r"(?<!`)" + re.escape(markup) + r"(?!`)")
                     opened = ticks.search(text, cursor, end)
                     closed = ticks.search(text, opened.end(), end) if opened else None
                     if opened and closed:
                         code.append((opened.start(), closed.end()))
                         cursor = closed.end()
-                elif child.type == "math_inline":
-                    found = text.find("$" + child.content + "$", cursor, end)
+                else:
+                    found = text.find("$" + content + "$", cursor, end)
                     if found != -1:
                         line, column = position(text, found + 1)
-                        inline.append(Inline(child.content, found + 1, line, column))
-                        cursor = found + len(child.content) + 2
+                        inline.append(Inline(content, found + 1, line, column))
+                        cursor = found + len(content) + 2
     return merged(code), inline
 
 
@@ -281,6 +346,7 @@ def _latex_inline(text: str, taken: list[tuple[int, int]]) -> list[Inline]:
     starts = [a for a, _ in blocked]
     out = []
     for m in _TEX_INLINE.finditer(text):
+        check()
         if within(blocked, starts, m.start()) is not None:
             continue
         group = "dollar" if m.group("dollar") is not None else "paren"
@@ -313,6 +379,7 @@ def extract(text: str, *, inline: bool = False, latex: bool | None = None) -> li
     displays: list[tuple[int, int]] = []
     pos = 0
     while True:
+        check()
         m = _OPENERS.search(text, pos)
         if m is None:
             break
