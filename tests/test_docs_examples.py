@@ -201,3 +201,17 @@ def test_output_comparison_has_a_wildcard_and_nothing_else_loose() -> None:
     assert output_matches("took ... s\nok", "took 0.31 s\nok\n")
     assert not output_matches("took ... s\nok", "took 0.31 s\nfailed\n")
     assert not output_matches("a b", "a  b")
+
+
+def test_the_readme_tour_post_differs_from_its_declared_copy_by_one_line() -> None:
+    """README's first tour says the declared post is the student's post with one line added at the top."""
+    post = (ROOT / "examples" / "my_post.md").read_text(encoding="utf-8")
+    declared = (ROOT / "examples" / "my_post_declared.md").read_text(encoding="utf-8")
+    declaration = "<!-- derive: logits z; labels y one-hot at \\ell -->"
+    assert declared == f"{declaration}\n\n{post}"
+    assert declaration in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_readme_counts_the_theorems_derive_list_names() -> None:
+    from derive import LIBRARY
+    assert f"prove the library's {len(LIBRARY)} theorems" in (ROOT / "README.md").read_text(encoding="utf-8")
