@@ -215,3 +215,28 @@ def test_the_readme_tour_post_differs_from_its_declared_copy_by_one_line() -> No
 def test_the_readme_counts_the_theorems_derive_list_names() -> None:
     from derive import LIBRARY
     assert f"prove the library's {len(LIBRARY)} theorems" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _cli_reference_hook():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("cli_reference", ROOT / "mkdocs_hooks" / "cli_reference.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_the_cli_reference_is_what_help_prints() -> None:
+    """docs/cli.md is generated from the parser; each section must equal `derive COMMAND --help`."""
+    hook = _cli_reference_hook()
+    helps = hook.command_help()
+    assert set(helps) == {"derive", "list", "verify", "prove", "audit", "check"}
+    environment = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": hook.COLUMNS}
+    for name, text in helps.items():
+        argv = ["--help"] if name == "derive" else [name, "--help"]
+        printed = subprocess.run([sys.executable, "-m", "derive", *argv], env=environment, capture_output=True,
+                                 text=True, check=True).stdout
+        assert printed == text, f"derive {name} --help differs from the CLI reference"
+    page = hook.on_page_markdown((ROOT / "docs" / "cli.md").read_text(encoding="utf-8"), page=None)
+    assert hook.MARKER not in page and "## `derive audit`" in page and helps["audit"].rstrip("\n") in page
