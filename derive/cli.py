@@ -415,7 +415,10 @@ def _posts(names: Sequence[str]) -> list[str]:
         if name != "-" and Path(name).is_dir():
             found = sorted(str(p) for p in Path(name).rglob("*") if p.suffix in POST_SUFFIXES and p.is_file())
             if not found:
-                raise UsageError(f"{name}: a folder with no {', '.join(POST_SUFFIXES)} files; give posts to audit")
+                others = sorted(str(p) for p in Path(name).rglob("*") if p.is_file())
+                named = f" (name a file to audit it as Markdown: derive audit {others[0]})" if others else ""
+                raise UsageError(f"{name}: a folder with no {', '.join(POST_SUFFIXES)} files; give posts to audit"
+                                 + named)
             out += found
         else:
             out.append(name)
@@ -475,9 +478,10 @@ def _audit(args: argparse.Namespace) -> int:
             target = out / (Path(report.path).stem + ".html") if len(reports) > 1 else out
             _write(str(target), render_html(report))
     if any(j.timed_out for j in jobs):
-        left = sum(j.report is None for j in jobs)
-        print(f"derive: stopped by --timeout {args.timeout:g} s; {left} of {len(jobs)} files were not audited "
-              "and the last ones only in part: give more time with --timeout", file=sys.stderr)
+        unaudited = sum(j.report is None for j in jobs)
+        partly = sum(j.timed_out and j.report is not None for j in jobs)
+        print(f"derive: stopped by --timeout {args.timeout:g} s: of {len(jobs)} files, {partly} audited only in "
+              f"part and {unaudited} not audited; give more time with --timeout", file=sys.stderr)
         return 1
     return 1 if any(r.strict_exit_status if args.strict else r.exit_status for r in reports) else 0
 
