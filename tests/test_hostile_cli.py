@@ -260,3 +260,20 @@ def test_a_link_out_of_the_audited_folder_is_not_read(tmp_path: Path, capsys: py
     assert "hunter2" not in out and "hunter2" not in err
     assert f"skipped {folder / 'evil.md'}: a link to {secret}, outside {folder}" in err
     assert "inside.md:1:4: valid" in out
+
+
+@pytest.mark.parametrize("step, given", [("\\\\", ["vector x"]), ("\\begin{aligned} \n", ["logits z", "labels y soft"]),
+                                         ("=\n\\begin{aligned}x\\begin{aligned}", ["vector x"]), ("x\n= y =", [])])
+def test_no_position_says_line_0(step: str, given: list[str]) -> None:
+    from derive.audit.post import check_step
+    from derive.audit.report import render_text
+
+    text = render_text(check_step(step, given=given))
+    assert ":0:" not in text and "line 0" not in text
+    assert all(f":{s.line}:{s.column}:" in text and s.line >= 1 and s.column >= 1
+               for s in check_step(step, given=given).steps)
+
+
+def test_a_reason_counts_lines_as_the_step_does(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "x\n= y ="]) == 2
+    assert "<step>:2:6:" in (err := _one_line(capsys.readouterr().err)) and "at line 2, column 6" in err
