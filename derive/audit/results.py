@@ -9,6 +9,7 @@ from typing import Any
 
 from derive.audit.source import SourceError, read_source
 from derive.engine.decide import Settings
+from derive.engine.printable import printable
 from derive.engine.verdict import Verdict
 
 #: Posts larger than this are refused (a post is a few hundred KB at most).
@@ -93,7 +94,8 @@ class AuditReport:
 
     def summary(self) -> str:
         parts = [f"{self.count(s)} {s.value}" for s in StepStatus if self.count(s) or s is StepStatus.WRONG]
-        return f"{self.path}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
+        name = printable(self.path, newlines=False)
+        return f"{name}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
 
     def _repr_html_(self) -> str:
         from derive.audit.report import steps_table_html  # rendering lives in report.py
