@@ -16,7 +16,9 @@ the functions, losses and ``grad``, :mod:`derive.model.claims` the bridge to a c
 
 from __future__ import annotations
 
+from derive.model.broadcast import broadcast_to, eye, ones, zeros
 from derive.model.claims import claim
+from derive.model.errors import ModelTypeError
 from derive.model.functions import (
     binary_cross_entropy,
     cross_entropy,
@@ -44,16 +46,19 @@ from derive.model.tensor import Labels, Matrix, Scalar, Size, Tensor, Vector
 __all__ = [
     "Labels",
     "Matrix",
+    "ModelTypeError",
     "Scalar",
     "Size",
     "Tensor",
     "Vector",
     "binary_cross_entropy",
+    "broadcast_to",
     "claim",
     "cross_entropy",
     "diag",
     "elementwise",
     "exp",
+    "eye",
     "grad",
     "hessian",
     "jacobian",
@@ -63,10 +68,12 @@ __all__ = [
     "logsumexp",
     "mse",
     "norm",
+    "ones",
     "relu",
     "sigmoid",
     "softmax",
     "sqrt",
     "tanh",
     "trace",
+    "zeros",
 ]

@@ -168,11 +168,10 @@ class Tensor:
 
     # -- arithmetic -----------------------------------------------------------------------
     def _elementwise(self, other: Any, op: Callable[[sp.Expr, sp.Expr], sp.Expr], reverse: bool = False) -> Tensor:
+        from derive.model.broadcast import broadcast_pair  # broadcast builds on this module
+
         o = as_tensor(other)
-        a, b = (o, self) if reverse else (self, o)
-        if a.ndim and b.ndim and a.shape != b.shape:
-            raise TypeError(f"elementwise operation on shapes {a.shape} and {b.shape}: they must be equal "
-                            "(or one a scalar); transpose with .T or use @ for the matrix product")
+        a, b = broadcast_pair(*((o, self) if reverse else (self, o)))
         shape = a.shape if a.ndim else b.shape
 
         def entry(*ix: sp.Expr) -> sp.Expr:
