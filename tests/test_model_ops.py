@@ -7,16 +7,21 @@ import sympy as sp
 
 from derive import decide
 from derive.model import (
+    Labels,
     Matrix,
     ModelTypeError,
     Size,
     Vector,
     broadcast_to,
     claim,
+    cross_entropy,
     eye,
     grad,
+    log_softmax,
+    logsumexp,
     mse,
     ones,
+    softmax,
 )
 from derive.model.broadcast import broadcast_shapes
 
@@ -71,3 +76,35 @@ def test_ones_and_eye_mean_what_they_say() -> None:
     assert ones(1, N).shape == (1, N.symbol)
     with pytest.raises(ModelTypeError, match="positive int"):
         ones(0)
+
+
+def test_batched_softmax_regression_with_a_bias_is_proved_for_every_size() -> None:
+    k = Size("k")
+    X, W, b = Matrix("X", N, d), Matrix("W", d, k), Vector("b", k)
+    Y = Labels("Y", k, soft=True, batch=N)
+    P = softmax(X @ W + b, axis=1)
+    L = cross_entropy(Y, P)
+    assert decide(claim(grad(L, W), X.T @ (P - Y) / N)).proved
+    assert decide(claim(grad(L, b), (P - Y).mean(axis=0))).proved
+    assert decide(claim(grad(L, b), (P - Y).sum(axis=0))).refuted  # the missing 1/N
+
+
+def test_reductions_take_an_axis_and_keepdims() -> None:
+    k = Size("k")
+    S = Matrix("S", N, k)
+    assert S.sum(axis=0).shape == (k.symbol,) and S.mean(axis=-1, keepdims=True).shape == (N.symbol, 1)
+    assert decide(claim(softmax(S, axis=0).sum(axis=0), ones(k))).proved  # each column sums to one
+    assert decide(claim(grad(logsumexp(S, axis=1).sum(), S), softmax(S, axis=1))).proved
+    assert decide(claim(log_softmax(S, axis=0), S - logsumexp(S, axis=0, keepdims=True))).proved
+    # Over every entry, logsumexp's gradient is one softmax over all of S, not one per row.
+    assert decide(claim(grad(logsumexp(S), S), softmax(S, axis=1))).refuted
+    with pytest.raises(ModelTypeError, match=r"axis=2\) on a tensor of shape \(N, k\)"):
+        S.sum(axis=2)
+
+
+def test_max_takes_fixed_sizes_and_the_stable_softmax_is_the_softmax() -> None:
+    z = Vector("z", Size("k", 3), role="logits")
+    assert decide(claim(softmax(z - z.max()), softmax(z))).proved
+    assert decide(claim(softmax(z - z.max()), 2 * softmax(z))).refuted
+    with pytest.raises(ModelTypeError, match=r"declare the size with a value, e.g. Size\('k', 3\)"):
+        Vector("z", Size("k")).max()

@@ -19,6 +19,7 @@ from typing import Any
 import sympy as sp
 
 from derive.engine.differentiate import derivative
+from derive.model.reductions import log_softmax, logsumexp, softmax
 from derive.model.tensor import Tensor, as_tensor, fresh
 
 __all__ = [
@@ -93,44 +94,6 @@ def relu(t: Any) -> Tensor:
 def sqrt(t: Any) -> Tensor:
     """Elementwise square root."""
     return elementwise(sp.sqrt, t)
-
-
-def _rows(x: Tensor, what: str) -> tuple[sp.Expr, Callable[..., sp.Expr]]:
-    """The class size and the sum of exp over a vector (or over each row of a matrix)."""
-    if x.ndim == 1:
-        def total(*_: sp.Expr) -> sp.Expr:
-            n = fresh("n")
-            return sp.Sum(sp.exp(x.entry(n)), (n, 1, x.shape[0]))
-        return x.shape[0], total
-    if x.ndim == 2:
-        def row_total(r: sp.Expr, *_: sp.Expr) -> sp.Expr:
-            n = fresh("n")
-            return sp.Sum(sp.exp(x.entry(r, n)), (n, 1, x.shape[1]))
-        return x.shape[1], row_total
-    raise TypeError(f"{what} takes a vector or a matrix (over its rows), got a scalar")
-
-
-def softmax(t: Any) -> Tensor:
-    """softmax of a vector, or of each row of a matrix: exp(z_i) / Σ_n exp(z_n)."""
-    x = as_tensor(t)
-    _, total = _rows(x, "softmax")
-    out = x._with(x.shape, lambda *ix: sp.exp(x.entry(*ix)) / total(*ix))
-    return Tensor(out.shape, out.entry, out.declarations, out.sizes,
-                  log_entry=lambda *ix: x.entry(*ix) - sp.log(total(*ix)), kind="softmax")
-
-
-def log_softmax(t: Any) -> Tensor:
-    """log softmax in log-sum-exp form: z_i - log Σ_n exp(z_n) (of a vector, or of each row)."""
-    return log(softmax(t))
-
-
-def logsumexp(t: Any) -> Tensor:
-    """log Σ_n exp(z_n) of a vector (a scalar)."""
-    x = as_tensor(t)
-    if x.ndim != 1:
-        raise TypeError(f"logsumexp takes a vector, got shape {x.shape}")
-    _, total = _rows(x, "logsumexp")
-    return x._with((), lambda: sp.log(total()))
 
 
 def cross_entropy(y: Any, yhat: Any) -> Tensor:

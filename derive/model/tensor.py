@@ -214,30 +214,21 @@ class Tensor:
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(as_tensor(other), self)
 
-    # -- reductions -----------------------------------------------------------------------
-    def sum(self, axis: int | None = None) -> Tensor:
-        """The sum of all entries (a scalar), or along ``axis`` of a matrix."""
-        if self.ndim == 0:
-            return self
-        if axis is None:
-            bound = [fresh() for _ in self.shape]
-            body = self.entry(*bound)
-            return self._with((), lambda: sp.Sum(body, *[(b, 1, n) for b, n in zip(bound, self.shape,
-                                                                                     strict=True)]))
-        if self.ndim != 2 or axis not in (0, 1):
-            raise TypeError(f"sum(axis={axis}) needs a matrix and axis 0 or 1; the tensor has shape {self.shape}")
-        kept = self.shape[1 - axis]
+    # -- reductions (derive.model.reductions, which builds on this module) ---------------
+    def sum(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The sum of all entries (a scalar), or along ``axis``."""
+        from derive.model.reductions import sum as reduce_sum
+        return reduce_sum(self, axis, keepdims)
 
-        def entry(i: sp.Expr) -> sp.Expr:
-            b = fresh()
-            return sp.Sum(self.entry(b, i) if axis == 0 else self.entry(i, b), (b, 1, self.shape[axis]))
-        return self._with((kept,), entry)
-
-    def mean(self, axis: int | None = None) -> Tensor:
+    def mean(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The mean of all entries, or along ``axis`` (0: over the rows, the batch dimension)."""
-        total = self.sum(axis)
-        count = sp.Mul(*self.shape) if axis is None else self.shape[axis]
-        return total / self._with((), lambda: count)
+        from derive.model.reductions import mean
+        return mean(self, axis, keepdims)
+
+    def max(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The largest entry, or the largest along ``axis`` (at fixed sizes)."""
+        from derive.model.reductions import max as reduce_max
+        return reduce_max(self, axis, keepdims)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
