@@ -34,13 +34,13 @@ from derive.model.functions import (
     logsumexp,
     mse,
     norm,
-    relu,
     sigmoid,
     softmax,
     sqrt,
     tanh,
     trace,
 )
+from derive.model.piecewise import abs, maximum, minimum, relu, sign, where
 from derive.model.tensor import Labels, Matrix, Scalar, Size, Tensor, Vector
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "Size",
     "Tensor",
     "Vector",
+    "abs",
     "binary_cross_entropy",
     "broadcast_to",
     "claim",
@@ -66,14 +67,18 @@ __all__ = [
     "log",
     "log_softmax",
     "logsumexp",
+    "maximum",
+    "minimum",
     "mse",
     "norm",
     "ones",
     "relu",
     "sigmoid",
+    "sign",
     "softmax",
     "sqrt",
     "tanh",
     "trace",
+    "where",
     "zeros",
 ]

@@ -19,6 +19,7 @@ from typing import Any
 import sympy as sp
 
 from derive.engine.differentiate import derivative
+from derive.model.piecewise import deltas_out_of_pieces
 from derive.model.reductions import log_softmax, logsumexp, softmax
 from derive.model.tensor import Tensor, as_tensor, fresh
 
@@ -37,7 +38,6 @@ __all__ = [
     "logsumexp",
     "mse",
     "norm",
-    "relu",
     "sigmoid",
     "softmax",
     "sqrt",
@@ -84,11 +84,6 @@ def sigmoid(t: Any) -> Tensor:
     # log σ(v) = -log(1 + exp(-v)), log(1 - σ(v)) = -v - log(1 + exp(-v)): keeps BCE small.
     return Tensor(out.shape, out.entry, out.declarations, out.sizes,
                   log_entry=lambda *ix: -sp.log(1 + sp.exp(-x.entry(*ix))), kind="sigmoid")
-
-
-def relu(t: Any) -> Tensor:
-    """Elementwise max(0, x)."""
-    return elementwise(lambda v: sp.Max(0, v), t)
 
 
 def sqrt(t: Any) -> Tensor:
@@ -194,7 +189,7 @@ def grad(loss: Any, wrt: Tensor) -> Tensor:
     at, shape = _variable(wrt)
     expr = L.expr
     free = tuple(sp.Symbol(f"∂{n}", integer=True, positive=True) for n in range(len(shape)))
-    d = derivative(expr, at(*free))
+    d = deltas_out_of_pieces(derivative(expr, at(*free)), dict(zip(free, shape, strict=True)))
 
     def entry(*ix: sp.Expr) -> sp.Expr:
         return d.xreplace(dict(zip(free, ix, strict=True)))

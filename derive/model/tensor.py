@@ -208,6 +208,23 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return self._with(self.shape, lambda *ix: -self.entry(*ix))
 
+    # Comparisons are 0/1 masks (derive.model.piecewise), as numpy's boolean arrays cast to float.
+    def __gt__(self, other: Any) -> Tensor:
+        from derive.model.piecewise import compare
+        return compare(self, other, ">")
+
+    def __ge__(self, other: Any) -> Tensor:
+        from derive.model.piecewise import compare
+        return compare(self, other, ">=")
+
+    def __lt__(self, other: Any) -> Tensor:
+        from derive.model.piecewise import compare
+        return compare(self, other, "<")
+
+    def __le__(self, other: Any) -> Tensor:
+        from derive.model.piecewise import compare
+        return compare(self, other, "<=")
+
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, as_tensor(other))
 
