@@ -16,6 +16,7 @@ the functions, losses and ``grad``, :mod:`derive.model.claims` the bridge to a c
 
 from __future__ import annotations
 
+from derive.model.arrays import Array, einsum, transpose
 from derive.model.broadcast import broadcast_to, eye, ones, zeros
 from derive.model.claims import claim
 from derive.model.errors import ModelTypeError
@@ -44,6 +45,7 @@ from derive.model.piecewise import abs, maximum, minimum, relu, sign, where
 from derive.model.tensor import Labels, Matrix, Scalar, Size, Tensor, Vector
 
 __all__ = [
+    "Array",
     "Labels",
     "Matrix",
     "ModelTypeError",
@@ -57,6 +59,7 @@ __all__ = [
     "claim",
     "cross_entropy",
     "diag",
+    "einsum",
     "elementwise",
     "exp",
     "eye",
@@ -79,6 +82,7 @@ __all__ = [
     "sqrt",
     "tanh",
     "trace",
+    "transpose",
     "where",
     "zeros",
 ]

@@ -15,9 +15,10 @@ from typing import Any
 import sympy as sp
 
 from derive.engine.claims import Claim
-from derive.engine.hypotheses import Between, Hypothesis, InRange, OneHot, SumToOne
+from derive.engine.hypotheses import Between, Domain, Hypothesis, InRange, OneHot, SumToOne
 from derive.engine.space import ArraySpec
 from derive.engine.sums import instantiate_sums
+from derive.model.errors import ModelTypeError
 from derive.model.tensor import Declaration, Size, Tensor, as_tensor
 
 __all__ = ["claim", "context", "instantiate"]
@@ -34,10 +35,10 @@ def _fixed(sizes: frozenset[Size], given: Mapping[Any, int] | None, *,
         if name not in by_name:
             if not strict:
                 continue
-            raise TypeError(f"sizes={{{name!r}: {value}}}: the claim has no size {name!r}; its sizes are "
+            raise ModelTypeError(f"sizes={{{name!r}: {value}}}: the claim has no size {name!r}; its sizes are "
                             f"{', '.join(sorted(by_name)) or 'none'}")
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise TypeError(f"size {name!r} is fixed to a positive int, not {value!r}")
+            raise ModelTypeError(f"size {name!r} is fixed to a positive int, not {value!r}")
         out[by_name[name].symbol] = sp.Integer(value)
     return out
 
@@ -54,7 +55,7 @@ def _declared(decls: frozenset[Declaration], fixed: Mapping[sp.Symbol, sp.Intege
     names: dict[str, Declaration] = {}
     for d in sorted(decls, key=lambda d: d.name):
         if d.name in names and names[d.name] != d:
-            raise TypeError(f"two different declarations are called {d.name!r}; give each its own name")
+            raise ModelTypeError(f"two different declarations are called {d.name!r}; give each its own name")
         names[d.name] = d
         if d.kind == "scalar":
             if d.between is not None:
@@ -64,13 +65,16 @@ def _declared(decls: frozenset[Declaration], fixed: Mapping[sp.Symbol, sp.Intege
         spec = d.spec()
         shape = tuple(sp.sympify(s).xreplace(fixed) for s in spec.shape)
         arrays[d.name] = ArraySpec(spec.base, shape, spec.role)
+        if d.between is not None:
+            lo, hi = d.between
+            hyps.append(Domain(d.name, lo, None if hi == sp.oo else hi, lo_open=True, hi_open=hi != sp.oo))
         if d.kind == "labels":
             classes = shape[-1]
             if d.soft:
                 hyps.append(SumToOne(spec.base, classes))
             else:
                 assert d.at is not None
-                hyps += [InRange(d.at, 1, classes), OneHot(spec.base, d.at, classes)]
+                hyps += [InRange(d.at, 1, classes), OneHot(spec.base, d.at, classes, rank=len(shape))]
     return arrays, hyps
 
 
@@ -79,7 +83,7 @@ def _check_user_hypotheses(extra: list[Any], decls: frozenset[Declaration]) -> N
     for h in extra:
         labels = getattr(h, "labels", None)
         if isinstance(h, (SumToOne, OneHot)) and labels not in bases:
-            raise TypeError(f"hypothesis '{h.text}' is about {labels}, which this claim does not use (it uses "
+            raise ModelTypeError(f"hypothesis '{h.text}' is about {labels}, which this claim does not use (it uses "
                             f"{', '.join(sorted(d.name for d in decls)) or 'no arrays'}); declare labels with "
                             "derive.model.Labels(name, classes, soft=True) instead, or drop the hypothesis")
 
@@ -93,19 +97,19 @@ def context(tensors: list[Tensor], sizes: Mapping[Any, int]) -> tuple[dict[str, 
 
 
 def instantiate(t: Tensor, sizes: Mapping[Any, int]) -> Any:
-    """Every entry of ``t`` at fixed sizes, sums written out: an Expr, a tuple, or a tuple of tuples."""
+    """Every entry of ``t`` at fixed sizes, sums written out: an Expr, or tuples nested one level per axis."""
     fixed = _fixed(t.sizes, sizes, strict=False)
     dims = [n.xreplace(fixed) for n in t.shape]
     if any(not n.is_Integer for n in dims):
-        raise TypeError(f"instantiate needs every size fixed; the shape is {tuple(dims)}")
+        raise ModelTypeError(f"instantiate needs every size fixed; the shape is {tuple(dims)}")
 
     def value(*cell: int) -> sp.Expr:
         return instantiate_sums(t.entry(*[sp.Integer(c) for c in cell]).xreplace(fixed))
-    if not dims:
-        return value()
-    if len(dims) == 1:
-        return tuple(value(a) for a in range(1, int(dims[0]) + 1))
-    return tuple(tuple(value(a, b) for b in range(1, int(dims[1]) + 1)) for a in range(1, int(dims[0]) + 1))
+    def nested(prefix: tuple[int, ...]) -> Any:
+        if len(prefix) == len(dims):
+            return value(*prefix)
+        return tuple(nested((*prefix, a)) for a in range(1, int(dims[len(prefix)]) + 1))
+    return nested(())
 
 
 def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping[Any, int] | None = None,
@@ -126,7 +130,7 @@ def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping
     """
     left, right = as_tensor(lhs), as_tensor(rhs)
     if left.shape != right.shape:
-        raise TypeError(f"the two sides have shapes {left.shape} and {right.shape}; they must be equal "
+        raise ModelTypeError(f"the two sides have shapes {left.shape} and {right.shape}; they must be equal "
                         "(a vector is a column: transpose with .T where a row is meant)")
     all_sizes = left.sizes | right.sizes
     decls = left.declarations | right.declarations
