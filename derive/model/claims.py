@@ -9,19 +9,22 @@ claim does not mention is an error (:class:`derive.engine.claims.Claim` checks i
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
 
+from derive.engine.budget import check_seconds, run_with_budget
 from derive.engine.claims import Claim
 from derive.engine.hypotheses import Between, Domain, Hypothesis, InRange, OneHot, SumToOne
 from derive.engine.space import ArraySpec
 from derive.engine.sums import instantiate_sums
 from derive.model.errors import ModelTypeError
+from derive.model.fixed import FixedWriter
 from derive.model.tensor import Declaration, Size, Tensor, as_tensor
 
-__all__ = ["claim", "context", "instantiate"]
+__all__ = ["BUILD_BUDGET", "claim", "context", "instantiate"]
 
 _INDEX_NAMES = ("i", "j")
 
@@ -96,15 +99,27 @@ def context(tensors: list[Tensor], sizes: Mapping[Any, int]) -> tuple[dict[str, 
     return _declared(decls, fixed)
 
 
-def instantiate(t: Tensor, sizes: Mapping[Any, int]) -> Any:
-    """Every entry of ``t`` at fixed sizes, sums written out: an Expr, or tuples nested one level per axis."""
+def instantiate(t: Tensor, sizes: Mapping[Any, int], writer: FixedWriter | None = None) -> Any:
+    """Every entry of ``t`` at fixed sizes, sums written out: an Expr, or tuples nested one level per axis.
+
+    With a :class:`FixedWriter`, each distinct sum is a shared atom (its definition in the
+    writer's space), so the entries are built in time linear in their number.
+    """
     fixed = _fixed(t.sizes, sizes, strict=False)
     dims = [n.xreplace(fixed) for n in t.shape]
     if any(not n.is_Integer for n in dims):
         raise ModelTypeError(f"instantiate needs every size fixed; the shape is {tuple(dims)}")
+    if writer is not None:
+        # The entry built once at symbolic indices, then written out cell by cell.
+        cells = [sp.Symbol(f"cell·{n}", integer=True, positive=True) for n in range(len(dims))]
+        symbolic = t.entry(*cells).xreplace(fixed) if fixed else t.entry(*cells)
 
-    def value(*cell: int) -> sp.Expr:
-        return instantiate_sums(t.entry(*[sp.Integer(c) for c in cell]).xreplace(fixed))
+        def value(*cell: int) -> sp.Expr:
+            return writer.write(symbolic, dict(zip(cells, (sp.Integer(c) for c in cell), strict=True)))
+    else:
+        def value(*cell: int) -> sp.Expr:
+            return instantiate_sums(t.entry(*[sp.Integer(c) for c in cell]).xreplace(fixed))
+
     def nested(prefix: tuple[int, ...]) -> Any:
         if len(prefix) == len(dims):
             return value(*prefix)
@@ -112,13 +127,20 @@ def instantiate(t: Tensor, sizes: Mapping[Any, int]) -> Any:
     return nested(())
 
 
+#: Seconds a claim at fixed sizes may take to build (the default proof budget of derive.Settings).
+BUILD_BUDGET = 20.0
+
+
 def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping[Any, int] | None = None,
-          name: str = "", statement: str = "") -> Claim:
+          name: str = "", statement: str = "", budget: float | None = BUILD_BUDGET) -> Claim:
     """The claim ``lhs == rhs`` for tensors of one shape, ready for :func:`derive.decide`.
 
     With symbolic sizes the claim is about the entry at free indices (i, j) with their
     ranges as hypotheses: proved once, it holds for every size. With every size fixed
-    (``Size("c", 3)`` or ``sizes={c: 3}``) it is about every entry, sums written out.
+    (``Size("c", 3)`` or ``sizes={c: 3}``) it is about every entry, sums written out, each
+    distinct sum once as a shared atom (time linear in the entries); that build runs under
+    ``budget`` seconds (None: no limit) and raises :class:`derive.engine.budget.BudgetExceeded`
+    past it.
 
     Examples:
         >>> from derive import decide
@@ -141,7 +163,12 @@ def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping
     extra = list(hypotheses)
     _check_user_hypotheses(extra, decls)
     if not symbolic_dims and all(d.kind != "labels" or d.soft for d in decls):
-        return _fixed_claim(left, right, fixed, arrays, hyps + extra, title, statement)
+        def build() -> Claim:
+            return _fixed_claim(left, right, fixed, arrays, hyps + extra, title, statement)
+        if budget is None:
+            return build()
+        return run_with_budget(build, check_seconds(budget, "a claim's build budget"),
+                               what=f"building {title!r} at fixed sizes")
     taken = {d.name for d in decls} | {s.name for s in all_sizes}
     idx = _index_symbols(left.ndim, taken)
     ranges = [InRange(i, 1, n.xreplace(fixed)) for i, n in zip(idx, left.shape, strict=True)]
@@ -155,5 +182,16 @@ def _fixed_claim(left: Tensor, right: Tensor, fixed: Mapping[sp.Symbol, sp.Integ
                  hyps: list[Any], title: str, statement: str) -> Claim:
     by_name = {str(s): int(v) for s, v in fixed.items()}
     label = ",".join(f"{s}={v}" for s, v in sorted(by_name.items()))
-    return Claim(f"{title}[{label}]" if label else title, instantiate(left, by_name), instantiate(right, by_name),
-                 tuple(hyps), statement or title, "", {}, arrays)
+    cells = math.prod(int(n.xreplace(fixed)) for n in left.shape)
+    if cells * max(by_name.values(), default=1) <= _WRITTEN_IN_FULL:
+        # Small: every sum written out in place, so each of the engine's strategies sees it whole.
+        return Claim(f"{title}[{label}]" if label else title, instantiate(left, by_name),
+                     instantiate(right, by_name), tuple(hyps), statement or title, "", {}, arrays)
+    writer = FixedWriter()  # one for both sides: a sum they share is one atom
+    lhs, rhs = instantiate(left, by_name, writer), instantiate(right, by_name, writer)
+    return Claim(f"{title}[{label}]" if label else title, lhs, rhs, tuple(hyps), statement or title, "",
+                 dict(writer.space.definitions), arrays)
+
+
+#: Entries × the largest size up to which a fixed-size claim is written out in full (no atoms).
+_WRITTEN_IN_FULL = 256
