@@ -17,6 +17,7 @@ the functions, losses and ``grad``, :mod:`derive.model.claims` the bridge to a c
 from __future__ import annotations
 
 from derive.model.arrays import Array, einsum, transpose
+from derive.model.blocks import attention, batch_norm, gelu, layer_norm
 from derive.model.broadcast import broadcast_to, eye, ones, zeros
 from derive.model.claims import claim
 from derive.model.errors import ModelTypeError
@@ -54,6 +55,8 @@ __all__ = [
     "Tensor",
     "Vector",
     "abs",
+    "attention",
+    "batch_norm",
     "binary_cross_entropy",
     "broadcast_to",
     "claim",
@@ -63,10 +66,12 @@ __all__ = [
     "elementwise",
     "exp",
     "eye",
+    "gelu",
     "grad",
     "hessian",
     "jacobian",
     "l2",
+    "layer_norm",
     "log",
     "log_softmax",
     "logsumexp",
