@@ -379,13 +379,28 @@ def decide(claim: Claim, settings: Settings | None = None) -> Verdict:
         >>> decide(Claim("sign", sp.exp(x), -sp.exp(x))).status
         <Status.REFUTED: 'refuted'>
     """
-    with memoized_sum_symbols():
-        return _decide(claim, settings or Settings())
+    start = time.perf_counter()
+    try:
+        with memoized_sum_symbols():
+            return _decide(claim, settings or Settings())
+    except Exception as exc:  # a verdict, never a crash: the reason says what broke
+        return Verdict(claim, Status.UNDECIDED, reason=f"the engine stopped with {_failure(exc)}",
+                       seconds=time.perf_counter() - start)
+
+
+def _failure(exc: Exception) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
 def _decide(claim: Claim, settings: Settings) -> Verdict:
     start = time.perf_counter()
-    reduction = _timed(lambda: _prove(claim), settings.budget, f"proof of {claim.name}")
+    failures: list[str] = []
+    try:
+        reduction = _timed(lambda: _prove(claim), settings.budget, f"proof of {claim.name}")
+    except Exception as exc:  # the search may still refute; the reason keeps the failure
+        failures.append(f"the proof stopped with {_failure(exc)}")
+        reduction = _Reduction(None, None)
     if reduction is not None and reduction.strategy is not None:
         strategy = reduction.strategy
         if reduction.count > 1:
@@ -401,8 +416,14 @@ def _decide(claim: Claim, settings: Settings) -> Verdict:
                                 settings.search_budget, what=f"counterexample search for {claim.name}")
     except BudgetExceeded:
         found = None
+    except Exception as exc:  # undecided, with what stopped the search
+        failures.append(f"the counterexample search stopped with {_failure(exc)}")
+        found = None
     if found is not None:
-        missing, factored = _missing_hypothesis(claim, residual, settings)
+        try:
+            missing, factored = _missing_hypothesis(claim, residual, settings)
+        except Exception:  # the refutation stands without the hint
+            missing, factored = None, None
         reason = "the two sides differ at a point that honors the hypotheses"
         if missing is not None:
             reason += f"; it holds under the missing hypothesis {missing.text}"
@@ -417,7 +438,9 @@ def _decide(claim: Claim, settings: Settings) -> Verdict:
         # Without its range an index's deltas cannot be summed: the residual says nothing useful.
         return Verdict(claim, Status.UNDECIDED, reason=hint, residual=None,
                        seconds=time.perf_counter() - start)
-    if timed_out:
+    if failures:
+        reason = "; ".join(failures)
+    elif timed_out:
         reason = (f"the proof ran out of its time budget ({settings.budget:g} s) and no counterexample "
                   f"was found at {settings.samples} points; try a larger budget")
     else:
