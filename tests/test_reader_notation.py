@@ -192,3 +192,43 @@ def test_sums_over_ranges_and_conditions_read_as_their_plain_sums(written: str, 
 def test_a_sum_over_a_set_by_name_is_refused_with_the_fix() -> None:
     with pytest.raises(ReadError, match="write its range"):
         read_latex("\\sum_{k \\in C} x_k")
+
+
+# -- 4. derivative notations -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("written", "plain"), [
+    ("\\partial y / \\partial x", "\\frac{\\partial y}{\\partial x}"),
+    ("dy/dx", "\\frac{dy}{dx}"),
+    ("d\\sigma/dx", "\\frac{d\\sigma}{dx}"),
+    ("\\mathrm{d}y/\\mathrm{d}x", "\\frac{dy}{dx}"),
+    ("\\partial C_0 / \\partial w_{j}", "\\frac{\\partial C_0}{\\partial w_j}"),
+    ("\\partial^2 L / \\partial x^2", "\\frac{\\partial^2 L}{\\partial x^2}"),
+    ("2 \\cdot \\partial L / \\partial z_j + 1", "2 \\frac{\\partial L}{\\partial z_j} + 1"),
+    ("d/dx (x^2)", "\\frac{d}{dx} (x^2)"),
+    ("{\\partial L \\over \\partial z}", "\\frac{\\partial L}{\\partial z}"),
+    ("{d \\over dx} x^3", "\\frac{d}{dx} x^3"),
+])
+def test_derivative_notations_read_as_the_fraction(written: str, plain: str) -> None:
+    assert read_latex(written) == read_latex(plain)
+
+
+def test_a_slash_between_two_products_with_d_is_still_a_ratio_when_it_is_no_derivative() -> None:
+    assert read_latex("a/b") == read_latex("\\frac{a}{b}")
+    assert read_latex("d y / (d x)") == read_latex("\\frac{y}{x}")
+
+
+@pytest.mark.parametrize(("written", "fix"), [
+    ("\\frac{\\partial^2 L}{\\partial w \\partial w^T}", "partial w_i \\\\partial w_j"),
+    ("\\nabla^2_w L", "write one\\s+entry"),
+    ("\\nabla_w^2 L", "write one\\s+entry"),
+    ("\\partial_i f", "partial x_i"),
+    ("\\nabla E(w)", "nabla_\\{w\\} E\\(w\\)"),
+])
+def test_the_hessian_and_underspecified_derivatives_are_refused_with_the_fix(written: str, fix: str) -> None:
+    with pytest.raises(ReadError, match=fix):
+        read_latex(written)
+
+
+def test_a_slashed_derivative_is_decided_in_a_post() -> None:
+    found = statuses("$$d/dx (x^3) = 3x^2$$\n\n$$\\partial y / \\partial y = 2$$\n")
+    assert [status for status, _ in found] == ["valid", "wrong"]

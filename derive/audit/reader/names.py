@@ -39,6 +39,10 @@ class Reader(BigOpReader):
     def named(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
         """A name written as letters or ``\\text{..}``: a builtin, a function applied, or a variable."""
         stem = name.rstrip("'")
+        if name == "d" and not node.sub and not node.sup:
+            slashed = self.slashed_derivative(node, cur)  # dy/dx, \mathrm{d}y/\mathrm{d}x
+            if slashed is not None:
+                return slashed
         if stem in BUILTINS:
             return self.builtin(stem, node, cur)
         applied = self.application(stem, node, cur, primes=name.count("'"))
@@ -112,6 +116,13 @@ class Reader(BigOpReader):
         if name == "nabla":
             return self.nabla(node, cur)
         if name == "partial":
+            slashed = self.slashed_derivative(node, cur)
+            if slashed is not None:
+                return slashed
+            if node.sub is not None:
+                raise self.fail(node.pos, "a derivative in fraction form", "`\\partial_{..}`",
+                                "\\partial_i f does not say which vector i indexes: write "
+                                "\\frac{\\partial f}{\\partial x_i}")
             raise self.fail(node.pos, "an expression", "`\\partial` outside a derivative",
                             "write \\frac{\\partial f}{\\partial x}")
         if name in BUILTINS:
