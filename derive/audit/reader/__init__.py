@@ -145,6 +145,7 @@ from derive.audit.reader.tex import (
     scan_tokens,
     show,
     tex_items,
+    typographic,
     where,
 )
 from derive.audit.reader.vocabulary import (
@@ -190,8 +191,9 @@ __all__ = [
 # -- public entry points ---------------------------------------------------------------------
 
 def _strip_side(text: str) -> str:
-    """Blank out delimiters, numbering and trailing annotations and punctuation, keeping columns."""
-    chars = prepare_display(text)
+    """Blank out delimiters, numbering and trailing annotations and punctuation, keeping columns; the
+    typography is read as TeX means it (a side's text stays as the author wrote it)."""
+    chars = list(typographic("".join(prepare_display(text))))
     toks = list(scan_tokens("".join(chars)))
     row = [t for t in toks if t.kind != "dblbs"]
     cut = annotation_start(row, 0)
