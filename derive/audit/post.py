@@ -80,7 +80,7 @@ __all__ = [
 _ACCENT = r"\\(?:hat|bar|tilde|vec|dot|mathbf|boldsymbol|bm|mathcal|mathrm|mathit|operatorname)\s*"
 _LETTER = r"(?:\\[A-Za-z]+|[A-Za-z])"
 _NAME = rf"(?:{_ACCENT}(?:\{{\s*{_LETTER}\s*\}}|{_LETTER})|{_LETTER})"
-_SCRIPT = r"(?:\s*_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
+_SCRIPT = r"(?:\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
 _BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
 
 
@@ -393,6 +393,23 @@ def check_step(step: str, *, given: Sequence[str] = (), settings: AuditSettings 
             detail = s.reason.split(": ", 2)[-1]
             raise AuditInputError(f"--given '{given[s.line - 1].strip()}', column {s.column - len('<!-- derive: ')}: "
                                   f"{detail}")
-    steps = tuple(replace(s, line=s.line - shift, reason=as_option(s.reason)) for s in report.steps)
+    steps = tuple(_within_step(s, shift, as_option(s.reason)) for s in report.steps)
     hints = tuple(as_option(h) for h in report.hints if h != NO_DECLARATIONS_HINT)
     return replace(report, steps=steps, hints=hints)
+
+
+def _within_step(step: AuditStep, shift: int, reason: str) -> AuditStep:
+    """``step`` with its position, and the positions its reason names, counted within the checked step.
+
+    The step was audited as the display ``$$\\n...\\n$$`` after ``shift - 1`` declaration lines: a
+    step found on the ``$$`` line itself starts where the math does (line 1, column 1, never line 0),
+    and a reason's ``line N`` counts from the line break after ``$$``.
+    """
+    def inside(match: re.Match[str]) -> str:
+        line = max(1, int(match.group(1)) - 1)
+        return f"at column {match.group(2)}" if line == 1 else f"at line {line}, column {match.group(2)}"
+
+    line, column = step.line - shift, step.column
+    if line < 1:
+        line, column = 1, 1
+    return replace(step, line=line, column=column, reason=re.sub(r"\bat line (\d+), column (\d+)", inside, reason))

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from derive.audit.results import AuditReport, AuditStep, StepStatus
 from derive.audit.safe_mathml import from_latex, from_markup
 from derive.audit.scan import Declaration, Display, Inline, extract, is_latex, markdown
+from derive.engine.printable import json_printable, printable
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -40,25 +41,32 @@ def _short(text: str, width: int = 100) -> str:
 
 
 def render_text(report: AuditReport, *, verbose: bool = False) -> str:
-    """One line per step, ``file:line:col: status: step``, the reason indented below, then a summary."""
+    """One line per step, ``file:line:col: status: step``, the reason indented below, then a summary.
+
+    What comes from the post or its name is shown with its control characters escaped
+    (:func:`~derive.engine.printable.printable`): a step cannot drive the terminal that shows it.
+    """
     lines = []
+    path = printable(report.path, newlines=False)
     for step in report.steps:
+        where = f"{path}:{step.line}:{step.column}"
         if step.status is StepStatus.VALID and not verbose:
-            lines.append(f"{report.path}:{step.line}:{step.column}: valid: {_short(step.text, 90)}")
+            lines.append(f"{where}: valid: {printable(_short(step.text, 90))}")
             continue
-        lines.append(f"{report.path}:{step.line}:{step.column}: {step.status.value}: {_short(step.text, 90)}")
+        lines.append(f"{where}: {step.status.value}: {printable(_short(step.text, 90))}")
         if step.reason:
-            lines.append(f"    {_short(step.reason, 400)}")
+            lines.append(f"    {printable(_short(step.reason, 400))}")
         if step.assumptions:
-            lines.append(f"    assuming {', '.join(step.assumptions)}")
+            lines.append(f"    assuming {printable(', '.join(step.assumptions), newlines=False)}")
     lines.append(report.summary())
-    lines += [f"hint: {h}" for h in report.hints]
+    lines += [f"hint: {printable(h, newlines=False)}" for h in report.hints]
     return "\n".join(lines) + "\n"
 
 
 def render_json(reports: Sequence[AuditReport]) -> str:
-    return json.dumps({"files": [r.as_dict() for r in reports],
-                       "wrong": sum(r.count(StepStatus.WRONG) for r in reports)}, indent=2, ensure_ascii=False)
+    document = json.dumps({"files": [r.as_dict() for r in reports],
+                           "wrong": sum(r.count(StepStatus.WRONG) for r in reports)}, indent=2, ensure_ascii=False)
+    return json_printable(document)
 
 
 # Macros latex2mathml does not know, and what they mean on the page.

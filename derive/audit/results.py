@@ -9,6 +9,7 @@ from typing import Any
 
 from derive.audit.source import SourceError, read_source
 from derive.engine.decide import Settings
+from derive.engine.printable import printable
 from derive.engine.verdict import Verdict
 
 #: Posts larger than this are refused (a post is a few hundred KB at most).
@@ -99,7 +100,8 @@ class AuditReport:
 
     def summary(self) -> str:
         parts = [f"{self.count(s)} {s.value}" for s in StepStatus if self.count(s) or s is StepStatus.WRONG]
-        summary = f"{self.path}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
+        name = printable(self.path, newlines=False)
+        summary = f"{name}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
         return summary + (f"; NOT AUDITED: {self.not_audited}" if self.not_audited else "")
 
     def _repr_html_(self) -> str:

@@ -1,6 +1,6 @@
 r"""Reading a written post: its display math, inline math and ``derive`` declarations, with positions.
 
-A post is Markdown (or LaTeX) text. Display math is ``$$...$$``, ``\[...\]``, or a
+A post is Markdown (or LaTeX) text. Display math is ``$$...$$``, ``\[...\]``, a ```` ```math ```` fence (GitHub), or a
 ``align``/``align*``/``aligned``/``equation``/``gather`` environment standing on its
 own; inline ``$...$`` is prose: it is not audited, and :func:`extract` gives it only when
 asked (``inline=True``). Declarations are HTML comments, invisible when the post is rendered
@@ -309,17 +309,36 @@ def _guard(md: MarkdownIt, name: str, guard: Callable[[BlockRule], BlockRule]) -
     ruler.at(name, guard(rule.fn), {"alt": list(rule.alt)})
 
 
-def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline]]:
-    """Code (and front matter) as offset ranges, and the inline math with offsets, from markdown-it's tokens."""
+def _math_fence(text: str, begin: int, end: int, line: int) -> Display | None:
+    """GitHub's ```` ```math ```` fence as a display: its body, between the fence lines, is LaTeX."""
+    opening = text.find("\n", begin, end)
+    if opening == -1:
+        return None
+    body_start = opening + 1
+    closing = text.rfind("\n", body_start, max(body_start, end - 1))
+    fence = text[closing + 1:end].strip() if closing != -1 else ""
+    body_end = closing + 1 if fence.startswith(("```", "~~~")) else end
+    return Display(text[body_start:body_end], body_start, line)
+
+
+def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], list[Display]]:
+    """Code (and front matter) as offset ranges, the inline math with offsets, and the ```` ```math ````
+    fences as displays, from markdown-it's tokens."""
     at = lines(text).start
     code: list[tuple[int, int]] = []
     inline: list[Inline] = []
+    fences: list[Display] = []
     tokens: list[Token] = _scanner().parse(text)
     for token in tokens:
         if token.map is None:
             continue
         begin, end = at(token.map[0]), at(token.map[1])
-        if token.type in ("fence", "code_block", "front_matter"):
+        if token.type == "fence" and token.info.strip().lower() == "math":
+            fence = _math_fence(text, begin, end, token.map[0] + 1)
+            if fence is not None:
+                fences.append(fence)
+            code.append((begin, end))  # no other opener inside: the fence is the display
+        elif token.type in ("fence", "code_block", "front_matter"):
             code.append((begin, end))
         elif token.type == "inline":
             cursor = begin
@@ -337,7 +356,7 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline]]:
                         line, column = position(text, found + 1)
                         inline.append(Inline(content, found + 1, line, column))
                         cursor = found + len(content) + 2
-    return merged(code), inline
+    return merged(code), inline, fences
 
 
 def _latex_inline(text: str, taken: list[tuple[int, int]]) -> list[Inline]:
@@ -372,10 +391,10 @@ def extract(text: str, *, inline: bool = False, latex: bool | None = None) -> li
         ['S_i = e^{z_i}']
     """
     latex = is_latex(text) if latex is None else latex
-    code, inline_math = ([], []) if latex else _markdown_regions(text)
+    code, inline_math, fences = ([], [], []) if latex else _markdown_regions(text)
     code_starts = [a for a, _ in code]
     closers = Closers(text)
-    found: list[tuple[int, Item]] = []
+    found: list[tuple[int, Item]] = [(f.offset, f) for f in fences]
     displays: list[tuple[int, int]] = []
     pos = 0
     while True:
