@@ -56,6 +56,15 @@ def test_unclosed_openers_are_read_in_linear_time(text: str, latex: bool) -> Non
         assert sum(isinstance(i, Unclosed) for i in items) == 40_000
 
 
+@pytest.mark.parametrize("run", [",\\,", "   ", "\\quad "])
+def test_a_long_run_of_spacing_inside_a_side_is_read_in_linear_time(run: str) -> None:
+    # The trailing-spacing pattern was tried from each start in the run: 16 KB of ",\," took 7 s.
+    started = time.process_time()
+    report = audit_text("$$ x = x" + run * (12_000 // len(run)) + "y $$\n", path="p.md")  # 12 KB
+    assert time.process_time() - started < 3
+    assert len(report.steps) == 1
+
+
 @pytest.mark.slow
 def test_a_long_paragraph_is_read_in_bounded_memory() -> None:
     row = "|" + "|".join(["$x$"] * 200) + "|\n"
