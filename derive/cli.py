@@ -15,8 +15,6 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from derive.engine.printable import printable
-
 # The engine (SymPy) loads only when a command needs it, so --help and --version stay fast.
 if TYPE_CHECKING:
     from rich.console import Console
@@ -130,6 +128,13 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see 'derive {self.prog.split()[-1]} --help')"
                          if " " in self.prog else f"{message} (see 'derive --help')")
+
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """:func:`derive.engine.printable.printable`, loaded when first needed (--help loads no engine)."""
+    from derive.engine.printable import printable as escaped
+
+    return escaped(text, newlines=newlines)
 
 
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
