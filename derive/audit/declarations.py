@@ -19,6 +19,7 @@ from derive.audit.reader import (
 )
 from derive.audit.scan import Declaration
 from derive.audit.semantics import Meaning, SemanticsError, without_order
+from derive.audit.symbols import SymbolTable
 from derive.engine.hypotheses import Distinct, Domain, Equal, Hypothesis, OneHot, SumToOne
 from derive.engine.space import Role
 from derive.library.notation import Notation
@@ -28,8 +29,6 @@ from derive.library.notation import Notation
 
 #: What to declare so that ŷ and the labels mean what the prose says (one wording everywhere).
 LOGITS_HINT = "declare the logits, so that ŷ is their softmax: <!-- derive: logits z -->"
-NO_DECLARATIONS_HINT = ("no declarations: add <!-- derive: logits z; labels y one-hot at \\ell --> (see the README) "
-                        "so that ŷ, softmax and the labels mean what the prose says")
 LABELS_HINT = "declare the labels: <!-- derive: labels y one-hot at \\ell --> or <!-- derive: labels y soft -->"
 
 
@@ -56,7 +55,8 @@ class PostState:
     definition_next: bool = False
     aliases: dict[sp.Symbol, sp.Symbol] = field(default_factory=dict)
     hints: dict[str, None] = field(default_factory=dict)
-    declared: bool = False
+    #: Every name the post gives a meaning, with where it came from: what a step may be decided from.
+    table: SymbolTable = field(default_factory=SymbolTable)
     sample_index: str | None = None
     #: Names declared as independent scalars (``scalar x t``): held fixed in ∂/∂v.
     scalars: set[str] = field(default_factory=set)
@@ -78,7 +78,8 @@ class PostState:
 
         What the post has said so far about the audit (hints) is kept.
         """
-        fresh = PostState(infer_definitions=self.infer_definitions, hints=self.hints, declared=True)
+        fresh = PostState(infer_definitions=self.infer_definitions, hints=self.hints,
+                          table=SymbolTable(line=self.table.line))
         self.__dict__.update(fresh.__dict__)
 
     def context(self) -> ReaderContext:
@@ -129,7 +130,33 @@ class PostState:
             text = apply_operators(self.operators, text)
         expr = read_latex(text, context=self.context(), along=along)
         expr = expr.xreplace(self.aliases) if self.aliases else expr
-        return self._sums_without_limits(text, expr)
+        return self._over_the_array(text, self._sums_without_limits(text, expr))
+
+    def _over_the_array(self, text: str, expr: sp.Basic) -> sp.Basic:
+        r"""A sum written without limits, ``\sum_i \exp(x_i)``, runs over the length of the array it sums.
+
+        The reader gives such a sum the default length k; where the text never names k and the sum's
+        index indexes an array whose length is known, that length is the sum's limit.
+        """
+        size = self.meaning.default_size
+        if not expr.has(sp.Sum) or not _LIMITLESS_SUM.search(text) or \
+                re.search(r"(?<![\\A-Za-z])" + re.escape(size.name) + r"(?![A-Za-z])", _without_sum_indices(text)):
+            return expr
+        shapes = self.meaning.shapes
+
+        def limit(node: sp.Sum) -> sp.Basic:
+            (v, lo, hi), *rest = node.limits
+            if hi != size or rest:
+                return node
+            for ix in sorted(node.function.atoms(sp.Indexed), key=str):
+                shape = shapes.arrays.get(str(ix.base.label))
+                if shape is None or v not in ix.indices:
+                    continue
+                at = ix.indices.index(v) - (1 if str(ix.base.label) in shapes.per_sample else 0)
+                if 0 <= at < len(shape) and len(ix.indices) - len(shape) in (0, 1):
+                    return sp.Sum(node.function, (v, lo, shape[at]))
+            return node
+        return expr.replace(lambda node: isinstance(node, sp.Sum), limit)
 
     def _sums_without_limits(self, text: str, expr: sp.Basic) -> sp.Basic:
         r"""``\sum_k e^{z_k}`` (no limits) runs over 1..k, the default length: its index gets a name of its own.
@@ -150,6 +177,15 @@ class PostState:
         return expr.replace(lambda node: isinstance(node, sp.Sum), rename) if expr.has(sp.Sum) else expr
 
 
+#: A sum with a subscript and no superscript: ``\sum_i``, ``\sum_{i}``.
+_LIMITLESS_SUM = re.compile(r"\\sum\s*_\s*(?:\{[^{}=]*\}|\\?[A-Za-z]+)(?!\s*\^)")
+
+
+def _without_sum_indices(text: str) -> str:
+    """``text`` without the subscripts of its sums (their index may be the letter of the default length)."""
+    return re.sub(r"\\sum\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z]+)", r"\\sum", text)
+
+
 def symbol(text: str) -> sp.Symbol:
     return sp.Symbol(text, integer=True, positive=True)
 
@@ -164,7 +200,6 @@ def declare(post: PostState, decl: Declaration, column: int = 1) -> str | None:
     if not words:
         return None
     where = f"line {decl.line}, column {column}"
-    post.declared = True
     try:
         problem = _declare(post, words[0].lower(), words[1:], decl.text)
     except ReadError as exc:
@@ -246,7 +281,7 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
             post.scalars.add(name.name)
         return None
     if key == "define":
-        return _define(post, " ".join(rest))
+        return define_text(post, " ".join(rest))
     if key in KNOWN_DECLARATIONS:
         return f"'{text}' lacks what '{key}' needs; see the README's table of declarations"
     return (f"unknown declaration '{text}'; known: {', '.join(KNOWN_DECLARATIONS)} "
@@ -281,7 +316,8 @@ def _labels(post: PostState, name: str, tail: str) -> str | None:
     return f"'labels {name}' needs 'one-hot at <index>', 'one-hot at <index>_n' (a class per sample) or 'soft'"
 
 
-def _define(post: PostState, text: str) -> str | None:
+def define_text(post: PostState, text: str) -> str | None:
+    """``name = expression``, ``f(x) = expression`` or an operator: a definition, as ``define`` declares it."""
     lhs, _, rhs = text.partition("=")
     if not rhs:
         return "'define' needs 'name = expression' or 'f(x) = expression'"

@@ -33,10 +33,10 @@ import sympy as sp
 
 from derive.audit.conditions import in_force
 from derive.audit.declarations import (
-    NO_DECLARATIONS_HINT,
     PostState,
     declare,
     define,
+    define_text,
     mentions,
     read_declared_membership,
     self_reference,
@@ -60,6 +60,7 @@ from derive.audit.results import (
 from derive.audit.scan import Declaration, Display, Heading, Inline, Unclosed, extract, position
 from derive.audit.semantics import SemanticsError
 from derive.audit.steps import decide_step
+from derive.audit.symbols import BUILT_IN_FUNCTIONS
 from derive.engine.budget import BudgetExceeded
 
 __all__ = [
@@ -175,8 +176,14 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
             exprs.append(exc)
     first, second = exprs[0], exprs[1]
     start = 1
-    if not isinstance(first, ReadError) and not isinstance(second, ReadError):
-        kind = "define" if post.definition_next else _definition(post, sides[0][0], first, second)
+    line, column = where(sides[0][1] if sides[0][1] >= 0 else 0)
+    function = _function_definition(post, sides[0][0])
+    colon = sides[1][1] >= 0 and display.body[:sides[1][1]].rstrip().endswith((":=", "\\coloneqq"))
+    if function is not None and (post.infer_definitions or colon):
+        steps.append(_function_step(post, function, first, second, sides, (line, column), settings, assumed))
+        start = 2
+    elif not isinstance(first, ReadError) and not isinstance(second, ReadError):
+        kind = "define" if post.definition_next or colon else _definition(post, sides[0][0], first, second)
         post.definition_next = False
         line, column = where(sides[0][1])
         if kind == "define":
@@ -207,6 +214,53 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
         steps.append(_checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed))
     tail = exprs[-1]
     return steps, (sides[-1][0], None if isinstance(tail, ReadError) else tail, display.offset + sides[-1][1])
+
+
+#: A function applied to distinct names, as a definition's left side writes it: ``\sigma(x)``, ``J(\theta)``,
+#: ``\mathrm{softmax}(\mathbf{x})``.
+_APPLIED = re.compile(r"\s*(?:\\(?:mathrm|operatorname|text|mathcal|mathbf|boldsymbol)\s*\{\s*(\\?[A-Za-z]+)\s*\}"
+                      r"|(\\?[A-Za-z]+))\s*(?:\\left)?\(\s*([^()]*?)\s*(?:\\right)?\)\s*")
+
+
+def _function_definition(post: PostState, text: str) -> tuple[str, str] | None:
+    """(the function's name, the left side) when ``text`` is ``f(x)`` or ``f(x, y)``, distinct bare names."""
+    m = _APPLIED.fullmatch(text.replace("&", " "))
+    if m is None:
+        return None
+    name = (m.group(1) or m.group(2)).lstrip("\\")
+    params = [p.strip() for p in m.group(3).split(",")]
+    if name in ("frac", "left", "exp", "log", "ln", "sqrt", "tanh", "sin", "cos", "max", "min") or \
+            not all(p and bare_name(p) for p in params) or len(set(params)) != len(params):
+        return None
+    return name, text
+
+
+def _function_step(post: PostState, function: tuple[str, str], first: sp.Basic | ReadError,
+                   second: sp.Basic | ReadError, sides: list[tuple[str, int]], at: tuple[int, int],
+                   settings: AuditSettings, assumed: tuple[str, ...]) -> AuditStep:
+    """``f(x) = body``: the definition of f, or, where f already has a meaning, a restatement checked against it."""
+    name, _ = function
+    line, column = at
+    ltext, rtext = sides[0][0], sides[1][0]
+    known_already = name in post.meaning.functions or name in BUILT_IN_FUNCTIONS or \
+        (name == "sigma" and post.sigma == "sigma")
+    if known_already:
+        if isinstance(first, ReadError) or isinstance(second, ReadError):
+            bad = first if isinstance(first, ReadError) else second
+            return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed)
+        step = _checked_step(post, first, second, ltext, rtext, at, settings, assumed)
+        if step.status is StepStatus.VALID:
+            return replace(step, status=StepStatus.DEFINITION,
+                           reason=f"restates the meaning of {name} in force (the same); not checked further")
+        return replace(step, status=StepStatus.UNDECIDED,
+                       reason=f"a second definition of {name}, which the audit cannot show is the one in force: "
+                              f"a conflict, not a claim ({step.reason})")
+    try:
+        problem = define_text(post, f"{ltext} = {rtext}")
+    except ReadError as exc:
+        problem = f"the definition of {name} cannot be read: {exc}"
+    return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ if problem else StepStatus.DEFINITION,
+                     problem or f"defines the function {name}; not checked", None, assumed)
 
 
 def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: str, at: tuple[int, int],
@@ -246,7 +300,8 @@ def _read_inline(post: PostState, body: str) -> None:
         except ReadError:
             continue
         # "when $L = 0$" states a case, not a definition: a definition gives a formula.
-        if not rhs.is_number and _definition(post, ltext, lhs, rhs) == "define":
+        # "assume $i = j$" or "if $j = \ell$" names a case (two names), not a definition either.
+        if not rhs.is_number and not isinstance(rhs, sp.Symbol) and _definition(post, ltext, lhs, rhs) == "define":
             define(post, lhs, rhs)
 
 
@@ -270,13 +325,16 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     # definition in a sentence is known to the displays after it.
     for item in extract(text, inline=infer_definitions):
         note_steps(steps)
+        post.table.line = _line_of(item, text, line_starts)
         if isinstance(item, Inline):
             _read_inline(post, item.body)
+            post.table.observe(post, "read from the post")
         elif isinstance(item, Declaration):
             line_start = line_starts[item.line - 1]
             found = text.find(item.text, line_start)
             line, column = position(text, found) if found >= 0 else (item.line, 1)
             problem = declare(post, item, column)
+            post.table.observe(post, "declared")
             if problem:
                 problems.append(problem)
                 # A declaration the audit does not understand is an error in the report, not a silent hint.
@@ -293,16 +351,24 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
                 post.skip_next = False
                 continue
             new, previous = _steps_of_display(post, item, text, previous, settings)
+            post.table.observe(post, "read from the post")
             steps.extend(new)
     hints = list(problems)
-    if not post.declared:
-        hints.append(NO_DECLARATIONS_HINT)
     hints += [f"to decide more: {h}" for h in post.hints]
     if path.endswith(".tex"):
         # A LaTeX file declares in comment lines: the fixes say so, ready to paste.
         steps = [replace(s, reason=_declarations_as(s.reason, r"`% derive: \1`")) for s in steps]
         hints = [_declarations_as(h, r"`% derive: \1`") for h in hints]
-    return AuditReport(path, tuple(steps), tuple(dict.fromkeys(hints)), time.perf_counter() - started, text)
+    return AuditReport(path, tuple(steps), tuple(dict.fromkeys(hints)), time.perf_counter() - started, text,
+                       tuple(post.table.rows()))
+
+
+def _line_of(item: object, text: str, line_starts: Sequence[int]) -> int | None:
+    """The line an item of the scan starts on (for the sources of the names it gives a meaning)."""
+    if isinstance(item, Display):
+        return position(text, item.offset)[0]
+    line = getattr(item, "line", None)
+    return line if isinstance(line, int) else None
 
 
 #: A declaration as a fix in a reason or hint is written for Markdown; LaTeX files and --given say it their way.
@@ -369,5 +435,5 @@ def check_step(step: str, *, given: Sequence[str] = (), settings: AuditSettings 
             raise AuditInputError(f"--given '{given[s.line - 1].strip()}', column {s.column - len('<!-- derive: ')}: "
                                   f"{detail}")
     steps = tuple(replace(s, line=s.line - shift, reason=as_option(s.reason)) for s in report.steps)
-    hints = tuple(as_option(h) for h in report.hints if h != NO_DECLARATIONS_HINT)
+    hints = tuple(as_option(h) for h in report.hints)
     return replace(report, steps=steps, hints=hints)

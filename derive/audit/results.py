@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.audit.source import SourceError, read_source
+from derive.audit.symbols import Entry
 from derive.engine.decide import Settings
 from derive.engine.verdict import Verdict
 
@@ -76,6 +77,8 @@ class AuditReport:
     hints: tuple[str, ...] = ()
     seconds: float = 0.0
     source: str = field(default="", repr=False)
+    #: The post's symbol table: what the audit took each name to be (:mod:`derive.audit.symbols`).
+    names: tuple[Entry, ...] = ()
 
     def count(self, status: StepStatus) -> int:
         return sum(s.status is status for s in self.steps)
@@ -103,7 +106,7 @@ class AuditReport:
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "steps": [s.as_dict() for s in self.steps],
                 "summary": {s.value: self.count(s) for s in StepStatus}, "hints": list(self.hints),
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3), "names": [e.as_dict() for e in self.names]}
 
 
 # -- reading the file ------------------------------------------------------------------------------

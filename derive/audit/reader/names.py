@@ -125,6 +125,11 @@ class Reader(BigOpReader):
             base = self.decorated_name(node, arg)
             if base is None:  # e.g. \mathbf{1}: the decoration is typographic only
                 return self.with_value_scripts(self.read_node(arg.bare()), arg)
+            nxt = cur.peek()
+            if name in TRANSPARENT and nxt is not None and nxt.kind == "paren" and not arg.scripted \
+                    and base not in self.scope and base not in self.ctx.vectors | self.ctx.matrices | self.ctx.scalars:
+                # \mathcal{J}(a + b), \mathbf{f}(x): a styled name applied to an argument is a function.
+                return self.apply(base, arg.primes, cur)
             return self.make_name(base, arg)
         if name == "boxed":
             arg = cur.next()
