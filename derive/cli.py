@@ -188,6 +188,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--html", metavar="OUT", help="write the post as HTML (MathML, offline) with every step marked "
                        "(one file: OUT; several: OUT is a directory)")
     audit.add_argument("--verbose", action="store_true", help="show the strategy of valid steps too")
+    audit.add_argument("--names", action="store_true",
+                       help="print each post's symbol table: what the audit took each name to be, and why")
     audit.add_argument("--budget", type=_seconds, default=5.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 5)")
     audit.add_argument("--timeout", type=_seconds, metavar="SECONDS",
@@ -438,7 +440,7 @@ def _audit(args: argparse.Namespace) -> int:
 
     from derive.audit.isolated import Job, run_audits
     from derive.audit.post import MAX_BYTES, AuditSettings, AuditStep
-    from derive.audit.report import render_html, render_json
+    from derive.audit.report import render_html, render_json, render_names
     from derive.audit.source import SourceError, read_source
 
     deadline = time.monotonic() + args.timeout if args.timeout else None
@@ -456,6 +458,8 @@ def _audit(args: argparse.Namespace) -> int:
     def show_end(job: Job) -> None:
         if job.report is not None:
             sys.stdout.write("\n".join([job.report.summary(), *(f"hint: {h}" for h in job.report.hints)]) + "\n")
+            if args.names:
+                sys.stdout.write(render_names(job.report))
             sys.stdout.flush()
 
     stream = not args.json

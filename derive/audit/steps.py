@@ -20,7 +20,7 @@ from derive.audit.reader import (
 from derive.audit.recheck import recheck
 from derive.audit.results import AuditSettings, StepStatus
 from derive.audit.semantics import SemanticsError
-from derive.audit.symbols import SCALAR_CONVENTION, declaration_for, unresolved, unresolved_reason, uses, written
+from derive.audit.symbols import declaration_for, unresolved, unresolved_reason, uses, written
 from derive.engine.claims import Claim
 from derive.engine.decide import decide
 from derive.engine.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
@@ -161,8 +161,7 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
             name = str(v.base.label) if isinstance(v, sp.Indexed) else str(v)
             if name in written_uses and written_uses[name].in_product and not isinstance(v, sp.Indexed):
                 continue  # ∂/∂Q of xᵀQx: Q's shape decides what the derivative is; a variable is no shape
-            post.table.note(name, "vector" if isinstance(v, sp.Indexed) else "scalar",
-                            "read from the post: the variable of a derivative")
+            post.table.note(name, "vector" if isinstance(v, sp.Indexed) else "scalar", "the variable of a derivative")
     free = bound_clashes(lhs, rhs)
     lhs, rhs = rename_bound(lhs, free), rename_bound(rhs, free)
     pairs = post.meaning.component_reading(lhs, rhs)
@@ -199,7 +198,9 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
     # The names a definition brought in are the step's names too (a sum's length C inside ŷ's definition).
     meant = {n: u for n, u in uses(left, right).items() if (u.size or u.rank) and n not in written_uses}
     missing = unresolved(post.table, {**written_uses, **meant})
-    size = str(post.meaning.default_size)
+    # The length a hint gives a name: that of an array of the step whose shape is known (x ∈ ℝⁿ in xᵀQx).
+    size = next((str(shape[-1]) for n in written_uses if (shape := post.meaning.shapes.arrays.get(n))),
+                str(post.meaning.default_size))
     if verdict.status is Status.PROVED:
         # Valid for every value of an opaque name, unless its shape changes what the step says (Q in xᵀQx).
         shaped = [u for u in missing if u.in_product]
@@ -208,7 +209,7 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
                     + ", ".join(u.name for u in shaped) + " is a scalar"), verdict)
         for u in missing:
             if not u.function and not u.rank and not u.size:
-                post.table.note(u.name, "scalar", SCALAR_CONVENTION)
+                post.table.note(u.name, "scalar", "", convention=True)
         return StepStatus.VALID, verdict.strategy or "", verdict
     if verdict.status is Status.REFUTED and missing:
         for u in missing:
@@ -285,8 +286,9 @@ def _holds_in_a_case(post: PostState, claim: Claim, settings: AuditSettings) -> 
     for a, b in list(itertools.combinations(indices, 2))[:3]:
         if frozenset((a, b)) in related:
             continue
-        for make, sign in ((Equal, "="), (Distinct, "\\neq")):
-            if decide(claim.with_hypotheses(make(a, b)), quick).status is Status.PROVED:
+        # Equal(a, b) writes a for b: both ways, as one of them may also be a length (k, the default one).
+        for case, sign in ((Equal(a, b), "="), (Equal(b, a), "="), (Distinct(a, b), "\\neq")):
+            if decide(claim.with_hypotheses(case), quick).status is Status.PROVED:
                 spelled = f"{written(str(a)) or a} {sign} {written(str(b)) or b}"
                 how = f"<!-- derive: assume {spelled} -->"
                 post.hints[how] = None

@@ -85,11 +85,12 @@ class SymbolTable:
             line = old.line if source == old.source else entry.line
             self.entries[entry.name] = replace(entry, source=source, line=line)
 
-    def note(self, name: str, kind: str, source: str, meaning: str = "") -> None:
-        """An entry read from a step (a derivative's variable, a convention), unless the name has one."""
+    def note(self, name: str, kind: str, meaning: str, *, convention: bool = False) -> None:
+        """An entry read from a step (a derivative's variable; a convention's scalar), unless the name has one."""
         if name not in self.entries:
             where = f" on line {self.line}" if self.line else ""
-            self.entries[name] = Entry(name, kind, meaning=meaning, source=source + where, line=self.line)
+            source = SCALAR_CONVENTION + f" (used{where})" if convention else f"read from the post{where}"
+            self.entries[name] = Entry(name, kind, meaning=meaning, source=source, line=self.line)
 
     def observe(self, post: PostState, how: str) -> None:
         """Take every name ``post`` now gives a meaning; new ones get ``how`` (declared, read from the post)."""
