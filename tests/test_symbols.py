@@ -121,3 +121,51 @@ def test_names_in_text_and_json_from_the_command_line(tmp_path: Path) -> None:
     names = json.loads(out)["files"][0]["names"]
     assert {"name": "x", "kind": "vector", "shape": ["n"], "meaning": "", "domain": "",
             "source": "declared on line 1", "line": 1} in names
+
+
+def test_a_later_case_about_the_same_indices_replaces_the_earlier() -> None:
+    post = ("<!-- derive: vector o n -->\n<!-- derive: assume i = j -->\n"
+            "$$ \\frac{\\partial o_i}{\\partial o_j} = 1 $$\n<!-- derive: assume i \\neq j -->\n"
+            "$$ \\frac{\\partial o_i}{\\partial o_j} = 1 $$\n")
+    first, second = audit_text(post).steps
+    assert (first.status, first.assumptions) == (StepStatus.VALID, ("i = j",))
+    assert (second.status, second.assumptions) == (StepStatus.WRONG, ("i \\neq j",))
+
+
+def test_contradictory_cases_are_an_error_at_the_line_that_makes_them() -> None:
+    post = ("<!-- derive: vector o n -->\n<!-- derive: assume i = j -->\n<!-- derive: assume j = k -->\n"
+            "<!-- derive: assume i \\neq k -->\n$$ \\frac{\\partial o_i}{\\partial o_k} = 1 $$\n")
+    error, step = audit_text(post).steps
+    assert (error.line, error.status) == (4, StepStatus.NOT_READ) and "contradicts" in error.reason
+    assert step.status is StepStatus.VALID and "i \\neq k" not in step.assumptions
+
+
+def test_a_display_opening_with_equals_after_prose_has_two_readings() -> None:
+    post = ("<!-- derive: scalar x -->\n$$ (x+1)^2 = x^2 + 2x + 1 $$\nAnd if this holds,\n$$ = x^2 + 1 $$\n\n"
+            "$$ (x+1)^2 = x^2 + 2x + 1 $$\n\n$$ = 1 + 2x + x^2 $$\n")
+    got = [(s.line, s.status) for s in audit_text(post).steps]
+    assert got == [(2, StepStatus.VALID), (4, StepStatus.UNDECIDED), (6, StepStatus.VALID), (8, StepStatus.VALID)]
+
+
+def test_sigma_squared_is_a_name_and_a_variable() -> None:
+    post = ("<!-- derive: vector x D; assume \\varepsilon > 0 -->\n"
+            "$$ \\mu = \\frac{1}{D}\\sum_{i=1}^{D} x_i $$\n\n"
+            "$$ \\sigma^2 = \\frac{1}{D}\\sum_{i=1}^{D}(x_i - \\mu)^2 $$\n\n"
+            "$$ \\hat{x}_i = \\frac{x_i - \\mu}{\\sqrt{\\sigma^2 + \\varepsilon}} $$\n\n"
+            "$$ \\frac{\\partial \\hat{x}_j}{\\partial \\sigma^2} = (x_j - \\mu)\\left(-\\tfrac{1}{2}\\right)"
+            "(\\sigma^2 + \\varepsilon)^{-3/2} $$\n")
+    steps = audit_text(post).steps
+    assert [s.status for s in steps[:3]] == [StepStatus.DEFINITION] * 3
+    assert steps[3].status is StepStatus.VALID, steps[3].reason
+
+
+def test_a_counterexample_is_a_real_point_of_the_post() -> None:
+    # (v + ε)^(-1/2) at a negative v + ε is complex: never a point shown.
+    (step,) = check_step("(v + \\epsilon)^{-1/2} = (v + \\epsilon)^{-1/2} + v - v + \\epsilon - \\epsilon",
+                         given=["scalar v \\epsilon"]).steps
+    assert step.status is StepStatus.VALID
+    (wrong,) = check_step("\\log(x) + \\log(y) = \\log(x + y)", given=["scalar x y"]).steps
+    if wrong.status is StepStatus.WRONG:
+        assert wrong.verdict is not None and wrong.verdict.counterexample is not None
+        values = {str(k): v for k, v in dict(wrong.verdict.counterexample.values).items()}
+        assert values["x"] > 0 and values["y"] > 0

@@ -38,11 +38,11 @@ from derive.audit.declarations import (
     define,
     define_text,
     mentions,
-    read_declared_membership,
     self_reference,
 )
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
+from derive.audit.prose import read_declared_membership
 from derive.audit.reader import (
     ReadError,
     split_chains_conditions,
@@ -84,6 +84,11 @@ _SCRIPT = r"(?:\s*_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}
 _BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
 
 
+#: A name written as a square: ``\sigma^2``, ``\sigma^2_j``, ``\sigma_j^2`` (a variance, defined as a name).
+_POWER_NAME = re.compile(rf"\s*(?P<name>{_NAME})(?:\s*_\s*(?:\{{[^{{}}]*\}}|[A-Za-z]))?\s*\^\s*(?:2|\{{\s*2\s*\}})"
+                         rf"(?:\s*_\s*(?:\{{[^{{}}]*\}}|[A-Za-z]))?\s*")
+
+
 def bare_name(text: str) -> bool:
     r"""Whether ``text``, as written, is a bare name (``L``, ``s_{nj}``, ``\hat{y}_j``, ``z^{(i)}_j``).
 
@@ -96,7 +101,7 @@ def bare_name(text: str) -> bool:
 
 def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     """"define" when ``text = rhs`` introduces the name ``text`` (as written), "update" when rhs uses it, else None."""
-    if not post.infer_definitions or not bare_name(text):
+    if not post.infer_definitions or not (bare_name(text) or _POWER_NAME.fullmatch(text.replace("&", " "))):
         return None
     if isinstance(lhs, sp.Indexed):
         name: sp.Basic = lhs.base
@@ -119,8 +124,11 @@ def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str
     return "update" if mentions(rhs, label, indexed=isinstance(lhs, sp.Indexed)) else "define"
 
 
-def _steps_of_display(post: PostState, display: Display, text: str, previous: tuple[str, sp.Basic | None, int] | None,
-                      settings: AuditSettings) -> tuple[list[AuditStep], tuple[str, sp.Basic | None, int] | None]:
+Previous = tuple[str, sp.Basic | None, int]
+
+
+def _steps_of_display(post: PostState, display: Display, text: str, previous: Previous | None,
+                      settings: AuditSettings, detached: bool = False) -> tuple[list[AuditStep], Previous | None]:
     steps: list[AuditStep] = []
 
     def where(offset: int) -> tuple[int, int]:
@@ -142,7 +150,8 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: tu
             # A condition after the last side (\quad (i = j)) is part of the claim: its hypotheses
             # hold for this chain's steps only.
             with in_force(post, condition[0] if condition else None) as assumed:
-                new, last = _steps_of_chain(post, display, list(chain), where, previous, settings, assumed)
+                new, last = _steps_of_chain(post, display, list(chain), where, previous, settings, assumed,
+                                            detached and chain is chains[0][0])
         except ReadError as exc:
             assert condition is not None  # only applying a condition raises here
             line, column = where(condition[1])
@@ -156,15 +165,24 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: tu
 
 def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, int]],
                     where: Callable[[int], tuple[int, int]], previous: tuple[str, sp.Basic | None, int] | None,
-                    settings: AuditSettings, assumed: tuple[str, ...]
+                    settings: AuditSettings, assumed: tuple[str, ...], detached: bool = False
                     ) -> tuple[list[AuditStep], tuple[str, sp.Basic | None, int]]:
-    """The steps of one chain ``a = b = c`` (a first side ``""`` continues the previous display)."""
+    """The steps of one chain ``a = b = c`` (a first side ``""`` continues the previous display).
+
+    ``detached``: prose stands between the previous display and this one, so a first side ``""`` may or
+    may not be the previous display's last side: that first link is undecided, with both readings.
+    """
     steps: list[AuditStep] = []
-    if sides[0][0] == "" and previous is not None:
+    opens_with_equals = sides[0][0] == ""
+    if opens_with_equals and previous is not None:
         sides[0] = (previous[0], previous[2] - display.offset)
         read_first = previous[1]
     else:
         read_first = None
+    power = _POWER_NAME.fullmatch(sides[0][0].replace("&", " ")) if post.infer_definitions else None
+    if power is not None and len(sides) > 1:
+        # \sigma^2 = \frac{1}{N}\sum_i (x_i - \mu)^2 defines the name σ², not σ.
+        post.power_names.add(power.group("name").strip().lstrip("\\"))
     exprs: list[sp.Basic | ReadError] = []
     for idx, (side, _) in enumerate(sides):
         if idx == 0 and read_first is not None:
@@ -203,6 +221,13 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
     for idx in range(start, len(sides)):
         (ltext, _), (rtext, _roff) = sides[idx - 1], sides[idx]
         line, column = where(sides[idx - 1][1] if sides[idx - 1][1] >= 0 else 0)
+        if idx == 1 and detached and opens_with_equals and previous is not None:
+            line, column = where(sides[1][1])
+            steps.append(AuditStep(line, column, ltext, rtext, StepStatus.UNDECIDED,
+                                   "this display opens with '=' after prose: its left side is not written; it may be "
+                                   f"the previous display's last side ({_short(ltext)}) or another the prose names; "
+                                   "write the left side", None, assumed))
+            continue
         a, b = exprs[idx - 1], exprs[idx]
         bad = a if isinstance(a, ReadError) else b if isinstance(b, ReadError) else None
         if bad is not None:
@@ -211,9 +236,18 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
             steps.append(AuditStep(col_line, col, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed))
             continue
         assert not isinstance(a, ReadError) and not isinstance(b, ReadError)
-        steps.append(_checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed))
+        steps.append(_as_equation(post, _checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed),
+                                  a, b))
     tail = exprs[-1]
     return steps, (sides[-1][0], None if isinstance(tail, ReadError) else tail, display.offset + sides[-1][1])
+
+
+#: What opens and closes display math: the gap between two displays is prose unless only these and blanks.
+_DELIMITERS = re.compile(r"\$\$|\\\[|\\\]|\\(?:begin|end)\s*\{[^{}]*\}|<!--[\s\S]*?-->")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 #: A function applied to distinct names, as a definition's left side writes it: ``\sigma(x)``, ``J(\theta)``,
@@ -261,6 +295,28 @@ def _function_step(post: PostState, function: tuple[str, str], first: sp.Basic |
         problem = f"the definition of {name} cannot be read: {exc}"
     return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ if problem else StepStatus.DEFINITION,
                      problem or f"defines the function {name}; not checked", None, assumed)
+
+
+#: A right side that is a written zero: ``0``, ``\mathbf{0}``, ``\boldsymbol{0}``, ``\vec{0}``.
+_ZERO = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|vec|bm)\s*\{\s*0\s*\}|\{?\s*0\s*\}?)\s*[.,;]?\s*")
+
+
+def _as_equation(post: PostState, step: AuditStep, a: sp.Basic, b: sp.Basic) -> AuditStep:
+    """A refuted ``expression = 0`` is an expression set to zero: an equation the post solves (for the minimum),
+    not an identity; so are the refuted steps after it that take no derivative (its rearrangements)."""
+    if step.status is not StepStatus.WRONG:
+        return step
+    if _ZERO.fullmatch(step.rhs):
+        post.solving = step.line
+        return replace(step, status=StepStatus.UNDECIDED,
+                       reason="an expression set to zero: an equation the post solves, not an identity; "
+                              f"as an identity it fails ({step.reason})")
+    if post.solving is not None and not (a.has(sp.Derivative) or b.has(sp.Derivative)):
+        return replace(step, status=StepStatus.UNDECIDED,
+                       reason=f"after the equation set to zero on line {post.solving}, a step without derivatives "
+                              f"may rearrange it (an equation, not an identity); as an identity it fails "
+                              f"({step.reason})")
+    return step
 
 
 def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: str, at: tuple[int, int],
@@ -319,6 +375,7 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     steps: list[AuditStep] = []
     problems: list[str] = []
     previous: tuple[str, sp.Basic | None, int] | None = None
+    last_end = 0
     # Where each line starts, computed once: a 2 MB post has tens of thousands of items.
     line_starts = list(itertools.accumulate((len(x) + 1 for x in text.split("\n")), initial=0))
     # The scan gives the prose's inline math in order with the rest (outside code), so a
@@ -342,6 +399,7 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
                                        f"declaration not understood: {problem}"))
         elif isinstance(item, Heading):
             post.assumptions.clear()
+            post.solving = None
             previous = None
         elif isinstance(item, Unclosed):
             steps.append(AuditStep(item.line, item.column, item.opener, "", StepStatus.NOT_READ,
@@ -350,7 +408,10 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
             if post.skip_next:
                 post.skip_next = False
                 continue
-            new, previous = _steps_of_display(post, item, text, previous, settings)
+            # A display opening with '=' continues the previous one only across blank lines.
+            gap = _DELIMITERS.sub("", text[last_end:item.offset]) if previous is not None else ""
+            new, previous = _steps_of_display(post, item, text, previous, settings, detached=bool(gap.strip()))
+            last_end = item.offset + len(item.body)
             post.table.observe(post, "read from the post")
             steps.extend(new)
     hints = list(problems)
