@@ -205,6 +205,8 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
         # Valid for every value of an opaque name, unless its shape changes what the step says (Q in xᵀQx).
         shaped = [u for u in missing if u.in_product]
         if shaped:
+            for u in shaped:
+                post.hints[f"{u.name}: {declaration_for(u, size)}"] = None
             return (StepStatus.UNDECIDED, unresolved_reason(shaped, size, "the sides are equal if "
                     + ", ".join(u.name for u in shaped) + " is a scalar"), verdict)
         for u in missing:
