@@ -15,8 +15,6 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from derive.engine.printable import printable
-
 # The engine (SymPy) loads only when a command needs it, so --help and --version stay fast.
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,6 +24,13 @@ if TYPE_CHECKING:
     from derive.library.verification import TheoremResult
 
 __all__ = ["main"]
+
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """derive.engine.printable's escaping, imported when first needed (--help loads neither SymPy nor the engine)."""
+    from derive.engine.printable import printable as escaped
+
+    return escaped(text, newlines=newlines)
 
 #: When the command started (--timeout counts from here: loading SymPy takes seconds on a busy machine).
 STARTED = time.monotonic()
