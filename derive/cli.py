@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """derive.engine.printable's escaping, imported when first needed (--help loads neither SymPy nor the engine)."""
+    from derive.engine.printable import printable as escaped
+
+    return escaped(text, newlines=newlines)
+
 #: When the command started (--timeout counts from here: loading SymPy takes seconds on a busy machine).
 STARTED = time.monotonic()
 
@@ -130,13 +137,6 @@ class _Parser(argparse.ArgumentParser):
                          if " " in self.prog else f"{message} (see 'derive --help')")
 
 
-def printable(text: str, *, newlines: bool = True) -> str:
-    """:func:`derive.engine.printable.printable`, loaded when first needed (--help loads no engine)."""
-    from derive.engine.printable import printable as escaped
-
-    return escaped(text, newlines=newlines)
-
-
 def _did_you_mean(word: str, choices: Sequence[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest of ``choices``, or nothing."""
     import difflib
@@ -198,6 +198,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--html", metavar="OUT", help="write the post as HTML (MathML, offline) with every step marked "
                        "(one file: OUT; several: OUT is a directory)")
     audit.add_argument("--verbose", action="store_true", help="show the strategy of valid steps too")
+    audit.add_argument("--names", action="store_true",
+                       help="print each post's symbol table: what the audit took each name to be, and why")
     audit.add_argument("--budget", type=_seconds, default=5.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 5)")
     audit.add_argument("--timeout", type=_seconds, metavar="SECONDS",
@@ -463,7 +465,7 @@ def _audit(args: argparse.Namespace) -> int:
     from derive.audit.files import FilesError, page_targets, posts, write_atomic
     from derive.audit.isolated import Job, run_audits
     from derive.audit.post import MAX_BYTES, AuditSettings, AuditStep
-    from derive.audit.report import render_html, render_json
+    from derive.audit.report import render_html, render_json, render_names
     from derive.audit.source import SourceError, SourceTimeout, read_source
 
     deadline = STARTED + args.timeout if args.timeout else None
@@ -493,6 +495,8 @@ def _audit(args: argparse.Namespace) -> int:
         if job.report is not None:
             out.write("\n".join([job.report.summary(), *(f"hint: {printable(h, newlines=False)}"
                                                         for h in job.report.hints)]) + "\n")
+            if args.names:
+                out.write(printable(render_names(job.report)))
 
     stream = not args.json
     run_audits(jobs, AuditSettings(budget=args.budget), workers=args.jobs, deadline=deadline,
@@ -514,9 +518,10 @@ def _audit(args: argparse.Namespace) -> int:
                 raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
             print(f"wrote {printable(target, newlines=False)}", file=sys.stderr)
     if any(j.timed_out for j in jobs):
-        left = sum(j.report is None for j in jobs)
-        print(f"derive: stopped by --timeout {args.timeout:g} s; {left} of {len(jobs)} files were not audited "
-              "and the last ones only in part: give more time with --timeout", file=sys.stderr)
+        unaudited = sum(j.report is None for j in jobs)
+        partly = sum(j.timed_out and j.report is not None for j in jobs)
+        print(f"derive: stopped by --timeout {args.timeout:g} s: of {len(jobs)} files, {partly} audited only in "
+              f"part and {unaudited} not audited; give more time with --timeout", file=sys.stderr)
         return 1
     return 1 if any(r.strict_exit_status if args.strict else r.exit_status for r in reports) else 0
 

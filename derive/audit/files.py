@@ -53,7 +53,10 @@ def posts(names: Sequence[str]) -> tuple[list[str], list[str]]:
                     continue
                 found.append(str(path))
             if not found:
-                raise FilesError(f"{name}: a folder with no {', '.join(POST_SUFFIXES)} files; give posts to audit")
+                others = sorted(str(p) for p in folder.rglob("*") if p.is_file())
+                named = f" (name a file to audit it as Markdown: derive audit {others[0]})" if others else ""
+                raise FilesError(f"{name}: a folder with no {', '.join(POST_SUFFIXES)} files; give posts to audit"
+                                 + named)
             out += found
         else:
             out.append(name)
