@@ -124,8 +124,12 @@ class PostState:
         out += self.domains.values()
         return out
 
-    def size(self, text: str) -> sp.Symbol:
-        """The size named ``text``, under the post's ``same`` declarations."""
+    def size(self, text: str) -> sp.Basic:
+        """The size named ``text``, under the post's ``same`` declarations; a number is that many (``vector x 3``)."""
+        if text.isdigit() and text.isascii():
+            if int(text) < 1:
+                raise ReadError(f"a size is a positive number of entries; found {text}")
+            return sp.Integer(int(text))
         out = symbol(text)
         return self.aliases.get(out, out)
 
@@ -235,6 +239,9 @@ def declare(post: PostState, decl: Declaration, column: int = 1) -> str | None:
 
 def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | None:
     shapes = post.meaning.shapes
+    if key in ("size", "same", "samples") and any(word.isdigit() for word in rest):
+        # A number is the length of one array (vector x 3, matrix W 2 3); these name a size.
+        return f"'{key}' takes names of sizes, such as n; give an array a number of entries with 'vector x 3'"
     if key in ("logits", "labels", "vector", "matrix") and rest:
         rest = [_declared_name(post, rest[0]), *rest[1:]]
     if key == "logits" and len(rest) == 1:

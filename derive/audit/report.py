@@ -261,8 +261,9 @@ def _markdown_body(text: str, by_line: dict[int, list[AuditStep]]) -> str:
         "link_open": lambda tokens, i, options, env: "",
         "link_close": lambda tokens, i, options, env: "",
         "image": lambda tokens, i, options, env: html.escape(tokens[i].content),
-        # A fence's info string is the post's: not made into a class.
-        "fence": lambda tokens, i, options, env: f"<pre><code>{html.escape(tokens[i].content)}</code></pre>\n",
+        # A ```math fence is a display; any other fence is code, its info string not made into a class.
+        "fence": lambda tokens, i, options, env: mathml(tokens[i].content, display=True)
+        if tokens[i].info.split()[:1] == ["math"] else f"<pre><code>{html.escape(tokens[i].content)}</code></pre>\n",
     }
     from markdown_it.renderer import RendererHTML
 

@@ -148,6 +148,25 @@ def mentions_any(expr: sp.Basic, names: set[str]) -> bool:
     return bool((names_in(expr) | set(undefined(expr))) & names)
 
 
+#: A sum of more terms than this stays a sum (the engine's index calculus takes it).
+FINITE_SUM_TERMS = 64
+
+
+def _finite_sums(expr: sp.Basic) -> sp.Basic:
+    """Each sum over numeric limits of at most :data:`FINITE_SUM_TERMS` terms, written out.
+
+    Examples:
+        >>> x, k = sp.IndexedBase("x"), sp.Symbol("k", integer=True)
+        >>> _finite_sums(sp.Sum(x[k] ** 2, (k, 1, 3)))
+        x[1]**2 + x[2]**2 + x[3]**2
+    """
+    def finite(node: sp.Basic) -> bool:
+        return isinstance(node, sp.Sum) and all(
+            lo.is_Integer and hi.is_Integer and 0 <= hi - lo < FINITE_SUM_TERMS for _, lo, hi in node.limits)
+
+    return expr.replace(finite, lambda node: node.doit(deep=False)) if expr.has(sp.Sum) else expr
+
+
 def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSettings) -> tuple[StepStatus, str,
                                                                                               Verdict | None]:
     if any(side.has(sp.zoo, sp.oo, -sp.oo, sp.nan) for side in (lhs, rhs)):
@@ -175,6 +194,8 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
     # A name written out just now (CE of the declared logits) may sit inside a derivative
     # that SymPy left unevaluated while the name was unknown: take it now.
     left, right = take_derivatives(left), take_derivatives(right)
+    # A declared number of entries (vector x 3) makes sums of so many terms: written out, term by term.
+    left, right = _finite_sums(left), _finite_sums(right)
     unknown = undefined(left) + undefined(right)
     if left.has(TRANSPOSE) or right.has(TRANSPOSE):
         raise SemanticsError("a transpose of something that is not a vector or matrix")
