@@ -3,16 +3,23 @@ r"""The symbol table (derive/audit/symbols.py) and the verdict rule per name: th
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from derive.audit.declarations import PostState, declare
 from derive.audit.post import audit_text, check_step
 from derive.audit.report import names_table_html, render_names
 from derive.audit.results import StepStatus
+from derive.audit.scan import Declaration
 from derive.audit.symbols import Use, declaration_for, written
 
 ROOT = Path(__file__).resolve().parents[1]
+#: A hint's declarations: every ``<!-- derive: ... -->`` in it.
+HINTED = re.compile(r"<!--\s*derive:\s*(.*?)\s*-->")
 
 
 def statuses(text: str) -> list[tuple[StepStatus, str]]:
@@ -169,3 +176,22 @@ def test_a_counterexample_is_a_real_point_of_the_post() -> None:
         assert wrong.verdict is not None and wrong.verdict.counterexample is not None
         values = {str(k): v for k, v in dict(wrong.verdict.counterexample.values).items()}
         assert values["x"] > 0 and values["y"] > 0
+
+
+HINTED_POSTS = sorted((ROOT / "tests" / "data" / "corpus").glob("*.md")) + \
+    sorted((ROOT / "tests" / "data" / "declared").glob("*.md"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("post", HINTED_POSTS, ids=lambda p: p.stem)
+def test_every_hint_over_the_corpus_parses(post: Path) -> None:
+    # tests/test_real_corpus.py checks the real corpus the same way (hints_parse).
+    report = audit_text(post.read_text(), path=post.name)
+    bad = []
+    for hint in report.hints:
+        for body in HINTED.findall(hint):
+            for declaration in (d.strip().replace("...", "0") for d in body.split(";") if d.strip()):
+                problem = declare(PostState(), Declaration(declaration, 1))
+                if problem:
+                    bad.append((declaration, problem))
+    assert bad == []

@@ -181,9 +181,11 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
     else:
         read_first = None
     power = _POWER_NAME.fullmatch(sides[0][0].replace("&", " ")) if post.infer_definitions else None
-    if power is not None and len(sides) > 1:
-        # \sigma^2 = \frac{1}{N}\sum_i (x_i - \mu)^2 defines the name σ², not σ.
-        post.power_names.add(power.group("name").strip().lstrip("\\"))
+    written_name = power.group("name").strip() if power is not None else ""
+    if power is not None and len(sides) > 1 and written_name.lstrip("\\") not in post.table.entries and \
+            not re.search(re.escape(written_name) + r"(?![A-Za-z])", sides[1][0]):
+        # \sigma^2 = \frac{1}{N}\sum_i (x_i - \mu)^2 defines the name σ², not σ (x^2 = x^3 is a claim about x).
+        post.power_names.add(written_name.lstrip("\\"))
     exprs: list[sp.Basic | ReadError] = []
     for idx, (side, _) in enumerate(sides):
         if idx == 0 and read_first is not None:
