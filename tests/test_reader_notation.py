@@ -232,3 +232,31 @@ def test_the_hessian_and_underspecified_derivatives_are_refused_with_the_fix(wri
 def test_a_slashed_derivative_is_decided_in_a_post() -> None:
     found = statuses("$$d/dx (x^3) = 3x^2$$\n\n$$\\partial y / \\partial y = 2$$\n")
     assert [status for status, _ in found] == ["valid", "wrong"]
+
+
+# -- 5. environments: cases ------------------------------------------------------------------------------
+
+SOFTMAX = "<!-- derive: logits z; labels y one-hot at \\ell -->\n$\\hat{y}_i = \\frac{e^{z_i}}{\\sum_{k} e^{z_k}}$.\n\n"
+
+
+def test_each_case_is_a_step_under_its_condition_at_its_row() -> None:
+    post = SOFTMAX + ("$$\n\\frac{\\partial \\hat{y}_i}{\\partial z_j} =\n\\begin{cases}\n"
+                      "\\hat{y}_i(1-\\hat{y}_i), & \\text{if } i=j \\\\\n"
+                      "\\hat{y}_i \\hat{y}_j, & \\text{otherwise}\n\\end{cases}\n$$\n")
+    steps = audit_text(post).steps
+    assert [(s.line, s.status.value, s.assumptions[-1:]) for s in steps] == [
+        (7, "valid", ("i=j",)), (8, "wrong", ("i \\neq j",))]
+
+
+def test_a_case_whose_condition_cannot_be_applied_is_not_read_and_a_case_never_defines() -> None:
+    post = "$$\ny = \\begin{cases} 1, & x > 0 \\\\ 0, & \\text{otherwise} \\end{cases}\n$$\n\n$$y + 1 = 2$$\n"
+    steps = audit_text(post).steps
+    assert [s.status.value for s in steps][:2] == ["undecided", "not read"]
+    assert "otherwise" in steps[1].reason
+    assert all(s.status.value != "definition" for s in steps)
+
+
+def test_a_cases_environment_inside_a_side_is_refused_with_the_fix() -> None:
+    with pytest.raises(ReadError, match="whole last side"):
+        split_chains("f = 1 + \\begin{cases} a, & i = j \\\\ b, & i \\neq j \\end{cases}")
+

@@ -141,7 +141,8 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: tu
             # A condition after the last side (\quad (i = j)) is part of the claim: its hypotheses
             # hold for this chain's steps only.
             with in_force(post, condition[0] if condition else None) as assumed:
-                new, last = _steps_of_chain(post, display, list(chain), where, previous, settings, assumed)
+                new, last = _steps_of_chain(post, display, list(chain), where, previous, settings, assumed,
+                                            defines=condition is None)
         except ReadError as exc:
             assert condition is not None  # only applying a condition raises here
             line, column = where(condition[1])
@@ -155,9 +156,12 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: tu
 
 def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, int]],
                     where: Callable[[int], tuple[int, int]], previous: tuple[str, sp.Basic | None, int] | None,
-                    settings: AuditSettings, assumed: tuple[str, ...]
+                    settings: AuditSettings, assumed: tuple[str, ...], *, defines: bool = True
                     ) -> tuple[list[AuditStep], tuple[str, sp.Basic | None, int]]:
-    """The steps of one chain ``a = b = c`` (a first side ``""`` continues the previous display)."""
+    """The steps of one chain ``a = b = c`` (a first side ``""`` continues the previous display).
+
+    A chain under a condition of its own (a case of ``cases``, ``\\quad (i = j)``) defines nothing
+    (``defines`` False): a name defined by cases is not one formula, so each case is checked."""
     steps: list[AuditStep] = []
     if sides[0][0] == "" and previous is not None:
         sides[0] = (previous[0], previous[2] - display.offset)
@@ -179,7 +183,12 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
         kind = "define" if post.definition_next else _definition(post, sides[0][0], first, second)
         post.definition_next = False
         line, column = where(sides[0][1])
-        if kind == "define":
+        if kind == "define" and not defines:
+            steps.append(AuditStep(line, column, sides[0][0], sides[1][0], StepStatus.UNDECIDED,
+                                   "defines a name under a condition (a case): the name is not one formula, so "
+                                   "this case is neither used as its definition nor checked", None, assumed))
+            start = 2
+        elif kind == "define":
             # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.
             problem = define(post, first, second)
             steps.append(AuditStep(line, column, sides[0][0], sides[1][0],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from derive.audit.reader.environments import cases_spans, read_cases
 from derive.audit.reader.tex import (
     ReadError,
     Tok,
@@ -28,6 +29,10 @@ CHAIN_ENVIRONMENTS = re.compile(
     r"|eqnarray|displaymath|math)\*?\}(?:\{\d+\})?")
 NUMBERING = re.compile(r"\\(?:label|tag\*?)\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])")
 TRAILING = re.compile(r"(?:\s|[,.;]|\\[,;:!]|\\q?quad(?![A-Za-z])|~)+\Z")
+
+
+#: What stands for a masked ``cases`` environment while a display is split (never in LaTeX math).
+CASES_MARK = "@"
 
 
 def blank_out(chars: list[str], start: int, end: int) -> None:
@@ -245,6 +250,10 @@ def split_display(text: str, conditions: dict[int, tuple[str, int]] | None = Non
         raise ReadError(f"expected at most {MAX_LENGTH} characters, found {len(text)}; "
                         "split the display into smaller pieces")
     chars = prepare_display(text)
+    masked = cases_spans(text)
+    for start, end in masked:  # a cases environment is one side while the display is split
+        blank_out(chars, start, end)
+        chars[start] = CASES_MARK
     toks = list(scan_tokens("".join(chars)))
     base = 0
     rows: list[list[Tok]] = [[]]
@@ -292,14 +301,38 @@ def split_display(text: str, conditions: dict[int, tuple[str, int]] | None = Non
                 raise fail_at(text, condition[1], f"one condition for the chain (it has {show(held[0])})",
                               f"the condition {show(condition[0])}", "write each case as its own display")
     out: list[list[tuple[str, int]]] = []
-    for spans in chains:
+    held_conditions = dict(conditions or {})
+    if conditions is not None:
+        conditions.clear()
+    for number, spans in enumerate(chains):
         sides = [clean_side(chars, s, e) for s, e in spans]
         for idx, (side, _) in enumerate(sides):
             if not side and (idx > 0 or len(sides) == 1):
                 where = spans[idx][0]
                 raise fail_at(text, where, "an expression between `=` signs" if idx else "an expression",
                             "nothing", "remove the extra `=` or write the missing side")
-        out.append(sides)
+        chain_condition = held_conditions.get(number)
+        case_span = next(((a, b) for a, b in masked if sides[-1][0] == CASES_MARK and sides[-1][1] == a), None)
+        if case_span is None:
+            if CASES_MARK in "".join(side for side, _ in sides):
+                where = next(a for a, _ in masked if any(o <= a < o + len(t) for t, o in sides))
+                raise fail_at(text, where, "a cases environment as the whole last side", "it inside a side",
+                              "write f = \\begin{cases} ... \\end{cases}, each case a value and its condition")
+            if chain_condition is not None and conditions is not None:
+                conditions[len(out)] = chain_condition
+            out.append(sides)
+            continue
+        if len(sides) < 2 or chain_condition is not None:
+            raise fail_at(text, case_span[0], "a cases environment after `=`", "it alone or under a condition",
+                          "write f = \\begin{cases} ... \\end{cases}")
+        if len(sides) > 2:
+            out.append(sides[:-1])  # a = b = \begin{cases}: a = b is a step of its own
+        for case in read_cases(text, *case_span):
+            if conditions is None:
+                raise condition_error(text, (case.condition, case.condition_offset))
+            conditions[len(out)] = (case.condition, case.condition_offset)
+            # Each case is a step at its own row: its left side is read from the text it has, placed there.
+            out.append([(sides[-2][0], case.value_offset), (case.value, case.value_offset)])
     if not out:
         raise fail_at(text, 0, "an equation or an expression", "nothing", "pass the display-math body")
     return out
