@@ -260,3 +260,31 @@ def test_a_cases_environment_inside_a_side_is_refused_with_the_fix() -> None:
     with pytest.raises(ReadError, match="whole last side"):
         split_chains("f = 1 + \\begin{cases} a, & i = j \\\\ b, & i \\neq j \\end{cases}")
 
+
+# -- 6. indicators and application without parentheses ---------------------------------------------------
+
+@pytest.mark.parametrize(("written", "plain"), [
+    ("\\mathbf{1}\\{i = k\\}", "\\delta_{ik}"),
+    ("[i = k]", "\\delta_{ik}"),
+    ("\\mathbb{1}_{i = k} x_i", "\\delta_{ik} x_i"),
+    ("\\mathbb{I}(i = k)", "\\delta_{ik}"),
+    ("[i \\neq \\ell] x_i", "(1 - \\delta_{i\\ell}) x_i"),
+    ("\\sum_{k=1}^{K} [i = k] z_k", "\\sum_{k=1}^{K} \\delta_{ik} z_k"),
+    ("\\mathbf{1}_N^T x", "\\mathbf{1}^T x"),
+    ("\\cosh x + \\log x \\exp x", "\\cosh(x) + \\log(x) \\exp(x)"),
+])
+def test_indicators_and_bare_arguments_read_as_their_plain_forms(written: str, plain: str) -> None:
+    assert read_latex(written) == read_latex(plain)
+
+
+def test_an_indicator_of_a_strict_inequality_is_one_exactly_there() -> None:
+    a = sp.Symbol("a", real=True)
+    value = read_latex("\\mathbb{1}[a > 0]")
+    assert [value.subs(a, point) for point in (-1, 0, 2)] == [0, 0, 1]
+    assert read_latex("\\mathbb{I}[a \\ge 0]").subs(a, 0) == 1
+
+
+def test_an_indicator_of_an_equality_of_real_values_is_refused_with_the_fix() -> None:
+    with pytest.raises(ReadError, match="index i k"):
+        read_latex("\\mathbb{1}\\{y_i = k\\}")
+
