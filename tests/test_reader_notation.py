@@ -288,3 +288,27 @@ def test_an_indicator_of_an_equality_of_real_values_is_refused_with_the_fix() ->
     with pytest.raises(ReadError, match="index i k"):
         read_latex("\\mathbb{1}\\{y_i = k\\}")
 
+
+# -- 7. the prose's own statements ---------------------------------------------------------------------
+
+def test_a_paragraph_that_is_one_inline_formula_is_a_display() -> None:
+    text = "Intro $a$ here.\n\n$b = c$\n\n  $d = e$  \n\nText $f$\n"
+    items = extract(text, inline=True)
+    assert [(type(i).__name__, i.body) for i in items] == [
+        ("Inline", "a"), ("Display", "b = c"), ("Display", "d = e"), ("Inline", "f")]
+
+
+def test_a_binary_space_gives_the_shape_and_the_values() -> None:
+    from derive.audit.reader import read_membership
+    member = read_membership("y \\in \\{0,1\\}^K")
+    assert (member.name, member.shape, member.values) == ("y", (sp.Symbol("K", integer=True, positive=True),),
+                                                          (0, 1))
+    assert read_membership("X \\in \\mathbb{R}^{N \\times p}").values is None
+
+
+def test_a_domain_in_the_prose_is_applied_and_a_later_case_does_not_replace_it() -> None:
+    claim = "$$\\sqrt{\\lambda^2} = \\lambda$$\n"
+    assert statuses(claim)[0][0] == "wrong"
+    assert statuses("Let $\\lambda > 0$ be the strength.\n\n" + claim)[0][0] != "wrong"
+    later = "Let $\\lambda > 0$.\n\nFor $\\lambda < -1$ nothing.\n\n" + claim
+    assert statuses(later)[0][0] != "wrong"

@@ -35,6 +35,7 @@ from derive.audit.conditions import in_force
 from derive.audit.declarations import (
     NO_DECLARATIONS_HINT,
     PostState,
+    assume,
     declare,
     define,
     mentions,
@@ -237,8 +238,32 @@ def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: 
     return AuditStep(line, column, ltext, rtext, status, reason, verdict, assumed)
 
 
+#: A scalar's domain in prose: ``\\lambda > 0``, ``0 \\le \\epsilon \\le 1``, ``t \\in \\{0, 1\\}``.
+_PROSE_DOMAIN = re.compile(r"[^=]*(?:<|>|\\le|\\leq|\\ge|\\geq|\\lt|\\gt)(?![A-Za-z])[^=]*"
+                           r"|[^=]*\\in\s*\\\{[^{}]*\\\}")
+
+
+def _read_domain(post: PostState, body: str) -> bool:
+    """A scalar's domain stated in the prose, applied like ``assume``; True if ``body`` has a domain's form.
+
+    The first domain the prose gives a name holds; a later one (``for $x < 0$``, a case) is ignored, and
+    a relation that is no scalar's domain is prose, not a declaration."""
+    text = body.strip()
+    if not _PROSE_DOMAIN.fullmatch(text) or "\\neq" in text:
+        return False
+    saved = dict(post.domains)
+    problem = assume(post, text)
+    if problem is not None or any(name in saved and saved[name] != post.domains[name] for name in post.domains):
+        post.domains.clear()
+        post.domains.update(saved)
+    return True
+
+
 def _read_inline(post: PostState, body: str) -> None:
-    """A definition or a shape in the prose's inline math, read like a display one (never checked)."""
+    """A definition, a shape or a scalar's domain in the prose's inline math, read like a display one
+    (never checked): ``$W \\in \\mathbb{R}^{n \\times d}$``, ``$\\lambda > 0$``, ``$t \\in \\{0, 1\\}$``."""
+    if _read_domain(post, body):
+        return
     if "\\in" in body:
         read_declared_membership(post, body, prose=True)
         return

@@ -166,9 +166,15 @@ def _math_fence(text: str, begin: int, end: int, line: int) -> Display | None:
     return Display(text[body_start:body_end], body_start, line)
 
 
+def _standalone(children: list[Token]) -> bool:
+    """Whether a paragraph's inline tokens are one ``$...$`` and blank text only."""
+    kinds = [c.type for c in children if not (c.type in ("text", "softbreak") and not c.content.strip())]
+    return kinds == ["math_inline"]
+
+
 def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], list[Display]]:
     """Code (and front matter) as offset ranges, the inline math with offsets, and the ```` ```math ````
-    fences as displays, from markdown-it's tokens."""
+    fences and the paragraphs that are one ``$...$`` as displays, from markdown-it's tokens."""
     starts = _line_starts(text)
 
     def at(line: int) -> int:
@@ -189,6 +195,12 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], l
             code.append((begin, end))  # no other opener inside: the fence is the display
         elif token.type in ("fence", "code_block", "front_matter"):
             code.append((begin, end))
+        elif token.type == "inline" and token.children and _standalone(token.children):
+            # A paragraph that is one $...$ and nothing else is a formula set apart, as a display is.
+            (math,) = [c for c in token.children if c.type == "math_inline"]
+            found = text.find("$" + math.content + "$", begin, end)
+            if found != -1:
+                fences.append(Display(math.content, found + 1, position(text, found)[0]))
         elif token.type == "inline" and token.children:
             cursor = begin
             for child in token.children:
