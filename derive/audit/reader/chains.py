@@ -91,9 +91,16 @@ def prepare_display(text: str) -> list[str]:
         if tail.endswith("$}"):  # only a box that closes at the end of the display is layout
             blank_out(chars, box.start(), box.end())
             blank_out(chars, len(tail) - 2, len(tail))
-    # \boxed{a = b}: the box is decoration, and its content may be a whole equation.
+    # \boxed{a = b}: the box is decoration, and its content may be a whole equation; so is bold type
+    # around a whole equation, \mathbf{\sigma(x)(1 - \sigma(x)) = \sigma'(x)}.
     toks = list(scan_tokens("".join(chars)))
     for idx, tok in enumerate(toks):
+        if tok.kind == "cmd" and tok.text in BOLD_AROUND and _holds_equation(toks, idx):
+            nxt = next(q for q in range(idx + 1, len(toks)) if toks[q].kind != "space")
+            close = next(t for t in toks[nxt + 1:] if t.kind == "close" and t.depth == toks[nxt].depth)
+            blank_out(chars, tok.start, toks[nxt].end)
+            blank_out(chars, close.start, close.end)
+            continue
         if tok.kind == "cmd" and tok.text == "\\boxed":
             nxt = idx + 1
             while nxt < len(toks) and toks[nxt].kind == "space":
@@ -103,6 +110,44 @@ def prepare_display(text: str) -> list[str]:
                 blank_out(chars, tok.start, toks[nxt].end)
                 blank_out(chars, close.start, close.end)
     return chars
+
+
+#: Bold commands that may hold a whole equation as a highlight.
+BOLD_AROUND = frozenset({"\\mathbf", "\\boldsymbol", "\\bm", "\\pmb"})
+
+
+def _holds_equation(toks: list[Tok], idx: int) -> bool:
+    """Whether the braced argument of the command at ``idx`` holds an ``=`` at its own level."""
+    nxt = next((q for q in range(idx + 1, len(toks)) if toks[q].kind != "space"), None)
+    if nxt is None or toks[nxt].text != "{":
+        return False
+    inner = toks[nxt].depth + 1
+    for tok in toks[nxt + 1:]:
+        if tok.kind == "close" and tok.depth == toks[nxt].depth:
+            return False
+        if tok.text == "=" and tok.depth == inner:
+            return True
+    return False
+
+
+def math_italic_remark(rest: list[Tok], idx: int) -> int | None:
+    """``\\quad (chain\\ rule)``: a parenthesized remark in math italic, letters and spaces only with a
+    word of four letters or more; the index of its closer, or None."""
+    opener = rest[idx]
+    letters, run, longest = 0, 0, 0
+    for q in range(idx + 1, len(rest)):
+        tok = rest[q]
+        if tok.kind == "close" and tok.depth == opener.depth:
+            return q if longest >= 4 and letters >= 4 else None
+        if tok.kind == "char" and tok.text.isascii() and tok.text.isalpha():
+            letters += 1
+            run += 1
+            longest = max(longest, run)
+        elif (tok.kind == "cmd" and tok.text in {"\\ ", "\\,", "~"}) or (tok.kind == "char" and tok.text == "~"):
+            run = 0
+        else:
+            return None
+    return None
 
 
 def annotation_start(toks: list[Tok], depth: int) -> int | None:
@@ -144,6 +189,11 @@ def check_annotation(text: str, toks: list[Tok], cut: int) -> None:
     for idx, tok in enumerate(rest):
         if skip_to is not None:
             if tok.kind == "close" and tok.depth == skip_to:
+                skip_to = None
+            continue
+        if tok.kind == "open" and tok.text == "(" and (closer := math_italic_remark(rest, idx)) is not None:
+            skip_to = tok.depth
+            if closer == idx + 1:
                 skip_to = None
             continue
         if tok.kind in {"open", "close"} and tok.text in "()[]":

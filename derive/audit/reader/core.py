@@ -284,8 +284,8 @@ class ReaderCore:
             if not (left.is_integer and right.is_integer):
                 raise self.fail(relation.pos, "an equality between indices in the indicator", "values",
                                 "an indicator of an equality of real values is 0 almost everywhere, so it is not "
-                                "read: declare the values indices (<!-- derive: index i k -->) or write "
-                                "\\delta_{ik}")
+                                "read: write it between index letters, [i = k] or \\delta_{ik} (a one-hot label "
+                                "y_i is <!-- derive: labels y one-hot at \\ell -->)")
             delta = sp.KroneckerDelta(left, right)
             return delta if sign == "=" else 1 - delta
         relations = {"<": sp.StrictLessThan, ">": sp.StrictGreaterThan, "le": sp.LessThan, "leq": sp.LessThan,
