@@ -35,6 +35,7 @@ from derive.audit.closers import lines
 from derive.audit.conditions import in_force
 from derive.audit.declarations import (
     PostState,
+    assume,
     declare,
     define,
     define_text,
@@ -152,7 +153,7 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: Pr
             # hold for this chain's steps only.
             with in_force(post, condition[0] if condition else None) as assumed:
                 new, last = _steps_of_chain(post, display, list(chain), where, previous, settings, assumed,
-                                            detached and chain is chains[0][0])
+                                            detached and chain is chains[0][0], defines=condition is None)
         except ReadError as exc:
             assert condition is not None  # only applying a condition raises here
             line, column = where(condition[1])
@@ -166,12 +167,14 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: Pr
 
 def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, int]],
                     where: Callable[[int], tuple[int, int]], previous: tuple[str, sp.Basic | None, int] | None,
-                    settings: AuditSettings, assumed: tuple[str, ...], detached: bool = False
-                    ) -> tuple[list[AuditStep], tuple[str, sp.Basic | None, int]]:
+                    settings: AuditSettings, assumed: tuple[str, ...], detached: bool = False, *,
+                    defines: bool = True) -> tuple[list[AuditStep], tuple[str, sp.Basic | None, int]]:
     """The steps of one chain ``a = b = c`` (a first side ``""`` continues the previous display).
 
     ``detached``: prose stands between the previous display and this one, so a first side ``""`` may or
     may not be the previous display's last side: that first link is undecided, with both readings.
+    A chain under a condition of its own (a case of ``cases``, ``\\quad (i = j)``) defines nothing
+    (``defines`` False): a name defined by cases is not one formula, so each case is checked.
     """
     steps: list[AuditStep] = []
     opens_with_equals = sides[0][0] == ""
@@ -207,7 +210,12 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
         kind = "define" if post.definition_next or colon else _definition(post, sides[0][0], first, second)
         post.definition_next = False
         line, column = where(sides[0][1])
-        if kind == "define":
+        if kind == "define" and not defines:
+            steps.append(AuditStep(line, column, sides[0][0], sides[1][0], StepStatus.UNDECIDED,
+                                   "defines a name under a condition (a case): the name is not one formula, so "
+                                   "this case is neither used as its definition nor checked", None, assumed))
+            start = 2
+        elif kind == "define":
             # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.
             problem = define(post, first, second)
             steps.append(AuditStep(line, column, sides[0][0], sides[1][0],
@@ -341,12 +349,36 @@ def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: 
     return AuditStep(line, column, ltext, rtext, status, reason, verdict, assumed)
 
 
+#: A scalar's domain in prose: ``\\lambda > 0``, ``0 \\le \\epsilon \\le 1``, ``t \\in \\{0, 1\\}``.
+_PROSE_DOMAIN = re.compile(r"[^=]*(?:<|>|\\le|\\leq|\\ge|\\geq|\\lt|\\gt)(?![A-Za-z])[^=]*"
+                           r"|[^=]*\\in\s*\\\{[^{}]*\\\}")
+
+
+def _read_domain(post: PostState, body: str) -> bool:
+    """A scalar's domain stated in the prose, applied like ``assume``; True if ``body`` has a domain's form.
+
+    The first domain the prose gives a name holds; a later one (``for $x < 0$``, a case) is ignored, and
+    a relation that is no scalar's domain is prose, not a declaration."""
+    text = body.strip()
+    if not _PROSE_DOMAIN.fullmatch(text) or "\\neq" in text:
+        return False
+    saved = dict(post.domains)
+    problem = assume(post, text)
+    if problem is not None or any(name in saved and saved[name] != post.domains[name] for name in post.domains):
+        post.domains.clear()
+        post.domains.update(saved)
+    return True
+
+
 def _read_inline(post: PostState, body: str) -> bool:
-    """A definition or a shape in the prose's inline math, read like a display one (never checked).
+    """A definition, a shape or a scalar's domain in the prose's inline math, read like a display one
+    (never checked): ``$W \\in \\mathbb{R}^{n \\times d}$``, ``$\\lambda > 0$``, ``$t \\in \\{0, 1\\}$``.
 
     False when ``body`` can never define or declare anything (no ``\\in``, no chain of two sides),
     whatever the post has declared: the audit need not read it again.
     """
+    if _read_domain(post, body):
+        return True
     if "\\in" in body:
         read_declared_membership(post, body, prose=True)
         return True
