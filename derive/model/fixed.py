@@ -117,6 +117,8 @@ class FixedWriter:
         for at, f in enumerate(factors):
             if isinstance(f, sp.KroneckerDelta) and v in f.args:
                 c = f.args[1] if f.args[0] == v else f.args[0]
+                if v in c.free_symbols:
+                    continue  # δ(n, g(n)) does not pick one term
                 value = self._write(c, env)
                 if not value.is_Integer:
                     continue
