@@ -70,3 +70,11 @@ def test_the_shared_writer_agrees_with_writing_every_sum_out() -> None:
         while inlined.free_symbols & definitions.keys():
             inlined = inlined.xreplace(definitions)
         assert sp.simplify(inlined - b) == 0
+
+
+def test_a_shift_leaves_a_shared_log_sum_exp_at_a_large_size() -> None:
+    from derive.model import Scalar, logsumexp
+
+    z, a = Vector("z", Size("k", 300), role="logits"), Scalar("a")
+    assert decide(claim(logsumexp(z + a), logsumexp(z) + a)).proved
+    assert decide(claim(logsumexp(z + a), logsumexp(z) + 2 * a)).refuted
