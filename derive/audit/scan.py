@@ -19,6 +19,7 @@ decides.
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -390,6 +391,18 @@ def extract(text: str, *, inline: bool = False, latex: bool | None = None) -> li
         >>> [i.body for i in extract("Let $S_i = e^{z_i}$ and `$$no = math$$`.", inline=True)]
         ['S_i = e^{z_i}']
     """
+    # The parse makes a few objects per character and keeps them to the end: the cyclic garbage
+    # collector, run again and again over all of them, made reading a long post superlinear.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _extract(text, inline=inline, latex=latex)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _extract(text: str, *, inline: bool, latex: bool | None) -> list[Item]:
     latex = is_latex(text) if latex is None else latex
     code, inline_math, fences = ([], [], []) if latex else _markdown_regions(text)
     code_starts = [a for a, _ in code]
