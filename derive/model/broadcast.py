@@ -22,7 +22,7 @@ from typing import Any
 import sympy as sp
 
 from derive.model.errors import ModelTypeError
-from derive.model.tensor import Size, Tensor, as_tensor
+from derive.model.tensor import OPERATIONS, Size, Tensor, as_tensor
 
 __all__ = ["MAX_RANK", "broadcast_shapes", "broadcast_to", "eye", "ones", "zeros"]
 
@@ -118,3 +118,6 @@ def eye(size: Size | int) -> Tensor:
     """
     dims, known = _dims((size,), "eye")
     return Tensor(dims * 2, lambda i, j: sp.KroneckerDelta(i, j), sizes=known)
+
+
+OPERATIONS.update({"broadcast_pair": broadcast_pair})

@@ -31,7 +31,7 @@ import sympy as sp
 
 from derive.model.broadcast import broadcast_pair
 from derive.model.errors import ModelTypeError
-from derive.model.tensor import Tensor, as_tensor
+from derive.model.tensor import OPERATIONS, Tensor, as_tensor
 
 __all__ = ["Mask", "ReLU", "abs", "compare", "deltas_out_of_pieces", "maximum", "minimum", "relu", "sign", "where"]
 
@@ -219,3 +219,6 @@ def deltas_out_of_pieces(expr: sp.Expr, ranges: Mapping[sp.Symbol, sp.Expr]) -> 
             return sp.Sum(collapsed, *rest) if rest else collapsed
         return node
     return expr.replace(lambda e: isinstance(e, sp.Sum), collapse)
+
+
+OPERATIONS.update({"compare": compare})

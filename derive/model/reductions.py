@@ -19,7 +19,7 @@ from typing import Any
 import sympy as sp
 
 from derive.model.errors import ModelTypeError
-from derive.model.tensor import Tensor, as_tensor, fresh
+from derive.model.tensor import OPERATIONS, Tensor, as_tensor, fresh
 
 __all__ = ["log_softmax", "logsumexp", "max", "mean", "normalized_axis", "softmax", "sum"]
 
@@ -138,3 +138,6 @@ def logsumexp(t: Any, axis: int | None = None, keepdims: bool = False) -> Tensor
         raise ModelTypeError("logsumexp takes a vector, a matrix or a rank-3 tensor, got a scalar")
     total = sum(x._with(x.shape, lambda *ix: sp.exp(x.entry(*ix))), axis, keepdims)
     return total._with(total.shape, lambda *ix: sp.log(total.entry(*ix)))
+
+
+OPERATIONS.update({"sum": sum, "mean": mean, "max": max})

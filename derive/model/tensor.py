@@ -26,6 +26,20 @@ __all__ = ["Declaration", "Labels", "Matrix", "Scalar", "Size", "Tensor", "Vecto
 
 _counter = itertools.count()
 
+#: Operations the modules built on this one define (broadcast_pair, sum, mean, max, compare,
+#: transpose, batched_matmul): each registers itself when imported, and ``derive.model`` imports
+#: them all, so the methods below reach them while every import goes one way.
+OPERATIONS: dict[str, Callable[..., Any]] = {}
+
+
+def operation(name: str) -> Callable[..., Any]:
+    """The registered operation ``name``."""
+    try:
+        return OPERATIONS[name]
+    except KeyError:
+        raise ModelTypeError(f"the operation {name!r} is defined in a module of derive.model that is not "
+                             "imported; import derive.model") from None
+
 
 def fresh(name: str = "k") -> sp.Symbol:
     """A bound summation index no user symbol can take (the engine renames it canonically)."""
@@ -160,8 +174,7 @@ class Tensor:
         if self.is_row:
             return self._with((self.shape[1],), lambda i: self.entry(sp.S.One, i))
         if self.ndim > 2:  # numpy's .T: the axes reversed
-            from derive.model.arrays import transpose
-            return transpose(self)
+            return operation("transpose")(self)
         return self._with((self.shape[1], self.shape[0]), lambda i, j: self.entry(j, i))
 
     def _with(self, shape: tuple[sp.Expr, ...], entry: Callable[..., sp.Expr], *others: Tensor,
@@ -172,10 +185,8 @@ class Tensor:
 
     # -- arithmetic -----------------------------------------------------------------------
     def _elementwise(self, other: Any, op: Callable[[sp.Expr, sp.Expr], sp.Expr], reverse: bool = False) -> Tensor:
-        from derive.model.broadcast import broadcast_pair  # broadcast builds on this module
-
         o = as_tensor(other)
-        a, b = broadcast_pair(*((o, self) if reverse else (self, o)))
+        a, b = operation("broadcast_pair")(*((o, self) if reverse else (self, o)))
         shape = a.shape if a.ndim else b.shape
 
         def entry(*ix: sp.Expr) -> sp.Expr:
@@ -214,20 +225,16 @@ class Tensor:
 
     # Comparisons are 0/1 masks (derive.model.piecewise), as numpy's boolean arrays cast to float.
     def __gt__(self, other: Any) -> Tensor:
-        from derive.model.piecewise import compare
-        return compare(self, other, ">")
+        return operation("compare")(self, other, ">")
 
     def __ge__(self, other: Any) -> Tensor:
-        from derive.model.piecewise import compare
-        return compare(self, other, ">=")
+        return operation("compare")(self, other, ">=")
 
     def __lt__(self, other: Any) -> Tensor:
-        from derive.model.piecewise import compare
-        return compare(self, other, "<")
+        return operation("compare")(self, other, "<")
 
     def __le__(self, other: Any) -> Tensor:
-        from derive.model.piecewise import compare
-        return compare(self, other, "<=")
+        return operation("compare")(self, other, "<=")
 
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, as_tensor(other))
@@ -235,21 +242,18 @@ class Tensor:
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(as_tensor(other), self)
 
-    # -- reductions (derive.model.reductions, which builds on this module) ---------------
+    # -- reductions (derive.model.reductions) ------------------------------------------
     def sum(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The sum of all entries (a scalar), or along ``axis``."""
-        from derive.model.reductions import sum as reduce_sum
-        return reduce_sum(self, axis, keepdims)
+        return operation("sum")(self, axis, keepdims)
 
     def mean(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The mean of all entries, or along ``axis`` (0: over the rows, the batch dimension)."""
-        from derive.model.reductions import mean
-        return mean(self, axis, keepdims)
+        return operation("mean")(self, axis, keepdims)
 
     def max(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The largest entry, or the largest along ``axis`` (at fixed sizes)."""
-        from derive.model.reductions import max as reduce_max
-        return reduce_max(self, axis, keepdims)
+        return operation("max")(self, axis, keepdims)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
@@ -257,8 +261,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise ModelTypeError("@ needs two vectors or matrices; multiply by a scalar with *")
     if a.ndim > 2 or b.ndim > 2:
-        from derive.model.arrays import batched_matmul  # rank 3 builds on this module
-        return batched_matmul(a, b)
+        return operation("batched_matmul")(a, b)
     a_cols = a.shape[-1] if a.ndim == 2 else sp.S.One
     b_rows = b.shape[0]
     if a.ndim == 1 and b.ndim == 1:
