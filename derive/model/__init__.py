@@ -39,9 +39,11 @@ from derive.model.functions import (
     tanh,
     trace,
 )
+from derive.model.matrix_gradient import Gradient, gradient
 from derive.model.tensor import Labels, Matrix, Scalar, Size, Tensor, Vector
 
 __all__ = [
+    "Gradient",
     "Labels",
     "Matrix",
     "Scalar",
@@ -55,6 +57,7 @@ __all__ = [
     "elementwise",
     "exp",
     "grad",
+    "gradient",
     "hessian",
     "jacobian",
     "l2",
