@@ -242,6 +242,10 @@ def mul(a: Form, b: Form) -> Form:
         return scale(a, b)
     if b.is_scalar:
         return scale(b, a)
+    if a.op == "ones" and a.shape == b.shape:
+        return b
+    if b.op == "ones" and a.shape == b.shape:
+        return a
     if a.op == "scale":
         return scale(a.args[0], mul(a.args[1], b))
     if b.op == "scale":

@@ -24,8 +24,9 @@ Examples:
 
 from __future__ import annotations
 
+import html
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,7 @@ from derive.engine.sums import normalize_sums, split_exponentials
 from derive.engine.verdict import Status, Verdict
 from derive.model.backprop import backprop
 from derive.model.claims import claim
+from derive.model.form_numpy import evaluator, source
 from derive.model.form_print import latex, text
 from derive.model.functions import grad
 from derive.model.matrix_form import Form, NoMatrixForm, from_tensor
@@ -102,6 +104,30 @@ class Gradient:
         if where:
             out += r", \quad \text{where } " + r", \; ".join(where)
         return out
+
+
+    def numpy_code(self, name: str = "") -> str:
+        """Python source of a function of the model's arrays that computes the gradient with numpy."""
+        if self.form is None or not self.proved:
+            raise ValueError(f"no proved matrix form to write as numpy: {self.note}")
+        return source(self.form, name or f"grad_{self.wrt_name}")
+
+    def numpy(self) -> Callable[..., Any]:
+        """The gradient as a callable of the arrays (keyword arguments by declared name), at float64."""
+        if self.form is None or not self.proved:
+            raise ValueError(f"no proved matrix form to evaluate: {self.note}")
+        return evaluator(self.form)
+
+    # Jupyter: the math, and whether it is proved.
+    def _repr_latex_(self) -> str:
+        return f"$${self.latex()}$$"
+
+    def _repr_html_(self) -> str:
+        status = "proved for every size" if self.proved else "index form: no matrix form proved"
+        colour = "#1a7f37" if self.proved else "#9a6700"
+        badge = (f'<span class="derive-badge" style="background:{colour};color:white;border-radius:4px;'
+                 f'padding:1px 6px;font-size:85%">{html.escape(status)}</span>')
+        return f"<div>{badge} \\[{html.escape(self.latex())}\\]</div>"
 
 
 def _names_from(frame_locals: Mapping[str, Any]) -> dict[int, str]:
