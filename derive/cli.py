@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-COMMANDS = ("list", "verify", "prove", "audit", "check")
+COMMANDS = ("list", "verify", "prove", "audit", "check", "grad")
 
 EPILOG = """\
 verdicts:
@@ -208,7 +208,30 @@ def _parser() -> argparse.ArgumentParser:
                        help="stop after SECONDS whatever the step is doing")
     check.add_argument("--strict", action="store_true",
                        help="exit 1 unless every step is valid (check always does; accepted as in audit)")
+    _grad_parser(sub)
     return parser
+
+
+def _grad_parser(sub: argparse._SubParsersAction) -> None:
+    grad = sub.add_parser("grad", help="the gradient of a model's loss in matrix form, proved for every size",
+                          description="Run FILE (Python that builds a loss with derive.model) and print "
+                          "dLOSS/dW for each --wrt in matrix form, proved; exit 1 if one is not proved.")
+    grad.add_argument("file", metavar="FILE", help="a Python file that builds the loss with derive.model")
+    grad.add_argument("loss", metavar="LOSS", help="the name of the loss in FILE")
+    grad.add_argument("--wrt", nargs="+", required=True, metavar="NAME", help="the declared arrays to differentiate by")
+    grad.add_argument("--latex", action="store_true", help="print LaTeX")
+    grad.add_argument("--numpy", action="store_true", help="print a numpy function of the model's arrays")
+
+
+def _grad(args: argparse.Namespace) -> int:
+    from derive.render.gradient import GradientRequest, ModelFileError, gradients, render
+
+    try:
+        results = gradients(GradientRequest(args.file, args.loss, tuple(args.wrt)))
+    except ModelFileError as exc:
+        raise UsageError(str(exc)) from exc
+    print(render(results, latex=args.latex, numpy=args.numpy))
+    return 0 if all(g.proved for g in results) else 1
 
 
 def _positive(text: str) -> int:
@@ -580,6 +603,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _audit(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "grad":
+            return _grad(args)
         return _verify(args)
     except UsageError as exc:
         print(f"derive: error: {exc}", file=sys.stderr)
