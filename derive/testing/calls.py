@@ -15,8 +15,11 @@ class GradientCallError(AssertionError):
     """The user's gradient function could not be compared: it hung, raised, or returned no numbers."""
 
 
-def call_with_timeout(fn: Callable[..., Any], args: list[Any], seconds: float) -> Any:
-    """fn(*args) in a daemon thread; a call that takes longer than ``seconds`` fails (the thread is left behind)."""
+def call_with_timeout(fn: Callable[..., Any], args: list[Any], seconds: float, total: float | None = None) -> Any:
+    """fn(*args) in a daemon thread; a call that takes longer than ``seconds`` fails (the thread is left behind).
+
+    ``total``: the timeout of the whole check that ``seconds`` is what is left of (for the message).
+    """
     __tracebackhide__ = True
     box: dict[str, Any] = {}
 
@@ -30,9 +33,10 @@ def call_with_timeout(fn: Callable[..., Any], args: list[Any], seconds: float) -
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
+        budget = f"{seconds:g} s (timeout={seconds:g})" if total is None else \
+            f"the {seconds:.3g} s left of the check's timeout={total:g} s"
         raise GradientCallError(f"your gradient function {getattr(fn, '__name__', 'fn')} did not return within "
-                                f"{seconds:g} s (timeout={seconds:g}); look for an endless loop, or pass a larger "
-                                "timeout")
+                                f"{budget}; look for an endless loop, or pass a larger timeout")
     if "error" in box:
         raise box["error"]
     return box.get("value")
