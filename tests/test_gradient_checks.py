@@ -158,7 +158,7 @@ def test_the_plugin_header_names_the_test_and_the_reproduce_line_calls_it(pytest
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*Claim not proved: test_tanh_slope_forgotten",
-                                 "*reproduce: derive.decide(__import__('test_model_claim').test_tanh_slope_forgotten(), "
-                                 "derive.Settings(seed=0, samples=12))",
+                                 "*reproduce: derive.decide(__import__('test_model_claim')"
+                                 ".test_tanh_slope_forgotten(), derive.Settings(seed=0, samples=12))",
                                  "*rerun:     pytest 'test_model_claim.py::test_tanh_slope_forgotten'"])
     assert "Claim not proved: model claim" not in result.stdout.str()
