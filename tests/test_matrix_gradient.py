@@ -117,3 +117,21 @@ def test_latex_of_the_mlp_states_where(wrt: str) -> None:
     out = gradient(m["L"], m[wrt], names=m["names"]).latex()
     assert out.startswith(rf"\frac{{\partial L}}{{\partial {wrt}}} = ")
     assert r"\text{where } h = \tanh\left(W x\right)" in out
+
+
+def test_a_bias_repeated_over_the_rows_with_ones() -> None:
+    from derive.model import ones
+
+    N, p, c = Size("N"), Size("p"), Size("c")
+    X, W, b = Matrix("X", N, p, role=Role.INPUTS), Matrix("W", p, c), Vector("b", c)
+    Y = Labels("Y", c, soft=True, batch=N)
+    Yhat = softmax(X @ W + ones(N) @ b.T)
+    g = gradient(cross_entropy(Y, Yhat), b, names={"Yhat": Yhat})
+    assert g.proved and str(g).startswith("∂L/∂b = (𝟏ᵀ(Ŷ - Y))ᵀ/N ")
+
+
+def test_a_square_gives_one_term_twice_as_large() -> None:
+    p = Size("p")
+    w = Vector("w", p)
+    g = gradient((w * w).sum(), w, names={})
+    assert g.proved and str(g) == "∂L/∂w = 2w   [proved for every size]"

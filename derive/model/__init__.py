@@ -17,6 +17,7 @@ the functions, losses and ``grad``, :mod:`derive.model.claims` the bridge to a c
 from __future__ import annotations
 
 from derive.model.claims import claim
+from derive.model.constants import ones
 from derive.model.functions import (
     binary_cross_entropy,
     cross_entropy,
@@ -66,6 +67,7 @@ __all__ = [
     "logsumexp",
     "mse",
     "norm",
+    "ones",
     "relu",
     "sigmoid",
     "softmax",

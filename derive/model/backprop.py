@@ -63,6 +63,8 @@ class _Expressions:
             return -a[0]
         if op == "T":
             return a[0].T
+        if op in _OF_NUMBERS and a[0].is_const() and a[0].value is not None:  # √d: a number, kept in front
+            return const(_OF_NUMBERS[op](a[0].value), a[0].decls, a[0].sizes)
         if op in ELEMENTWISE or op == "softmax":
             return apply(op, a[0])
         if op == "log_softmax":
@@ -72,6 +74,8 @@ class _Expressions:
 
 
 express = _Expressions
+
+_OF_NUMBERS = {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh}
 
 
 def _count(node: Form, axis: int | None) -> sp.Expr:

@@ -76,8 +76,8 @@ class _Printer:
             return f"{self.at(a[0], _POWER)}{sign}{self.at(a[1], _POWER)}", _HADAMARD
         if op == "div":
             if tex:
-                return rf"\frac{{{self.at(a[0], _ADD)}}}{{{self.at(a[1], _ADD)}}}", _PRODUCT
-            return f"{self.at(a[0], _PRODUCT)} / {self.at(a[1], _POWER)}", _PRODUCT
+                return rf"\frac{{{self.at(a[0], _ADD)}}}{{{self.at(a[1], _ADD)}}}", _HADAMARD
+            return f"{self.at(a[0], _PRODUCT)} / {self.at(a[1], _POWER)}", _HADAMARD
         if op == "matmul":
             gap = " " if tex else ""
             return f"{self.at(a[0], _PRODUCT)}{gap}{self.at(a[1], _POWER)}", _PRODUCT

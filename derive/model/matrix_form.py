@@ -253,11 +253,27 @@ def mul(a: Form, b: Form) -> Form:
     return _node("mul", (a, b), _broadcast(a, b))
 
 
+def same(a: Form, b: Form) -> bool:
+    """The same expression (structurally): x ⊙ x differentiated gives x twice, which is 2x."""
+    if a is b:
+        return True
+    return (a.op == b.op and a.shape == b.shape and a.name == b.name and a.tensor_ is b.tensor_
+            and a.value == b.value and a.axis == b.axis and len(a.args) == len(b.args)
+            and all(same(x, y) for x, y in zip(a.args, b.args, strict=True)))
+
+
 def add(a: Form, b: Form) -> Form:
     if a.is_const(0):
         return b
     if b.is_const(0):
         return a
+    if a.is_const() and b.is_const() and a.value is not None and b.value is not None:
+        return const(a.value + b.value, a.decls | b.decls, a.sizes | b.sizes)
+    if same(a, b):
+        return scale(const(2), a)
+    if a.op == "scale" and b.op == "scale" and a.args[0].is_const() and b.args[0].is_const() \
+            and same(a.args[1], b.args[1]):
+        return scale(add(a.args[0], b.args[0]), a.args[1])
     return _node("add", (a, b), _broadcast(a, b))
 
 
@@ -310,6 +326,8 @@ def from_tensor(t: Any, names: dict[int, str], memo: dict[int, Form] | None = No
     record = origin(tensor)
     if record is None:
         form = _leaf(tensor, names)
+    elif record.op == "ones":
+        form = ones(tensor.shape, tensor.sizes)
     else:
         if record.op not in _DERIVED:
             raise NoMatrixForm(f"the operation {record.op!r} has no matrix-form rule")

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -149,6 +150,9 @@ def model_check(loss: Tensor, wrt: Sequence[Tensor], args: Sequence[Tensor],
     return ModelCheck(loss, wrt, args, sizes)
 
 
+_PROVED: weakref.WeakKeyDictionary[Tensor, dict[int, Any]] = weakref.WeakKeyDictionary()
+
+
 class ProvedCheck:
     """The proved every-size gradients of a model loss, evaluated at float64 at fixed sizes."""
 
@@ -160,7 +164,13 @@ class ProvedCheck:
         self.args, self.wrt = validated(loss, wrt, args)
         self.sizes = dict(sizes)
         settings = Settings(budget=max(budget, 0.1), search_budget=0.1, samples=1)
-        self.gradients = [gradient(loss, w, names={}, settings=settings) for w in wrt]
+        # Proved once per loss and variable: the proof holds for every size, so later checks reuse it.
+        known = _PROVED.setdefault(loss, {})
+        for w in wrt:
+            if id(w) not in known or not known[id(w)].proved:
+                known[id(w)] = gradient(loss, w, names={}, settings=settings)
+        self.gradients = [known[id(w)] for w in wrt]
+        self.evaluators = [g.numpy() for g in self.gradients] if self.proved else []
         self.shapes = {d.name: tuple(self.sizes[s.name] for s in d.shape) for d in self.args}
 
     @property
@@ -178,8 +188,8 @@ class ProvedCheck:
 
     def exact(self, values: Mapping[str, np.ndarray]) -> list[np.ndarray]:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return [np.asarray(g.numpy()(**values), dtype=np.float64).reshape(self.shapes[d.name])
-                    for g, d in zip(self.gradients, self.wrt, strict=True)]
+            return [np.asarray(run(**values), dtype=np.float64).reshape(self.shapes[d.name])
+                    for run, d in zip(self.evaluators, self.wrt, strict=True)]
 
 
 def _draw(d: Declaration, shape: tuple[int, ...], rng: np.random.Generator, kind: str) -> np.ndarray:
