@@ -24,6 +24,7 @@ Examples:
 
 from __future__ import annotations
 
+import functools
 import html
 import inspect
 from collections.abc import Callable, Mapping
@@ -50,19 +51,31 @@ __all__ = ["Gradient", "gradient"]
 class Gradient:
     """∂L/∂W: the matrix form (``form``, None if none was proved) with its verdict, and the index form.
 
-    ``index`` is the entry (i, j) of the gradient, simplified; ``note`` says what was tried when
-    no matrix form was proved.
+    ``exact`` is SymPy's gradient (``grad(L, W)``); ``index`` its entry at free indices
+    ``indices``, simplified; ``note`` says what was tried when no matrix form was proved.
     """
 
     loss: Tensor
     wrt: Tensor
     form: Form | None
     verdict: Verdict | None
-    index: sp.Expr
-    indices: tuple[sp.Symbol, ...]
+    exact: Tensor
     note: str = ""
     loss_name: str = "L"
     tried: tuple[tuple[Form, Verdict], ...] = field(default=())
+
+    @functools.cached_property
+    def _index_form(self) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
+        return _index_form(self.exact)  # on demand: simplifying the index form costs as much as the proof
+
+    @property
+    def index(self) -> sp.Expr:
+        """The entry at the free indices, simplified."""
+        return self._index_form[0]
+
+    @property
+    def indices(self) -> tuple[sp.Symbol, ...]:
+        return self._index_form[1]
 
     @property
     def proved(self) -> bool:
@@ -173,13 +186,11 @@ def gradient(loss: Any, wrt: Tensor, *, names: Mapping[str, Tensor] | None = Non
             continue
         tried.append((form, verdict))
         if verdict.status == Status.PROVED:
-            index, indices = _index_form(exact)
-            return Gradient(L, wrt, form, verdict, index, indices, loss_name=loss_name, tried=tuple(tried))
+            return Gradient(L, wrt, form, verdict, exact, loss_name=loss_name, tried=tuple(tried))
         reasons.append(f"the candidate {text(form)} was {verdict.status.value}"
                        + (f": {verdict.reason}" if verdict.reason else ""))
-    index, indices = _index_form(exact)
     note = "no matrix form was proved; " + "; ".join(reasons) if reasons else "no matrix form was found"
-    return Gradient(L, wrt, None, None, index, indices, note=note, loss_name=loss_name, tried=tuple(tried))
+    return Gradient(L, wrt, None, None, exact, note=note, loss_name=loss_name, tried=tuple(tried))
 
 
 def _name(t: Tensor) -> str:
