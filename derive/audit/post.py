@@ -22,7 +22,6 @@ See the README for the full list.
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import sympy as sp
 
+from derive.audit.clock import ReadingTimeout, check, reading
+from derive.audit.closers import lines
 from derive.audit.conditions import in_force
 from derive.audit.declarations import (
     NO_DECLARATIONS_HINT,
@@ -79,7 +80,7 @@ __all__ = [
 _ACCENT = r"\\(?:hat|bar|tilde|vec|dot|mathbf|boldsymbol|bm|mathcal|mathrm|mathit|operatorname)\s*"
 _LETTER = r"(?:\\[A-Za-z]+|[A-Za-z])"
 _NAME = rf"(?:{_ACCENT}(?:\{{\s*{_LETTER}\s*\}}|{_LETTER})|{_LETTER})"
-_SCRIPT = r"(?:\s*_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
+_SCRIPT = r"(?:\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
 _BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
 
 
@@ -228,15 +229,21 @@ def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: 
     return AuditStep(line, column, ltext, rtext, status, reason, verdict, assumed)
 
 
-def _read_inline(post: PostState, body: str) -> None:
-    """A definition or a shape in the prose's inline math, read like a display one (never checked)."""
+def _read_inline(post: PostState, body: str) -> bool:
+    """A definition or a shape in the prose's inline math, read like a display one (never checked).
+
+    False when ``body`` can never define or declare anything (no ``\\in``, no chain of two sides),
+    whatever the post has declared: the audit need not read it again.
+    """
     if "\\in" in body:
         read_declared_membership(post, body, prose=True)
-        return
+        return True
     try:
         chains = split_chains_spans(body)
     except ReadError:
-        return
+        return False
+    if all(len(chain) < 2 for chain in chains):
+        return False
     for chain in chains:
         if len(chain) < 2:
             continue
@@ -248,6 +255,7 @@ def _read_inline(post: PostState, body: str) -> None:
         # "when $L = 0$" states a case, not a definition: a definition gives a formula.
         if not rhs.is_number and _definition(post, ltext, lhs, rhs) == "define":
             define(post, lhs, rhs)
+    return True
 
 
 def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | None = None,
@@ -263,15 +271,41 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     post = PostState(infer_definitions=infer_definitions)
     steps: list[AuditStep] = []
     problems: list[str] = []
+    # The scan gives the prose's inline math in order with the rest (outside code), so a
+    # definition in a sentence is known to the displays after it. Reading has its own deadline
+    # (derive.audit.clock): past it, the report keeps the steps so far and says the post was not audited.
+    not_audited = ""
+    try:
+        with reading(settings.reading):
+            _read_items(post, text, settings, infer_definitions, steps, problems)
+    except ReadingTimeout as exc:
+        not_audited = f"{exc} (AuditSettings.reading); after {len(steps)} steps, the rest of the post was not read"
+    hints = list(problems)
+    if not post.declared:
+        hints.append(NO_DECLARATIONS_HINT)
+    hints += [f"to decide more: {h}" for h in post.hints]
+    if path.endswith(".tex"):
+        # A LaTeX file declares in comment lines: the fixes say so, ready to paste.
+        steps = [replace(s, reason=_declarations_as(s.reason, r"`% derive: \1`")) for s in steps]
+        hints = [_declarations_as(h, r"`% derive: \1`") for h in hints]
+    return AuditReport(path, tuple(steps), tuple(dict.fromkeys(hints)), time.perf_counter() - started, text,
+                       not_audited)
+
+
+def _read_items(post: PostState, text: str, settings: AuditSettings, infer_definitions: bool,
+                steps: list[AuditStep], problems: list[str]) -> None:
+    """Each item of the post in order: declarations declared, displays read and their steps decided."""
     previous: tuple[str, sp.Basic | None, int] | None = None
     # Where each line starts, computed once: a 2 MB post has tens of thousands of items.
-    line_starts = list(itertools.accumulate((len(x) + 1 for x in text.split("\n")), initial=0))
-    # The scan gives the prose's inline math in order with the rest (outside code), so a
-    # definition in a sentence is known to the displays after it.
+    line_starts = lines(text).starts
+    # Inline math that neither defines nor declares (most of it: $x$) is read once.
+    inert: set[str] = set()
     for item in extract(text, inline=infer_definitions):
+        check()
         note_steps(steps)
         if isinstance(item, Inline):
-            _read_inline(post, item.body)
+            if item.body not in inert and not _read_inline(post, item.body):
+                inert.add(item.body)
         elif isinstance(item, Declaration):
             line_start = line_starts[item.line - 1]
             found = text.find(item.text, line_start)
@@ -294,15 +328,6 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
                 continue
             new, previous = _steps_of_display(post, item, text, previous, settings)
             steps.extend(new)
-    hints = list(problems)
-    if not post.declared:
-        hints.append(NO_DECLARATIONS_HINT)
-    hints += [f"to decide more: {h}" for h in post.hints]
-    if path.endswith(".tex"):
-        # A LaTeX file declares in comment lines: the fixes say so, ready to paste.
-        steps = [replace(s, reason=_declarations_as(s.reason, r"`% derive: \1`")) for s in steps]
-        hints = [_declarations_as(h, r"`% derive: \1`") for h in hints]
-    return AuditReport(path, tuple(steps), tuple(dict.fromkeys(hints)), time.perf_counter() - started, text)
 
 
 #: A declaration as a fix in a reason or hint is written for Markdown; LaTeX files and --given say it their way.
@@ -368,6 +393,23 @@ def check_step(step: str, *, given: Sequence[str] = (), settings: AuditSettings 
             detail = s.reason.split(": ", 2)[-1]
             raise AuditInputError(f"--given '{given[s.line - 1].strip()}', column {s.column - len('<!-- derive: ')}: "
                                   f"{detail}")
-    steps = tuple(replace(s, line=s.line - shift, reason=as_option(s.reason)) for s in report.steps)
+    steps = tuple(_within_step(s, shift, as_option(s.reason)) for s in report.steps)
     hints = tuple(as_option(h) for h in report.hints if h != NO_DECLARATIONS_HINT)
     return replace(report, steps=steps, hints=hints)
+
+
+def _within_step(step: AuditStep, shift: int, reason: str) -> AuditStep:
+    """``step`` with its position, and the positions its reason names, counted within the checked step.
+
+    The step was audited as the display ``$$\\n...\\n$$`` after ``shift - 1`` declaration lines: a
+    step found on the ``$$`` line itself starts where the math does (line 1, column 1, never line 0),
+    and a reason's ``line N`` counts from the line break after ``$$``.
+    """
+    def inside(match: re.Match[str]) -> str:
+        line = max(1, int(match.group(1)) - 1)
+        return f"at column {match.group(2)}" if line == 1 else f"at line {line}, column {match.group(2)}"
+
+    line, column = step.line - shift, step.column
+    if line < 1:
+        line, column = 1, 1
+    return replace(step, line=line, column=column, reason=re.sub(r"\bat line (\d+), column (\d+)", inside, reason))

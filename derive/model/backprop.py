@@ -83,8 +83,12 @@ def _count(node: Form, axis: int | None) -> sp.Expr:
 
 
 def _unbroadcast(g: Form, operand: Form) -> Form:
-    """A scalar operand broadcast over a tensor collects the sum of the adjoint."""
-    return sum_along(g, None) if operand.is_scalar and not g.is_scalar else g
+    """A scalar broadcast over a tensor collects the sum of the adjoint; a vector along rows, its column sums."""
+    if operand.is_scalar and not g.is_scalar:
+        return sum_along(g, None)
+    if operand.ndim == 1 and g.ndim == 2:
+        return sum_along(g, 0)
+    return g
 
 
 Contribution = tuple[Form, Form]

@@ -38,14 +38,14 @@ _FUNCTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "sqrt": ("np.sqrt", np.sqrt),
     "sigmoid": ("_sigmoid", lambda v: 1 / (1 + np.exp(-v))),
     "relu": ("_relu", lambda v: np.maximum(v, 0)),
-    "step": ("_step", lambda v: np.heaviside(v, 0.5)),  # SymPy's Heaviside(0) is 1/2
+    "step": ("_step", lambda v: np.heaviside(v, 0.0)),  # relu's derivative, Heaviside(v, 0): 0 at 0
     "softmax": ("_softmax", lambda v: _softmax(v)),
 }
 
 _HELPERS = {
     "_sigmoid": "def _sigmoid(v):\n    return 1 / (1 + np.exp(-v))\n",
     "_relu": "def _relu(v):\n    return np.maximum(v, 0)\n",
-    "_step": "def _step(v):\n    return np.heaviside(v, 0.5)\n",
+    "_step": "def _step(v):\n    return np.heaviside(v, 0.0)\n",
     "_softmax": ("def _softmax(v):\n    e = np.exp(v - v.max(axis=-1, keepdims=True))\n"
                  "    return e / e.sum(axis=-1, keepdims=True)\n"),
 }

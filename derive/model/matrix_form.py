@@ -20,14 +20,15 @@ from typing import Any
 import sympy as sp
 
 from derive.model import functions as fn
+from derive.model import piecewise, reductions
 from derive.model.graph import origin
 from derive.model.tensor import Declaration, Size, Tensor, as_tensor
 
 __all__ = ["ELEMENTWISE", "Form", "NoMatrixForm", "const", "from_tensor", "ones", "var"]
 
 #: Elementwise functions a form may apply (name → the model's function).
-ELEMENTWISE = {"tanh": fn.tanh, "exp": fn.exp, "log": fn.log, "sigmoid": fn.sigmoid, "relu": fn.relu,
-               "sqrt": fn.sqrt, "step": lambda t: fn.elementwise(sp.Heaviside, t)}
+ELEMENTWISE = {"tanh": fn.tanh, "exp": fn.exp, "log": fn.log, "sigmoid": fn.sigmoid, "relu": piecewise.relu,
+               "sqrt": fn.sqrt, "step": lambda t: fn.elementwise(lambda v: sp.Heaviside(v, 0), t)}  # relu's derivative: 0 at 0
 
 #: Losses and reductions read from the graph whole, so that their gradient has its textbook form.
 COMPOSITE = ("softmax", "log_softmax", "logsumexp", "cross_entropy", "binary_cross_entropy", "mse", "l2",
@@ -172,7 +173,7 @@ class Form:
         if op in ("scale", "mul"):
             return a[0] * a[1]
         simple = {"add": lambda: a[0] + a[1], "div": lambda: a[0] / a[1], "matmul": lambda: a[0] @ a[1],
-                  "T": lambda: a[0].T, "pow": lambda: a[0] ** a[1], "softmax": lambda: fn.softmax(a[0]),
+                  "T": lambda: a[0].T, "pow": lambda: a[0] ** a[1], "softmax": lambda: reductions.softmax(a[0]),
                   "diag": lambda: fn.diag(a[0]), "sum": lambda: a[0].sum(self.axis)}
         if op in simple:
             return simple[op]()
@@ -209,7 +210,12 @@ def apply(name: str, a: Form) -> Form:
 
 
 def _broadcast(a: Form, b: Form) -> tuple[sp.Expr, ...]:
+    """Equal shapes, a scalar with anything, or (as numpy) a vector along the rows of a matrix."""
     if a.shape and b.shape and a.shape != b.shape:
+        if a.ndim == 2 and b.ndim == 1 and b.shape[0] == a.shape[1]:
+            return a.shape
+        if b.ndim == 2 and a.ndim == 1 and a.shape[0] == b.shape[1]:
+            return b.shape
         raise NoMatrixForm(f"elementwise operation on shapes {a.shape} and {b.shape}")
     return a.shape or b.shape
 
@@ -326,8 +332,10 @@ def from_tensor(t: Any, names: dict[int, str], memo: dict[int, Form] | None = No
     record = origin(tensor)
     if record is None:
         form = _leaf(tensor, names)
-    elif record.op == "ones":
+    elif record.op == "ones" and tensor.ndim in (1, 2):
         form = ones(tensor.shape, tensor.sizes)
+    elif record.op == "eye":
+        form = eye(tensor.shape[0], tensor.sizes)
     else:
         if record.op not in _DERIVED:
             raise NoMatrixForm(f"the operation {record.op!r} has no matrix-form rule")
@@ -342,8 +350,20 @@ def from_tensor(t: Any, names: dict[int, str], memo: dict[int, Form] | None = No
 
 
 def _axis(record: Any) -> int | None:
+    if record.op in ("softmax", "log_softmax", "logsumexp"):
+        axis = record.option("axis", record.args[1] if len(record.args) > 1 else -1)
+        ndim = len(record.args[0].shape) if isinstance(record.args[0], Tensor) else 0
+        if record.op == "logsumexp" and (axis is not None or ndim != 1):
+            raise NoMatrixForm("logsumexp has a matrix-form rule only for a vector")
+        if record.op != "logsumexp" and axis not in (-1, ndim - 1):
+            raise NoMatrixForm(f"{record.op} along axis {axis} has no matrix-form rule (only along the last)")
+        return None
     if record.op in ("sum", "mean"):
+        if record.option("keepdims", len(record.args) > 2 and record.args[2]):
+            raise NoMatrixForm(f"{record.op}(keepdims=True) has no matrix-form rule")
         axis = record.option("axis", record.args[1] if len(record.args) > 1 else None)
+        if isinstance(axis, int) and axis < 0:
+            axis += len(record.args[0].shape)
         return axis if isinstance(axis, int) else None
     return None
 

@@ -7,16 +7,19 @@ top-level variables, which also name the intermediates the forms use (``h = tanh
 
 from __future__ import annotations
 
+import argparse
 import runpy
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from derive.model import Tensor
-from derive.model.matrix_gradient import Gradient, gradient
+if TYPE_CHECKING:  # the model layer (SymPy) is imported when a gradient is asked for, not by --help
+    from derive.model import Tensor
+    from derive.model.matrix_gradient import Gradient
 
-__all__ = ["GradientRequest", "gradients", "render"]
+__all__ = ["GradientRequest", "ModelFileError", "add_parser", "gradients", "render", "run"]
 
 
 class ModelFileError(Exception):
@@ -30,12 +33,39 @@ class GradientRequest:
     wrt: tuple[str, ...]
 
 
+def add_parser(sub: Any) -> None:
+    """The ``grad`` subcommand's arguments."""
+    grad = sub.add_parser("grad", help="the gradient of a model's loss in matrix form, proved for every size",
+                          description="Run FILE (Python that builds a loss with derive.model) and print "
+                          "dLOSS/dW for each --wrt in matrix form, proved; exit 1 if one is not proved.")
+    grad.add_argument("file", metavar="FILE", help="a Python file that builds the loss with derive.model")
+    grad.add_argument("loss", metavar="LOSS", help="the name of the loss in FILE")
+    grad.add_argument("--wrt", nargs="+", required=True, metavar="NAME", help="the declared arrays to differentiate by")
+    grad.add_argument("--latex", action="store_true", help="print LaTeX")
+    grad.add_argument("--numpy", action="store_true", help="print a numpy function of the model's arrays")
+
+
+def run(args: argparse.Namespace) -> int:
+    """``derive grad``: print the gradients; 0 when every one is proved, 1 otherwise, 2 for a usage error."""
+    try:
+        results = gradients(GradientRequest(args.file, args.loss, tuple(args.wrt)))
+    except ModelFileError as exc:
+        print(f"derive: error: {exc}", file=sys.stderr)  # as derive.cli reports a usage error
+        return 2
+    print(render(results, latex=args.latex, numpy=args.numpy))
+    return 0 if all(g.proved for g in results) else 1
+
+
 def _tensors(namespace: dict[str, Any]) -> dict[str, Tensor]:
+    from derive.model import Tensor
+
     return {k: v for k, v in namespace.items() if isinstance(v, Tensor) and not k.startswith("_")}
 
 
 def gradients(request: GradientRequest) -> list[Gradient]:
     """Run the file and take the gradient of its loss by each variable."""
+    from derive.model.matrix_gradient import gradient
+
     path = Path(request.path)
     if not path.is_file():
         raise ModelFileError(f"no such file: {request.path}")

@@ -3,7 +3,7 @@ r"""The LaTeX reader: one side of a written derivation step, as a SymPy expressi
 This module owns reading the notation of gradient derivations in blog posts and
 notes, safely. Nothing here calls ``eval``, ``sympify``, ``parse_expr`` or SymPy's
 LaTeX parsers (they run code, hang on ``9**9**9``, flatten ``z_n`` into one symbol
-and drop what they cannot read; see SYMPY-NOTES.md). Reading happens in two stages:
+and drop what they cannot read; see docs/sympy-notes.md). Reading happens in two stages:
 
 1. ``latex_grammar.lark`` (LALR, linear time) is the TeX layer: tokens, balanced
    groups, what each ``_``/``^`` attaches to.
@@ -145,6 +145,7 @@ from derive.audit.reader.tex import (
     scan_tokens,
     show,
     tex_items,
+    typographic,
     where,
 )
 from derive.audit.reader.vocabulary import (
@@ -190,8 +191,9 @@ __all__ = [
 # -- public entry points ---------------------------------------------------------------------
 
 def _strip_side(text: str) -> str:
-    """Blank out delimiters, numbering and trailing annotations and punctuation, keeping columns."""
-    chars = prepare_display(text)
+    """Blank out delimiters, numbering and trailing annotations and punctuation, keeping columns; the
+    typography is read as TeX means it (a side's text stays as the author wrote it)."""
+    chars = list(typographic("".join(prepare_display(text))))
     toks = list(scan_tokens("".join(chars)))
     row = [t for t in toks if t.kind != "dblbs"]
     cut = annotation_start(row, 0)

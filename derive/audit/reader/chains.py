@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import re
 
-from derive.audit.reader.tex import ReadError, Tok, fail_at, guarded, is_prose, scan_tokens, show, text_content, where
+from derive.audit.reader.tex import (
+    ReadError,
+    Tok,
+    fail_at,
+    guarded,
+    is_prose,
+    scan_tokens,
+    show,
+    text_content,
+    where,
+)
 from derive.audit.reader.vocabulary import GREEK, MAX_LENGTH
 
 # -- chains: a display-math body into the sides of its equations ------------------------------
@@ -30,9 +40,29 @@ def blank_out(chars: list[str], start: int, end: int) -> None:
 RESIZEBOX = re.compile(r"\s*(?:\\\[|\$\$)?\s*\\resizebox\{[^{}]*\}\{[^{}]*\}\{\$\\displaystyle")
 
 
+#: Sizes and styles before a display's first item change how it looks, never what it means.
+SIZING = (r"(?:\s|\\(?:tiny|scriptsize|footnotesize|small|normalsize|large|Large|LARGE|huge|Huge"
+          r"|displaystyle|textstyle)(?![A-Za-z]))*")
+#: A display that is one ``array`` whose columns are only aligned (``{rcl}``, ``{ll}``): a layout of rows
+#: ``a &=& b`` like ``align``, when one of its rows has an ``=`` (otherwise it is a matrix of entries).
+LAYOUT_ARRAY = re.compile(r"\A" + SIZING + r"(\\begin\{array\}\{[rcl|]+\})(?P<body>[\s\S]*)(\\end\{array\})[\s,.;]*\Z")
+
+
+def layout_array(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The spans of ``\\begin{array}{..}`` and ``\\end{array}`` of a display laid out as an array, or None."""
+    m = LAYOUT_ARRAY.match(text)
+    if m is None or "\\begin{array}" in m.group("body") or not re.search(r"&\s*=|=\s*&", m.group("body")):
+        return None
+    return (0, m.end(1)), m.span(3)
+
+
 def prepare_display(text: str) -> list[str]:
     """The text with delimiters, chain environments, numbering and ``\\boxed{}`` blanked out."""
     chars = list(text)
+    layout = layout_array(text)
+    if layout is not None:
+        for start, end in layout:
+            blank_out(chars, start, end)
     stripped = text.strip()
     lead = len(text) - len(text.lstrip())
     for opener, closer in (("$$", "$$"), ("\\[", "\\]"), ("$", "$"), ("\\(", "\\)")):

@@ -25,6 +25,7 @@ from derive.audit.reader.vocabulary import (
     NORM,
     ONES,
     RELATIONS,
+    TRANSPARENT,
     TRANSPOSE,
     ReaderContext,
 )
@@ -111,6 +112,9 @@ class ReaderCore:
         return word in BUILTINS or word in self.ctx.functions
 
     def read_items(self, nodes: list[Node], start: int, end: int, what: str = "an expression") -> sp.Expr:
+        over = self.over_fraction(nodes, start, end)
+        if over is not None:
+            nodes = over
         cur = Cursor(self.expand(nodes), end)
         if cur.peek() is None:
             raise self.fail(start, what, "nothing", "fill in the empty group")
@@ -119,6 +123,31 @@ class ReaderCore:
         if rest is not None:
             raise self.unexpected(rest)
         return value
+
+    def over_fraction(self, nodes: list[Node], start: int, end: int,
+                      scripts: Node | None = None) -> list[Node] | None:
+        """``a \\over b`` (TeX's fraction of its whole group) as ``\\frac{a}{b}``, or None without ``\\over``.
+
+        ``scripts`` is the group whose scripts (``{a \\over b}^2``) apply to the fraction."""
+        at = [q for q, n in enumerate(nodes) if n.is_cmd("over")]
+        if not at:
+            return None
+        if len(at) > 1:
+            raise self.fail(nodes[at[1]].pos, "one \\over in a group", "a second \\over",
+                            "write each fraction in its own braces: {a \\over b}")
+        split = nodes[at[0]]
+        if split.scripted:
+            raise self.fail(split.pos, "\\over without scripts", self.found(split))
+        above, below = nodes[:at[0]], nodes[at[0] + 1:]
+        if not above or not below:
+            raise self.fail(split.pos, "a numerator and a denominator around \\over", "nothing on one side",
+                            "write {a \\over b}")
+        frac = Node("CMD", "\\frac", split.pos, split.end)
+        numerator = Node("group", "", start, split.pos, above)
+        denominator = Node("group", "", split.end, end, below)
+        if scripts is not None:
+            denominator.sub, denominator.sup, denominator.primes = scripts.sub, scripts.sup, scripts.primes
+        return [frac, numerator, denominator]
 
     def read_node(self, node: Node, what: str = "an expression") -> sp.Expr:
         """Read one argument: the content of a group, or a single token."""
@@ -274,6 +303,18 @@ class ReaderCore:
             only = node.children[0]
             named = Node(only.kind, only.text, only.pos, node.end, only.children, node.sub, node.sup, node.primes)
             return self.factor_of(named, cur)
+        if kind == "group" and not node.scripted and len(node.children) == 2 and node.children[0].kind == "CMD" \
+                and node.children[0].text[1:] in TRANSPARENT and (nxt := cur.peek()) is not None \
+                and nxt.kind == "paren":
+            # {\\cal C}(w): the braces hold a styled name, and the name is what is applied.
+            cur.nodes[cur.i:cur.i] = node.children[1:]
+            return self.factor_of(node.children[0], cur)
+        if kind == "group" and any(n.is_cmd("over") for n in node.children):
+            # {\\partial L \\over \\partial z} f: an operator fraction takes what follows the group.
+            over = self.over_fraction(node.children, node.pos, node.end, node)
+            assert over is not None
+            cur.nodes[cur.i:cur.i] = over[1:]
+            return self.factor_of(over[0], cur)
         if kind in GROUPS:
             inner = self.read_items(node.children, node.pos, node.end)
             return self.with_value_scripts(inner, node)

@@ -125,6 +125,33 @@ def check_lost_backslashes(text: str, known: frozenset[str]) -> None:
                 raise fail_at(text, m.start(3), "a formula", show(word + brace), hint)
 
 
+# -- typography that means nothing -----------------------------------------------------------
+
+#: Characters a page puts for ASCII ones: dashes and the minus sign for `-`, the middle dot for `*`.
+_TYPOGRAPHIC = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00b7": "*", "\u22c5": "*"})
+#: ``\text T`` (no braces): TeX's argument is the one character after it.
+_BARE_TEXT_ARG = re.compile(r"\\(?:text|mathrm|textrm|mathit)(?![A-Za-z])\s*([A-Za-z])")
+#: Commands that only colour, strike or load a package: ``\require{cancel}``, ``\color{red}``; blanked.
+_LAYOUT_COMMANDS = re.compile(r"\\(?:require|color|textcolor|colorbox)\s*\{[^{}]*\}"
+                              r"|\\(?:cancel|bcancel|xcancel)(?![A-Za-z])")
+
+
+def typographic(text: str) -> str:
+    r"""``text`` with page typography written as TeX means it, keeping every column.
+
+    An en dash, em dash or minus sign is ``-``; a middle dot is ``*``; ``\\text T`` is ``{T}`` (TeX's
+    argument without braces is one character); ``\\require{..}``, ``\\color{..}`` and ``\\cancel`` are
+    blanked (the group they colour or strike stays, so it is read).
+
+    Examples:
+        >>> typographic("1 \u2013 x^\\text T")
+        '1 - x^    {T}'
+    """
+    text = text.translate(_TYPOGRAPHIC)
+    text = _BARE_TEXT_ARG.sub(lambda m: " " * (len(m.group(0)) - 3) + "{" + m.group(1) + "}", text)
+    return _LAYOUT_COMMANDS.sub(lambda m: " " * len(m.group(0)), text)
+
+
 # -- the TeX layer ---------------------------------------------------------------------------
 
 

@@ -114,7 +114,8 @@ GREEK = frozenset({
 BUILTINS: dict[str, Callable[..., sp.Expr]] = {
     "log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
     "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "arctan": sp.atan, "max": sp.Max,
-    "min": sp.Min,
+    "min": sp.Min, "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "sec": sp.sec, "csc": sp.csc,
+    "cot": sp.cot, "arcsin": sp.asin, "arccos": sp.acos,
 }
 #: Named operations read as markers of their argument (``\operatorname{diag}(v)`` -> ``DIAG(v)``).
 MARKERS: dict[str, sp.FunctionClass] = {"diag": DIAG, "tr": TRACE, "Tr": TRACE, "trace": TRACE}
@@ -125,7 +126,9 @@ FUNCTION_LETTERS = frozenset({"f", "g", "h", "phi", "varphi", "Phi", "psi", "Psi
 DECORATIONS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
                 "widetilde": "tilde", "dot": "dot", "ddot": "ddot"}
 TRANSPARENT = frozenset({"boldsymbol", "mathbf", "vec", "bm", "pmb", "mathbfit", "mathcal", "mathscr",
-                          "overrightarrow", "underline"})
+                          "overrightarrow", "underline", "cal", "bf"})
+#: Styles whose letter followed by ``(`` is a function applied: ``\mathcal{J}(\theta)``.
+CALLIGRAPHIC = frozenset({"mathcal", "mathscr", "cal"})
 MULOPS = frozenset({"\\cdot", "\\times", "\\ast", "\\odot", "\\circ"})
 ELEMENTWISE_OPS = frozenset({"\\odot", "\\circ"})
 RELATIONS = frozenset({"\\neq", "\\ne", "\\leq", "\\le", "\\geq", "\\ge", "\\approx", "\\equiv", "\\sim",
