@@ -28,7 +28,8 @@ __all__ = ["ELEMENTWISE", "Form", "NoMatrixForm", "const", "from_tensor", "ones"
 
 #: Elementwise functions a form may apply (name → the model's function).
 ELEMENTWISE = {"tanh": fn.tanh, "exp": fn.exp, "log": fn.log, "sigmoid": fn.sigmoid, "relu": piecewise.relu,
-               "sqrt": fn.sqrt, "step": lambda t: fn.elementwise(lambda v: sp.Heaviside(v, 0), t)}  # relu's derivative: 0 at 0
+               "sqrt": fn.sqrt,
+               "step": lambda t: fn.elementwise(lambda v: sp.Heaviside(v, 0), t)}  # relu's derivative: 0 at 0
 
 #: Losses and reductions read from the graph whole, so that their gradient has its textbook form.
 COMPOSITE = ("softmax", "log_softmax", "logsumexp", "cross_entropy", "binary_cross_entropy", "mse", "l2",
