@@ -135,3 +135,34 @@ def test_a_square_gives_one_term_twice_as_large() -> None:
     w = Vector("w", p)
     g = gradient((w * w).sum(), w, names={})
     assert g.proved and str(g) == "∂L/∂w = 2w   [proved for every size]"
+
+
+def test_a_batched_relu_network_with_broadcast_biases() -> None:
+    from derive.model import relu
+
+    N, p, d, c = Size("N"), Size("p"), Size("d"), Size("c")
+    X, W1, b1 = Matrix("X", N, p, role=Role.INPUTS), Matrix("W1", p, d), Vector("b1", d)
+    W2, b2 = Matrix("W2", d, c), Vector("b2", c)
+    Y = Labels("Y", c, soft=True, batch=N)
+    Z1 = X @ W1 + b1
+    H = relu(Z1)
+    Yhat = softmax(H @ W2 + b2)
+    L = cross_entropy(Y, Yhat)
+    names = {"Z1": Z1, "H": H, "Yhat": Yhat}
+    g = gradient(L, W1, names=names)
+    assert g.proved and str(g).startswith("∂L/∂W1 = Xᵀ(((Ŷ - Y)W2ᵀ) ⊙ H(Z1))/N ")
+    g = gradient(L, b2, names=names)
+    assert g.proved and str(g).startswith("∂L/∂b2 = sum[axis 0]((Ŷ - Y)/N) ")
+
+
+@pytest.mark.slow
+def test_attention_by_queries() -> None:
+    from derive.model import sqrt
+
+    T, d = Size("T"), Size("d")
+    Q, K, V, G = Matrix("Q", T, d), Matrix("K", T, d), Matrix("V", T, d), Matrix("G", T, d)
+    A = softmax(Q @ K.T / sqrt(d))
+    L = (G * (A @ V)).sum()
+    assert str(gradient(L, V, names={"A": A})).startswith("∂L/∂V = AᵀG ")
+    g = gradient(L, Q, names={"A": A})
+    assert g.proved and str(g).startswith("∂L/∂Q = (A ⊙ (GVᵀ - sum[axis 1](A ⊙ (GVᵀ))𝟏ᵀ))K/(sqrt(d)) ")
