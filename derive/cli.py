@@ -35,7 +35,7 @@ def printable(text: str, *, newlines: bool = True) -> str:
 #: When the command started (--timeout counts from here: loading SymPy takes seconds on a busy machine).
 STARTED = time.monotonic()
 
-COMMANDS = ("list", "verify", "prove", "audit", "check")
+COMMANDS = ("list", "verify", "prove", "audit", "check", "grad")
 
 EPILOG = """\
 verdicts:
@@ -220,6 +220,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="stop after SECONDS whatever the step is doing")
     check.add_argument("--strict", action="store_true",
                        help="exit 1 unless every step is valid (check always does; accepted as in audit)")
+    from derive.render.gradient import add_parser  # argparse only: --help stays free of SymPy
+    add_parser(sub)
     return parser
 
 
@@ -627,6 +629,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _audit(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "grad":
+            from derive.render.gradient import run
+            return run(args)
         return _verify(args)
     except UsageError as exc:
         message = printable(str(exc), newlines=False)

@@ -31,6 +31,7 @@ import sympy as sp
 
 from derive.model.broadcast import broadcast_pair
 from derive.model.errors import ModelTypeError
+from derive.model.graph import recorded
 from derive.model.tensor import OPERATIONS, Tensor, as_tensor
 
 __all__ = ["Mask", "ReLU", "abs", "compare", "deltas_out_of_pieces", "maximum", "minimum", "relu", "sign", "where"]
@@ -176,6 +177,7 @@ def minimum(a: Any, b: Any) -> Tensor:
     return _pairwise(a, b, sp.Min)
 
 
+@recorded("relu")
 def relu(t: Any) -> Tensor:
     """Elementwise max(0, x) with the frameworks' derivative: H(x), and 0 at x = 0 (PyTorch, JAX)."""
     x = as_tensor(t)

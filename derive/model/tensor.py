@@ -21,6 +21,7 @@ import sympy as sp
 
 from derive.engine.space import ArraySpec, Role
 from derive.model.errors import ModelTypeError
+from derive.model.graph import recorded
 
 __all__ = ["Declaration", "Labels", "Matrix", "Scalar", "Size", "Tensor", "Vector", "as_tensor"]
 
@@ -166,6 +167,7 @@ class Tensor:
 
     # -- shape changes ------------------------------------------------------------------
     @property
+    @recorded("T")
     def T(self) -> Tensor:
         if self.ndim == 0:
             return self
@@ -193,33 +195,43 @@ class Tensor:
             return op(a.entry(*ix) if a.ndim else a.entry(), b.entry(*ix) if b.ndim else b.entry())
         return a._with(shape, entry, b)
 
+    @recorded("add")
     def __add__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u + v)
 
+    @recorded("add", swap=True)
     def __radd__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u + v, reverse=True)
 
+    @recorded("sub")
     def __sub__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u - v)
 
+    @recorded("sub", swap=True)
     def __rsub__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u - v, reverse=True)
 
+    @recorded("mul")
     def __mul__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u * v)
 
+    @recorded("mul", swap=True)
     def __rmul__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u * v, reverse=True)
 
+    @recorded("div")
     def __truediv__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u / v)
 
+    @recorded("div", swap=True)
     def __rtruediv__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u / v, reverse=True)
 
+    @recorded("pow")
     def __pow__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u**v)
 
+    @recorded("neg")
     def __neg__(self) -> Tensor:
         return self._with(self.shape, lambda *ix: -self.entry(*ix))
 
@@ -236,17 +248,21 @@ class Tensor:
     def __le__(self, other: Any) -> Tensor:
         return operation("compare")(self, other, "<=")
 
+    @recorded("matmul")
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, as_tensor(other))
 
+    @recorded("matmul", swap=True)
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(as_tensor(other), self)
 
     # -- reductions (derive.model.reductions) ------------------------------------------
+    @recorded("sum")
     def sum(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The sum of all entries (a scalar), or along ``axis``."""
         return operation("sum")(self, axis, keepdims)
 
+    @recorded("mean")
     def mean(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The mean of all entries, or along ``axis`` (0: over the rows, the batch dimension)."""
         return operation("mean")(self, axis, keepdims)
