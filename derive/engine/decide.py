@@ -24,6 +24,7 @@ from derive.engine.budget import BudgetExceeded, run_with_budget
 from derive.engine.claims import Claim, entries
 from derive.engine.differentiate import LowRankMatrix
 from derive.engine.evaluate import differs, evaluate, sample_points
+from derive.engine.fixed import at_sizes, symbolic_sizes
 from derive.engine.hypotheses import OneHot, SumToOne
 from derive.engine.memo import memoized_sum_symbols
 from derive.engine.multisums import canonical_sums
@@ -57,6 +58,9 @@ class Settings:
         samples: points tried in the search (random and extreme).
         seed: seed of the point sampler, for reproducible counterexamples.
         digits: significant digits of the evaluation (confirmed at twice as many).
+        fixed_sizes: sizes (every size one of them) at which a claim left undecided for every
+            size is tried again; empty to skip. Refuted there is refuted; proved there stays
+            undecided, with the sizes in the reason.
     """
 
     budget: float = 20.0
@@ -64,6 +68,7 @@ class Settings:
     samples: int = 12
     seed: int = 0
     digits: int = 30
+    fixed_sizes: tuple[int, ...] = (2, 3)
 
 
 #: Operations in a residual above which simplify is not tried (it only ran out of time there).
@@ -438,6 +443,9 @@ def _decide(claim: Claim, settings: Settings) -> Verdict:
         # Without its range an index's deltas cannot be summed: the residual says nothing useful.
         return Verdict(claim, Status.UNDECIDED, reason=hint, residual=None,
                        seconds=time.perf_counter() - start)
+    at_fixed = _at_fixed_sizes(claim, settings)
+    if at_fixed is not None and at_fixed.refuted:
+        return replace(at_fixed, claim=claim, seconds=time.perf_counter() - start)
     if failures:
         reason = "; ".join(failures)
     elif timed_out:
@@ -446,8 +454,48 @@ def _decide(claim: Claim, settings: Settings) -> Verdict:
     else:
         reason = (f"the residual was not reduced to zero by {', '.join(STRATEGIES)}, and no "
                   f"counterexample was found at {settings.samples} points")
+    if at_fixed is not None and at_fixed.proved:
+        reason = f"proved at sizes {at_fixed.strategy}, undecided for every size: {reason}"
     return Verdict(claim, Status.UNDECIDED, reason=reason, residual=residual,
                    seconds=time.perf_counter() - start, notes=_atom_notes(claim, residual))
+
+
+def _at_fixed_sizes(claim: Claim, settings: Settings) -> Verdict | None:
+    """The claim at each of the fixed sizes: the first refutation, or a proved verdict naming the sizes.
+
+    Returns None when there are no symbolic sizes, a claim at fixed sizes cannot be built, or
+    a size left it undecided. A refutation keeps the sizes and indices in its point.
+    """
+    sizes = symbolic_sizes(claim)
+    if not sizes or not settings.fixed_sizes:
+        return None
+    inner = replace(settings, budget=min(settings.budget, 10.0), search_budget=min(settings.search_budget, 10.0),
+                    fixed_sizes=())
+    proved: list[str] = []
+    for value in settings.fixed_sizes:
+        values = dict.fromkeys(sizes, value)
+        try:
+            built = at_sizes(claim, values)
+        except Exception:  # a claim that cannot be written at this size: no evidence either way
+            return None
+        if built is None:
+            return None
+        fixed, where = built
+        verdict = _decide(fixed, inner)
+        if verdict.refuted and verdict.counterexample is not None:
+            found = verdict.counterexample
+            at = where[found.entry[0]] if found.entry else {}
+            named = {str(s): v for s, v in {**values, **at}.items()}
+            exact = {s: sp.Integer(v) for s, v in {**values, **at}.items()}
+            # The sizes and the free indices' values are part of the point; the entry of the
+            # flattened fixed-size claim means nothing to the caller.
+            point = replace(found, point={**named, **found.point}, values={**exact, **found.values}, entry=None)
+            return replace(verdict, counterexample=point,
+                           reason=f"{verdict.reason} (at sizes {', '.join(f'{k} = {v}' for k, v in named.items())})")
+        if not verdict.proved:
+            return None
+        proved.append(", ".join(f"{s} = {value}" for s in sizes))
+    return Verdict(claim, Status.PROVED, strategy="; ".join(proved))
 
 
 def _missing_ranges(claim: Claim) -> str:
