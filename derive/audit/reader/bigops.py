@@ -29,8 +29,9 @@ class BigOpReader(CalculusReader):
         rows = self.limit_rows(sub)
         bound: list[tuple[sp.Symbol, sp.Expr]] = []
         exclusions: list[tuple[sp.Symbol, sp.Expr]] = []
+        ranges: dict[str, sp.Expr] = {}  # \sum_{i \in [n]}: the upper limit of i
         for items, pos, end in rows:
-            self.limit_row(items, pos, end, bound, exclusions)
+            self.limit_row(items, pos, end, bound, exclusions, ranges if sup is None else None)
         if not bound:
             raise self.fail(sub.pos, "a summation index", "none", "write \\sum_{n=1}^{k}")
         hi = self.read_limit(sup) if sup is not None else self.ctx.default_size
@@ -43,7 +44,7 @@ class BigOpReader(CalculusReader):
                 self.scope[var.name].pop()
         for var, other in exclusions:
             body = body * (1 - sp.KroneckerDelta(var, other))
-        limits = [(var, lo, hi) for var, lo in bound]
+        limits = [(var, lo, ranges.get(var.name, hi)) for var, lo in bound]
         return kind(body, *reversed(limits))
 
     def limit_rows(self, sub: Node) -> list[tuple[list[Node], int, int]]:
@@ -56,7 +57,20 @@ class BigOpReader(CalculusReader):
                 else:
                     rows[-1][0].append(item)
             return rows
+        # \sum_{j=1, j \neq i}: conditions separated by commas, each a relation, are the rows of a \substack.
+        parts: list[list[Node]] = [[]]
+        for item in children:
+            if item.is_op(","):
+                parts.append([])
+            else:
+                parts[-1].append(item)
+        if len(parts) > 1 and all(any(self.is_limit_relation(n) for n in part) for part in parts):
+            return [(part, part[0].pos if part else sub.pos, part[-1].end if part else sub.end) for part in parts]
         return [(children, sub.pos, sub.end)]
+
+    @staticmethod
+    def is_limit_relation(node: Node) -> bool:
+        return node.is_op("=") or node.is_cmd("neq", "ne", "in")
 
     def read_limit(self, node: Node) -> sp.Expr:
         saved, self.index_mode = self.index_mode, True  # letters in limits are sizes or indices
@@ -66,10 +80,13 @@ class BigOpReader(CalculusReader):
             self.index_mode = saved
 
     def limit_row(self, items: list[Node], pos: int, end: int, bound: list[tuple[sp.Symbol, sp.Expr]],
-                  exclusions: list[tuple[sp.Symbol, sp.Expr]]) -> None:
+                  exclusions: list[tuple[sp.Symbol, sp.Expr]], ranges: dict[str, sp.Expr] | None) -> None:
         if not items:
             raise self.fail(pos, "a summation index", "nothing")
-        relation = next((q for q, n in enumerate(items) if n.is_op("=") or n.is_cmd("neq", "ne")), None)
+        relation = next((q for q, n in enumerate(items) if self.is_limit_relation(n)), None)
+        if relation is not None and items[relation].is_cmd("in"):
+            self.set_row(items, relation, pos, bound, ranges)
+            return
         names = items if relation is None else items[:relation]
         variables = []
         for part in self.split_commas(names, pos):
@@ -103,3 +120,35 @@ class BigOpReader(CalculusReader):
             if not any(b.name == var.name for b, _ in bound):
                 bound.append((var, sp.Integer(1)))
             exclusions.append((var, value))
+
+    def set_row(self, items: list[Node], relation: int, pos: int, bound: list[tuple[sp.Symbol, sp.Expr]],
+                ranges: dict[str, sp.Expr] | None) -> None:
+        """``i \\in [n]`` or ``k \\in \\{1, \\dots, K\\}``: the index runs 1..n; a set by name is not read."""
+        names, rest = items[:relation], items[relation + 1:]
+        if len(names) != 1 or names[0].scripted or not (
+                (names[0].kind == "WORD" and len(names[0].text) == 1)
+                or (names[0].kind == "CMD" and names[0].text[1:] in GREEK)):
+            raise self.fail(names[0].pos if names else pos, "one summation index before \\in",
+                            self.found(names[0] if names else None), "write \\sum_{k \\in [K]} or \\sum_{k=1}^{K}")
+        var = sp.Symbol(names[0].text.lstrip("\\"), integer=True)
+        if any(b.name == var.name for b, _ in bound):
+            raise self.fail(pos, "each summation index once", show(var.name))
+        target = rest[0] if len(rest) == 1 else None
+        upper: list[Node] | None = None
+        lower = sp.Integer(1)
+        if target is not None and target.kind == "brack" and not target.scripted and target.children:
+            upper = target.children  # [n] = {1, ..., n}
+        elif target is not None and target.kind == "setbrace" and not target.scripted:
+            members = self.split_commas(target.children, target.pos)
+            dots = [q for q, m in enumerate(members) if len(m) == 1 and m[0].is_cmd("dots", "ldots", "cdots")]
+            if len(members) >= 3 and dots == [len(members) - 2]:
+                lower = self.read_limit(Node("group", "", target.pos, target.end, members[0]))
+                upper = members[-1]
+        if upper is None or ranges is None:
+            at = rest[0].pos if rest else items[relation].end
+            raise self.fail(at, "a range such as [n] or \\{1, \\dots, n\\} after \\in, and no upper limit",
+                            self.found(rest[0] if rest else None),
+                            "a sum over a set by name is not read: write its range, \\sum_{k=1}^{K}, "
+                            "or \\sum_{k \\in [K]}")
+        ranges[var.name] = self.read_limit(Node("group", "", upper[0].pos, upper[-1].end, upper))
+        bound.append((var, lower))

@@ -7,6 +7,7 @@ import sympy as sp
 from derive.audit.reader.core import Cursor
 from derive.audit.reader.scripts import ScriptReader
 from derive.audit.reader.tex import Node, show, text_content
+from derive.audit.reader.vocabulary import GREEK, IDENTIFIER
 
 
 class CalculusReader(ScriptReader):
@@ -57,6 +58,9 @@ class CalculusReader(ScriptReader):
             ratio = numerator / denominator
             return self.with_value_scripts(ratio, den)
         wrts = self.diff_variables(den_items, mark or "", den.end)
+        if num_items[0].sup is None and len(wrts) == 1 and wrts[0][1] > 1:
+            # ∂x̂/∂σ²: a first derivative by the name σ² (a second one is written ∂²x̂/∂σ²).
+            wrts = [(power_name(*wrts[0]), 1)]
         total = sum(n for _, n in wrts)
         top = self.order(num_items[0])
         if num_items[0].sup is not None and top != total:
@@ -70,6 +74,37 @@ class CalculusReader(ScriptReader):
         body = self.operand(cur, node)
         return sp.Derivative(body, *wrts, evaluate=False)
 
+    def is_name_item(self, node: Node) -> bool:
+        """One written name (a letter, a Greek letter, a ``\\text{..}`` word), with any scripts."""
+        return (node.kind == "WORD" and len(node.text) == 1) or (node.kind == "CMD" and node.text[1:] in GREEK) \
+            or (node.kind == "TEXT" and IDENTIFIER.match(text_content(node.text).strip()) is not None)
+
+    def slashed_derivative(self, marker: Node, cur: Cursor) -> sp.Expr | None:
+        """``\\partial y / \\partial x``, ``dy/dx`` and the operator ``d/dx`` (``marker`` read, ``cur``
+        after it) as the derivative, or None.
+
+        Only the written pattern *marker [name] / marker name* is a derivative: ``dy/dx`` is never the
+        ratio y/x of two products with d. The marker's order (``\\partial^2 L / \\partial x^2``) is kept."""
+        mark = "partial" if marker.is_cmd("partial") else "d"
+        if marker.sub is not None or marker.primes:
+            return None
+        ahead = cur.nodes[cur.i:cur.i + 4]
+        operator = len(ahead) >= 3 and ahead[0].is_op("/")  # d/dx f
+        if operator:
+            ahead = [marker, *ahead[:3]]
+        if len(ahead) < 4 or (not self.is_name_item(ahead[0]) and not operator) or not ahead[1].is_op("/") \
+                or ahead[1].scripted or self.diff_marker(ahead[2].bare()) != mark or ahead[2].sub is not None \
+                or ahead[2].primes or not self.is_name_item(ahead[3]):
+            return None
+        name, slash, low, variable = ahead
+        if low.sup is not None:  # \partial^2 L / \partial^2 x is not TeX's way: the order goes on x
+            raise self.fail(low.sup.pos, "the order on the variable (\\partial x^2)", "a power of the marker")
+        top = [marker] if operator else [marker, name]
+        numerator = Node("group", "", marker.pos, top[-1].end, top)
+        denominator = Node("group", "", slash.end, variable.end, [low.bare(), variable])
+        cur.nodes[cur.i:cur.i + (3 if operator else 4)] = [numerator, denominator]
+        return self.frac(Node("CMD", "\\frac", marker.pos, marker.end), cur)
+
     def operand(self, cur: Cursor, owner: Node) -> sp.Expr:
         """What an operator (a sum, a derivative) applies to: the product that follows."""
         nxt = cur.peek()
@@ -79,6 +114,10 @@ class CalculusReader(ScriptReader):
         return self.signed(cur, self.product)  # \sum_n -x z_n, as SymPy prints Sum(-x z_n)
 
     def variable(self, value: sp.Expr, pos: int) -> sp.Expr:
+        if isinstance(value, sp.Function) and value.func.__name__ == "T":
+            raise self.fail(pos, "a variable to differentiate by", f"the transpose {show(str(value))}",
+                            "\\partial w \\partial w^T is the Hessian, a matrix, which is not read as a whole: "
+                            "write one entry, \\frac{\\partial^2 L}{\\partial w_i \\partial w_j}")
         if isinstance(value, sp.IndexedBase):
             return value[self.ctx.component_index]
         if isinstance(value, (sp.Symbol, sp.Indexed)) and not value.is_integer:
@@ -110,6 +149,14 @@ class CalculusReader(ScriptReader):
         return wrts
 
     def nabla(self, node: Node, cur: Cursor) -> sp.Expr:
+        if node.sup is not None:
+            raise self.fail(node.pos, "\\nabla_{w} f (a gradient)", "the Hessian \\nabla^2",
+                            "the Hessian is a matrix of second derivatives, which is not read as a whole: write one "
+                            "entry, \\frac{\\partial^2 L}{\\partial w_i \\partial w_j}")
+        if node.sub is None and not node.primes:
+            raise self.fail(node.pos, "\\nabla with a subscript, e.g. \\nabla_{z} f", self.found(node),
+                            "a gradient without its variable is not read: write the variable as a subscript, "
+                            "\\nabla_{w} E(w)")
         if node.sub is None or node.sup is not None or node.primes:
             raise self.fail(node.pos, "\\nabla with a subscript, e.g. \\nabla_{z} f", self.found(node),
                             "write the variable as a subscript")
@@ -131,3 +178,10 @@ class CalculusReader(ScriptReader):
         wrt = self.variable(value, sub.pos)
         body = self.operand(cur, node)
         return sp.Derivative(body, wrt, evaluate=False)
+
+
+def power_name(value: sp.Expr, power: int) -> sp.Expr:
+    """The name ``σ²`` (a symbol ``sigma^2``; ``σ²_j`` an entry of the array ``sigma^2``), not a power of σ."""
+    if isinstance(value, sp.Indexed):
+        return sp.IndexedBase(f"{value.base.label}^{power}", real=True)[value.indices]
+    return sp.Symbol(f"{value}^{power}", real=True) if not value.is_integer else value

@@ -15,6 +15,7 @@ from derive.audit.reader.vocabulary import (
     GREEK,
     HADAMARD,
     IDENTIFIER,
+    INDICATOR_RELATIONS,
     MATMUL,
     MAX_DEPTH,
     MAX_DIGITS,
@@ -25,6 +26,7 @@ from derive.audit.reader.vocabulary import (
     NORM,
     ONES,
     RELATIONS,
+    TRANSPARENT,
     TRANSPOSE,
     ReaderContext,
 )
@@ -111,6 +113,9 @@ class ReaderCore:
         return word in BUILTINS or word in self.ctx.functions
 
     def read_items(self, nodes: list[Node], start: int, end: int, what: str = "an expression") -> sp.Expr:
+        over = self.over_fraction(nodes, start, end)
+        if over is not None:
+            nodes = over
         cur = Cursor(self.expand(nodes), end)
         if cur.peek() is None:
             raise self.fail(start, what, "nothing", "fill in the empty group")
@@ -119,6 +124,31 @@ class ReaderCore:
         if rest is not None:
             raise self.unexpected(rest)
         return value
+
+    def over_fraction(self, nodes: list[Node], start: int, end: int,
+                      scripts: Node | None = None) -> list[Node] | None:
+        """``a \\over b`` (TeX's fraction of its whole group) as ``\\frac{a}{b}``, or None without ``\\over``.
+
+        ``scripts`` is the group whose scripts (``{a \\over b}^2``) apply to the fraction."""
+        at = [q for q, n in enumerate(nodes) if n.is_cmd("over")]
+        if not at:
+            return None
+        if len(at) > 1:
+            raise self.fail(nodes[at[1]].pos, "one \\over in a group", "a second \\over",
+                            "write each fraction in its own braces: {a \\over b}")
+        split = nodes[at[0]]
+        if split.scripted:
+            raise self.fail(split.pos, "\\over without scripts", self.found(split))
+        above, below = nodes[:at[0]], nodes[at[0] + 1:]
+        if not above or not below:
+            raise self.fail(split.pos, "a numerator and a denominator around \\over", "nothing on one side",
+                            "write {a \\over b}")
+        frac = Node("CMD", "\\frac", split.pos, split.end)
+        numerator = Node("group", "", start, split.pos, above)
+        denominator = Node("group", "", split.end, end, below)
+        if scripts is not None:
+            denominator.sub, denominator.sup, denominator.primes = scripts.sub, scripts.sup, scripts.primes
+        return [frac, numerator, denominator]
 
     def read_node(self, node: Node, what: str = "an expression") -> sp.Expr:
         """Read one argument: the content of a group, or a single token."""
@@ -226,6 +256,42 @@ class ReaderCore:
             return MATMUL(*factors)
         return sp.Mul(*factors)
 
+    def indicator(self, items: list[Node], start: int, end: int) -> sp.Expr:
+        """The value of a condition, 1 or 0: ``i = k`` between indices is δ_ik, ``a > 0`` a Piecewise.
+
+        An equality between values that are not indices is not read: at the points a counterexample
+        is drawn from it would be 0 almost everywhere, so a true step could be refuted."""
+        at = [q for q, n in enumerate(items) if n.is_op("=", "<", ">") or n.is_cmd(*INDICATOR_RELATIONS)]
+        if len(at) != 1 or at[0] == 0 or at[0] == len(items) - 1:
+            raise self.fail(start, "one relation between two values in the indicator", f"{len(at)} relations",
+                            "write one condition, e.g. [i = k] or \\mathbb{1}[a > 0]")
+        relation = items[at[0]]
+        sides = (items[:at[0]], items[at[0] + 1:])
+        # [i = k]: a lone letter in an indicator of an equality is an index, as in a subscript.
+        equality = relation.is_op("=") or relation.is_cmd("neq", "ne")
+        lone = equality and all(
+            len(side) == 1 and not side[0].scripted and ((side[0].kind == "WORD" and len(side[0].text) == 1)
+                                                         or side[0].is_cmd("ell") or side[0].kind == "NUMBER")
+            for side in sides)
+        saved, self.index_mode = self.index_mode, self.index_mode or lone
+        try:
+            left = self.read_items(sides[0], start, relation.pos, "a value")
+            right = self.read_items(sides[1], relation.end, end, "a value")
+        finally:
+            self.index_mode = saved
+        sign = relation.text if relation.kind == "OP" else relation.text[1:]
+        if sign in ("=", "neq", "ne"):
+            if not (left.is_integer and right.is_integer):
+                raise self.fail(relation.pos, "an equality between indices in the indicator", "values",
+                                "an indicator of an equality of real values is 0 almost everywhere, so it is not "
+                                "read: write it between index letters, [i = k] or \\delta_{ik} (a one-hot label "
+                                "y_i is <!-- derive: labels y one-hot at \\ell -->)")
+            delta = sp.KroneckerDelta(left, right)
+            return delta if sign == "=" else 1 - delta
+        relations = {"<": sp.StrictLessThan, ">": sp.StrictGreaterThan, "le": sp.LessThan, "leq": sp.LessThan,
+                     "ge": sp.GreaterThan, "geq": sp.GreaterThan}
+        return sp.Piecewise((sp.Integer(1), relations[sign](left, right)), (sp.Integer(0), True))
+
     def check_defined(self, denominator: sp.Expr, pos: int) -> None:
         """Refuse a division by a literal zero: ``1/0`` has no value, and must not be proved equal to anything."""
         if denominator.is_zero:
@@ -274,6 +340,21 @@ class ReaderCore:
             only = node.children[0]
             named = Node(only.kind, only.text, only.pos, node.end, only.children, node.sub, node.sup, node.primes)
             return self.factor_of(named, cur)
+        if kind == "group" and not node.scripted and len(node.children) == 2 and node.children[0].kind == "CMD" \
+                and node.children[0].text[1:] in TRANSPARENT and (nxt := cur.peek()) is not None \
+                and nxt.kind == "paren":
+            # {\\cal C}(w): the braces hold a styled name, and the name is what is applied.
+            cur.nodes[cur.i:cur.i] = node.children[1:]
+            return self.factor_of(node.children[0], cur)
+        if kind == "group" and any(n.is_cmd("over") for n in node.children):
+            # {\\partial L \\over \\partial z} f: an operator fraction takes what follows the group.
+            over = self.over_fraction(node.children, node.pos, node.end, node)
+            assert over is not None
+            cur.nodes[cur.i:cur.i] = over[1:]
+            return self.factor_of(over[0], cur)
+        if kind == "brack" and any(n.is_op("=", "<", ">") or n.is_cmd(*INDICATOR_RELATIONS) for n in node.children):
+            # Iverson's bracket [i = k]: 1 when the condition holds, else 0 (never split at its `=`).
+            return self.with_value_scripts(self.indicator(node.children, node.pos, node.end), node)
         if kind in GROUPS:
             inner = self.read_items(node.children, node.pos, node.end)
             return self.with_value_scripts(inner, node)

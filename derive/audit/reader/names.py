@@ -13,11 +13,13 @@ from derive.audit.reader.core import Cursor
 from derive.audit.reader.tex import Node, show
 from derive.audit.reader.vocabulary import (
     BUILTINS,
+    CALLIGRAPHIC,
     DECORATIONS,
     EXPECT,
     FRACS,
     FUNCTION_LETTERS,
     GREEK,
+    INDICATOR_RELATIONS,
     MARKERS,
     MULOPS,
     ONES,
@@ -38,6 +40,10 @@ class Reader(BigOpReader):
     def named(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
         """A name written as letters or ``\\text{..}``: a builtin, a function applied, or a variable."""
         stem = name.rstrip("'")
+        if name == "d" and not node.sub and not node.sup:
+            slashed = self.slashed_derivative(node, cur)  # dy/dx, \mathrm{d}y/\mathrm{d}x
+            if slashed is not None:
+                return slashed
         if stem in BUILTINS:
             return self.builtin(stem, node, cur)
         applied = self.application(stem, node, cur, primes=name.count("'"))
@@ -47,7 +53,8 @@ class Reader(BigOpReader):
             raise self.fail(node.pos, "a name", self.found(node))
         return self.make_name(name, node)
 
-    def application(self, stem: str, node: Node, cur: Cursor, *, primes: int = 0) -> sp.Expr | None:
+    def application(self, stem: str, node: Node, cur: Cursor, *, primes: int = 0,
+                    styled: bool = False) -> sp.Expr | None:
         """``name(args)``: a function applied, a marker or max(0, x); None when ``name`` is a value.
 
         A name followed by ``(`` is a function unless it is a value: bound, declared (a vector,
@@ -58,6 +65,14 @@ class Reader(BigOpReader):
         a declaration can say.
         """
         nxt = cur.peek()
+        if nxt is not None and nxt.kind == "paren" and node.sup is not None and node.sub is None \
+                and ((len(stem) > 1 and stem not in GREEK) or stem in self.ctx.functions) \
+                and not self.is_transpose(node.sup):
+            # \operatorname{gelu}^2(x) is the square of gelu(x), never the product gelu²·x.
+            raise self.fail(node.pos, f"a function applied, then its power: `({stem}(...))^{{..}}`",
+                            f"`{stem}` with a power before `(`",
+                            f"a power between a function's name and its argument is not read; "
+                            f"write \\left({stem}(x)\\right)^2")
         if nxt is None or nxt.kind != "paren" or node.sub is not None or node.sup is not None \
                 or stem in self.scope:
             return None
@@ -65,13 +80,13 @@ class Reader(BigOpReader):
         if stem in ctx.functions:
             return self.apply(stem, node.primes + primes, cur)
         values = ctx.vectors | ctx.matrices | ctx.sizes | ctx.indices | ctx.scalars
-        if stem in values or (stem == "e" and ctx.euler):
-            return None
+        if (stem in values and not (styled and stem in ctx.sizes - ctx.scalars)) or (stem == "e" and ctx.euler):
+            return None  # a value multiplies (a calligraphic C is a cost, never the default size C)
         if stem in self.step_values and (len(stem) == 1 or stem in GREEK) and stem not in FUNCTION_LETTERS:
             return None
         if stem in MARKERS or stem in RELU_NAMES:
             return self.marker(stem, node, cur)
-        if (len(stem) > 1 and stem not in GREEK) or stem in FUNCTION_LETTERS:
+        if (len(stem) > 1 and stem not in GREEK) or stem in FUNCTION_LETTERS or styled:
             return self.apply(stem, node.primes + primes, cur)
         shown = "\\" + stem if stem in GREEK else stem
         raise self.fail(node.pos, f"a product or a function application, not both: `{shown}(...)`",
@@ -102,6 +117,13 @@ class Reader(BigOpReader):
         if name == "nabla":
             return self.nabla(node, cur)
         if name == "partial":
+            slashed = self.slashed_derivative(node, cur)
+            if slashed is not None:
+                return slashed
+            if node.sub is not None:
+                raise self.fail(node.pos, "a derivative in fraction form", "`\\partial_{..}`",
+                                "\\partial_i f does not say which vector i indexes: write "
+                                "\\frac{\\partial f}{\\partial x_i}")
             raise self.fail(node.pos, "an expression", "`\\partial` outside a derivative",
                             "write \\frac{\\partial f}{\\partial x}")
         if name in BUILTINS:
@@ -121,11 +143,29 @@ class Reader(BigOpReader):
             if node.scripted:
                 raise self.fail(node.pos, f"scripts after the argument of {text}", self.found(node))
             if name in TRANSPARENT and self.is_one(arg):
-                return self.with_value_scripts(ONES(), arg)  # \mathbf{1}: the vector of ones
+                indicator = self.indicator_after(arg, cur)  # \mathbf{1}\{i = k\}, \mathbf{1}_{i = k}
+                if indicator is not None:
+                    return indicator
+                # \mathbf{1}: the vector of ones; \mathbf{1}_N says its length, which its use gives too.
+                return self.with_value_scripts(ONES(), self.without_size(arg))
+            if name in TRANSPARENT and self.is_one(arg, "0"):
+                raise self.fail(node.pos, "an expression", f"the zero vector {text}{{0}}",
+                                "a bold zero is a vector, not the number 0, and `... = \\mathbf{0}` is mostly a "
+                                "gradient set to zero (an equation to solve, not an identity); it is not read "
+                                "until the semantics has a zero array: write the step with a plain 0 to check it "
+                                "entry by entry")
             base = self.decorated_name(node, arg)
             if base is None:  # e.g. \mathbf{1}: the decoration is typographic only
                 return self.with_value_scripts(self.read_node(arg.bare()), arg)
+            if name in TRANSPARENT:
+                # \mathcal{J}(a + b) applies J (a calligraphic letter names a function or a loss, never
+                # a factor); \mathbf{x}(...) is read like x(...): a value multiplies, else it is ambiguous.
+                applied = self.application(base, arg, cur, styled=name in CALLIGRAPHIC)
+                if applied is not None:
+                    return applied
             return self.make_name(base, arg)
+        if name in {"underbrace", "overbrace", "underset", "overset"}:
+            return self.braced_note(node, cur)
         if name == "boxed":
             arg = cur.next()
             if arg is None:
@@ -142,9 +182,15 @@ class Reader(BigOpReader):
             arg = cur.peek()
             inner = arg.children if arg is not None and arg.kind == "group" else [arg] if arg is not None else []
             letter = inner[0].text if len(inner) == 1 else ""
-            if letter == "1" and arg is not None:
+            if letter in ("1", "I") and arg is not None:
                 cur.next()
-                return self.with_value_scripts(ONES(), arg)
+                indicator = self.indicator_after(arg, cur)
+                if indicator is not None:
+                    return indicator
+                if letter == "I":
+                    raise self.fail(node.pos, "an indicator \\mathbb{I}(condition)", self.found(cur.peek()),
+                                    "write the condition in brackets: \\mathbb{I}[i = k]")
+                return self.with_value_scripts(ONES(), self.without_size(arg))
             if letter == "E" and arg is not None:
                 if not self.ctx.expectations:
                     raise self.fail(node.pos, "an expression", "an expectation \\mathbb{E}",
@@ -163,6 +209,50 @@ class Reader(BigOpReader):
                         "the reader knows sums, fractions, derivatives, logs, exps, Greek letters "
                         "and decorations such as \\hat")
 
+    def without_size(self, arg: Node) -> Node:
+        """``\\mathbf{1}_N``: the subscript of the vector of ones is its length, not an index."""
+        if arg.sub is not None and not self.has_relation(arg.sub.children if arg.sub.kind == "group" else [arg.sub]):
+            return Node(arg.kind, arg.text, arg.pos, arg.end, arg.children, None, arg.sup, arg.primes)
+        return arg
+
+    @staticmethod
+    def has_relation(items: list[Node]) -> bool:
+        return any(n.is_op("=", "<", ">") or n.is_cmd(*INDICATOR_RELATIONS) for n in items)
+
+    def indicator_after(self, one: Node, cur: Cursor) -> sp.Expr | None:
+        """The indicator ``1[a > 0]``, ``1\\{i = k\\}``, ``1(i = k)`` or ``1_{i = k}`` (the 1 read), or None."""
+        if one.sub is not None and self.has_relation(one.sub.children if one.sub.kind == "group" else [one.sub]):
+            sub = one.sub
+            value = self.indicator(sub.children if sub.kind == "group" else [sub], sub.pos, sub.end)
+            return self.with_value_scripts(value, Node("group", "", one.pos, one.end, sup=one.sup))
+        nxt = cur.peek()
+        if nxt is not None and nxt.kind in {"brack", "setbrace", "paren"} and self.has_relation(nxt.children):
+            cur.next()
+            return self.with_value_scripts(self.indicator(nxt.children, nxt.pos, nxt.end), nxt)
+        return None
+
+    def braced_note(self, node: Node, cur: Cursor) -> sp.Expr:
+        """``\\underbrace{x}_{note}``, ``\\overbrace{x}^{note}``: the value is x, the note is a remark.
+
+        ``\\underset{note}{x}`` and ``\\overset{note}{x}`` likewise, except over a relation
+        (``\\overset{def}{=}``), which is not an expression."""
+        name = node.text[1:]
+        if node.scripted:
+            raise self.fail(node.pos, f"scripts after the argument of {node.text}", self.found(node))
+        if name in {"underset", "overset"}:
+            note = cur.next()
+            if note is None or note.kind != "group":
+                raise self.fail(cur.here(), f"the note of {node.text} in braces", self.found(note))
+        arg = cur.next()
+        if arg is None or arg.kind != "group":
+            raise self.fail(cur.here(), f"the braced argument of {node.text}", self.found(arg),
+                            f"write {node.text}{{x}}")
+        # The note under (over) the brace is dropped; a brace with no note is still the value under it.
+        kept = Node(arg.kind, arg.text, arg.pos, arg.end, arg.children,
+                    None if name == "underbrace" else arg.sub, None if name == "overbrace" else arg.sup,
+                    arg.primes)
+        return self.with_value_scripts(self.read_items(kept.children, kept.pos, kept.end), kept)
+
     def expectation(self, arg: Node, cur: Cursor) -> sp.Expr:
         """``\\mathbb{E}[X]``, ``\\mathbb{E}_{x}[X]``: ``EXPECT(X)``, ``EXPECT(X, x)`` (declared only)."""
         cur.next()
@@ -176,11 +266,12 @@ class Reader(BigOpReader):
         over = [self.read_node(arg.sub, "what the expectation is over")] if arg.sub is not None else []
         return self.with_value_scripts(EXPECT(value, *over), body)
 
-    def is_one(self, arg: Node) -> bool:
+    def is_one(self, arg: Node, digit: str = "1") -> bool:
+        """Whether ``arg`` is the number ``digit`` (1: ``\\mathbf{1}`` is the vector of ones)."""
         inner = arg.bare()
         while inner.kind == "group" and len(inner.children) == 1 and not inner.children[0].scripted:
             inner = inner.children[0]
-        return inner.kind == "NUMBER" and inner.text == "1"
+        return inner.kind == "NUMBER" and inner.text == digit
 
     def decorated_name(self, node: Node, arg: Node) -> str | None:
         """The name of ``\\hat{y}`` (``yhat``) and of transparent decorations, or None."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from derive.audit.reader.tex import Node
-from derive.audit.reader.vocabulary import GREEK
+from derive.audit.reader.vocabulary import GREEK, TRANSPARENT
 
 BIG_OPERATORS = ("sum", "prod", "Sigma", "Pi")
 
@@ -64,9 +64,19 @@ def step_facts(items: list[Node], text: str) -> StepFacts:
     samples: set[str] = set()
     values: set[str] = set()
 
+    applied_styles: set[int] = set()  # the groups of \mathbf{f}(x), \mathcal{J}(x): a name applied
+
     def uses(siblings: list[Node]) -> None:
         for idx, node in enumerate(siblings):
             nxt = siblings[idx + 1] if idx + 1 < len(siblings) else None
+            after = siblings[idx + 2] if idx + 2 < len(siblings) else None
+            if node.kind == "CMD" and node.text[1:] in TRANSPARENT and nxt is not None and nxt.kind == "group" \
+                    and not nxt.scripted and after is not None and after.kind == "paren":
+                applied_styles.add(id(nxt))
+            if node.kind == "group" and not node.scripted and len(node.children) == 2 and nxt is not None \
+                    and nxt.kind == "paren" and node.children[0].kind == "CMD" \
+                    and node.children[0].text[1:] in TRANSPARENT:
+                applied_styles.add(id(node))  # {\cal C}(w)
             applied = nxt is not None and nxt.kind == "paren" and node.sub is None and node.sup is None
             if node.kind == "WORD":
                 values.update(node.text[:-1] if applied else node.text)
@@ -78,15 +88,22 @@ def step_facts(items: list[Node], text: str) -> StepFacts:
             if node.sup is not None:
                 _letters(node.sup, limits)
             if node.sub is not None:
+                relation = None  # letters before a relation are bound; after \in [n], they are limits
                 for child in node.sub.children if node.sub.kind == "group" else [node.sub]:
-                    if child.is_op("=") or child.is_cmd("neq", "ne"):
-                        break
-                    _letters(child, bound)
+                    if child.is_op(","):
+                        relation = None
+                    elif child.is_op("=") or child.is_cmd("neq", "ne", "in"):
+                        relation = child
+                    elif relation is None:
+                        _letters(child, bound)
+                    elif relation.is_cmd("in"):
+                        _letters(child, limits)
         elif node.sup is not None and node.sup.kind == "group" and len(node.sup.children) == 1 \
                 and node.sup.children[0].kind == "paren":
             paren = node.sup.children[0]
             samples.add(" ".join(text[paren.pos + 1:paren.end - 1].split()))
-        uses(node.children)
+        if id(node) not in applied_styles:
+            uses(node.children)
         for part in (*node.children, node.sub, node.sup):
             if part is not None:
                 visit(part)

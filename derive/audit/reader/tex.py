@@ -125,6 +125,33 @@ def check_lost_backslashes(text: str, known: frozenset[str]) -> None:
                 raise fail_at(text, m.start(3), "a formula", show(word + brace), hint)
 
 
+# -- typography that means nothing -----------------------------------------------------------
+
+#: Characters a page puts for ASCII ones: dashes and the minus sign for `-`, the middle dot for `*`.
+_TYPOGRAPHIC = str.maketrans({"\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00b7": "*", "\u22c5": "*"})
+#: ``\text T`` (no braces): TeX's argument is the one character after it.
+_BARE_TEXT_ARG = re.compile(r"\\(?:text|mathrm|textrm|mathit)(?![A-Za-z])\s*([A-Za-z])")
+#: Commands that only colour, strike or load a package: ``\require{cancel}``, ``\color{red}``; blanked.
+_LAYOUT_COMMANDS = re.compile(r"\\(?:require|color|textcolor|colorbox)\s*\{[^{}]*\}"
+                              r"|\\(?:cancel|bcancel|xcancel)(?![A-Za-z])")
+
+
+def typographic(text: str) -> str:
+    r"""``text`` with page typography written as TeX means it, keeping every column.
+
+    An en dash, em dash or minus sign is ``-``; a middle dot is ``*``; ``\\text T`` is ``{T}`` (TeX's
+    argument without braces is one character); ``\\require{..}``, ``\\color{..}`` and ``\\cancel`` are
+    blanked (the group they colour or strike stays, so it is read).
+
+    Examples:
+        >>> typographic("1 \u2013 x^\\text T")
+        '1 - x^    {T}'
+    """
+    text = text.translate(_TYPOGRAPHIC)
+    text = _BARE_TEXT_ARG.sub(lambda m: " " * (len(m.group(0)) - 3) + "{" + m.group(1) + "}", text)
+    return _LAYOUT_COMMANDS.sub(lambda m: " " * len(m.group(0)), text)
+
+
 # -- the TeX layer ---------------------------------------------------------------------------
 
 
@@ -192,6 +219,11 @@ def convert(tree: Tree | Token, text: str) -> Node:
                 continue
             arg = convert(script.children[-1] if len(script.children) > 1 else head, text)
             pos = head.start_pos if isinstance(head, Token) and head.start_pos is not None else arg.pos
+            primed = arg.children[0] if arg.kind == "group" and len(arg.children) == 1 else arg
+            if script.data == "sup" and primed.is_cmd("prime") and not primed.scripted:
+                base.primes += 1  # \sigma^\prime(x), f^{\prime}: a prime written as a command
+                base.end = max(base.end, arg.end)
+                continue
             if script.data == "sub":
                 if base.sub is not None:
                     raise fail_at(text, pos, "one subscript", "a second subscript", "put both in one `_{...}`")

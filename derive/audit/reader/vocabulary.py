@@ -100,6 +100,8 @@ class Membership:
     name: str
     target: sp.Expr
     shape: tuple[sp.Expr, ...]
+    #: The values every entry takes when the space is a finite set (``\{0, 1\}^K``), else None (real).
+    values: tuple[int, ...] | None = None
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9']*\Z")
 
 
@@ -114,7 +116,8 @@ GREEK = frozenset({
 BUILTINS: dict[str, Callable[..., sp.Expr]] = {
     "log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
     "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "arctan": sp.atan, "max": sp.Max,
-    "min": sp.Min,
+    "min": sp.Min, "sech": sp.sech, "csch": sp.csch, "coth": sp.coth, "sec": sp.sec, "csc": sp.csc,
+    "cot": sp.cot, "arcsin": sp.asin, "arccos": sp.acos,
 }
 #: Named operations read as markers of their argument (``\operatorname{diag}(v)`` -> ``DIAG(v)``).
 MARKERS: dict[str, sp.FunctionClass] = {"diag": DIAG, "tr": TRACE, "Tr": TRACE, "trace": TRACE}
@@ -125,12 +128,16 @@ FUNCTION_LETTERS = frozenset({"f", "g", "h", "phi", "varphi", "Phi", "psi", "Psi
 DECORATIONS = {"hat": "hat", "widehat": "hat", "bar": "bar", "overline": "bar", "tilde": "tilde",
                 "widetilde": "tilde", "dot": "dot", "ddot": "ddot"}
 TRANSPARENT = frozenset({"boldsymbol", "mathbf", "vec", "bm", "pmb", "mathbfit", "mathcal", "mathscr",
-                          "overrightarrow", "underline"})
+                          "overrightarrow", "underline", "cal", "bf"})
+#: Styles whose letter followed by ``(`` is a function applied: ``\mathcal{J}(\theta)``.
+CALLIGRAPHIC = frozenset({"mathcal", "mathscr", "cal"})
 MULOPS = frozenset({"\\cdot", "\\times", "\\ast", "\\odot", "\\circ"})
 ELEMENTWISE_OPS = frozenset({"\\odot", "\\circ"})
 RELATIONS = frozenset({"\\neq", "\\ne", "\\leq", "\\le", "\\geq", "\\ge", "\\approx", "\\equiv", "\\sim",
                         "\\propto", "\\to", "\\rightarrow", "\\Rightarrow", "\\implies", "\\iff",
                         "\\mapsto", "\\leftarrow", "\\coloneqq", "\\simeq", "\\cong", "\\ll", "\\gg"})
+#: The relations an indicator ``[i = k]``, ``\mathbb{1}[a > 0]`` may hold besides ``=``, ``<`` and ``>``.
+INDICATOR_RELATIONS = ("neq", "ne", "le", "leq", "ge", "geq")
 FRACS = frozenset({"\\frac", "\\dfrac", "\\tfrac", "\\cfrac"})
 
 
