@@ -15,8 +15,6 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from derive.engine.printable import printable
-
 # The engine (SymPy) loads only when a command needs it, so --help and --version stay fast.
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,10 +25,17 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """derive.engine.printable's escaping, imported when first needed (--help loads neither SymPy nor the engine)."""
+    from derive.engine.printable import printable as escaped
+
+    return escaped(text, newlines=newlines)
+
 #: When the command started (--timeout counts from here: loading SymPy takes seconds on a busy machine).
 STARTED = time.monotonic()
 
-COMMANDS = ("list", "verify", "prove", "audit", "check")
+COMMANDS = ("list", "verify", "prove", "audit", "check", "grad")
 
 EPILOG = """\
 verdicts:
@@ -193,6 +198,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--html", metavar="OUT", help="write the post as HTML (MathML, offline) with every step marked "
                        "(one file: OUT; several: OUT is a directory)")
     audit.add_argument("--verbose", action="store_true", help="show the strategy of valid steps too")
+    audit.add_argument("--names", action="store_true",
+                       help="print each post's symbol table: what the audit took each name to be, and why")
     audit.add_argument("--budget", type=_seconds, default=5.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 5)")
     audit.add_argument("--timeout", type=_seconds, metavar="SECONDS",
@@ -213,6 +220,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="stop after SECONDS whatever the step is doing")
     check.add_argument("--strict", action="store_true",
                        help="exit 1 unless every step is valid (check always does; accepted as in audit)")
+    from derive.render.gradient import add_parser  # argparse only: --help stays free of SymPy
+    add_parser(sub)
     return parser
 
 
@@ -458,7 +467,7 @@ def _audit(args: argparse.Namespace) -> int:
     from derive.audit.files import FilesError, page_targets, posts, write_atomic
     from derive.audit.isolated import Job, run_audits
     from derive.audit.post import MAX_BYTES, AuditSettings, AuditStep
-    from derive.audit.report import render_html, render_json
+    from derive.audit.report import render_html, render_json, render_names
     from derive.audit.source import SourceError, SourceTimeout, read_source
 
     deadline = STARTED + args.timeout if args.timeout else None
@@ -488,6 +497,8 @@ def _audit(args: argparse.Namespace) -> int:
         if job.report is not None:
             out.write("\n".join([job.report.summary(), *(f"hint: {printable(h, newlines=False)}"
                                                         for h in job.report.hints)]) + "\n")
+            if args.names:
+                out.write(printable(render_names(job.report)))
 
     stream = not args.json
     run_audits(jobs, AuditSettings(budget=args.budget), workers=args.jobs, deadline=deadline,
@@ -618,6 +629,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _audit(args)
         if args.command == "check":
             return _check(args)
+        if args.command == "grad":
+            from derive.render.gradient import run
+            return run(args)
         return _verify(args)
     except UsageError as exc:
         message = printable(str(exc), newlines=False)

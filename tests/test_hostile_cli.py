@@ -61,7 +61,7 @@ def test_a_page_over_an_input_through_a_link_or_among_several_is_refused(
 
 
 def test_posts_with_the_same_name_get_distinct_pages(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    for folder, step in (("a", STEP), ("b", "$$ x^2 = 2 x $$\n")):
+    for folder, step in (("a", STEP), ("b", "$$ \\frac{d}{dx} x^2 = 3 x $$\n")):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "hw.md").write_text(step, encoding="utf-8")
     out = tmp_path / "out"

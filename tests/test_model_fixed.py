@@ -51,3 +51,30 @@ def test_the_soft_label_cross_entropy_at_k_1000_is_decided_in_seconds() -> None:
     assert verdict.proved
     # About 3 s on an idle machine; the bound leaves room for a loaded one.
     assert elapsed < 20.0, f"k = 1000 took {elapsed:.1f} s"
+
+
+def test_the_shared_writer_agrees_with_writing_every_sum_out() -> None:
+    from derive.model import Matrix, eye
+    from derive.model.claims import instantiate
+    from derive.model.fixed import FixedWriter
+
+    n = Size("n", 3)
+    A, v = Matrix("A", n, n), Vector("v", n)
+    t = grad((softmax(A @ v) * (eye(n) @ v)).sum() + (A * A).sum(), v)
+    writer = FixedWriter()
+    shared = instantiate(t, {}, writer)
+    plain = instantiate(t, {})
+    definitions = writer.space.definitions
+    for a, b in zip(shared, plain, strict=True):
+        inlined = a
+        while inlined.free_symbols & definitions.keys():
+            inlined = inlined.xreplace(definitions)
+        assert sp.simplify(inlined - b) == 0
+
+
+def test_a_shift_leaves_a_shared_log_sum_exp_at_a_large_size() -> None:
+    from derive.model import Scalar, logsumexp
+
+    z, a = Vector("z", Size("k", 300), role="logits"), Scalar("a")
+    assert decide(claim(logsumexp(z + a), logsumexp(z) + a)).proved
+    assert decide(claim(logsumexp(z + a), logsumexp(z) + 2 * a)).refuted

@@ -61,7 +61,8 @@ def test_proofs_are_collected_as_items_with_a_summary_line(pytester: pytest.Pyte
         "*derive: 2 proved, 2 refuted, 0 undecided*",
     ])
     result.stdout.fnmatch_lines(["*Claim not proved: square*", "*lhs:*", "*rhs:*",
-                                 "*reproduce: derive.decide(claim*"])
+                                 "*reproduce: derive.decide(__import__('test_user').test_a_wrong_claim_fails(), *",
+                                 "*rerun:     pytest 'test_user.py::test_a_wrong_claim_fails'"])
     result.assert_outcomes(passed=4, failed=1)
 
 
@@ -146,7 +147,7 @@ def test_a_failure_is_a_few_lines_not_pytest_internals(pytester: pytest.Pytester
     failures = text[text.index("= FAILURES ="):]
     assert "CallInfo" not in failures and "_pytest" not in failures and "pluggy" not in failures
     result.stdout.fnmatch_lines(["*test_raises.py:5: in test_raises", "E   ValueError: the model could not be built"])
-    result.stdout.fnmatch_lines(["*Claim not proved: wrong 2*", "*reproduce: derive.decide(claim*",
+    result.stdout.fnmatch_lines(["*Claim not proved: wrong 2*", "*reproduce: derive.decide(__import__('test_user')*",
                                  "FAILED test_raises.py::test_raises - ValueError: the model could not be built",
                                  "FAILED test_user.py::test_parametrized_wrong?2? - Claim not proved: wrong 2"])
     assert len(failures.splitlines()) < 30, failures

@@ -63,6 +63,28 @@ def render_text(report: AuditReport, *, verbose: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_names(report: AuditReport) -> str:
+    """The post's symbol table as text: one line per name (name, kind, shape, meaning, where it came from)."""
+    rows = [("name", "kind", "shape", "meaning", "source")] + [e.row() for e in report.names]
+    if len(rows) == 1:
+        return f"names of {report.path}: none\n"
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"names of {report.path}:"]
+    for row in rows:
+        lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def names_table_html(report: AuditReport) -> str:
+    """The post's symbol table as an HTML table, every cell escaped."""
+    if not report.names:
+        return ""
+    head = "".join(f"<th>{h}</th>" for h in ("name", "kind", "shape", "meaning", "source"))
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in e.row()) + "</tr>"
+                   for e in report.names)
+    return f"<h2>Names</h2><table class='names'><tr>{head}</tr>{body}</table>"
+
+
 def render_json(reports: Sequence[AuditReport]) -> str:
     document = json.dumps({"files": [r.as_dict() for r in reports],
                            "wrong": sum(r.count(StepStatus.WRONG) for r in reports)}, indent=2, ensure_ascii=False)
@@ -210,6 +232,7 @@ def render_html(report: AuditReport) -> str:
 <p class="summary">{len(report.steps)} steps: {counts} ({report.seconds:.1f} s)</p>
 {"<ul class='hints'>" + hints + "</ul>" if hints else ""}
 {body}{_steps_table(left)}
+{names_table_html(report)}
 </body></html>
 """
 
@@ -238,8 +261,9 @@ def _markdown_body(text: str, by_line: dict[int, list[AuditStep]]) -> str:
         "link_open": lambda tokens, i, options, env: "",
         "link_close": lambda tokens, i, options, env: "",
         "image": lambda tokens, i, options, env: html.escape(tokens[i].content),
-        # A fence's info string is the post's: not made into a class.
-        "fence": lambda tokens, i, options, env: f"<pre><code>{html.escape(tokens[i].content)}</code></pre>\n",
+        # A ```math fence is a display; any other fence is code, its info string not made into a class.
+        "fence": lambda tokens, i, options, env: mathml(tokens[i].content, display=True)
+        if tokens[i].info.split()[:1] == ["math"] else f"<pre><code>{html.escape(tokens[i].content)}</code></pre>\n",
     }
     from markdown_it.renderer import RendererHTML
 

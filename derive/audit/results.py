@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from derive.audit.source import SourceError, read_source
+from derive.audit.symbols import Entry
 from derive.engine.decide import Settings
 from derive.engine.printable import printable
 from derive.engine.verdict import Verdict
@@ -83,6 +84,8 @@ class AuditReport:
     #: Why the post was not audited to its end (reading ran out of time, the worker stopped), or "".
     #: Such a report never passes: its exit status is 1.
     not_audited: str = ""
+    #: The post's symbol table: what the audit took each name to be (:mod:`derive.audit.symbols`).
+    names: tuple[Entry, ...] = ()
 
     def count(self, status: StepStatus) -> int:
         return sum(s.status is status for s in self.steps)
@@ -112,7 +115,8 @@ class AuditReport:
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "steps": [s.as_dict() for s in self.steps],
                 "summary": {s.value: self.count(s) for s in StepStatus}, "hints": list(self.hints),
-                "seconds": round(self.seconds, 3), **({"not_audited": self.not_audited} if self.not_audited else {})}
+                "seconds": round(self.seconds, 3), "names": [e.as_dict() for e in self.names],
+                **({"not_audited": self.not_audited} if self.not_audited else {})}
 
 
 # -- reading the file ------------------------------------------------------------------------------

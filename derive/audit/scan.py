@@ -19,6 +19,7 @@ decides.
 
 from __future__ import annotations
 
+import gc
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -136,7 +137,7 @@ def _inline_in_pieces(state: StateCore) -> None:
     for token in state.tokens:
         if token.type != "inline":
             continue
-        content, kept = token.content, []
+        content, kept, others = token.content, [], 0
         start = 0
         while start < len(content):
             end = len(content) if len(content) - start <= PIECE else content.rfind("\n", start, start + PIECE) + 1
@@ -145,9 +146,13 @@ def _inline_in_pieces(state: StateCore) -> None:
             children: list[Token] = []
             md.inline.parse(content[start:end], md, state.env, children)
             kept += [(c.type, c.markup, c.content) for c in children if c.type in ("code_inline", "math_inline")]
+            others += sum(not (c.type in ("text", "softbreak") and not c.content.strip())
+                          for c in children if c.type != "math_inline")
             start = end
         token.children = []
-        token.meta = {"scan": kept}
+        # A paragraph that is one $...$ and blank text only (the audit reads it as a display).
+        standalone = others == 0 and [k for k, _, _ in kept] == ["math_inline"]
+        token.meta = {"scan": kept, "standalone": standalone}
 
 
 @lru_cache(maxsize=1)
@@ -323,7 +328,7 @@ def _math_fence(text: str, begin: int, end: int, line: int) -> Display | None:
 
 def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], list[Display]]:
     """Code (and front matter) as offset ranges, the inline math with offsets, and the ```` ```math ````
-    fences as displays, from markdown-it's tokens."""
+    fences and the paragraphs that are one ``$...$`` as displays, from markdown-it's tokens."""
     at = lines(text).start
     code: list[tuple[int, int]] = []
     inline: list[Inline] = []
@@ -340,6 +345,12 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], l
             code.append((begin, end))  # no other opener inside: the fence is the display
         elif token.type in ("fence", "code_block", "front_matter"):
             code.append((begin, end))
+        elif token.type == "inline" and token.meta.get("standalone"):
+            # A paragraph that is one $...$ and nothing else is a formula set apart, as a display is.
+            ((_, _, math),) = token.meta["scan"]
+            found = text.find("$" + math + "$", begin, end)
+            if found != -1:
+                fences.append(Display(math, found + 1, position(text, found)[0]))
         elif token.type == "inline":
             cursor = begin
             for kind, markup, content in token.meta["scan"]:
@@ -390,6 +401,18 @@ def extract(text: str, *, inline: bool = False, latex: bool | None = None) -> li
         >>> [i.body for i in extract("Let $S_i = e^{z_i}$ and `$$no = math$$`.", inline=True)]
         ['S_i = e^{z_i}']
     """
+    # The parse makes a few objects per character and keeps them to the end: the cyclic garbage
+    # collector, run again and again over all of them, made reading a long post superlinear.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _extract(text, inline=inline, latex=latex)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _extract(text: str, *, inline: bool, latex: bool | None) -> list[Item]:
     latex = is_latex(text) if latex is None else latex
     code, inline_math, fences = ([], [], []) if latex else _markdown_regions(text)
     code_starts = [a for a, _ in code]

@@ -49,8 +49,9 @@ __all__ = ["MEMORY_LIMIT", "Worker", "WorkerDied", "acquire", "portable", "relea
 #: The address space of a worker (bytes); one that starts larger may grow by half of this.
 MEMORY_LIMIT = 1 << 30
 
-#: Modules a fork server imports once, so that each worker it forks starts warm.
-PRELOAD = ["sympy", "derive.engine.decide"]
+#: Modules a fork server imports once, so that each worker it forks starts warm. This module comes
+#: first: imported in the fork server, it makes the server end with its parent (see the module's end).
+PRELOAD = ["derive.engine.isolate", "sympy", "derive.engine.decide"]
 
 
 class WorkerDied(RuntimeError):
@@ -123,7 +124,7 @@ def idle() -> None:
 PR_SET_PDEATHSIG = 1
 
 
-def die_with_parent(parent: int | None = None) -> None:
+def die_with_parent(parent: int | None = None, *, watch: bool = True) -> None:
     """End this process when process ``parent`` (the one that started it; None: the current parent) ends.
 
     Linux: ``PR_SET_PDEATHSIG`` with SIGKILL. The kernel sends it when the thread that forked
@@ -143,19 +144,42 @@ def die_with_parent(parent: int | None = None) -> None:
         except (OSError, AttributeError):
             pass
 
-    def watch() -> None:
+    def watch_parent() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
         os._exit(1)
 
     if os.getppid() != parent:
         os._exit(1)
-    threading.Thread(target=watch, daemon=True, name="derive-parent-watch").start()
+    if watch:
+        threading.Thread(target=watch_parent, daemon=True, name="derive-parent-watch").start()
+
+
+def _let_the_fork_server_end() -> None:
+    """In a worker from the fork server: close its copy of the caller's end of the server's "alive" pipe.
+
+    multiprocessing hands every child that end (so that it could start processes of its own). The
+    server ends when the pipe reads end-of-file, that is when every copy is closed: a worker
+    holding one would keep the server alive after the caller died, and the server, its parent,
+    would keep the worker alive. Closed, the caller's death ends the server, and so the worker.
+    """
+    from multiprocessing import forkserver
+
+    server = getattr(forkserver, "_forkserver", None)
+    fd = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(fd, int):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+        server._forkserver_alive_fd = None  # type: ignore[union-attr]
 
 
 def _serve(conn: Connection, memory: int, state: Any, parent: int | None) -> None:
     """The worker's loop: receive ``(fn, args)``, run ``fn(send, *args)``, answer; until told to stop."""
     global _state
+    if parent is None:
+        _let_the_fork_server_end()
     die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory(memory)
@@ -316,3 +340,16 @@ def pid_of_idle() -> list[int]:
 
 
 os.register_at_fork(after_in_child=lambda: _idle.clear())
+
+
+def _in_fork_server() -> bool:
+    return any("multiprocessing.forkserver import main" in arg for arg in getattr(sys, "orig_argv", ()))
+
+
+if _in_fork_server():
+    # The fork server preloads this module. It ends by itself when its parent's end of its "alive"
+    # pipe closes, but only after tearing down SymPy (seconds on a busy machine); with the parent-death
+    # signal it ends at once, and its workers with it. (Never a watcher thread here: the server forks.)
+    # The kernel sends it when the *thread* that started the server ends: a program that first starts
+    # workers from a short-lived thread gets a new server next time (multiprocessing restarts it).
+    die_with_parent(watch=False)

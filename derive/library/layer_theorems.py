@@ -3,9 +3,9 @@
 Each is a :class:`derive.library.model_theorems.ModelTheorem` (the left side is SymPy's
 gradient of the built loss, the right side the backward pass as written in a framework), and
 each has its typical mistake one flag away (``wrong=True``) for the tests to refute.
-``EVERY_SIZE`` says which are proved for every size by today's engine; the others are proved
-at their default sizes (``ModelTheorem.concrete(defaults)``), and undecided for every size
-until the engine brings nested sums of products to one order.
+``EVERY_SIZE`` says which are proved for every size by today's engine (all of them, since the
+engine brings nested sums to one canonical order); each is also proved at its default sizes
+(``ModelTheorem.concrete(defaults)``).
 """
 
 from __future__ import annotations
@@ -148,17 +148,17 @@ _SPECS: list[tuple[str, str, str, str, Callable[[bool], Built], dict[str, int], 
      "ReLU MLP", lambda w: _mlp("b2", w), {"N": 2, "d": 2, "h": 2, "k": 2}, True),
     ("relu_mlp_W1", "∂L/∂W₁ = Xᵀ[((P - Y)/N) W₂ᵀ ⊙ (H > 0)]",
      r"\frac{\partial L}{\partial W_1} = X^T \left[\tfrac{1}{N}(P - Y) W_2^T \odot \mathbb{1}[H > 0]\right]",
-     "ReLU MLP", lambda w: _mlp("W1", w), {"N": 2, "d": 2, "h": 2, "k": 2}, False),
+     "ReLU MLP", lambda w: _mlp("W1", w), {"N": 2, "d": 2, "h": 2, "k": 2}, True),
     ("relu_mlp_b1", "∂L/∂b₁ = Σ_n [((P - Y)/N) W₂ᵀ ⊙ (H > 0)]_n",
      r"\frac{\partial L}{\partial b_1} = \sum_n \left[\tfrac{1}{N}(P - Y) W_2^T \odot \mathbb{1}[H > 0]\right]_n",
-     "ReLU MLP", lambda w: _mlp("b1", w), {"N": 2, "d": 2, "h": 2, "k": 2}, False),
+     "ReLU MLP", lambda w: _mlp("b1", w), {"N": 2, "d": 2, "h": 2, "k": 2}, True),
     ("layer_norm_beta", "∂L/∂β = u for L = Σ u ⊙ LayerNorm(x; γ, β)", r"\frac{\partial L}{\partial \beta} = u",
      "layer norm", lambda w: _layer_norm("beta", w), {"d": 3}, True),
     ("layer_norm_gamma", "∂L/∂γ = u ⊙ x̂", r"\frac{\partial L}{\partial \gamma} = u \odot \hat{x}",
      "layer norm", lambda w: _layer_norm("gamma", w), {"d": 3}, True),
     ("layer_norm_x", "∂L/∂x = (g - mean(g) - x̂ mean(g ⊙ x̂)) / σ for g = u ⊙ γ",
      r"\frac{\partial L}{\partial x} = \frac{1}{\sigma}\left(g - \bar{g} - \hat{x}\,\overline{g \odot \hat{x}}\right)",
-     "layer norm", lambda w: _layer_norm("x", w), {"d": 3}, False),
+     "layer norm", lambda w: _layer_norm("x", w), {"d": 3}, True),
     ("batch_norm_beta", "∂L/∂β = Σ_n G_n for L = Σ G ⊙ BatchNorm(X; γ, β)",
      r"\frac{\partial L}{\partial \beta} = \sum_n G_n", "batch norm", lambda w: _batch_norm("beta", w),
      {"N": 3, "d": 2}, True),
@@ -166,14 +166,14 @@ _SPECS: list[tuple[str, str, str, str, Callable[[bool], Built], dict[str, int], 
      "batch norm", lambda w: _batch_norm("gamma", w), {"N": 3, "d": 2}, True),
     ("batch_norm_X", "∂L/∂X = (g - mean_n g - X̂ mean_n(g ⊙ X̂)) / σ for g = G ⊙ γ, per feature",
      r"\frac{\partial L}{\partial X} = \frac{1}{\sigma}\left(g - \bar{g} - \hat{X}\,\overline{g \odot \hat{X}}\right)",
-     "batch norm", lambda w: _batch_norm("X", w), {"N": 3, "d": 2}, False),
+     "batch norm", lambda w: _batch_norm("X", w), {"N": 3, "d": 2}, True),
     ("attention_V", "∂L/∂V = Pᵀ G for P = softmax(QKᵀ/√d), L = Σ G ⊙ PV",
      r"\frac{\partial L}{\partial V} = P^T G", "attention", lambda w: _attention("V", w), {"T": 2, "d": 2}, True),
     ("attention_Q", "∂L/∂Q = dS K / √d for dS = P ⊙ (GVᵀ - rowsum(P ⊙ GVᵀ))",
      r"\frac{\partial L}{\partial Q} = \frac{1}{\sqrt{d}}\, dS\, K", "attention", lambda w: _attention("Q", w),
-     {"T": 2, "d": 2}, False),
+     {"T": 2, "d": 2}, True),
     ("attention_K", "∂L/∂K = dSᵀ Q / √d", r"\frac{\partial L}{\partial K} = \frac{1}{\sqrt{d}}\, dS^T Q",
-     "attention", lambda w: _attention("K", w), {"T": 2, "d": 2}, False),
+     "attention", lambda w: _attention("K", w), {"T": 2, "d": 2}, True),
     ("rnn_step_W", "∂L/∂W = (g ⊙ (1 - h₁²)) h₀ᵀ for h₁ = tanh(Wh₀ + Ux₁ + b), L = gᵀh₁",
      r"\frac{\partial L}{\partial W} = (g \odot (1 - h_1^2))\, h_0^T", "RNN", lambda w: _rnn("step", w),
      {"h": 2, "d": 2}, True),

@@ -42,11 +42,13 @@ from derive.model.functions import (
     tanh,
     trace,
 )
+from derive.model.matrix_gradient import Gradient, gradient
 from derive.model.piecewise import abs, maximum, minimum, relu, sign, where
 from derive.model.tensor import Labels, Matrix, Scalar, Size, Tensor, Vector
 
 __all__ = [
     "Array",
+    "Gradient",
     "Labels",
     "Matrix",
     "ModelTypeError",
@@ -68,6 +70,7 @@ __all__ = [
     "eye",
     "gelu",
     "grad",
+    "gradient",
     "hessian",
     "jacobian",
     "l2",

@@ -21,7 +21,7 @@ import sympy as sp
 
 from derive.engine.space import Role
 from derive.model.errors import ModelTypeError
-from derive.model.tensor import Size, Tensor, _array, _interval, _sizes, as_tensor, fresh
+from derive.model.tensor import OPERATIONS, Size, Tensor, _array, _interval, _sizes, as_tensor, fresh
 
 __all__ = ["Array", "batched_matmul", "einsum", "transpose"]
 
@@ -119,3 +119,6 @@ def einsum(subscripts: str, *operands: Any) -> Tensor:
         return sp.Sum(body, *[(bound[c], 1, sizes[c]) for c in summed])
     first, *rest = tensors
     return first._with(tuple(sizes[c] for c in output), entry, *rest)
+
+
+OPERATIONS.update({"transpose": transpose, "batched_matmul": batched_matmul})

@@ -22,7 +22,8 @@ from typing import Any
 import sympy as sp
 
 from derive.model.errors import ModelTypeError
-from derive.model.tensor import Size, Tensor, as_tensor
+from derive.model.graph import recorded
+from derive.model.tensor import OPERATIONS, Size, Tensor, as_tensor
 
 __all__ = ["MAX_RANK", "broadcast_shapes", "broadcast_to", "eye", "ones", "zeros"]
 
@@ -88,6 +89,7 @@ def _dims(sizes: tuple[Any, ...], what: str) -> tuple[tuple[sp.Expr, ...], froze
     return tuple(dims), frozenset(s for s in sizes if isinstance(s, Size))
 
 
+@recorded("ones")
 def ones(*sizes: Size | int) -> Tensor:
     """A tensor of ones: ``ones(N)`` a vector, ``ones(N, 1)`` a column matrix, ``ones(1, N)`` a row.
 
@@ -106,6 +108,7 @@ def zeros(*sizes: Size | int) -> Tensor:
     return Tensor(dims, lambda *_: sp.S.Zero, sizes=known)
 
 
+@recorded("eye")
 def eye(size: Size | int) -> Tensor:
     """The identity matrix: entry (i, j) is δ_ij.
 
@@ -118,3 +121,6 @@ def eye(size: Size | int) -> Tensor:
     """
     dims, known = _dims((size,), "eye")
     return Tensor(dims * 2, lambda i, j: sp.KroneckerDelta(i, j), sizes=known)
+
+
+OPERATIONS.update({"broadcast_pair": broadcast_pair})

@@ -35,7 +35,20 @@ class FixedWriter:
 
     def write(self, expr: sp.Basic, env: Env | None = None) -> sp.Basic:
         """``expr`` with each index at its value in ``env`` and every sum written out."""
-        return self._write(expr, dict(env or {}))
+        return self._split_logs(self._write(expr, dict(env or {})))
+
+    def _split_logs(self, expr: sp.Basic) -> sp.Basic:
+        """log(s·exp(a)) = log s + a for a shared sum s > 0 (a shift taken out of a log-sum-exp)."""
+        atoms = self.space.definitions.keys()
+        if not atoms or not expr.has(sp.log):
+            return expr
+
+        def split(node: sp.Basic) -> sp.Basic:
+            factors = sp.Mul.make_args(node.args[0])
+            if len(factors) < 2 or not any(f in atoms for f in factors) or not all(f.is_positive for f in factors):
+                return node
+            return sp.Add(*[f.args[0] if isinstance(f, sp.exp) else sp.log(f) for f in factors])
+        return expr.replace(lambda e: isinstance(e, sp.log), split)
 
     # -- the walk ---------------------------------------------------------------------------------
     def _free_of(self, node: sp.Basic) -> frozenset[sp.Basic]:
@@ -88,7 +101,7 @@ class FixedWriter:
         for term in self._terms(body):
             free: list[sp.Expr] = []
             bound: list[sp.Expr] = []
-            for f in sp.Mul.make_args(term):
+            for f in _split_exponentials(term):
                 (bound if v in self._free_of(f) else free).append(f)
             outside = self._write(sp.Mul(*free), env)
             if not bound:
@@ -117,6 +130,8 @@ class FixedWriter:
         for at, f in enumerate(factors):
             if isinstance(f, sp.KroneckerDelta) and v in f.args:
                 c = f.args[1] if f.args[0] == v else f.args[0]
+                if v in c.free_symbols:
+                    continue  # δ(n, g(n)) does not pick one term
                 value = self._write(c, env)
                 if not value.is_Integer:
                     continue
@@ -125,3 +140,15 @@ class FixedWriter:
                 rest = sp.Mul(*(factors[:at] + factors[at + 1:]))
                 return self._write(rest, {**env, v: value})
         return None
+
+
+def _split_exponentials(term: sp.Expr) -> list[sp.Expr]:
+    """The factors of a term, exp(a + b) as exp(a) exp(b) (true for every a, b): a shift then leaves the sum,
+    Σ_n exp(z_n + a) = exp(a) Σ_n exp(z_n), and the sum is the one the unshifted softmax shares."""
+    out: list[sp.Expr] = []
+    for f in sp.Mul.make_args(term):
+        if isinstance(f, sp.exp) and isinstance(f.args[0], sp.Add):
+            out.extend(sp.exp(a) for a in f.args[0].args)
+        else:
+            out.append(f)
+    return out

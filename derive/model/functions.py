@@ -20,6 +20,7 @@ import sympy as sp
 
 from derive.engine.differentiate import derivative
 from derive.model.errors import ModelTypeError
+from derive.model.graph import recorded
 from derive.model.piecewise import deltas_out_of_pieces
 from derive.model.reductions import log_softmax, logsumexp, softmax
 from derive.model.tensor import Tensor, as_tensor, fresh
@@ -47,6 +48,7 @@ __all__ = [
 ]
 
 
+@recorded("elementwise")
 def elementwise(fn: Callable[[sp.Expr], sp.Expr], t: Any) -> Tensor:
     """``fn`` applied to every entry of ``t`` (any SymPy function of one value).
 
@@ -60,11 +62,13 @@ def elementwise(fn: Callable[[sp.Expr], sp.Expr], t: Any) -> Tensor:
 
 
 
+@recorded("exp")
 def exp(t: Any) -> Tensor:
     """Elementwise exp."""
     return elementwise(sp.exp, t)
 
 
+@recorded("log")
 def log(t: Any) -> Tensor:
     """Elementwise natural log (of a softmax: its log-sum-exp form, which is equal and smaller)."""
     x = as_tensor(t)
@@ -73,11 +77,13 @@ def log(t: Any) -> Tensor:
     return elementwise(sp.log, x)
 
 
+@recorded("tanh")
 def tanh(t: Any) -> Tensor:
     """Elementwise tanh."""
     return elementwise(sp.tanh, t)
 
 
+@recorded("sigmoid")
 def sigmoid(t: Any) -> Tensor:
     """Elementwise logistic sigmoid 1 / (1 + exp(-x))."""
     x = as_tensor(t)
@@ -87,11 +93,13 @@ def sigmoid(t: Any) -> Tensor:
                   log_entry=lambda *ix: -sp.log(1 + sp.exp(-x.entry(*ix))), kind="sigmoid")
 
 
+@recorded("sqrt")
 def sqrt(t: Any) -> Tensor:
     """Elementwise square root."""
     return elementwise(sp.sqrt, t)
 
 
+@recorded("cross_entropy")
 def cross_entropy(y: Any, yhat: Any) -> Tensor:
     """-Σ_n y_n log ŷ_n for vectors; for matrices (a batch, one sample a row) the mean over the rows."""
     labels, probs = as_tensor(y), as_tensor(yhat)
@@ -104,6 +112,7 @@ def cross_entropy(y: Any, yhat: Any) -> Tensor:
     return -per.sum(axis=1).mean()
 
 
+@recorded("binary_cross_entropy")
 def binary_cross_entropy(t: Any, p: Any) -> Tensor:
     """-(t log p + (1 - t) log(1 - p)), the mean over the entries for a vector or matrix."""
     target, prob = as_tensor(t), as_tensor(p)
@@ -124,6 +133,7 @@ def _sigmoid_input(value: sp.Expr) -> sp.Expr:
     return -e.args[0]
 
 
+@recorded("mse")
 def mse(pred: Any, target: Any) -> Tensor:
     """The mean of the squared differences (all entries)."""
     diff = as_tensor(pred) - as_tensor(target)
@@ -131,12 +141,14 @@ def mse(pred: Any, target: Any) -> Tensor:
     return sq if sq.ndim == 0 else sq.mean()
 
 
+@recorded("l2")
 def l2(w: Any, lam: Any = 1) -> Tensor:
     """The ridge penalty (λ/2) Σ w², whose gradient is λ w."""
     x = as_tensor(w)
     return as_tensor(lam) / 2 * (x * x).sum()
 
 
+@recorded("diag")
 def diag(v: Any) -> Tensor:
     """The square matrix with v on its diagonal."""
     x = as_tensor(v)
@@ -145,6 +157,7 @@ def diag(v: Any) -> Tensor:
     return x._with((x.shape[0], x.shape[0]), lambda i, j: sp.KroneckerDelta(i, j) * x.entry(i))
 
 
+@recorded("trace")
 def trace(m: Any) -> Tensor:
     """The sum of the diagonal of a square matrix (a scalar).
 
@@ -161,6 +174,7 @@ def trace(m: Any) -> Tensor:
     return x._with((), lambda: sp.Sum(x.entry(b, b), (b, 1, x.shape[0])))
 
 
+@recorded("norm")
 def norm(t: Any) -> Tensor:
     """The Euclidean norm of a vector, the Frobenius norm of a matrix, |x| of a scalar: sqrt(Σ x²).
 

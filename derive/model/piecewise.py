@@ -31,7 +31,8 @@ import sympy as sp
 
 from derive.model.broadcast import broadcast_pair
 from derive.model.errors import ModelTypeError
-from derive.model.tensor import Tensor, as_tensor
+from derive.model.graph import recorded
+from derive.model.tensor import OPERATIONS, Tensor, as_tensor
 
 __all__ = ["Mask", "ReLU", "abs", "compare", "deltas_out_of_pieces", "maximum", "minimum", "relu", "sign", "where"]
 
@@ -176,6 +177,7 @@ def minimum(a: Any, b: Any) -> Tensor:
     return _pairwise(a, b, sp.Min)
 
 
+@recorded("relu")
 def relu(t: Any) -> Tensor:
     """Elementwise max(0, x) with the frameworks' derivative: H(x), and 0 at x = 0 (PyTorch, JAX)."""
     x = as_tensor(t)
@@ -219,3 +221,6 @@ def deltas_out_of_pieces(expr: sp.Expr, ranges: Mapping[sp.Symbol, sp.Expr]) -> 
             return sp.Sum(collapsed, *rest) if rest else collapsed
         return node
     return expr.replace(lambda e: isinstance(e, sp.Sum), collapse)
+
+
+OPERATIONS.update({"compare": compare})

@@ -19,7 +19,8 @@ from typing import Any
 import sympy as sp
 
 from derive.model.errors import ModelTypeError
-from derive.model.tensor import Tensor, as_tensor, fresh
+from derive.model.graph import recorded
+from derive.model.tensor import OPERATIONS, Tensor, as_tensor, fresh
 
 __all__ = ["log_softmax", "logsumexp", "max", "mean", "normalized_axis", "softmax", "sum"]
 
@@ -112,6 +113,7 @@ def _exp_total(x: Tensor, a: int) -> Callable[..., sp.Expr]:
     return total
 
 
+@recorded("softmax")
 def softmax(t: Any, axis: int = -1) -> Tensor:
     """exp(z_i) / Σ_n exp(z_n) along ``axis`` (the last by default: a vector, or each row of a matrix)."""
     x = as_tensor(t)
@@ -124,6 +126,7 @@ def softmax(t: Any, axis: int = -1) -> Tensor:
                   log_entry=lambda *ix: x.entry(*ix) - sp.log(total(*ix)), kind="softmax")
 
 
+@recorded("log_softmax")
 def log_softmax(t: Any, axis: int = -1) -> Tensor:
     """log softmax in log-sum-exp form, z_i - log Σ_n exp(z_n), along ``axis``."""
     s = softmax(t, axis)
@@ -131,6 +134,7 @@ def log_softmax(t: Any, axis: int = -1) -> Tensor:
     return s._with(s.shape, s.log_entry)
 
 
+@recorded("logsumexp")
 def logsumexp(t: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """log Σ exp over all entries (a scalar), or along ``axis``."""
     x = as_tensor(t)
@@ -138,3 +142,6 @@ def logsumexp(t: Any, axis: int | None = None, keepdims: bool = False) -> Tensor
         raise ModelTypeError("logsumexp takes a vector, a matrix or a rank-3 tensor, got a scalar")
     total = sum(x._with(x.shape, lambda *ix: sp.exp(x.entry(*ix))), axis, keepdims)
     return total._with(total.shape, lambda *ix: sp.log(total.entry(*ix)))
+
+
+OPERATIONS.update({"sum": sum, "mean": mean, "max": max})

@@ -21,10 +21,25 @@ import sympy as sp
 
 from derive.engine.space import ArraySpec, Role
 from derive.model.errors import ModelTypeError
+from derive.model.graph import recorded
 
 __all__ = ["Declaration", "Labels", "Matrix", "Scalar", "Size", "Tensor", "Vector", "as_tensor"]
 
 _counter = itertools.count()
+
+#: Operations the modules built on this one define (broadcast_pair, sum, mean, max, compare,
+#: transpose, batched_matmul): each registers itself when imported, and ``derive.model`` imports
+#: them all, so the methods below reach them while every import goes one way.
+OPERATIONS: dict[str, Callable[..., Any]] = {}
+
+
+def operation(name: str) -> Callable[..., Any]:
+    """The registered operation ``name``."""
+    try:
+        return OPERATIONS[name]
+    except KeyError:
+        raise ModelTypeError(f"the operation {name!r} is defined in a module of derive.model that is not "
+                             "imported; import derive.model") from None
 
 
 def fresh(name: str = "k") -> sp.Symbol:
@@ -152,6 +167,7 @@ class Tensor:
 
     # -- shape changes ------------------------------------------------------------------
     @property
+    @recorded("T")
     def T(self) -> Tensor:
         if self.ndim == 0:
             return self
@@ -160,8 +176,7 @@ class Tensor:
         if self.is_row:
             return self._with((self.shape[1],), lambda i: self.entry(sp.S.One, i))
         if self.ndim > 2:  # numpy's .T: the axes reversed
-            from derive.model.arrays import transpose
-            return transpose(self)
+            return operation("transpose")(self)
         return self._with((self.shape[1], self.shape[0]), lambda i, j: self.entry(j, i))
 
     def _with(self, shape: tuple[sp.Expr, ...], entry: Callable[..., sp.Expr], *others: Tensor,
@@ -172,84 +187,89 @@ class Tensor:
 
     # -- arithmetic -----------------------------------------------------------------------
     def _elementwise(self, other: Any, op: Callable[[sp.Expr, sp.Expr], sp.Expr], reverse: bool = False) -> Tensor:
-        from derive.model.broadcast import broadcast_pair  # broadcast builds on this module
-
         o = as_tensor(other)
-        a, b = broadcast_pair(*((o, self) if reverse else (self, o)))
+        a, b = operation("broadcast_pair")(*((o, self) if reverse else (self, o)))
         shape = a.shape if a.ndim else b.shape
 
         def entry(*ix: sp.Expr) -> sp.Expr:
             return op(a.entry(*ix) if a.ndim else a.entry(), b.entry(*ix) if b.ndim else b.entry())
         return a._with(shape, entry, b)
 
+    @recorded("add")
     def __add__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u + v)
 
+    @recorded("add", swap=True)
     def __radd__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u + v, reverse=True)
 
+    @recorded("sub")
     def __sub__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u - v)
 
+    @recorded("sub", swap=True)
     def __rsub__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u - v, reverse=True)
 
+    @recorded("mul")
     def __mul__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u * v)
 
+    @recorded("mul", swap=True)
     def __rmul__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u * v, reverse=True)
 
+    @recorded("div")
     def __truediv__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u / v)
 
+    @recorded("div", swap=True)
     def __rtruediv__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u / v, reverse=True)
 
+    @recorded("pow")
     def __pow__(self, other: Any) -> Tensor:
         return self._elementwise(other, lambda u, v: u**v)
 
+    @recorded("neg")
     def __neg__(self) -> Tensor:
         return self._with(self.shape, lambda *ix: -self.entry(*ix))
 
     # Comparisons are 0/1 masks (derive.model.piecewise), as numpy's boolean arrays cast to float.
     def __gt__(self, other: Any) -> Tensor:
-        from derive.model.piecewise import compare
-        return compare(self, other, ">")
+        return operation("compare")(self, other, ">")
 
     def __ge__(self, other: Any) -> Tensor:
-        from derive.model.piecewise import compare
-        return compare(self, other, ">=")
+        return operation("compare")(self, other, ">=")
 
     def __lt__(self, other: Any) -> Tensor:
-        from derive.model.piecewise import compare
-        return compare(self, other, "<")
+        return operation("compare")(self, other, "<")
 
     def __le__(self, other: Any) -> Tensor:
-        from derive.model.piecewise import compare
-        return compare(self, other, "<=")
+        return operation("compare")(self, other, "<=")
 
+    @recorded("matmul")
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, as_tensor(other))
 
+    @recorded("matmul", swap=True)
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(as_tensor(other), self)
 
-    # -- reductions (derive.model.reductions, which builds on this module) ---------------
+    # -- reductions (derive.model.reductions) ------------------------------------------
+    @recorded("sum")
     def sum(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The sum of all entries (a scalar), or along ``axis``."""
-        from derive.model.reductions import sum as reduce_sum
-        return reduce_sum(self, axis, keepdims)
+        return operation("sum")(self, axis, keepdims)
 
+    @recorded("mean")
     def mean(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The mean of all entries, or along ``axis`` (0: over the rows, the batch dimension)."""
-        from derive.model.reductions import mean
-        return mean(self, axis, keepdims)
+        return operation("mean")(self, axis, keepdims)
 
     def max(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The largest entry, or the largest along ``axis`` (at fixed sizes)."""
-        from derive.model.reductions import max as reduce_max
-        return reduce_max(self, axis, keepdims)
+        return operation("max")(self, axis, keepdims)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
@@ -257,8 +277,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     if a.ndim == 0 or b.ndim == 0:
         raise ModelTypeError("@ needs two vectors or matrices; multiply by a scalar with *")
     if a.ndim > 2 or b.ndim > 2:
-        from derive.model.arrays import batched_matmul  # rank 3 builds on this module
-        return batched_matmul(a, b)
+        return operation("batched_matmul")(a, b)
     a_cols = a.shape[-1] if a.ndim == 2 else sp.S.One
     b_rows = b.shape[0]
     if a.ndim == 1 and b.ndim == 1:

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -34,6 +35,7 @@ from derive.engine.verdict import Status, Verdict
 from derive.library.theorems import LIBRARY, Theorem
 from derive.model import Labels, Matrix, Size, Tensor, Vector, cross_entropy, softmax
 from derive.testing.calls import GradientCallError, as_real_array, call_with_timeout
+from derive.testing.reproduce import Names, pytest_rerun
 
 __all__ = ["LOSSES", "assert_equivalent", "assert_gradient", "assert_proved", "assert_refuted", "theorem"]
 
@@ -274,14 +276,14 @@ def _exact(loss: _Loss, sizes: Mapping[str, int], values: Mapping[str, np.ndarra
 
 
 def _call(fn: Callable[..., Any], loss: _Loss, values: Mapping[str, np.ndarray], backend: str,
-          timeout: float = 30.0) -> list[np.ndarray]:
+          timeout: float = 30.0, total: float | None = None) -> list[np.ndarray]:
     __tracebackhide__ = True
     args: list[Any] = [np.array(values[name], dtype=float) for name in loss.inputs]
     if backend == "torch":
         import torch
 
         args = [torch.tensor(a, dtype=torch.float64) for a in args]
-    result = call_with_timeout(fn, args, timeout)
+    result = call_with_timeout(fn, args, timeout, total)
     if len(loss.wrt) > 1 and not isinstance(result, (tuple, list)):
         raise GradientCallError(f"your gradient function {getattr(fn, '__name__', 'fn')} must return a tuple of "
                                 f"{len(loss.wrt)} arrays ({', '.join('dL/d' + w for w in loss.wrt)}); it returned "
@@ -314,9 +316,14 @@ def assert_gradient(fn: Callable[..., Any], loss: str | Tensor, *, wrt: Sequence
         samples: points tried: random ones and extreme ones (logits up to ±1000,
             probabilities near 0 and 1) in turn, every one honoring the declarations.
         rtol, atol: a component fails when ``|yours - exact| > atol + rtol * |exact|``.
-        timeout: seconds each call of ``fn`` may take.
+        timeout: seconds each call of ``fn`` may take (a library loss); with a model loss, seconds the whole
+            check may take: building the reference and every call.
 
-    The exact gradient is SymPy's derivative of the built loss, evaluated at 50 digits.
+    With a model loss, the reference is the gradient in matrix form that the engine proved equal to
+    SymPy's for every size (:func:`derive.model.gradient`), evaluated at float64 at the real sizes;
+    unfixed sizes get distinct defaults from 3 up. Where nothing is proved (or float64 overflows),
+    and for the library losses, the exact gradient is SymPy's derivative of the built loss,
+    evaluated at 50 digits.
     A nan or inf in your gradient fails at once (a backward pass without the max-shift
     overflows at logits near 1000); so do complex values and results that are not arrays.
 
@@ -333,8 +340,11 @@ def assert_gradient(fn: Callable[..., Any], loss: str | Tensor, *, wrt: Sequence
     __tracebackhide__ = True
     if backend not in ("numpy", "torch"):
         raise TypeError(f"backend is 'numpy' or 'torch', not {backend!r}")
+    frame = inspect.currentframe()
+    names = Names(frame.f_back if frame is not None else None)
+    del frame
     if isinstance(loss, Tensor):
-        _assert_model_gradient(fn, loss, wrt, args, sizes, samples, seed, rtol, atol, backend, timeout)
+        _assert_model_gradient(fn, loss, wrt, args, sizes, samples, seed, rtol, atol, backend, timeout, names)
         return
     if loss not in LOSSES:
         raise TypeError(f"unknown loss {loss!r}; known: {', '.join(LOSSES)}, or a loss built with derive.model")
@@ -350,38 +360,77 @@ def assert_gradient(fn: Callable[..., Any], loss: str | Tensor, *, wrt: Sequence
         for name, mine, truth in zip(spec.wrt, yours, exact, strict=True):
             problem = _compare(mine, truth, rtol, atol)
             if problem is not None:
-                raise AssertionError(_gradient_message(fn, spec, chosen, seed, samples, number, kind, values, name,
-                                                       mine, truth, problem, rtol, atol, backend))
+                raise AssertionError(_gradient_message(names.of_function(fn), spec, chosen, seed, samples, number,
+                                                       kind, values, name, mine, truth, problem, rtol, atol, backend))
 
 
 def _assert_model_gradient(fn: Callable[..., Any], loss: Tensor, wrt: Sequence[Tensor], args: Sequence[Tensor],
                            sizes: Mapping[Any, int] | None, samples: int, seed: int, rtol: float, atol: float,
-                           backend: str, timeout: float) -> None:
+                           backend: str, timeout: float, names: Names) -> None:
+    """The model path: the proved gradient at float64 at the real sizes; the exact mpmath path where it is needed.
+
+    ``timeout`` bounds everything: building the references, every call of ``fn``, the comparisons.
+    """
     __tracebackhide__ = True
-    from derive.testing.model_gradient import model_check
+    from derive.engine.budget import BudgetExceeded, Deadline
+    from derive.testing.model_gradient import ModelCheck, ProvedCheck, choose_sizes, model_check, validated
 
     if not wrt or not args:
         raise TypeError("assert_gradient(fn, L, wrt=[...], args=[...]): with a model loss, wrt lists the arrays "
                         "the gradient is taken by and args the arguments fn takes, in order")
-    check = model_check(loss, wrt, args, sizes)
-    names = tuple(d.name for d in check.args)
-    spec = _Loss("model", f"your model's loss L: fn({', '.join(names)}) -> "
-                 f"({', '.join('dL/d' + d.name for d in check.wrt)})", names, tuple(d.name for d in check.wrt),
-                 tuple(check.sizes), check.sizes)
-    compiled = check.compiled()
-    size_text = "{" + ", ".join(f"{k!r}: {v}" for k, v in check.sizes.items()) + "}"
-    rebuild = (f"derive.testing.assert_gradient({getattr(fn, '__name__', 'fn')}, L, wrt=[{', '.join(spec.wrt)}], "
-               f"args=[{', '.join(names)}], sizes={size_text}, samples={samples}, seed={seed}"
+    deadline = Deadline(timeout)
+    arg_decls, wrt_decls = validated(loss, wrt, args)
+    chosen = choose_sizes(loss, args, sizes)
+    names_in = tuple(d.name for d in arg_decls)
+    spec = _Loss("model", f"your model's loss L: fn({', '.join(names_in)}) -> "
+                 f"({', '.join('dL/d' + d.name for d in wrt_decls)})", names_in, tuple(d.name for d in wrt_decls),
+                 tuple(chosen), chosen)
+    size_text = "{" + ", ".join(f"{k!r}: {v}" for k, v in chosen.items()) + "}"
+    rebuild = (f"derive.testing.assert_gradient({names.of_function(fn)}, {names.of(loss, 'L')}, "
+               f"wrt=[{', '.join(names.of(w, d.name) for w, d in zip(wrt, wrt_decls, strict=True))}], "
+               f"args=[{', '.join(names.of(a, d.name) for a, d in zip(args, arg_decls, strict=True))}], "
+               f"sizes={size_text}, samples={samples}, seed={seed}"
                + (f", backend={backend!r})" if backend != "numpy" else ")"))
-    for number, point in enumerate(check.points(samples, seed), start=1):
-        values = check.values(point)
-        exact = check.exact(compiled, values)
-        yours = _call(fn, spec, values, backend, timeout)
+
+    def within(build: Callable[[], Any], what: str) -> Any:
+        try:
+            return deadline.run(build, what=what)
+        except BudgetExceeded:
+            raise GradientCallError(f"the check ran out of its timeout={timeout:g} s while {what}; pass a "
+                                    "larger timeout, or smaller sizes") from None
+
+    proved = within(lambda: ProvedCheck(loss, wrt, args, chosen, deadline.remaining() * 0.8),
+                    "proving the gradient in matrix form")
+    exact_check: list[ModelCheck] = []
+
+    def exact_reference() -> ModelCheck:
+        if not exact_check:
+            exact_check.append(within(lambda: model_check(loss, wrt, args, chosen),
+                                      "writing out the exact gradient entry by entry"))
+        return exact_check[0]
+
+    if proved.proved:
+        points = proved.points(samples, seed)
+    else:
+        check = exact_reference()
+        points = [(p.kind, check.values(p)) for p in check.points(samples, seed)]
+    for number, (kind, values) in enumerate(points, start=1):
+        exact = proved.exact(values) if proved.proved else None
+        if exact is None or not all(np.isfinite(e).all() for e in exact):
+            # float64 overflowed in the reference (or nothing was proved): the exact path, at 50 digits
+            check = exact_reference()
+            compiled = within(check.compiled, "compiling the exact gradient")
+            exact = check.exact(compiled, values)
+        left = deadline.remaining()
+        if left <= 0:
+            raise GradientCallError(f"the check ran out of its timeout={timeout:g} s after {number - 1} of "
+                                    f"{samples} points; pass a larger timeout")
+        yours = _call(fn, spec, values, backend, left, timeout)
         for name, mine, truth in zip(spec.wrt, yours, exact, strict=True):
             problem = _compare(mine, truth, rtol, atol)
             if problem is not None:
-                raise AssertionError(_gradient_message(fn, spec, check.sizes, seed, samples, number, point.kind,
-                                                       values, name, mine, truth, problem, rtol, atol, backend,
+                raise AssertionError(_gradient_message(names.of_function(fn), spec, chosen, seed, samples, number,
+                                                       kind, values, name, mine, truth, problem, rtol, atol, backend,
                                                        reproduce=rebuild))
 
 
@@ -394,7 +443,7 @@ def _compare(mine: np.ndarray, truth: np.ndarray, rtol: float, atol: float) -> s
     return f"{int(bad.sum())} / {bad.size} ({100 * bad.sum() / bad.size:.0f}%)"
 
 
-def _gradient_message(fn: Callable[..., Any], spec: _Loss, sizes: Mapping[str, int], seed: int, samples: int,
+def _gradient_message(fn_text: str, spec: _Loss, sizes: Mapping[str, int], seed: int, samples: int,
                       number: int, kind: str, values: Mapping[str, np.ndarray], name: str, mine: np.ndarray,
                       truth: np.ndarray, problem: str, rtol: float, atol: float, backend: str,
                       reproduce: str | None = None) -> str:
@@ -404,14 +453,23 @@ def _gradient_message(fn: Callable[..., Any], spec: _Loss, sizes: Mapping[str, i
     if mine.shape != truth.shape:
         lines.append(f" dL/d{name}: wrong shape: {problem}")
     else:
-        with np.errstate(invalid="ignore", over="ignore"):
+        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
             diff = np.abs(mine - truth)
-            rel = diff / np.maximum(np.abs(truth), np.finfo(float).tiny)
+            # Relative to a nonzero exact value only: where the exact value is 0 the absolute difference is the news.
+            rel = np.where(truth != 0, diff / np.abs(np.where(truth != 0, truth, 1.0)), np.nan)
         diff = np.where(np.isfinite(diff), diff, np.inf)
         worst = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        at_zero = " (the exact value there is 0)" if truth[worst] == 0 else ""
         lines += [f" Mismatched elements of dL/d{name}: {problem} (rtol={rtol:g}, atol={atol:g})",
-                  f" Max absolute difference: {diff[worst]:.6g} at dL/d{name}{[int(i) for i in worst]}",
-                  f" Max relative difference: {np.nanmax(np.where(np.isfinite(rel), rel, np.inf)):.6g}"]
+                  f" Max absolute difference: {diff[worst]:.6g} at dL/d{name}{[int(i) for i in worst]}{at_zero}"]
+        nonzero = truth != 0
+        if nonzero.any():
+            over = rel[nonzero]
+            lines.append(f" Max relative difference: {np.max(np.where(np.isfinite(over), over, np.inf)):.6g}"
+                         + ("" if nonzero.all() else " (over the entries whose exact value is not 0)"))
+        else:
+            lines.append(" Max relative difference: none (the exact gradient is 0 in every entry; the absolute "
+                         "difference above is the measure)")
         if not np.isfinite(mine).all():
             lines.append(f" yours has {int((~np.isfinite(mine)).sum())} non-finite entries (nan or inf): "
                          "a softmax without the max-shift overflows at large logits")
@@ -422,10 +480,12 @@ def _gradient_message(fn: Callable[..., Any], spec: _Loss, sizes: Mapping[str, i
     lines += [f" {'yours':>6} = {_show(mine)}", f" {'exact':>6} = {_show(truth)}"]
     size_text = "{" + ", ".join(f"{k!r}: {v}" for k, v in sizes.items()) + "}"
     torch_text = f", backend={backend!r}" if backend != "numpy" else ""
-    if reproduce is not None:
-        lines.append(f" reproduce: {reproduce}")
-        return "\n".join(lines)
-    lines.append(f" reproduce: derive.testing.assert_gradient({getattr(fn, '__name__', 'fn')}, {spec.name!r}, "
-                 f"sizes={size_text}, samples={samples}, seed={seed}{torch_text})")
+    if reproduce is None:
+        reproduce = (f"derive.testing.assert_gradient({fn_text}, {spec.name!r}, sizes={size_text}, samples={samples}, "
+                     f"seed={seed}{torch_text})")
+    lines.append(f" reproduce: {reproduce}")
+    rerun = pytest_rerun()
+    if rerun is not None:
+        lines.append(f" rerun:     {rerun}")
     return "\n".join(lines)
 

@@ -37,8 +37,10 @@ def _stop(thread: threading.Thread) -> bool:
     return True
 
 
-def call_with_timeout(fn: Callable[..., Any], args: list[Any], seconds: float) -> Any:
+def call_with_timeout(fn: Callable[..., Any], args: list[Any], seconds: float, total: float | None = None) -> Any:
     """fn(*args) in a daemon thread; a call that takes longer than ``seconds`` is stopped and fails.
+
+    ``total``: the timeout of the whole check that ``seconds`` is what is left of (for the message).
 
     Stopping raises an exception inside the call (``PyThreadState_SetAsyncExc``), which ends
     Python code at its next instruction: an endless loop stops, and does not go on using a core
@@ -64,8 +66,10 @@ def call_with_timeout(fn: Callable[..., Any], args: list[Any], seconds: float) -
         fate = ("it was stopped" if _stop(worker) else
                 "it could not be stopped (it is inside a call to C code) and runs on in a background thread "
                 "until that call returns")
-        raise GradientCallError(f"your gradient function {name} did not return within {seconds:g} s "
-                                f"(timeout={seconds:g}); {fate}; look for an endless loop, or pass a larger timeout")
+        budget = f"{seconds:g} s (timeout={seconds:g})" if total is None else \
+            f"the {seconds:.3g} s left of the check's timeout={total:g} s"
+        raise GradientCallError(f"your gradient function {name} did not return within {budget}; {fate}; look for "
+                                "an endless loop, or pass a larger timeout")
     if "error" in box:
         raise box["error"]
     return box.get("value")

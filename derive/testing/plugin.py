@@ -109,6 +109,10 @@ def _decide(item: pytest.Function, subject: object, expect: str) -> None:
     if problem is not None:
         raise DeriveError(f"{item.name}: the @theorem {problem}")
     claim, rebuild = _claim(subject)  # type: ignore[arg-type]
+    if rebuild == "claim":  # the test function returned it: calling the test rebuilds it
+        rebuild = _test_call(item)
+    # The header names the test, unless the claim has a name of its own (then the rerun line does).
+    title = claim.name if claim.name and claim.name != "model claim" else item.name
     if options.derive_isolate:
         try:
             verdict = _isolated(claim, settings)
@@ -122,9 +126,24 @@ def _decide(item: pytest.Function, subject: object, expect: str) -> None:
     status = verdict.status.value
     item.user_properties.append(("derive_status", status))
     if status == "undecided" and options.derive_undecided == "xfail":
-        pytest.xfail(_verdict_message(f"Undecided: {claim.name}", verdict, rebuild, settings))
+        pytest.xfail(_verdict_message(f"Undecided: {title}", verdict, rebuild, settings) + _rerun(item))
     if status != expect:
-        raise DeriveError(_verdict_message(f"Claim not {expect}: {claim.name}", verdict, rebuild, settings))
+        raise DeriveError(_verdict_message(f"Claim not {expect}: {title}", verdict, rebuild, settings) + _rerun(item))
+
+
+def _test_call(item: pytest.Function) -> str:
+    """A pasteable expression that calls the test function again (its parameters written out)."""
+    module, name = item.module.__name__ if item.module else "__main__", item.function.__name__
+    params = getattr(item, "callspec", None)
+    given = dict(params.params) if params is not None else {}
+    names = list(item._fixtureinfo.argnames)
+    if any(n not in given for n in names):  # a fixture: only pytest can provide it
+        return f"__import__({module!r}).{name}(<{', '.join(n for n in names if n not in given)} from pytest>)"
+    return f"__import__({module!r}).{name}({', '.join(f'{n}={given[n]!r}' for n in names)})"
+
+
+def _rerun(item: pytest.Item) -> str:
+    return f"\n rerun:     pytest '{item.nodeid}'"
 
 
 def _not_a_subject(subject: object) -> str | None:

@@ -343,14 +343,30 @@ def _membership(text: str, context: ReaderContext) -> Membership:
         name = str(target.name) if isinstance(target, sp.Symbol) else str(target.label)
     else:
         raise fail_at(text, left[0].pos, "a name before \\in", show(str(target)))
+    binary = _binary_space(rest)
+    if binary is not None:
+        return _shaped(reader, text, name, target, binary, values=(0, 1))
     if len(rest) != 2 or not rest[0].is_cmd("mathbb") or rest[0].scripted or rest[1].kind != "group" \
             or len(rest[1].children) != 1 or rest[1].children[0].text != "R":
         at = rest[0].pos if rest else len(body)
         raise fail_at(text, at, "a real space \\mathbb{R}^{...}", "something else",
                     "only memberships in \\mathbb{R}^{n} are read")
-    space = rest[1]
+    return _shaped(reader, text, name, target, rest[1])
+
+
+def _binary_space(rest: list[Node]) -> Node | None:
+    """``\\{0, 1\\}^K`` (one-hot and binary vectors) or ``\\{0, 1\\}``: the set node, else None."""
+    if len(rest) != 1 or rest[0].kind != "setbrace" or rest[0].sub is not None:
+        return None
+    members = [n.text for n in rest[0].children]
+    return rest[0] if members == ["0", ",", "1"] else None
+
+
+def _shaped(reader: Reader, text: str, name: str, target: sp.Expr, space: Node,
+            values: tuple[int, ...] | None = None) -> Membership:
+    """The membership of ``name`` in ``space`` with the shape its superscript gives."""
     if space.sup is None:
-        return Membership(name, target, ())
+        return Membership(name, target, (), values)
     dims = space.sup.children if space.sup.kind == "group" else [space.sup]
     parts: list[list[Node]] = [[]]
     for node in dims:
@@ -365,11 +381,13 @@ def _membership(text: str, context: ReaderContext) -> Membership:
             raise fail_at(text, space.sup.pos, "a dimension on each side of \\times", "nothing")
         reader.index_mode = True
         shape.append(reader.read_items(part, part[0].pos, part[-1].end, "a dimension"))
-    return Membership(name, target, tuple(shape))
+    return Membership(name, target, tuple(shape), values)
 
 
 def read_membership(text: str, *, context: ReaderContext | None = None) -> Membership:
-    r"""Read ``A \in \mathbb{R}^{d \times p}`` into the name, its object and its shape.
+    r"""Read ``A \in \mathbb{R}^{d \times p}`` (or ``y \in \{0, 1\}^K``) into the name, its object and its shape.
+
+    A binary space ``\{0, 1\}^K`` gives the shape and the values ``(0, 1)`` of the entries.
 
     Examples:
         >>> read_membership(r"A \in \mathbb{R}^{d \times p}").shape

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from derive.audit.reader.environments import cases_spans, read_cases
 from derive.audit.reader.tex import (
     ReadError,
     Tok,
@@ -28,6 +29,10 @@ CHAIN_ENVIRONMENTS = re.compile(
     r"|eqnarray|displaymath|math)\*?\}(?:\{\d+\})?")
 NUMBERING = re.compile(r"\\(?:label|tag\*?)\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])")
 TRAILING = re.compile(r"(?:\s|[,.;]|\\[,;:!]|\\q?quad(?![A-Za-z])|~)+\Z")
+
+
+#: What stands for a masked ``cases`` environment while a display is split (never in LaTeX math).
+CASES_MARK = "@"
 
 
 def blank_out(chars: list[str], start: int, end: int) -> None:
@@ -86,9 +91,16 @@ def prepare_display(text: str) -> list[str]:
         if tail.endswith("$}"):  # only a box that closes at the end of the display is layout
             blank_out(chars, box.start(), box.end())
             blank_out(chars, len(tail) - 2, len(tail))
-    # \boxed{a = b}: the box is decoration, and its content may be a whole equation.
+    # \boxed{a = b}: the box is decoration, and its content may be a whole equation; so is bold type
+    # around a whole equation, \mathbf{\sigma(x)(1 - \sigma(x)) = \sigma'(x)}.
     toks = list(scan_tokens("".join(chars)))
     for idx, tok in enumerate(toks):
+        if tok.kind == "cmd" and tok.text in BOLD_AROUND and _holds_equation(toks, idx):
+            nxt = next(q for q in range(idx + 1, len(toks)) if toks[q].kind != "space")
+            close = next(t for t in toks[nxt + 1:] if t.kind == "close" and t.depth == toks[nxt].depth)
+            blank_out(chars, tok.start, toks[nxt].end)
+            blank_out(chars, close.start, close.end)
+            continue
         if tok.kind == "cmd" and tok.text == "\\boxed":
             nxt = idx + 1
             while nxt < len(toks) and toks[nxt].kind == "space":
@@ -98,6 +110,44 @@ def prepare_display(text: str) -> list[str]:
                 blank_out(chars, tok.start, toks[nxt].end)
                 blank_out(chars, close.start, close.end)
     return chars
+
+
+#: Bold commands that may hold a whole equation as a highlight.
+BOLD_AROUND = frozenset({"\\mathbf", "\\boldsymbol", "\\bm", "\\pmb"})
+
+
+def _holds_equation(toks: list[Tok], idx: int) -> bool:
+    """Whether the braced argument of the command at ``idx`` holds an ``=`` at its own level."""
+    nxt = next((q for q in range(idx + 1, len(toks)) if toks[q].kind != "space"), None)
+    if nxt is None or toks[nxt].text != "{":
+        return False
+    inner = toks[nxt].depth + 1
+    for tok in toks[nxt + 1:]:
+        if tok.kind == "close" and tok.depth == toks[nxt].depth:
+            return False
+        if tok.text == "=" and tok.depth == inner:
+            return True
+    return False
+
+
+def math_italic_remark(rest: list[Tok], idx: int) -> int | None:
+    """``\\quad (chain\\ rule)``: a parenthesized remark in math italic, letters and spaces only with a
+    word of four letters or more; the index of its closer, or None."""
+    opener = rest[idx]
+    letters, run, longest = 0, 0, 0
+    for q in range(idx + 1, len(rest)):
+        tok = rest[q]
+        if tok.kind == "close" and tok.depth == opener.depth:
+            return q if longest >= 4 and letters >= 4 else None
+        if tok.kind == "char" and tok.text.isascii() and tok.text.isalpha():
+            letters += 1
+            run += 1
+            longest = max(longest, run)
+        elif (tok.kind == "cmd" and tok.text in {"\\ ", "\\,", "~"}) or (tok.kind == "char" and tok.text == "~"):
+            run = 0
+        else:
+            return None
+    return None
 
 
 def annotation_start(toks: list[Tok], depth: int) -> int | None:
@@ -139,6 +189,11 @@ def check_annotation(text: str, toks: list[Tok], cut: int) -> None:
     for idx, tok in enumerate(rest):
         if skip_to is not None:
             if tok.kind == "close" and tok.depth == skip_to:
+                skip_to = None
+            continue
+        if tok.kind == "open" and tok.text == "(" and (closer := math_italic_remark(rest, idx)) is not None:
+            skip_to = tok.depth
+            if closer == idx + 1:
                 skip_to = None
             continue
         if tok.kind in {"open", "close"} and tok.text in "()[]":
@@ -245,6 +300,10 @@ def split_display(text: str, conditions: dict[int, tuple[str, int]] | None = Non
         raise ReadError(f"expected at most {MAX_LENGTH} characters, found {len(text)}; "
                         "split the display into smaller pieces")
     chars = prepare_display(text)
+    masked = cases_spans(text)
+    for start, end in masked:  # a cases environment is one side while the display is split
+        blank_out(chars, start, end)
+        chars[start] = CASES_MARK
     toks = list(scan_tokens("".join(chars)))
     base = 0
     rows: list[list[Tok]] = [[]]
@@ -292,14 +351,38 @@ def split_display(text: str, conditions: dict[int, tuple[str, int]] | None = Non
                 raise fail_at(text, condition[1], f"one condition for the chain (it has {show(held[0])})",
                               f"the condition {show(condition[0])}", "write each case as its own display")
     out: list[list[tuple[str, int]]] = []
-    for spans in chains:
+    held_conditions = dict(conditions or {})
+    if conditions is not None:
+        conditions.clear()
+    for number, spans in enumerate(chains):
         sides = [clean_side(chars, s, e) for s, e in spans]
         for idx, (side, _) in enumerate(sides):
             if not side and (idx > 0 or len(sides) == 1):
                 where = spans[idx][0]
                 raise fail_at(text, where, "an expression between `=` signs" if idx else "an expression",
                             "nothing", "remove the extra `=` or write the missing side")
-        out.append(sides)
+        chain_condition = held_conditions.get(number)
+        case_span = next(((a, b) for a, b in masked if sides[-1][0] == CASES_MARK and sides[-1][1] == a), None)
+        if case_span is None:
+            if CASES_MARK in "".join(side for side, _ in sides):
+                where = next(a for a, _ in masked if any(o <= a < o + len(t) for t, o in sides))
+                raise fail_at(text, where, "a cases environment as the whole last side", "it inside a side",
+                              "write f = \\begin{cases} ... \\end{cases}, each case a value and its condition")
+            if chain_condition is not None and conditions is not None:
+                conditions[len(out)] = chain_condition
+            out.append(sides)
+            continue
+        if len(sides) < 2 or chain_condition is not None:
+            raise fail_at(text, case_span[0], "a cases environment after `=`", "it alone or under a condition",
+                          "write f = \\begin{cases} ... \\end{cases}")
+        if len(sides) > 2:
+            out.append(sides[:-1])  # a = b = \begin{cases}: a = b is a step of its own
+        for case in read_cases(text, *case_span):
+            if conditions is None:
+                raise condition_error(text, (case.condition, case.condition_offset))
+            conditions[len(out)] = (case.condition, case.condition_offset)
+            # Each case is a step at its own row: its left side is read from the text it has, placed there.
+            out.append([(sides[-2][0], case.value_offset), (case.value, case.value_offset)])
     if not out:
         raise fail_at(text, 0, "an equation or an expression", "nothing", "pass the display-math body")
     return out

@@ -15,6 +15,7 @@ from derive.audit.reader.vocabulary import (
     GREEK,
     HADAMARD,
     IDENTIFIER,
+    INDICATOR_RELATIONS,
     MATMUL,
     MAX_DEPTH,
     MAX_DIGITS,
@@ -255,6 +256,42 @@ class ReaderCore:
             return MATMUL(*factors)
         return sp.Mul(*factors)
 
+    def indicator(self, items: list[Node], start: int, end: int) -> sp.Expr:
+        """The value of a condition, 1 or 0: ``i = k`` between indices is δ_ik, ``a > 0`` a Piecewise.
+
+        An equality between values that are not indices is not read: at the points a counterexample
+        is drawn from it would be 0 almost everywhere, so a true step could be refuted."""
+        at = [q for q, n in enumerate(items) if n.is_op("=", "<", ">") or n.is_cmd(*INDICATOR_RELATIONS)]
+        if len(at) != 1 or at[0] == 0 or at[0] == len(items) - 1:
+            raise self.fail(start, "one relation between two values in the indicator", f"{len(at)} relations",
+                            "write one condition, e.g. [i = k] or \\mathbb{1}[a > 0]")
+        relation = items[at[0]]
+        sides = (items[:at[0]], items[at[0] + 1:])
+        # [i = k]: a lone letter in an indicator of an equality is an index, as in a subscript.
+        equality = relation.is_op("=") or relation.is_cmd("neq", "ne")
+        lone = equality and all(
+            len(side) == 1 and not side[0].scripted and ((side[0].kind == "WORD" and len(side[0].text) == 1)
+                                                         or side[0].is_cmd("ell") or side[0].kind == "NUMBER")
+            for side in sides)
+        saved, self.index_mode = self.index_mode, self.index_mode or lone
+        try:
+            left = self.read_items(sides[0], start, relation.pos, "a value")
+            right = self.read_items(sides[1], relation.end, end, "a value")
+        finally:
+            self.index_mode = saved
+        sign = relation.text if relation.kind == "OP" else relation.text[1:]
+        if sign in ("=", "neq", "ne"):
+            if not (left.is_integer and right.is_integer):
+                raise self.fail(relation.pos, "an equality between indices in the indicator", "values",
+                                "an indicator of an equality of real values is 0 almost everywhere, so it is not "
+                                "read: write it between index letters, [i = k] or \\delta_{ik} (a one-hot label "
+                                "y_i is <!-- derive: labels y one-hot at \\ell -->)")
+            delta = sp.KroneckerDelta(left, right)
+            return delta if sign == "=" else 1 - delta
+        relations = {"<": sp.StrictLessThan, ">": sp.StrictGreaterThan, "le": sp.LessThan, "leq": sp.LessThan,
+                     "ge": sp.GreaterThan, "geq": sp.GreaterThan}
+        return sp.Piecewise((sp.Integer(1), relations[sign](left, right)), (sp.Integer(0), True))
+
     def check_defined(self, denominator: sp.Expr, pos: int) -> None:
         """Refuse a division by a literal zero: ``1/0`` has no value, and must not be proved equal to anything."""
         if denominator.is_zero:
@@ -315,6 +352,9 @@ class ReaderCore:
             assert over is not None
             cur.nodes[cur.i:cur.i] = over[1:]
             return self.factor_of(over[0], cur)
+        if kind == "brack" and any(n.is_op("=", "<", ">") or n.is_cmd(*INDICATOR_RELATIONS) for n in node.children):
+            # Iverson's bracket [i = k]: 1 when the condition holds, else 0 (never split at its `=`).
+            return self.with_value_scripts(self.indicator(node.children, node.pos, node.end), node)
         if kind in GROUPS:
             inner = self.read_items(node.children, node.pos, node.end)
             return self.with_value_scripts(inner, node)

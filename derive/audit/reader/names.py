@@ -19,6 +19,7 @@ from derive.audit.reader.vocabulary import (
     FRACS,
     FUNCTION_LETTERS,
     GREEK,
+    INDICATOR_RELATIONS,
     MARKERS,
     MULOPS,
     ONES,
@@ -142,7 +143,11 @@ class Reader(BigOpReader):
             if node.scripted:
                 raise self.fail(node.pos, f"scripts after the argument of {text}", self.found(node))
             if name in TRANSPARENT and self.is_one(arg):
-                return self.with_value_scripts(ONES(), arg)  # \mathbf{1}: the vector of ones
+                indicator = self.indicator_after(arg, cur)  # \mathbf{1}\{i = k\}, \mathbf{1}_{i = k}
+                if indicator is not None:
+                    return indicator
+                # \mathbf{1}: the vector of ones; \mathbf{1}_N says its length, which its use gives too.
+                return self.with_value_scripts(ONES(), self.without_size(arg))
             if name in TRANSPARENT and self.is_one(arg, "0"):
                 raise self.fail(node.pos, "an expression", f"the zero vector {text}{{0}}",
                                 "a bold zero is a vector, not the number 0, and `... = \\mathbf{0}` is mostly a "
@@ -177,9 +182,15 @@ class Reader(BigOpReader):
             arg = cur.peek()
             inner = arg.children if arg is not None and arg.kind == "group" else [arg] if arg is not None else []
             letter = inner[0].text if len(inner) == 1 else ""
-            if letter == "1" and arg is not None:
+            if letter in ("1", "I") and arg is not None:
                 cur.next()
-                return self.with_value_scripts(ONES(), arg)
+                indicator = self.indicator_after(arg, cur)
+                if indicator is not None:
+                    return indicator
+                if letter == "I":
+                    raise self.fail(node.pos, "an indicator \\mathbb{I}(condition)", self.found(cur.peek()),
+                                    "write the condition in brackets: \\mathbb{I}[i = k]")
+                return self.with_value_scripts(ONES(), self.without_size(arg))
             if letter == "E" and arg is not None:
                 if not self.ctx.expectations:
                     raise self.fail(node.pos, "an expression", "an expectation \\mathbb{E}",
@@ -197,6 +208,28 @@ class Reader(BigOpReader):
         raise self.fail(node.pos, "a known LaTeX command", self.found(node),
                         "the reader knows sums, fractions, derivatives, logs, exps, Greek letters "
                         "and decorations such as \\hat")
+
+    def without_size(self, arg: Node) -> Node:
+        """``\\mathbf{1}_N``: the subscript of the vector of ones is its length, not an index."""
+        if arg.sub is not None and not self.has_relation(arg.sub.children if arg.sub.kind == "group" else [arg.sub]):
+            return Node(arg.kind, arg.text, arg.pos, arg.end, arg.children, None, arg.sup, arg.primes)
+        return arg
+
+    @staticmethod
+    def has_relation(items: list[Node]) -> bool:
+        return any(n.is_op("=", "<", ">") or n.is_cmd(*INDICATOR_RELATIONS) for n in items)
+
+    def indicator_after(self, one: Node, cur: Cursor) -> sp.Expr | None:
+        """The indicator ``1[a > 0]``, ``1\\{i = k\\}``, ``1(i = k)`` or ``1_{i = k}`` (the 1 read), or None."""
+        if one.sub is not None and self.has_relation(one.sub.children if one.sub.kind == "group" else [one.sub]):
+            sub = one.sub
+            value = self.indicator(sub.children if sub.kind == "group" else [sub], sub.pos, sub.end)
+            return self.with_value_scripts(value, Node("group", "", one.pos, one.end, sup=one.sup))
+        nxt = cur.peek()
+        if nxt is not None and nxt.kind in {"brack", "setbrace", "paren"} and self.has_relation(nxt.children):
+            cur.next()
+            return self.with_value_scripts(self.indicator(nxt.children, nxt.pos, nxt.end), nxt)
+        return None
 
     def braced_note(self, node: Node, cur: Cursor) -> sp.Expr:
         """``\\underbrace{x}_{note}``, ``\\overbrace{x}^{note}``: the value is x, the note is a remark.

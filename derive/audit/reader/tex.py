@@ -219,6 +219,11 @@ def convert(tree: Tree | Token, text: str) -> Node:
                 continue
             arg = convert(script.children[-1] if len(script.children) > 1 else head, text)
             pos = head.start_pos if isinstance(head, Token) and head.start_pos is not None else arg.pos
+            primed = arg.children[0] if arg.kind == "group" and len(arg.children) == 1 else arg
+            if script.data == "sup" and primed.is_cmd("prime") and not primed.scripted:
+                base.primes += 1  # \sigma^\prime(x), f^{\prime}: a prime written as a command
+                base.end = max(base.end, arg.end)
+                continue
             if script.data == "sub":
                 if base.sub is not None:
                     raise fail_at(text, pos, "one subscript", "a second subscript", "put both in one `_{...}`")

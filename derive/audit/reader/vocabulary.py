@@ -100,6 +100,8 @@ class Membership:
     name: str
     target: sp.Expr
     shape: tuple[sp.Expr, ...]
+    #: The values every entry takes when the space is a finite set (``\{0, 1\}^K``), else None (real).
+    values: tuple[int, ...] | None = None
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9']*\Z")
 
 
@@ -134,6 +136,8 @@ ELEMENTWISE_OPS = frozenset({"\\odot", "\\circ"})
 RELATIONS = frozenset({"\\neq", "\\ne", "\\leq", "\\le", "\\geq", "\\ge", "\\approx", "\\equiv", "\\sim",
                         "\\propto", "\\to", "\\rightarrow", "\\Rightarrow", "\\implies", "\\iff",
                         "\\mapsto", "\\leftarrow", "\\coloneqq", "\\simeq", "\\cong", "\\ll", "\\gg"})
+#: The relations an indicator ``[i = k]``, ``\mathbb{1}[a > 0]`` may hold besides ``=``, ``<`` and ``>``.
+INDICATOR_RELATIONS = ("neq", "ne", "le", "leq", "ge", "geq")
 FRACS = frozenset({"\\frac", "\\dfrac", "\\tfrac", "\\cfrac"})
 
 

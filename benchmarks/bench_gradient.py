@@ -1,0 +1,181 @@
+"""Benchmark: assert_gradient at real sizes against the same check done with torch.autograd.
+
+    python benchmarks/bench_gradient.py
+
+For each model: derive's check of a correct numpy backward pass (first run, which proves the
+gradient in matrix form; then a warm run, which reuses the proof), the same check with
+torch.autograd as the reference (same points, same comparison), the ratio, and whether each
+planted bug fails. Points: ``samples`` per check. Targets (issue 23): warm ≤ 1 s, first ≤ 3×
+the torch check. A wrong backward pass is planted for each model and must fail.
+"""
+
+from __future__ import annotations
+
+import os
+
+# One BLAS thread for both sides: on a shared machine, idle BLAS threads spinning for cores turn a
+# 128 × 64 matmul into a tenth of a second, for numpy and torch alike.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from derive.engine.space import Role  # noqa: E402
+from derive.model import Labels, Matrix, Scalar, Size, Vector, cross_entropy, relu, softmax, sqrt  # noqa: E402
+from derive.model.matrix_gradient import gradient  # noqa: E402
+from derive.testing import assert_gradient  # noqa: E402
+
+SAMPLES = 6
+
+
+def _softmax(v: np.ndarray) -> np.ndarray:
+    e = np.exp(v - v.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+# -- the models ---------------------------------------------------------------------------------
+
+def relu_mlp() -> dict[str, Any]:
+    """Two layers with biases on a batch: Z1 = X W1 + b1, H = relu(Z1), Ŷ = softmax(H W2 + b2), mean CE."""
+    N, p, d, c = Size("N"), Size("p"), Size("d"), Size("c")
+    X, W1, b1 = Matrix("X", N, p, role=Role.INPUTS), Matrix("W1", p, d), Vector("b1", d)
+    W2, b2 = Matrix("W2", d, c), Vector("b2", c)
+    Y = Labels("Y", c, soft=True, batch=N)
+    L = cross_entropy(Y, softmax(relu(X @ W1 + b1) @ W2 + b2))
+
+    def backward(X, Y, W1, b1, W2, b2, bug=""):  # type: ignore[no-untyped-def]
+        Z1 = X @ W1 + b1
+        H = np.maximum(Z1, 0)
+        G = (_softmax(H @ W2 + b2) - (0 if bug == "dropped term" else Y)) / len(X)
+        back = G @ W2.T
+        G1 = back if bug == "missing mask" else back * (Z1 > 0)
+        dW2 = (G.T @ H).reshape(W2.shape) if bug == "missing transpose" else H.T @ G
+        return X.T @ G1, G1.sum(axis=0), dW2, G.sum(axis=0)
+
+    def torch_loss(torch, X, Y, W1, b1, W2, b2):  # type: ignore[no-untyped-def]
+        return -(Y * torch.log_softmax(torch.relu(X @ W1 + b1) @ W2 + b2, dim=1)).sum(dim=1).mean()
+
+    return {"name": "ReLU MLP with biases (p, d, c) = (512, 256, 10), batch N = 64", "loss": L,
+            "wrt": [W1, b1, W2, b2], "args": [X, Y, W1, b1, W2, b2],
+            "sizes": {"N": 64, "p": 512, "d": 256, "c": 10}, "backward": backward, "torch_loss": torch_loss,
+            "bugs": ("missing mask", "missing transpose", "dropped term")}
+
+
+def layer_norm() -> dict[str, Any]:
+    """Layer norm y = γ ⊙ (x - μ)/√(σ² + ε) + β with an upstream gradient u, by x, at n = 1024."""
+    n = Size("n")
+    x, u, gamma, beta = Vector("x", n), Vector("u", n), Vector("gamma", n), Vector("beta", n)
+    eps = Scalar("epsilon", positive=True)
+    centered = x - x.mean()
+    L = (u * (gamma * (centered / sqrt((centered * centered).mean() + eps)) + beta)).sum()
+
+    def backward(x, u, gamma, beta, epsilon, bug=""):  # type: ignore[no-untyped-def]
+        def mean(v):  # type: ignore[no-untyped-def]
+            return v.sum() / 2 if bug == "hard-coded /2" else v.mean()  # /2: the mean only at n = 2
+        sigma = np.sqrt(((x - x.mean()) ** 2).mean() + epsilon)
+        xhat = (x - x.mean()) / sigma
+        g = u * gamma
+        return (g - mean(g) - xhat * mean(g * xhat)) / sigma
+
+    def torch_loss(torch, x, u, gamma, beta, epsilon):  # type: ignore[no-untyped-def]
+        c = x - x.mean()
+        return (u * (gamma * c / torch.sqrt((c * c).mean() + epsilon) + beta)).sum()
+
+    return {"name": "layer norm at n = 1024, by x", "loss": L, "wrt": [x], "args": [x, u, gamma, beta, eps],
+            "sizes": {"n": 1024}, "backward": backward, "torch_loss": torch_loss, "bugs": ("hard-coded /2",)}
+
+
+def attention() -> dict[str, Any]:
+    """Attention O = softmax(QKᵀ/√d) V with an upstream gradient G, by Q, K and V, at (T, d) = (128, 64)."""
+    T, d = Size("T"), Size("d")
+    Q, K, V, G = Matrix("Q", T, d), Matrix("K", T, d), Matrix("V", T, d), Matrix("G", T, d)
+    L = (G * (softmax(Q @ K.T / sqrt(d)) @ V)).sum()
+
+    def backward(Q, K, V, G, bug=""):  # type: ignore[no-untyped-def]
+        scale = 1 / np.sqrt(Q.shape[1])
+        A = _softmax(Q @ K.T * scale)
+        dA = G @ V.T
+        dS = A * (dA - (A * dA).sum(axis=1, keepdims=True)) * scale
+        return dS @ K, dS.T @ Q, (A @ G if bug == "missing transpose" else A.T @ G)
+
+    def torch_loss(torch, Q, K, V, G):  # type: ignore[no-untyped-def]
+        return (G * (torch.softmax(Q @ K.T / Q.shape[1] ** 0.5, dim=-1) @ V)).sum()
+
+    return {"name": "attention at (T, d) = (128, 64), by Q, K, V", "loss": L, "wrt": [Q, K, V],
+            "args": [Q, K, V, G], "sizes": {"T": 128, "d": 64}, "backward": backward, "torch_loss": torch_loss,
+            "bugs": ("missing transpose",)}
+
+
+# -- the two checks -----------------------------------------------------------------------------
+
+def derive_check(model: dict[str, Any], fn: Callable[..., Any]) -> float:
+    start = time.perf_counter()
+    assert_gradient(fn, model["loss"], wrt=model["wrt"], args=model["args"], sizes=model["sizes"],
+                    samples=SAMPLES, timeout=600)
+    return time.perf_counter() - start
+
+
+def torch_check(model: dict[str, Any], fn: Callable[..., Any]) -> float:
+    """The same check with torch.autograd as the reference: same kind of points, same tolerance."""
+    import torch
+
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    rng = np.random.default_rng(0)
+    wrt_names = [next(iter(w.declarations)).name for w in model["wrt"]]
+    for _ in range(SAMPLES):
+        values = {}
+        for a in model["args"]:
+            decl = next(iter(a.declarations))
+            shape = tuple(model["sizes"][s.name] for s in decl.shape)
+            if decl.kind == "scalar":
+                values[decl.name] = np.array(rng.uniform(0.5, 2.0))
+            elif decl.kind == "labels":
+                w = rng.uniform(0.05, 1.0, shape)
+                values[decl.name] = w / w.sum(axis=-1, keepdims=True)
+            else:
+                values[decl.name] = rng.normal(size=shape)
+        tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=k in wrt_names) for k, v in values.items()}
+        model["torch_loss"](torch, *tensors.values()).backward()
+        mine = fn(*values.values())
+        mine = mine if len(wrt_names) > 1 else (mine,)
+        for name, got in zip(wrt_names, mine, strict=True):
+            exact = tensors[name].grad.numpy()
+            if not np.allclose(got, exact, rtol=1e-6, atol=1e-9):
+                raise AssertionError(f"torch check: dL/d{name} differs")
+    return time.perf_counter() - start
+
+
+def run(model: dict[str, Any]) -> None:
+    print(f"\n{model['name']}")
+    correct = model["backward"]
+    first = derive_check(model, correct)  # cold: nothing proved or cached before it
+    warm = derive_check(model, correct)
+    for g in (gradient(model["loss"], w, names={}) for w in model["wrt"]):
+        print(f"  {g.text().splitlines()[0][:110]}")
+    torch_seconds = torch_check(model, correct)
+    print(f"  derive first {first:.3f} s (proof included), warm {warm:.3f} s; torch.autograd {torch_seconds:.3f} s; "
+          f"ratio first/torch {first / torch_seconds:.1f}x, warm/torch {warm / torch_seconds:.1f}x")
+    print(f"  targets: warm <= 1 s {'met' if warm <= 1 else 'MISSED'}; "
+          f"first <= 3x torch {'met' if first <= 3 * torch_seconds else 'MISSED'}")
+    for bug in model["bugs"]:
+        try:
+            derive_check(model, lambda *a, bug=bug: correct(*a, bug=bug))
+        except AssertionError:
+            print(f"  planted bug '{bug}': fails, as it must")
+        else:
+            print(f"  planted bug '{bug}': PASSED (not caught)")
+
+
+def main() -> None:
+    for build in (relu_mlp, layer_norm, attention):
+        run(build())
+
+
+if __name__ == "__main__":
+    main()
+

@@ -1,0 +1,106 @@
+"""``derive grad``: the gradients of a loss that a Python file builds with :mod:`derive.model`, in matrix form.
+
+The file is run as Python (as ``python model.py`` would run it, with ``__name__`` set to
+``"derive_model"``); the loss and the variables are then looked up by name among its
+top-level variables, which also name the intermediates the forms use (``h = tanh(W @ x)``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the model layer (SymPy) is imported when a gradient is asked for, not by --help
+    from derive.model import Tensor
+    from derive.model.matrix_gradient import Gradient
+
+__all__ = ["GradientRequest", "ModelFileError", "add_parser", "gradients", "render", "run"]
+
+
+class ModelFileError(Exception):
+    """The file cannot be run, or does not define the names asked for (the message says which)."""
+
+
+@dataclass(frozen=True)
+class GradientRequest:
+    path: str
+    loss: str
+    wrt: tuple[str, ...]
+
+
+def add_parser(sub: Any) -> None:
+    """The ``grad`` subcommand's arguments."""
+    grad = sub.add_parser("grad", help="the gradient of a model's loss in matrix form, proved for every size",
+                          description="Run FILE (Python that builds a loss with derive.model) and print "
+                          "dLOSS/dW for each --wrt in matrix form, proved; exit 1 if one is not proved.")
+    grad.add_argument("file", metavar="FILE", help="a Python file that builds the loss with derive.model")
+    grad.add_argument("loss", metavar="LOSS", help="the name of the loss in FILE")
+    grad.add_argument("--wrt", nargs="+", required=True, metavar="NAME", help="the declared arrays to differentiate by")
+    grad.add_argument("--latex", action="store_true", help="print LaTeX")
+    grad.add_argument("--numpy", action="store_true", help="print a numpy function of the model's arrays")
+
+
+def run(args: argparse.Namespace) -> int:
+    """``derive grad``: print the gradients; 0 when every one is proved, 1 otherwise, 2 for a usage error."""
+    try:
+        results = gradients(GradientRequest(args.file, args.loss, tuple(args.wrt)))
+    except ModelFileError as exc:
+        print(f"derive: error: {exc}", file=sys.stderr)  # as derive.cli reports a usage error
+        return 2
+    print(render(results, latex=args.latex, numpy=args.numpy))
+    return 0 if all(g.proved for g in results) else 1
+
+
+def _tensors(namespace: dict[str, Any]) -> dict[str, Tensor]:
+    from derive.model import Tensor
+
+    return {k: v for k, v in namespace.items() if isinstance(v, Tensor) and not k.startswith("_")}
+
+
+def gradients(request: GradientRequest) -> list[Gradient]:
+    """Run the file and take the gradient of its loss by each variable."""
+    from derive.model.matrix_gradient import gradient
+
+    path = Path(request.path)
+    if not path.is_file():
+        raise ModelFileError(f"no such file: {request.path}")
+    try:
+        namespace = runpy.run_path(str(path), run_name="derive_model")
+    except Exception as exc:  # the user's file: report what it raised, on one line
+        raise ModelFileError(f"{request.path} raised {type(exc).__name__}: {exc}") from exc
+    tensors = _tensors(namespace)
+    if request.loss not in tensors:
+        raise ModelFileError(f"{request.path} defines no tensor {request.loss!r}; its tensors are "
+                             f"{', '.join(sorted(tensors)) or 'none'}")
+    loss = tensors[request.loss]
+    if loss.ndim:
+        raise ModelFileError(f"{request.loss} has shape {loss.shape}; a loss is a scalar (take .sum() or .mean())")
+    out = []
+    for name in request.wrt:
+        wrt = tensors.get(name)
+        if wrt is None or wrt.kind not in ("array", "labels", "scalar"):
+            declared = sorted(k for k, v in tensors.items() if v.kind in ("array", "labels", "scalar"))
+            raise ModelFileError(f"--wrt {name}: {request.path} declares no array {name!r}; it declares "
+                                 f"{', '.join(declared) or 'none'}")
+        named = {k: v for k, v in tensors.items() if k not in (request.loss, name)}
+        out.append(gradient(loss, wrt, names=named, loss_name=request.loss))
+    return out
+
+
+def render(results: Sequence[Gradient], *, latex: bool = False, numpy: bool = False) -> str:
+    """Text (default), LaTeX and/or numpy source of each gradient, one block each."""
+    blocks = []
+    for g in results:
+        lines = [] if latex or numpy else [g.text()]
+        if latex:
+            lines.append(g.latex())
+        if numpy:
+            missing = f"# no numpy code for ∂{g.loss_name}/∂{g.wrt_name}: {g.note}"
+            lines.append("import numpy as np\n\n\n" + g.numpy_code() if g.proved else missing)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
