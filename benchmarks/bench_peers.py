@@ -35,6 +35,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from markdown_report import markdown_report  # the sibling module (run as a script)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 VENV = HERE / ".venv-tensorgrad"
@@ -195,6 +198,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="runs per job; the median is shown")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a job is killed")
     parser.add_argument("--no-families", action="store_true", help="skip the fixed-size families")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the tables as a Markdown page with their "
+                        "date and machine (e.g. docs/performance/peers.md)")
     parser.add_argument("--job", nargs=3, metavar=("TOOL", "CLAIMS", "SIZES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
@@ -207,6 +212,11 @@ def main() -> None:
     if args.repeats < 1:
         parser.error("--repeats must be at least 1, e.g. --repeats 5")
 
+    with markdown_report(args.markdown, "Against tensorgrad and naive SymPy"):
+        _run(args)
+
+
+def _run(args: argparse.Namespace) -> None:
     have_tg = TG_PYTHON.exists()
     print(f"every-size claims: medians of {args.repeats} fresh processes, seconds of work after imports "
           "(wall, CPU in brackets; ratios of wall, of CPU in brackets)")

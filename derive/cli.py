@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 # The engine (SymPy) loads only when a command needs it, so --help and --version stay fast.
 if TYPE_CHECKING:
@@ -24,6 +24,16 @@ if TYPE_CHECKING:
     from derive.library.verification import TheoremResult
 
 __all__ = ["main"]
+
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """derive.engine.printable's escaping, imported when first needed (--help loads neither SymPy nor the engine)."""
+    from derive.engine.printable import printable as escaped
+
+    return escaped(text, newlines=newlines)
+
+#: When the command started (--timeout counts from here: loading SymPy takes seconds on a busy machine).
+STARTED = time.monotonic()
 
 COMMANDS = ("list", "verify", "prove", "audit", "check")
 
@@ -188,6 +198,8 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_argument("--html", metavar="OUT", help="write the post as HTML (MathML, offline) with every step marked "
                        "(one file: OUT; several: OUT is a directory)")
     audit.add_argument("--verbose", action="store_true", help="show the strategy of valid steps too")
+    audit.add_argument("--names", action="store_true",
+                       help="print each post's symbol table: what the audit took each name to be, and why")
     audit.add_argument("--budget", type=_seconds, default=5.0, metavar="SECONDS",
                        help="time budget of each step's proof and counterexample search (default 5)")
     audit.add_argument("--timeout", type=_seconds, metavar="SECONDS",
@@ -402,28 +414,6 @@ def _prove(args: argparse.Namespace) -> int:
     return 0
 
 
-#: What a folder given to 'derive audit' contributes: its posts, at any depth.
-POST_SUFFIXES = (".md", ".markdown", ".tex")
-
-
-def _posts(names: Sequence[str]) -> list[str]:
-    """The files named, with each folder replaced by the posts in it (sorted)."""
-    from pathlib import Path
-
-    out: list[str] = []
-    for name in names:
-        if name != "-" and Path(name).is_dir():
-            found = sorted(str(p) for p in Path(name).rglob("*") if p.suffix in POST_SUFFIXES and p.is_file())
-            if not found:
-                raise UsageError(f"{name}: a folder with no {', '.join(POST_SUFFIXES)} files; give posts to audit")
-            out += found
-        else:
-            out.append(name)
-    if out.count("-") > 1:
-        raise UsageError("- (standard input) can be given once")
-    return out
-
-
 def _step_lines(path: str, steps: Sequence[object], *, verbose: bool) -> str:
     """The text report's lines for ``steps`` (without the summary)."""
     from derive.audit.post import AuditReport
@@ -433,30 +423,80 @@ def _step_lines(path: str, steps: Sequence[object], *, verbose: bool) -> str:
     return text[:text.rstrip("\n").rfind("\n") + 1]
 
 
-def _audit(args: argparse.Namespace) -> int:
-    from pathlib import Path
+class _PipeClosed(Exception):
+    """Whoever reads standard output stopped reading (``| head -1``): nothing more to print."""
 
+
+class _Output:
+    """Standard output that survives its reader leaving: the rest is dropped, the pages still written.
+
+    When the pipe closes, standard output is pointed at /dev/null (so the interpreter's last flush
+    raises nothing); with work still to do (``keep_going``), the run goes on silently.
+    """
+
+    def __init__(self, *, keep_going: bool, stream: TextIO | None = None) -> None:
+        self.keep_going, self.closed = keep_going, False
+        self.stream = stream
+
+    def write(self, text: str) -> None:
+        if self.closed:
+            return
+        target = self.stream or sys.stdout
+        try:
+            target.write(text)
+            target.flush()
+        except BrokenPipeError:
+            self.closed = True
+            _silence_stdout()
+            if not self.keep_going:
+                raise _PipeClosed from None
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from derive.audit.files import FilesError, page_targets, posts, write_atomic
     from derive.audit.isolated import Job, run_audits
     from derive.audit.post import MAX_BYTES, AuditSettings, AuditStep
-    from derive.audit.report import render_html, render_json
-    from derive.audit.source import SourceError, read_source
+    from derive.audit.report import render_html, render_json, render_names
+    from derive.audit.source import SourceError, SourceTimeout, read_source
 
-    deadline = time.monotonic() + args.timeout if args.timeout else None
+    deadline = STARTED + args.timeout if args.timeout else None
+    try:
+        names, skipped = posts(args.files)
+        # Where the pages go is settled before any work: a page over an input is refused, not written.
+        targets = page_targets(names, args.html, json=args.json) if args.html is not None else {}
+    except FilesError as exc:
+        raise UsageError(str(exc)) from None
+    for line in skipped:
+        print(f"derive: {printable(line, newlines=False)}", file=sys.stderr)
     jobs = []
-    for name in _posts(args.files):
+    for name in names:
         try:
-            jobs.append(Job(name, read_source(name, limit=MAX_BYTES)))
+            jobs.append(Job(name, read_source(name, limit=MAX_BYTES, deadline=deadline)))
+        except SourceTimeout as exc:
+            raise UsageError(f"stopped by --timeout {args.timeout:g} s: {exc}") from None
         except SourceError as exc:
             raise UsageError(str(exc)) from None
+    # With the page on standard output, the text report goes to standard error.
+    out = _Output(keep_going=bool(targets), stream=sys.stderr if STDOUT_NAME in targets.values() else None)
 
     def show_steps(job: Job, steps: list[AuditStep]) -> None:
-        sys.stdout.write(_step_lines(job.path, steps, verbose=args.verbose))
-        sys.stdout.flush()
+        out.write(_step_lines(job.path, steps, verbose=args.verbose))
 
     def show_end(job: Job) -> None:
         if job.report is not None:
-            sys.stdout.write("\n".join([job.report.summary(), *(f"hint: {h}" for h in job.report.hints)]) + "\n")
-            sys.stdout.flush()
+            out.write("\n".join([job.report.summary(), *(f"hint: {printable(h, newlines=False)}"
+                                                        for h in job.report.hints)]) + "\n")
+            if args.names:
+                out.write(printable(render_names(job.report)))
 
     stream = not args.json
     run_audits(jobs, AuditSettings(budget=args.budget), workers=args.jobs, deadline=deadline,
@@ -466,20 +506,28 @@ def _audit(args: argparse.Namespace) -> int:
         raise UsageError(str(failed))
     reports = [j.report for j in jobs if j.report is not None]
     if args.json:
-        print(render_json(reports))
-    if args.html:
-        out = Path(args.html)
-        if len(reports) > 1:
-            out.mkdir(parents=True, exist_ok=True)
-        for report in reports:
-            target = out / (Path(report.path).stem + ".html") if len(reports) > 1 else out
-            _write(str(target), render_html(report))
+        out.write(render_json(reports) + "\n")
+    for report in reports:
+        target = targets.get(report.path)
+        if target == STDOUT_NAME:
+            _Output(keep_going=False).write(render_html(report))
+        elif target is not None:
+            try:
+                write_atomic(target, render_html(report))
+            except OSError as exc:
+                raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+            print(f"wrote {printable(target, newlines=False)}", file=sys.stderr)
     if any(j.timed_out for j in jobs):
-        left = sum(j.report is None for j in jobs)
-        print(f"derive: stopped by --timeout {args.timeout:g} s; {left} of {len(jobs)} files were not audited "
-              "and the last ones only in part: give more time with --timeout", file=sys.stderr)
+        unaudited = sum(j.report is None for j in jobs)
+        partly = sum(j.timed_out and j.report is not None for j in jobs)
+        print(f"derive: stopped by --timeout {args.timeout:g} s: of {len(jobs)} files, {partly} audited only in "
+              f"part and {unaudited} not audited; give more time with --timeout", file=sys.stderr)
         return 1
     return 1 if any(r.strict_exit_status if args.strict else r.exit_status for r in reports) else 0
+
+
+#: The name of standard output for --html and the --tex/--fragment/--markdown outputs.
+STDOUT_NAME = "-"
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -487,7 +535,7 @@ def _check(args: argparse.Namespace) -> int:
     from derive.audit.post import STEP_PATH, AuditSettings, StepStatus
     from derive.audit.report import render_json, render_text
 
-    deadline = time.monotonic() + args.timeout if args.timeout else None
+    deadline = STARTED + args.timeout if args.timeout else None
     job = Job(STEP_PATH, step=args.step, given=args.given)
     run_audits([job], AuditSettings(budget=args.budget), deadline=deadline)
     if job.error is not None:
@@ -501,10 +549,7 @@ def _check(args: argparse.Namespace) -> int:
     if unread:
         first = unread[0]
         raise UsageError(f"{report.path}:{first.line}:{first.column}: cannot read '{first.text}': {first.reason}")
-    if args.json:
-        print(render_json([report]))
-    else:
-        sys.stdout.write(render_text(report, verbose=True))
+    _Output(keep_going=False).write(render_json([report]) + "\n" if args.json else render_text(report, verbose=True))
     return 0 if all(s.status is StepStatus.VALID for s in report.steps) else 1
 
 
@@ -515,15 +560,17 @@ def _which(tool: str) -> bool:
 
 
 def _write(target: str, text: str) -> None:
-    if target == "-":
-        sys.stdout.write(text)
+    """``text`` to standard output (``-``) or to ``target``, through a temporary file renamed into place."""
+    from derive.audit.files import write_atomic
+
+    if target == STDOUT_NAME:
+        _Output(keep_going=False).write(text)
         return
     try:
-        with open(target, "w", encoding="utf-8") as f:
-            f.write(text)
+        write_atomic(target, text)
     except OSError as exc:
-        raise UsageError(f"cannot write {target}: {exc.strerror}") from None
-    print(f"wrote {target}", file=sys.stderr)
+        raise UsageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    print(f"wrote {printable(target, newlines=False)}", file=sys.stderr)
 
 
 def _proof_dict(proof: object) -> dict[str, object]:
@@ -582,8 +629,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _check(args)
         return _verify(args)
     except UsageError as exc:
-        print(f"derive: error: {exc}", file=sys.stderr)
+        message = printable(str(exc), newlines=False)
+        print(f"derive: error: {message}", file=sys.stderr)
+        if "--json" in argv:
+            # A script reading the JSON gets a document too, with the same message.
+            _Output(keep_going=False).write(json.dumps({"error": message, "exit_status": 2}, indent=2) + "\n")
         return 2
+    except (BrokenPipeError, _PipeClosed):
+        _silence_stdout()  # the reader is gone: nothing more to say, and no traceback at exit
+        return 141  # as a process killed by SIGPIPE, which is what a shell reports for 'yes | head -1'
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)
         return 130

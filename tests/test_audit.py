@@ -161,7 +161,7 @@ def test_each_hint_is_given_once_in_one_wording(seed: Path) -> None:
 
 def test_check_step_counts_lines_and_columns_within_the_step() -> None:
     # A step is where its left side is: a = a at 1:1, a = b at 1:6, b = b at 2:6.
-    report = check_step("a &= a \\\\\n &= b \\\\\n &= b", given=["size k"])
+    report = check_step("a &= a \\\\\n &= b \\\\\n &= b", given=["size k", "scalar a b"])
     first, second, third = report.steps
     assert (first.line, first.column, first.status) == (1, 1, StepStatus.VALID)
     assert (second.line, second.column, second.status) == (1, 6, StepStatus.WRONG)
@@ -279,7 +279,7 @@ def test_a_defined_sigma_is_the_posts_own_function_not_softmax(step: str, status
 def test_defined_functions_take_their_arguments_in_order() -> None:
     (step,) = check_step(r"\frac{d}{dx} g(2, x) = 2", given=["define g(a, b) = a b"]).steps
     assert step.status is StepStatus.VALID
-    (swapped,) = check_step(r"g(u, w) = g(w, u) + u - w", given=["define g(a, b) = 2a - b"]).steps
+    (swapped,) = check_step(r"g(u, w) = g(w, u) + u - w", given=["define g(a, b) = 2a - b", "scalar u w"]).steps
     assert swapped.status is StepStatus.WRONG  # 2u - w against 2w - u + u - w = w
 
 
@@ -347,7 +347,7 @@ def test_a_missing_or_misplaced_transpose_is_never_valid(step: str, rectangular:
 def test_a_checked_step_is_a_claim_never_a_definition() -> None:
     # In a post, 'g = x + 1' may introduce g; a step given to derive check is always decided.
     assert audit_text("$$g = x + 1$$").steps[0].status is StepStatus.DEFINITION
-    (step,) = check_step("g = x + 1").steps
+    (step,) = check_step("g = x + 1", given=["scalar g x"]).steps
     assert step.status is StepStatus.WRONG
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import random
 
+import pytest
 import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -134,3 +135,64 @@ def test_a_true_step_is_never_wrong(pair: tuple[sp.Expr, sp.Expr]) -> None:
 def test_a_false_step_is_never_valid(pair: tuple[sp.Expr, sp.Expr]) -> None:
     status, reason, step = _audit(*pair)
     assert status is not StepStatus.VALID, f"{step}: {reason}"
+
+
+# -- decide never raises: the same steps (and elementwise functions) handed to the engine directly --
+
+from derive.engine.claims import Claim  # noqa: E402
+from derive.engine.decide import Settings, decide  # noqa: E402
+from derive.engine.hypotheses import InRange  # noqa: E402
+
+DECIDE_EXAMPLES = 300 if THOROUGH else 40
+_QUICK = Settings(budget=5.0, search_budget=5.0, samples=6)
+
+
+def _with_functions(e: sp.Expr, draw: st.DrawFn) -> sp.Expr:
+    wrap = draw(st.sampled_from([
+        lambda a: a,
+        lambda a: sp.log(1 + sp.exp(a)),  # softplus: mpmath's evalf once raised ZeroDivisionError here
+        lambda a: 1 / (1 + sp.exp(-a)),
+        lambda a: sp.sinh(a) / sp.cosh(a),
+        lambda a: sp.Abs(a),
+        lambda a: sp.log(a),  # no value where a <= 0
+        lambda a: 1 / a,
+    ]))
+    return wrap(e)
+
+
+@st.composite
+def decide_steps(draw: st.DrawFn) -> tuple[sp.Expr, sp.Expr, bool]:
+    true = draw(st.booleans())
+    lhs, rhs = draw(true_steps() if true else false_steps())
+    if draw(st.booleans()):
+        wrap = draw(st.sampled_from([sp.exp, sp.tanh, lambda a: sp.log(1 + sp.exp(a))]))
+        lhs, rhs = wrap(lhs), wrap(rhs)  # f(a) = f(b) follows from a = b; a false a = b stays false for these
+    extra = _with_functions(draw(expressions(1)), draw)
+    return lhs + extra, rhs + extra, true
+
+
+@settings(max_examples=DECIDE_EXAMPLES, deadline=None, derandomize=not THOROUGH,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(decide_steps())
+@pytest.mark.slow
+def test_decide_returns_a_sound_verdict_and_never_raises(case: tuple[sp.Expr, sp.Expr, bool]) -> None:
+    lhs, rhs, true = case
+    verdict = decide(Claim("generated", lhs, rhs, (InRange(j, 1, k),)), _QUICK)
+    if true:
+        assert not verdict.refuted, verdict.explain()
+    else:
+        assert not verdict.proved, verdict.explain()
+
+
+def test_an_exception_in_the_proof_or_search_is_an_undecided_verdict(monkeypatch: pytest.MonkeyPatch) -> None:
+    import derive.engine.decide as engine
+
+    def broken(*_: object, **__: object) -> None:
+        raise ZeroDivisionError("mpmath division by zero")
+
+    monkeypatch.setattr(engine, "_prove", broken)
+    monkeypatch.setattr(engine, "_search", broken)
+    verdict = decide(Claim("broken", sp.exp(x), sp.exp(x) + 1))
+    assert verdict.undecided
+    assert "proof stopped with ZeroDivisionError" in verdict.reason
+    assert "search stopped with ZeroDivisionError" in verdict.reason

@@ -73,8 +73,7 @@ def test_the_whole_document_compiles_and_reads_back(tmp_path: Path) -> None:
     first = " ".join(lines[at[0] + 1].split())
     assert first.startswith(f"1 {proofs[0].steps[0].rule} proved"), first
     # Compile once more with latexmk to read the whole log: no error, nothing past the margin.
-    log = compile_pdf(tex.read_text(encoding="utf-8"), tmp_path / "again.pdf").read_text(encoding="utf-8",
-                                                                                         errors="replace")
+    log = compile_pdf(tex.read_text(encoding="utf-8"), tmp_path / "again.pdf")
     assert "Undefined control sequence" not in log
     assert not re.search(r"^! ", log, re.MULTILINE)
     overfull = re.findall(r"^Overfull \\hbox.*$", log, re.MULTILINE)

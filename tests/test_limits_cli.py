@@ -19,6 +19,7 @@ import pytest
 GB = 1 << 30
 #: Seconds for the interpreter to start and import derive on a loaded 2-core machine (not budget).
 START = 2.5
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, stdin: bytes | None = None, timeout: float = 60,
@@ -80,6 +81,13 @@ def test_a_directory_without_posts_is_one_line(tmp_path: Path) -> None:
     assert out.returncode == 2 and "a folder with no" in one_line(out.stderr)
 
 
+def test_a_folder_of_other_files_says_how_to_audit_one() -> None:
+    """tests/data/seeds holds the posts as .txt: the error names one to audit by name, which works."""
+    out, _ = run("audit", "tests/data/seeds", timeout=30, cwd=ROOT)
+    assert out.returncode == 2
+    assert "name a file to audit it as Markdown: derive audit tests/data/seeds/000_" in one_line(out.stderr)
+
+
 @pytest.mark.parametrize("command", [["audit", "post.md"], ["check", "x = x"]])
 @pytest.mark.parametrize("option", ["--budget", "--timeout"])
 @pytest.mark.parametrize("value", ["0", "-1", "nan", "inf", "soon"])
@@ -123,7 +131,7 @@ def test_timeout_bounds_the_run_and_steps_print_as_they_are_decided(tmp_path: Pa
     assert ":3:4: valid:" in first
     assert first_at < elapsed - 1  # printed before the run ended, not with the report
     assert proc.returncode == 1 and elapsed < 4 + 2 + START
-    assert "stopped by --timeout 4 s" in one_line(err)
+    assert "stopped by --timeout 4 s: of 1 files, 1 audited only in part and 0 not audited" in one_line(err)
     assert "1 steps: 1 valid" in rest
 
 

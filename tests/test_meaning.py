@@ -38,16 +38,22 @@ def one(step: str, *given: str) -> tuple[StepStatus, str]:
 # -- definitions ---------------------------------------------------------------------------------
 
 def test_a_definition_is_a_bare_name_as_written() -> None:
-    steps = statuses("$$ x + 0 = 1 $$\n\n$$ x^2 = x^3 $$\n")
+    # Neither is a definition: with x declared, both are false claims; without, x has no entry and an
+    # equation in it may be one the post means x to solve (undecided, naming the declaration).
+    steps = statuses("<!-- derive: scalar x -->\n$$ x + 0 = 1 $$\n\n$$ x^2 = x^3 $$\n")
     assert [s for _, s in steps] == [StepStatus.WRONG, StepStatus.WRONG]
+    undeclared = audit_text("$$ x + 0 = 1 $$\n").steps[0]
+    assert undeclared.status is StepStatus.UNDECIDED and "<!-- derive: scalar x -->" in undeclared.reason
 
 
 def test_a_self_referential_update_is_reported_and_poisons_nothing() -> None:
-    report = audit_text("$$ w = w - \\eta g $$\n\n$$ w^2 = w \\cdot w $$\n\n$$ (w + 1)^2 = w^2 + 1 $$\n")
-    update, square, wrong = report.steps
+    report = audit_text("<!-- derive: scalar \\eta g -->\n$$ w = w - \\eta g $$\n\n$$ w^2 = w \\cdot w $$\n\n"
+                        "$$ (w + 1)^2 = w^2 + 1 $$\n")
+    update, square, false = report.steps
     assert update.status is StepStatus.UNDECIDED and "update" in update.reason
-    assert square.status is StepStatus.VALID
-    assert wrong.status is StepStatus.WRONG
+    assert square.status is StepStatus.VALID  # for every scalar w
+    # The update gave w no meaning: the false step is refuted only once w is declared.
+    assert false.status is StepStatus.UNDECIDED and "<!-- derive: scalar w -->" in false.reason
 
 
 def test_the_first_link_of_a_chain_defines_a_new_name() -> None:

@@ -38,7 +38,7 @@ def test_the_page_is_mathml_and_offline(seed_000: AuditReport) -> None:
     assert page.count('<math display="block">') >= 5
     # Each step typeset, its LaTeX on demand; the refuted step's point typeset by SymPy's printer.
     assert page.count("<details><summary>LaTeX</summary>") == len(seed_000.steps)
-    assert "<td class='step'><math" in page and "<mi>&#x02113;</mi>" in page
+    assert "<td class='step'><math" in page and "<mi>\u2113</mi>" in page  # ℓ, as a character
     assert page.count("<table class='steps'>") >= 4 and "✗ wrong" in page
 
 

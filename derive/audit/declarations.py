@@ -10,15 +10,16 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.audit.prose import OPERATOR, OPERATOR_NAME, apply_operators
 from derive.audit.reader import (
     ENTRY,
     ReaderContext,
     ReadError,
     read_latex,
-    read_membership,
 )
 from derive.audit.scan import Declaration
 from derive.audit.semantics import Meaning, SemanticsError, without_order
+from derive.audit.symbols import SymbolTable
 from derive.engine.hypotheses import Distinct, Domain, Equal, Hypothesis, OneHot, SumToOne
 from derive.engine.space import Role
 from derive.library.notation import Notation
@@ -28,8 +29,6 @@ from derive.library.notation import Notation
 
 #: What to declare so that ŷ and the labels mean what the prose says (one wording everywhere).
 LOGITS_HINT = "declare the logits, so that ŷ is their softmax: <!-- derive: logits z -->"
-NO_DECLARATIONS_HINT = ("no declarations: add <!-- derive: logits z; labels y one-hot at \\ell --> (see the README) "
-                        "so that ŷ, softmax and the labels mean what the prose says")
 LABELS_HINT = "declare the labels: <!-- derive: labels y one-hot at \\ell --> or <!-- derive: labels y soft -->"
 
 
@@ -56,7 +55,12 @@ class PostState:
     definition_next: bool = False
     aliases: dict[sp.Symbol, sp.Symbol] = field(default_factory=dict)
     hints: dict[str, None] = field(default_factory=dict)
-    declared: bool = False
+    #: The line of an expression the post set to zero (an equation it solves), until the next heading.
+    solving: int | None = None
+    #: Names written as a power, ``\\sigma^2``, that the post uses as names (defines, or differentiates by).
+    power_names: set[str] = field(default_factory=set)
+    #: Every name the post gives a meaning, with where it came from: what a step may be decided from.
+    table: SymbolTable = field(default_factory=SymbolTable)
     sample_index: str | None = None
     #: Names declared as independent scalars (``scalar x t``): held fixed in ∂/∂v.
     scalars: set[str] = field(default_factory=set)
@@ -78,7 +82,8 @@ class PostState:
 
         What the post has said so far about the audit (hints) is kept.
         """
-        fresh = PostState(infer_definitions=self.infer_definitions, hints=self.hints, declared=True)
+        fresh = PostState(infer_definitions=self.infer_definitions, hints=self.hints,
+                          table=SymbolTable(line=self.table.line))
         self.__dict__.update(fresh.__dict__)
 
     def context(self) -> ReaderContext:
@@ -129,7 +134,51 @@ class PostState:
             text = apply_operators(self.operators, text)
         expr = read_latex(text, context=self.context(), along=along)
         expr = expr.xreplace(self.aliases) if self.aliases else expr
-        return self._sums_without_limits(text, expr)
+        expr = self._power_names(expr)
+        return self._over_the_array(text, self._sums_without_limits(text, expr))
+
+    def _power_names(self, expr: sp.Basic) -> sp.Basic:
+        """σ² as the name ``sigma^2`` wherever the post uses it as a name (σ⁴ is (σ²)², σ⁻³ is (σ²)^(-3/2))."""
+        for name in [str(getattr(a, "label", a)) for a in _names_of(expr)]:
+            if name.endswith("^2"):
+                self.power_names.add(name[:-2])
+        if not self.power_names:
+            return expr
+
+        def as_name(node: sp.Pow) -> sp.Basic:
+            base, exp = node.args
+            if isinstance(base, sp.Symbol) and base.name in self.power_names:
+                return sp.Pow(sp.Symbol(f"{base.name}^2", real=True), exp / 2)
+            if isinstance(base, sp.Indexed) and str(base.base.label) in self.power_names:
+                return sp.Pow(sp.IndexedBase(f"{base.base.label}^2", real=True)[base.indices], exp / 2)
+            return node
+        return expr.replace(lambda node: isinstance(node, sp.Pow), as_name)
+
+    def _over_the_array(self, text: str, expr: sp.Basic) -> sp.Basic:
+        r"""A sum written without limits, ``\sum_i \exp(x_i)``, runs over the length of the array it sums.
+
+        The reader gives such a sum the default length k; where the text never names k and the sum's
+        index indexes an array whose length is known, that length is the sum's limit.
+        """
+        size = self.meaning.default_size
+        if not expr.has(sp.Sum) or not _LIMITLESS_SUM.search(text) or \
+                re.search(r"(?<![\\A-Za-z])" + re.escape(size.name) + r"(?![A-Za-z])", _without_sum_indices(text)):
+            return expr
+        shapes = self.meaning.shapes
+
+        def limit(node: sp.Sum) -> sp.Basic:
+            (v, lo, hi), *rest = node.limits
+            if hi != size or rest:
+                return node
+            for ix in sorted(node.function.atoms(sp.Indexed), key=str):
+                shape = shapes.arrays.get(str(ix.base.label))
+                if shape is None or v not in ix.indices:
+                    continue
+                at = ix.indices.index(v) - (1 if str(ix.base.label) in shapes.per_sample else 0)
+                if 0 <= at < len(shape) and len(ix.indices) - len(shape) in (0, 1):
+                    return sp.Sum(node.function, (v, lo, shape[at]))
+            return node
+        return expr.replace(lambda node: isinstance(node, sp.Sum), limit)
 
     def _sums_without_limits(self, text: str, expr: sp.Basic) -> sp.Basic:
         r"""``\sum_k e^{z_k}`` (no limits) runs over 1..k, the default length: its index gets a name of its own.
@@ -150,6 +199,19 @@ class PostState:
         return expr.replace(lambda node: isinstance(node, sp.Sum), rename) if expr.has(sp.Sum) else expr
 
 
+#: A sum with a subscript and no superscript: ``\sum_i``, ``\sum_{i}``.
+_LIMITLESS_SUM = re.compile(r"\\sum\s*_\s*(?:\{[^{}=]*\}|\\?[A-Za-z]+)(?!\s*\^)")
+
+
+def _without_sum_indices(text: str) -> str:
+    """``text`` without the subscripts of its sums (their index may be the letter of the default length)."""
+    return re.sub(r"\\sum\s*_\s*(?:\{[^{}]*\}|\\?[A-Za-z]+)", r"\\sum", text)
+
+
+def _names_of(expr: sp.Basic) -> set[sp.Basic]:
+    return {s for s in expr.free_symbols if isinstance(s, sp.Symbol)} | {ix.base for ix in expr.atoms(sp.Indexed)}
+
+
 def symbol(text: str) -> sp.Symbol:
     return sp.Symbol(text, integer=True, positive=True)
 
@@ -164,7 +226,6 @@ def declare(post: PostState, decl: Declaration, column: int = 1) -> str | None:
     if not words:
         return None
     where = f"line {decl.line}, column {column}"
-    post.declared = True
     try:
         problem = _declare(post, words[0].lower(), words[1:], decl.text)
     except ReadError as exc:
@@ -174,6 +235,8 @@ def declare(post: PostState, decl: Declaration, column: int = 1) -> str | None:
 
 def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | None:
     shapes = post.meaning.shapes
+    if key in ("logits", "labels", "vector", "matrix") and rest:
+        rest = [_declared_name(post, rest[0]), *rest[1:]]
     if key == "logits" and len(rest) == 1:
         post.meaning.logits = rest[0]
         post.vectors |= {rest[0], "yhat"}
@@ -246,11 +309,24 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
             post.scalars.add(name.name)
         return None
     if key == "define":
-        return _define(post, " ".join(rest))
+        return define_text(post, " ".join(rest))
     if key in KNOWN_DECLARATIONS:
         return f"'{text}' lacks what '{key}' needs; see the README's table of declarations"
     return (f"unknown declaration '{text}'; known: {', '.join(KNOWN_DECLARATIONS)} "
             "(see the README's table of declarations)")
+
+
+def _declared_name(post: PostState, word: str) -> str:
+    r"""The name the reader gives ``word``: ``\gamma`` is gamma, ``\boldsymbol{\beta}`` is beta (else ``word``)."""
+    if not word.startswith("\\"):
+        return word
+    try:
+        read = post.read(word)
+    except ReadError:
+        return word
+    if isinstance(read, sp.Symbol):
+        return read.name
+    return str(read.label) if isinstance(read, sp.IndexedBase) else word
 
 
 def _default_length(post: PostState, name: str) -> None:
@@ -281,7 +357,8 @@ def _labels(post: PostState, name: str, tail: str) -> str | None:
     return f"'labels {name}' needs 'one-hot at <index>', 'one-hot at <index>_n' (a class per sample) or 'soft'"
 
 
-def _define(post: PostState, text: str) -> str | None:
+def define_text(post: PostState, text: str) -> str | None:
+    """``name = expression``, ``f(x) = expression`` or an operator: a definition, as ``define`` declares it."""
     lhs, _, rhs = text.partition("=")
     if not rhs:
         return "'define' needs 'name = expression' or 'f(x) = expression'"
@@ -294,42 +371,15 @@ def _define(post: PostState, text: str) -> str | None:
             post.sigma = "sigma"
         post.functions.add(name)
         return define_function(post, post.read(lhs), post.read(rhs))
-    operator = _OPERATOR.fullmatch(rhs)
+    operator = OPERATOR.fullmatch(rhs)
     if operator:
-        name = _OPERATOR_NAME.fullmatch(lhs)
+        name = OPERATOR_NAME.fullmatch(lhs)
         if name is None:
             return ("an operator is defined by a name with at most one index: "
                     "define D_j = \\frac{\\partial}{\\partial a_j}")
         post.operators.append((name.group("name"), name.group("a") or name.group("b"), operator.group("var").strip()))
         return None
     return define(post, post.read(lhs), post.read(rhs))
-
-
-_OPERATOR = re.compile(r"\s*\\frac\s*\{\s*\\partial\s*\}\s*\{\s*\\partial\s*(?P<var>[^{}]*(?:\{[^{}]*\}[^{}]*)*)\}\s*")
-_OPERATOR_NAME = re.compile(r"\s*(?P<name>\\?[A-Za-z]+)\s*(?:_\s*(?:\{\s*(?P<a>[A-Za-z])\s*\}|(?P<b>[A-Za-z])))?\s*")
-
-
-def apply_operators(operators: list[tuple[str, str | None, str]], text: str) -> str:
-    r"""Write each declared operator out: ``D_k f`` is ``\frac{\partial}{\partial a_k} f``.
-
-    (With ``define D_j = \frac{\partial}{\partial a_j}``.)
-
-    Examples:
-        >>> apply_operators([("D", "j", "a_j")], r"D_{k} L + D_2 L")
-        '\\frac{\\partial}{\\partial a_{k}} L + \\frac{\\partial}{\\partial a_{2}} L'
-    """
-    for name, param, var in operators:
-        tail = r"\s*_\s*(?:\{\s*(\\?[A-Za-z0-9]+)\s*\}|([A-Za-z0-9]))" if param else ""
-        pattern = re.compile(r"(?<![\\A-Za-z])" + re.escape(name) + r"(?![A-Za-z])" + tail)
-
-        def written(m: re.Match[str], param: str | None = param, var: str = var) -> str:
-            body = var
-            if param:
-                index = m.group(1) or m.group(2)
-                body = re.sub(r"(?<![\\A-Za-z])" + re.escape(param) + r"(?![A-Za-z])", "{" + index + "}", var)
-            return "\\frac{\\partial}{\\partial " + body + "}"
-        text = pattern.sub(written, text)
-    return text
 
 
 _RELATIONS = re.compile(r"\\leq?|\\geq?|\\lt|\\gt|<=|>=|<|>|≤|≥")
@@ -372,7 +422,32 @@ def assume(post: PostState, text: str) -> str | None:
                 lo, lo_open = bound, strict
         post.domains[name] = Domain(name, lo, hi, lo_open, hi_open)
         return None
-    post.assumptions.append((relation(post, text), text))
+    case = relation(post, text)
+    pair = {case.a, case.b}  # type: ignore[attr-defined]
+    # A later case about the same indices replaces the earlier one ('assume i = j', then 'assume i \neq j').
+    kept = [(h, t) for h, t in post.assumptions if not (isinstance(h, (Equal, Distinct)) and {h.a, h.b} == pair)]
+    contradiction = contradicts([h for h, _ in kept] + [case])
+    if contradiction:
+        return f"'assume {text}' contradicts the cases in force ({contradiction}); under contradictory " \
+               "hypotheses every claim holds: write 'assume nothing' first, or the case under its own heading"
+    post.assumptions[:] = [*kept, (case, text)]
+    return None
+
+
+def contradicts(cases: Sequence[Hypothesis]) -> str | None:
+    """The cases ``i = j``, ``j = k`` and ``i ≠ k`` cannot all hold: the ≠ that breaks them, else None."""
+    group: dict[sp.Basic, sp.Basic] = {}
+
+    def root(x: sp.Basic) -> sp.Basic:
+        while group.get(x, x) != x:
+            x = group[x]
+        return x
+    for h in cases:
+        if isinstance(h, Equal):
+            group[root(h.a)] = root(h.b)
+    for h in cases:
+        if isinstance(h, Distinct) and root(h.a) == root(h.b):
+            return f"{h.a} = {h.b} by the other cases, and {h.a} \\neq {h.b}"
     return None
 
 
@@ -537,35 +612,3 @@ def scalar(post: PostState, expr: sp.Basic) -> sp.Expr:
     if tensor.shape:
         raise SemanticsError("it is a vector or a matrix; define one entry, such as s_{nj} = ...")
     return post.meaning.expand_functions(without_order(tensor.at()))
-
-
-def read_declared_membership(post: PostState, text: str, *, prose: bool = False) -> bool:
-    """``A \\in \\mathbb{R}^{d \\times p}`` declares a shape; True if ``text`` was one.
-
-    In prose (inline math) it gives a shape only to a name that has none, and never a
-    sample index: the declarations and display math say more than a sentence.
-    """
-    if "\\in" not in text:
-        return False
-    try:
-        m = read_membership(text, context=post.context())
-    except ReadError:
-        return False
-    if prose and (m.name in post.meaning.shapes.arrays or isinstance(m.target, sp.Indexed)):
-        return True
-    shape = tuple(d.xreplace(post.aliases) for d in m.shape if d != 1)
-    name = m.name
-    shapes = post.meaning.shapes
-    if isinstance(m.target, sp.Indexed):
-        shapes.per_sample.add(name)
-        if post.sample_index is None and isinstance(m.target.indices[0], sp.Symbol):
-            post.sample_index = str(m.target.indices[0])
-    if len(shape) == 1:
-        post.vectors.add(name)
-    elif len(shape) == 2:
-        post.matrices.add(name)
-        shapes.roles.setdefault(name, Role.WEIGHTS)
-    if shape:
-        shapes.arrays[name] = shape
-        post.defaulted.discard(name)
-    return True

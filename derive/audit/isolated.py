@@ -247,7 +247,9 @@ class _Driver:
     def stop(self, run: _Running, hint: str) -> None:
         """End the job with the steps it has and ``hint``."""
         job = run.job
-        job.report = AuditReport(job.path, tuple(job.steps), (hint,), time.perf_counter() - job.started, job.text)
+        # The steps so far, and never a pass: the rest of the post was not audited.
+        job.report = AuditReport(job.path, tuple(job.steps), (hint,), time.perf_counter() - job.started, job.text,
+                                 not_audited=hint)
         self.finish(run, keep=False)
 
     def restart(self, run: _Running, index: int, outcome: Outcome) -> None:

@@ -22,7 +22,6 @@ See the README for the full list.
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -31,19 +30,21 @@ from pathlib import Path
 
 import sympy as sp
 
+from derive.audit.clock import ReadingTimeout, check, reading
+from derive.audit.closers import lines
 from derive.audit.conditions import in_force
 from derive.audit.declarations import (
-    NO_DECLARATIONS_HINT,
     PostState,
     assume,
     declare,
     define,
+    define_text,
     mentions,
-    read_declared_membership,
     self_reference,
 )
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
+from derive.audit.prose import read_declared_membership
 from derive.audit.reader import (
     ReadError,
     split_chains_conditions,
@@ -61,6 +62,7 @@ from derive.audit.results import (
 from derive.audit.scan import Declaration, Display, Heading, Inline, Unclosed, extract, position
 from derive.audit.semantics import SemanticsError
 from derive.audit.steps import decide_step
+from derive.audit.symbols import BUILT_IN_FUNCTIONS
 from derive.engine.budget import BudgetExceeded
 
 __all__ = [
@@ -84,6 +86,11 @@ _SCRIPT = r"(?:\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\
 _BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
 
 
+#: A name written as a square: ``\sigma^2``, ``\sigma^2_j``, ``\sigma_j^2`` (a variance, defined as a name).
+_POWER_NAME = re.compile(rf"\s*(?P<name>{_NAME})(?:\s*_\s*(?:\{{[^{{}}]*\}}|[A-Za-z]))?\s*\^\s*(?:2|\{{\s*2\s*\}})"
+                         rf"(?:\s*_\s*(?:\{{[^{{}}]*\}}|[A-Za-z]))?\s*")
+
+
 def bare_name(text: str) -> bool:
     r"""Whether ``text``, as written, is a bare name (``L``, ``s_{nj}``, ``\hat{y}_j``, ``z^{(i)}_j``).
 
@@ -96,7 +103,7 @@ def bare_name(text: str) -> bool:
 
 def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     """"define" when ``text = rhs`` introduces the name ``text`` (as written), "update" when rhs uses it, else None."""
-    if not post.infer_definitions or not bare_name(text):
+    if not post.infer_definitions or not (bare_name(text) or _POWER_NAME.fullmatch(text.replace("&", " "))):
         return None
     if isinstance(lhs, sp.Indexed):
         name: sp.Basic = lhs.base
@@ -119,8 +126,11 @@ def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str
     return "update" if mentions(rhs, label, indexed=isinstance(lhs, sp.Indexed)) else "define"
 
 
-def _steps_of_display(post: PostState, display: Display, text: str, previous: tuple[str, sp.Basic | None, int] | None,
-                      settings: AuditSettings) -> tuple[list[AuditStep], tuple[str, sp.Basic | None, int] | None]:
+Previous = tuple[str, sp.Basic | None, int]
+
+
+def _steps_of_display(post: PostState, display: Display, text: str, previous: Previous | None,
+                      settings: AuditSettings, detached: bool = False) -> tuple[list[AuditStep], Previous | None]:
     steps: list[AuditStep] = []
 
     def where(offset: int) -> tuple[int, int]:
@@ -143,7 +153,7 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: tu
             # hold for this chain's steps only.
             with in_force(post, condition[0] if condition else None) as assumed:
                 new, last = _steps_of_chain(post, display, list(chain), where, previous, settings, assumed,
-                                            defines=condition is None)
+                                            detached and chain is chains[0][0], defines=condition is None)
         except ReadError as exc:
             assert condition is not None  # only applying a condition raises here
             line, column = where(condition[1])
@@ -157,18 +167,26 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: tu
 
 def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, int]],
                     where: Callable[[int], tuple[int, int]], previous: tuple[str, sp.Basic | None, int] | None,
-                    settings: AuditSettings, assumed: tuple[str, ...], *, defines: bool = True
-                    ) -> tuple[list[AuditStep], tuple[str, sp.Basic | None, int]]:
+                    settings: AuditSettings, assumed: tuple[str, ...], detached: bool = False, *,
+                    defines: bool = True) -> tuple[list[AuditStep], tuple[str, sp.Basic | None, int]]:
     """The steps of one chain ``a = b = c`` (a first side ``""`` continues the previous display).
 
+    ``detached``: prose stands between the previous display and this one, so a first side ``""`` may or
+    may not be the previous display's last side: that first link is undecided, with both readings.
     A chain under a condition of its own (a case of ``cases``, ``\\quad (i = j)``) defines nothing
-    (``defines`` False): a name defined by cases is not one formula, so each case is checked."""
+    (``defines`` False): a name defined by cases is not one formula, so each case is checked.
+    """
     steps: list[AuditStep] = []
-    if sides[0][0] == "" and previous is not None:
+    opens_with_equals = sides[0][0] == ""
+    if opens_with_equals and previous is not None:
         sides[0] = (previous[0], previous[2] - display.offset)
         read_first = previous[1]
     else:
         read_first = None
+    power = _POWER_NAME.fullmatch(sides[0][0].replace("&", " ")) if post.infer_definitions else None
+    if power is not None and len(sides) > 1:
+        # \sigma^2 = \frac{1}{N}\sum_i (x_i - \mu)^2 defines the name σ², not σ.
+        post.power_names.add(power.group("name").strip().lstrip("\\"))
     exprs: list[sp.Basic | ReadError] = []
     for idx, (side, _) in enumerate(sides):
         if idx == 0 and read_first is not None:
@@ -180,8 +198,14 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
             exprs.append(exc)
     first, second = exprs[0], exprs[1]
     start = 1
-    if not isinstance(first, ReadError) and not isinstance(second, ReadError):
-        kind = "define" if post.definition_next else _definition(post, sides[0][0], first, second)
+    line, column = where(sides[0][1] if sides[0][1] >= 0 else 0)
+    function = _function_definition(post, sides[0][0])
+    colon = sides[1][1] >= 0 and display.body[:sides[1][1]].rstrip().endswith((":=", "\\coloneqq"))
+    if function is not None and (post.infer_definitions or colon):
+        steps.append(_function_step(post, function, first, second, sides, (line, column), settings, assumed))
+        start = 2
+    elif not isinstance(first, ReadError) and not isinstance(second, ReadError):
+        kind = "define" if post.definition_next or colon else _definition(post, sides[0][0], first, second)
         post.definition_next = False
         line, column = where(sides[0][1])
         if kind == "define" and not defines:
@@ -206,6 +230,13 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
     for idx in range(start, len(sides)):
         (ltext, _), (rtext, _roff) = sides[idx - 1], sides[idx]
         line, column = where(sides[idx - 1][1] if sides[idx - 1][1] >= 0 else 0)
+        if idx == 1 and detached and opens_with_equals and previous is not None:
+            line, column = where(sides[1][1])
+            steps.append(AuditStep(line, column, ltext, rtext, StepStatus.UNDECIDED,
+                                   "this display opens with '=' after prose: its left side is not written; it may be "
+                                   f"the previous display's last side ({_short(ltext)}) or another the prose names; "
+                                   "write the left side", None, assumed))
+            continue
         a, b = exprs[idx - 1], exprs[idx]
         bad = a if isinstance(a, ReadError) else b if isinstance(b, ReadError) else None
         if bad is not None:
@@ -214,9 +245,87 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
             steps.append(AuditStep(col_line, col, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed))
             continue
         assert not isinstance(a, ReadError) and not isinstance(b, ReadError)
-        steps.append(_checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed))
+        steps.append(_as_equation(post, _checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed),
+                                  a, b))
     tail = exprs[-1]
     return steps, (sides[-1][0], None if isinstance(tail, ReadError) else tail, display.offset + sides[-1][1])
+
+
+#: What opens and closes display math: the gap between two displays is prose unless only these and blanks.
+_DELIMITERS = re.compile(r"\$\$|\\\[|\\\]|\\(?:begin|end)\s*\{[^{}]*\}|<!--[\s\S]*?-->")
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+#: A function applied to distinct names, as a definition's left side writes it: ``\sigma(x)``, ``J(\theta)``,
+#: ``\mathrm{softmax}(\mathbf{x})``.
+_APPLIED = re.compile(r"\s*(?:\\(?:mathrm|operatorname|text|mathcal|mathbf|boldsymbol)\s*\{\s*(\\?[A-Za-z]+)\s*\}"
+                      r"|(\\?[A-Za-z]+))\s*(?:\\left)?\(\s*([^()]*?)\s*(?:\\right)?\)\s*")
+
+
+def _function_definition(post: PostState, text: str) -> tuple[str, str] | None:
+    """(the function's name, the left side) when ``text`` is ``f(x)`` or ``f(x, y)``, distinct bare names."""
+    m = _APPLIED.fullmatch(text.replace("&", " "))
+    if m is None:
+        return None
+    name = (m.group(1) or m.group(2)).lstrip("\\")
+    params = [p.strip() for p in m.group(3).split(",")]
+    if name in ("frac", "left", "exp", "log", "ln", "sqrt", "tanh", "sin", "cos", "max", "min") or \
+            not all(p and bare_name(p) for p in params) or len(set(params)) != len(params):
+        return None
+    return name, text
+
+
+def _function_step(post: PostState, function: tuple[str, str], first: sp.Basic | ReadError,
+                   second: sp.Basic | ReadError, sides: list[tuple[str, int]], at: tuple[int, int],
+                   settings: AuditSettings, assumed: tuple[str, ...]) -> AuditStep:
+    """``f(x) = body``: the definition of f, or, where f already has a meaning, a restatement checked against it."""
+    name, _ = function
+    line, column = at
+    ltext, rtext = sides[0][0], sides[1][0]
+    known_already = name in post.meaning.functions or name in BUILT_IN_FUNCTIONS or \
+        (name == "sigma" and post.sigma == "sigma")
+    if known_already:
+        if isinstance(first, ReadError) or isinstance(second, ReadError):
+            bad = first if isinstance(first, ReadError) else second
+            return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed)
+        step = _checked_step(post, first, second, ltext, rtext, at, settings, assumed)
+        if step.status is StepStatus.VALID:
+            return replace(step, status=StepStatus.DEFINITION,
+                           reason=f"restates the meaning of {name} in force (the same); not checked further")
+        return replace(step, status=StepStatus.UNDECIDED,
+                       reason=f"a second definition of {name}, which the audit cannot show is the one in force: "
+                              f"a conflict, not a claim ({step.reason})")
+    try:
+        problem = define_text(post, f"{ltext} = {rtext}")
+    except ReadError as exc:
+        problem = f"the definition of {name} cannot be read: {exc}"
+    return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ if problem else StepStatus.DEFINITION,
+                     problem or f"defines the function {name}; not checked", None, assumed)
+
+
+#: A right side that is a written zero: ``0``, ``\mathbf{0}``, ``\boldsymbol{0}``, ``\vec{0}``.
+_ZERO = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|vec|bm)\s*\{\s*0\s*\}|\{?\s*0\s*\}?)\s*[.,;]?\s*")
+
+
+def _as_equation(post: PostState, step: AuditStep, a: sp.Basic, b: sp.Basic) -> AuditStep:
+    """A refuted ``expression = 0`` is an expression set to zero: an equation the post solves (for the minimum),
+    not an identity; so are the refuted steps after it that take no derivative (its rearrangements)."""
+    if step.status is not StepStatus.WRONG:
+        return step
+    if _ZERO.fullmatch(step.rhs):
+        post.solving = step.line
+        return replace(step, status=StepStatus.UNDECIDED,
+                       reason="an expression set to zero: an equation the post solves, not an identity; "
+                              f"as an identity it fails ({step.reason})")
+    if post.solving is not None and not (a.has(sp.Derivative) or b.has(sp.Derivative)):
+        return replace(step, status=StepStatus.UNDECIDED,
+                       reason=f"after the equation set to zero on line {post.solving}, a step without derivatives "
+                              f"may rearrange it (an equation, not an identity); as an identity it fails "
+                              f"({step.reason})")
+    return step
 
 
 def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: str, at: tuple[int, int],
@@ -259,18 +368,24 @@ def _read_domain(post: PostState, body: str) -> bool:
     return True
 
 
-def _read_inline(post: PostState, body: str) -> None:
+def _read_inline(post: PostState, body: str) -> bool:
     """A definition, a shape or a scalar's domain in the prose's inline math, read like a display one
-    (never checked): ``$W \\in \\mathbb{R}^{n \\times d}$``, ``$\\lambda > 0$``, ``$t \\in \\{0, 1\\}$``."""
+    (never checked): ``$W \\in \\mathbb{R}^{n \\times d}$``, ``$\\lambda > 0$``, ``$t \\in \\{0, 1\\}$``.
+
+    False when ``body`` can never define or declare anything (no ``\\in``, no chain of two sides),
+    whatever the post has declared: the audit need not read it again.
+    """
     if _read_domain(post, body):
-        return
+        return True
     if "\\in" in body:
         read_declared_membership(post, body, prose=True)
-        return
+        return True
     try:
         chains = split_chains_spans(body)
     except ReadError:
-        return
+        return False
+    if all(len(chain) < 2 for chain in chains):
+        return False
     for chain in chains:
         if len(chain) < 2:
             continue
@@ -280,8 +395,10 @@ def _read_inline(post: PostState, body: str) -> None:
         except ReadError:
             continue
         # "when $L = 0$" states a case, not a definition: a definition gives a formula.
-        if not rhs.is_number and _definition(post, ltext, lhs, rhs) == "define":
+        # "assume $i = j$" or "if $j = \ell$" names a case (two names), not a definition either.
+        if not rhs.is_number and not isinstance(rhs, sp.Symbol) and _definition(post, ltext, lhs, rhs) == "define":
             define(post, lhs, rhs)
+    return True
 
 
 def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | None = None,
@@ -297,20 +414,50 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
     post = PostState(infer_definitions=infer_definitions)
     steps: list[AuditStep] = []
     problems: list[str] = []
-    previous: tuple[str, sp.Basic | None, int] | None = None
-    # Where each line starts, computed once: a 2 MB post has tens of thousands of items.
-    line_starts = list(itertools.accumulate((len(x) + 1 for x in text.split("\n")), initial=0))
     # The scan gives the prose's inline math in order with the rest (outside code), so a
-    # definition in a sentence is known to the displays after it.
+    # definition in a sentence is known to the displays after it. Reading has its own deadline
+    # (derive.audit.clock): past it, the report keeps the steps so far and says the post was not audited.
+    not_audited = ""
+    try:
+        with reading(settings.reading):
+            _read_items(post, text, settings, infer_definitions, steps, problems)
+    except ReadingTimeout as exc:
+        not_audited = f"{exc} (AuditSettings.reading); after {len(steps)} steps, the rest of the post was not read"
+    hints = list(problems)
+    hints += [f"to decide more: {h}" for h in post.hints]
+    if path.endswith(".tex"):
+        # A LaTeX file declares in comment lines: the fixes say so, ready to paste.
+        steps = [replace(s, reason=_declarations_as(s.reason, r"`% derive: \1`")) for s in steps]
+        hints = [_declarations_as(h, r"`% derive: \1`") for h in hints]
+    return AuditReport(path, tuple(steps), tuple(dict.fromkeys(hints)), time.perf_counter() - started, text,
+                       not_audited, tuple(post.table.rows()))
+
+
+def _read_items(post: PostState, text: str, settings: AuditSettings, infer_definitions: bool,
+                steps: list[AuditStep], problems: list[str]) -> None:
+    """Each item of the post in order: declarations declared, displays read and their steps decided."""
+    previous: tuple[str, sp.Basic | None, int] | None = None
+    last_end = 0
+    # Where each line starts, computed once: a 2 MB post has tens of thousands of items.
+    line_starts = lines(text).starts
+    # Inline math that neither defines nor declares (most of it: $x$) is read once.
+    inert: set[str] = set()
     for item in extract(text, inline=infer_definitions):
+        check()
         note_steps(steps)
+        post.table.line = _line_of(item, text, line_starts)
         if isinstance(item, Inline):
-            _read_inline(post, item.body)
+            if item.body not in inert:
+                if _read_inline(post, item.body):
+                    post.table.observe(post, "read from the post")
+                else:
+                    inert.add(item.body)
         elif isinstance(item, Declaration):
             line_start = line_starts[item.line - 1]
             found = text.find(item.text, line_start)
             line, column = position(text, found) if found >= 0 else (item.line, 1)
             problem = declare(post, item, column)
+            post.table.observe(post, "declared")
             if problem:
                 problems.append(problem)
                 # A declaration the audit does not understand is an error in the report, not a silent hint.
@@ -318,6 +465,7 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
                                        f"declaration not understood: {problem}"))
         elif isinstance(item, Heading):
             post.assumptions.clear()
+            post.solving = None
             previous = None
         elif isinstance(item, Unclosed):
             steps.append(AuditStep(item.line, item.column, item.opener, "", StepStatus.NOT_READ,
@@ -326,17 +474,20 @@ def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | Non
             if post.skip_next:
                 post.skip_next = False
                 continue
-            new, previous = _steps_of_display(post, item, text, previous, settings)
+            # A display opening with '=' continues the previous one only across blank lines.
+            gap = _DELIMITERS.sub("", text[last_end:item.offset]) if previous is not None else ""
+            new, previous = _steps_of_display(post, item, text, previous, settings, detached=bool(gap.strip()))
+            last_end = item.offset + len(item.body)
+            post.table.observe(post, "read from the post")
             steps.extend(new)
-    hints = list(problems)
-    if not post.declared:
-        hints.append(NO_DECLARATIONS_HINT)
-    hints += [f"to decide more: {h}" for h in post.hints]
-    if path.endswith(".tex"):
-        # A LaTeX file declares in comment lines: the fixes say so, ready to paste.
-        steps = [replace(s, reason=_declarations_as(s.reason, r"`% derive: \1`")) for s in steps]
-        hints = [_declarations_as(h, r"`% derive: \1`") for h in hints]
-    return AuditReport(path, tuple(steps), tuple(dict.fromkeys(hints)), time.perf_counter() - started, text)
+
+
+def _line_of(item: object, text: str, line_starts: Sequence[int]) -> int | None:
+    """The line an item of the scan starts on (for the sources of the names it gives a meaning)."""
+    if isinstance(item, Display):
+        return position(text, item.offset)[0]
+    line = getattr(item, "line", None)
+    return line if isinstance(line, int) else None
 
 
 #: A declaration as a fix in a reason or hint is written for Markdown; LaTeX files and --given say it their way.
@@ -402,6 +553,23 @@ def check_step(step: str, *, given: Sequence[str] = (), settings: AuditSettings 
             detail = s.reason.split(": ", 2)[-1]
             raise AuditInputError(f"--given '{given[s.line - 1].strip()}', column {s.column - len('<!-- derive: ')}: "
                                   f"{detail}")
-    steps = tuple(replace(s, line=s.line - shift, reason=as_option(s.reason)) for s in report.steps)
-    hints = tuple(as_option(h) for h in report.hints if h != NO_DECLARATIONS_HINT)
+    steps = tuple(_within_step(s, shift, as_option(s.reason)) for s in report.steps)
+    hints = tuple(as_option(h) for h in report.hints)
     return replace(report, steps=steps, hints=hints)
+
+
+def _within_step(step: AuditStep, shift: int, reason: str) -> AuditStep:
+    """``step`` with its position, and the positions its reason names, counted within the checked step.
+
+    The step was audited as the display ``$$\\n...\\n$$`` after ``shift - 1`` declaration lines: a
+    step found on the ``$$`` line itself starts where the math does (line 1, column 1, never line 0),
+    and a reason's ``line N`` counts from the line break after ``$$``.
+    """
+    def inside(match: re.Match[str]) -> str:
+        line = max(1, int(match.group(1)) - 1)
+        return f"at column {match.group(2)}" if line == 1 else f"at line {line}, column {match.group(2)}"
+
+    line, column = step.line - shift, step.column
+    if line < 1:
+        line, column = 1, 1
+    return replace(step, line=line, column=column, reason=re.sub(r"\bat line (\d+), column (\d+)", inside, reason))

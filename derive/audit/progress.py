@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any, Protocol, TypeVar
 
+from derive.audit.clock import paused
 from derive.audit.semantics import SemanticsError
 from derive.engine.budget import run_with_budget
 from derive.engine.guard import too_large
@@ -42,9 +43,10 @@ def decide_step(fn: Callable[[], T], seconds: float, *, sides: Sequence[object],
     if reason:
         raise SemanticsError(reason)
     current = hook.get()
-    if current is None:
-        return run_with_budget(fn, seconds, what="step")
-    result: T = current.decide(fn, seconds, hints)
+    with paused():  # deciding has its own budget: not the post's reading time
+        if current is None:
+            return run_with_budget(fn, seconds, what="step")
+        result: T = current.decide(fn, seconds, hints)
     return result
 
 

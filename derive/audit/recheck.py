@@ -48,9 +48,36 @@ def recheck(claim: Claim, left: sp.Expr, right: sp.Expr, found: Counterexample) 
         return str(exc)
     if isinstance(a, str) or isinstance(b, str):
         return a if isinstance(a, str) else str(b)
+    undefined = _undefined(a) or _undefined(b)
+    if undefined:
+        return f"the point found is not a point of the post: {undefined}"
     for digits in (_DIGITS, 2 * _DIGITS):
         if not differs(a.evalf(digits), b.evalf(digits), digits):
             return "the two sides, evaluated again from the step as read, do not differ at the point found"
+    return None
+
+
+def _undefined(side: sp.Expr) -> str | None:
+    """Why a side, written out at a point, has no real value there (None if it has one).
+
+    A logarithm of a number ≤ 0, a root or fractional power of a negative number, a division by zero, or a
+    complex result: such a point is no point of a post about real numbers, and is never shown.
+    """
+    for node in sp.preorder_traversal(side):
+        if isinstance(node, sp.log):
+            arg = node.args[0].evalf(_DIGITS)
+            if arg.is_real is not True or arg <= 0:
+                return f"the logarithm of {sp.sstr(arg.evalf(4))} is not a real number"
+        elif isinstance(node, sp.Pow):
+            base, exp = node.args[0].evalf(_DIGITS), node.exp
+            if base.is_zero and (exp.is_negative or exp.is_real is not True):
+                return "a division by zero"
+            if not exp.is_integer and base.is_real and base < 0:
+                return f"a root or fractional power of the negative number {sp.sstr(base.evalf(4))}"
+    value = side.evalf(_DIGITS)
+    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or value.is_real is False or \
+            (value.is_number and abs(sp.im(value)) > 10 ** -(_DIGITS // 2)):
+        return f"a side is {sp.sstr(value.evalf(4))}, not a real number"
     return None
 
 

@@ -2,7 +2,10 @@
 
 The page works offline and everywhere: formulas are MathML, which browsers show natively,
 with no script and no external URL. The post's own LaTeX goes through latex2mathml; what
-derive writes itself (the values of a counterexample) goes through SymPy's MathML printer.
+derive writes itself (the values of a counterexample) goes through SymPy's MathML printer;
+both come out through :mod:`derive.audit.safe_mathml`'s allow-list, so nothing the post writes
+becomes an element, an attribute or a link. Every other string from the post is escaped, and
+Markdown links and images show their text only.
 The prose is rendered by the same markdown-it-py parse that told the audit what is code
 (:func:`derive.audit.scan.markdown`). The renderers only read the report; they decide nothing.
 """
@@ -17,7 +20,9 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from derive.audit.results import AuditReport, AuditStep, StepStatus
+from derive.audit.safe_mathml import from_latex, from_markup
 from derive.audit.scan import Declaration, Display, Inline, extract, is_latex, markdown
+from derive.engine.printable import json_printable, printable
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -36,33 +41,59 @@ def _short(text: str, width: int = 100) -> str:
 
 
 def render_text(report: AuditReport, *, verbose: bool = False) -> str:
-    """One line per step, ``file:line:col: status: step``, the reason indented below, then a summary."""
+    """One line per step, ``file:line:col: status: step``, the reason indented below, then a summary.
+
+    What comes from the post or its name is shown with its control characters escaped
+    (:func:`~derive.engine.printable.printable`): a step cannot drive the terminal that shows it.
+    """
     lines = []
+    path = printable(report.path, newlines=False)
     for step in report.steps:
+        where = f"{path}:{step.line}:{step.column}"
         if step.status is StepStatus.VALID and not verbose:
-            lines.append(f"{report.path}:{step.line}:{step.column}: valid: {_short(step.text, 90)}")
+            lines.append(f"{where}: valid: {printable(_short(step.text, 90))}")
             continue
-        lines.append(f"{report.path}:{step.line}:{step.column}: {step.status.value}: {_short(step.text, 90)}")
+        lines.append(f"{where}: {step.status.value}: {printable(_short(step.text, 90))}")
         if step.reason:
-            lines.append(f"    {_short(step.reason, 400)}")
+            lines.append(f"    {printable(_short(step.reason, 400))}")
         if step.assumptions:
-            lines.append(f"    assuming {', '.join(step.assumptions)}")
+            lines.append(f"    assuming {printable(', '.join(step.assumptions), newlines=False)}")
     lines.append(report.summary())
-    lines += [f"hint: {h}" for h in report.hints]
+    lines += [f"hint: {printable(h, newlines=False)}" for h in report.hints]
     return "\n".join(lines) + "\n"
 
 
+def render_names(report: AuditReport) -> str:
+    """The post's symbol table as text: one line per name (name, kind, shape, meaning, where it came from)."""
+    rows = [("name", "kind", "shape", "meaning", "source")] + [e.row() for e in report.names]
+    if len(rows) == 1:
+        return f"names of {report.path}: none\n"
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = [f"names of {report.path}:"]
+    for row in rows:
+        lines.append("  " + "  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths, strict=True)) + "  " + row[4])
+    return "\n".join(line.rstrip() for line in lines) + "\n"
+
+
+def names_table_html(report: AuditReport) -> str:
+    """The post's symbol table as an HTML table, every cell escaped."""
+    if not report.names:
+        return ""
+    head = "".join(f"<th>{h}</th>" for h in ("name", "kind", "shape", "meaning", "source"))
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in e.row()) + "</tr>"
+                   for e in report.names)
+    return f"<h2>Names</h2><table class='names'><tr>{head}</tr>{body}</table>"
+
+
 def render_json(reports: Sequence[AuditReport]) -> str:
-    return json.dumps({"files": [r.as_dict() for r in reports],
-                       "wrong": sum(r.count(StepStatus.WRONG) for r in reports)}, indent=2, ensure_ascii=False)
+    document = json.dumps({"files": [r.as_dict() for r in reports],
+                           "wrong": sum(r.count(StepStatus.WRONG) for r in reports)}, indent=2, ensure_ascii=False)
+    return json_printable(document)
 
 
 # Macros latex2mathml does not know, and what they mean on the page.
 _SPELLINGS = ((re.compile(r"\\(?:dfrac|tfrac)\b"), r"\\frac"), (re.compile(r"\\(?:left|right)\s*\.\s*"), ""),
               (re.compile(r"\\(?:displaystyle|textstyle|nonumber|notag)\b"), ""))
-
-
-_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
 
 
 def mathml(latex: str, *, display: bool = False) -> str:
@@ -74,14 +105,13 @@ def mathml(latex: str, *, display: bool = False) -> str:
         >>> mathml(r"\frac{a}{", display=True)
         '<code class="tex">\\frac{a}{</code>'
     """
-    from latex2mathml.converter import convert
-
     source = latex.strip()
     for pattern, spelling in _SPELLINGS:
         source = pattern.sub(spelling, source)
     try:
-        # HTML5 knows <math> without a namespace, so the page holds no URL at all.
-        return convert(source, display="block" if display else "inline").replace(f' xmlns="{_NAMESPACE}"', "", 1)
+        # latex2mathml's tree, written out again through an allow-list: its own string copies the
+        # post's \text, \href and \style into the page as they are. No namespace: HTML5 knows <math>.
+        return from_latex(source, display=display)
     except Exception:  # latex2mathml raises many kinds on text it cannot read; the source is shown instead
         return f'<code class="tex">{html.escape(latex.strip())}</code>'
 
@@ -103,7 +133,8 @@ def _value(value: object) -> str:
         return html.escape(str(value))
     if isinstance(expr, sp.Float):
         expr = sp.Float(expr, 12)
-    return f'<math>{sympy_mathml(expr, printer="presentation")}</math>'
+    safe = from_markup(f'<math>{sympy_mathml(expr, printer="presentation")}</math>')
+    return safe if safe is not None else html.escape(str(value))
 
 
 _LETTERS = frozenset("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau "
@@ -201,6 +232,7 @@ def render_html(report: AuditReport) -> str:
 <p class="summary">{len(report.steps)} steps: {counts} ({report.seconds:.1f} s)</p>
 {"<ul class='hints'>" + hints + "</ul>" if hints else ""}
 {body}{_steps_table(left)}
+{names_table_html(report)}
 </body></html>
 """
 
@@ -225,6 +257,12 @@ def _markdown_body(text: str, by_line: dict[int, list[AuditStep]]) -> str:
         or ("" if tokens[i].content.lstrip().startswith("<!--") else f"<p>{html.escape(tokens[i].content)}</p>"),
         "html_inline": lambda tokens, i, options, env: _declaration(tokens[i].content)
         or ("" if tokens[i].content.startswith("<!--") else html.escape(tokens[i].content)),
+        # The page links to nothing and loads nothing: a link shows its text, an image its description.
+        "link_open": lambda tokens, i, options, env: "",
+        "link_close": lambda tokens, i, options, env: "",
+        "image": lambda tokens, i, options, env: html.escape(tokens[i].content),
+        # A fence's info string is the post's: not made into a class.
+        "fence": lambda tokens, i, options, env: f"<pre><code>{html.escape(tokens[i].content)}</code></pre>\n",
     }
     from markdown_it.renderer import RendererHTML
 

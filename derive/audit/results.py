@@ -8,7 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from derive.audit.source import SourceError, read_source
+from derive.audit.symbols import Entry
 from derive.engine.decide import Settings
+from derive.engine.printable import printable
 from derive.engine.verdict import Verdict
 
 #: Posts larger than this are refused (a post is a few hundred KB at most).
@@ -34,6 +36,9 @@ class AuditSettings:
     budget: float = 5.0
     samples: int = 8
     seed: int = 0
+    #: Seconds reading the post may take in all (everything but deciding its steps; see
+    #: derive.audit.clock). Past them the post is reported as not audited.
+    reading: float = 60.0
 
     def engine(self) -> Settings:
         return Settings(budget=self.budget, search_budget=self.budget, samples=self.samples, seed=self.seed)
@@ -76,24 +81,31 @@ class AuditReport:
     hints: tuple[str, ...] = ()
     seconds: float = 0.0
     source: str = field(default="", repr=False)
+    #: Why the post was not audited to its end (reading ran out of time, the worker stopped), or "".
+    #: Such a report never passes: its exit status is 1.
+    not_audited: str = ""
+    #: The post's symbol table: what the audit took each name to be (:mod:`derive.audit.symbols`).
+    names: tuple[Entry, ...] = ()
 
     def count(self, status: StepStatus) -> int:
         return sum(s.status is status for s in self.steps)
 
     @property
     def exit_status(self) -> int:
-        """1 if any step is wrong, else 0 (unusable input never makes a report: it raises)."""
-        return 1 if self.count(StepStatus.WRONG) else 0
+        """1 if any step is wrong or the post was not audited to its end, else 0 (unusable input raises)."""
+        return 1 if self.count(StepStatus.WRONG) or self.not_audited else 0
 
     @property
     def strict_exit_status(self) -> int:
         """1 if any step is wrong, undecided or not read (``--strict``), else 0."""
         doubtful = (StepStatus.WRONG, StepStatus.UNDECIDED, StepStatus.NOT_READ)
-        return 1 if any(self.count(s) for s in doubtful) else 0
+        return 1 if any(self.count(s) for s in doubtful) or self.not_audited else 0
 
     def summary(self) -> str:
         parts = [f"{self.count(s)} {s.value}" for s in StepStatus if self.count(s) or s is StepStatus.WRONG]
-        return f"{self.path}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
+        name = printable(self.path, newlines=False)
+        summary = f"{name}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
+        return summary + (f"; NOT AUDITED: {self.not_audited}" if self.not_audited else "")
 
     def _repr_html_(self) -> str:
         from derive.audit.report import steps_table_html  # rendering lives in report.py
@@ -103,7 +115,8 @@ class AuditReport:
     def as_dict(self) -> dict[str, Any]:
         return {"path": self.path, "steps": [s.as_dict() for s in self.steps],
                 "summary": {s.value: self.count(s) for s in StepStatus}, "hints": list(self.hints),
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3), "names": [e.as_dict() for e in self.names],
+                **({"not_audited": self.not_audited} if self.not_audited else {})}
 
 
 # -- reading the file ------------------------------------------------------------------------------

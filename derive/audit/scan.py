@@ -20,12 +20,19 @@ decides.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from derive.audit.clock import check
+from derive.audit.closers import Closers, lines, merged, within
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.rules_block import StateBlock
+    from markdown_it.rules_core import StateCore
     from markdown_it.rules_inline import StateInline
     from markdown_it.token import Token
 
@@ -41,7 +48,7 @@ class Display:
     line: int  # 1-based line of the opening delimiter
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Inline:
     """Inline math (``$...$``, or ``\\(...\\)`` in LaTeX) in the prose: its body and where the body starts."""
 
@@ -79,9 +86,9 @@ class Unclosed:
 Item = Display | Declaration | Heading | Unclosed | Inline
 
 _ENVIRONMENTS = "align|align\\*|aligned|equation|equation\\*|gather|gather\\*|eqnarray|eqnarray\\*|multline\\*?"
+# Openers only: each closer is found once (derive.audit.closers), never by scanning on from its opener.
 _OPENERS = re.compile(
-    r"(?P<comment><!--\s*derive\s*:(?P<decl>[\s\S]*?)-->)"
-    r"|(?P<other_comment><!--[\s\S]*?-->)"
+    r"(?P<comment><!--)"
     r"|(?P<tex_comment>^[ \t]*%[ \t]*derive[ \t]*:(?P<tex_decl>[^\n]*)$)"
     r"|(?P<heading>^[ \t]{0,3}#{1,6}[ \t][^\n]*$)"
     r"|(?P<section>^[ \t]*\\(?:part|chapter|section|subsection|subsubsection|paragraph)\*?\{[^\n]*$)"
@@ -93,15 +100,14 @@ _OPENERS = re.compile(
 # A LaTeX file: a preamble, a sectioning command or a ``% derive:`` comment line.
 _LATEX = re.compile(r"\\documentclass|\\begin\{document\}|^[ \t]*\\(?:sub)*section\*?\{|^[ \t]*%[ \t]*derive[ \t]*:",
                     re.MULTILINE)
+_DERIVE_COMMENT = re.compile(r"<!--\s*derive\s*:")
 _TEX_INLINE = re.compile(r"(?<![\\$])\$(?!\$)(?P<dollar>(?:[^$\\]|\\.)+?)(?<!\\)\$|\\\((?P<paren>[\s\S]+?)\\\)")
 _TEX_LINE_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 
 
 def position(text: str, offset: int) -> tuple[int, int]:
-    """1-based (line, column) of ``offset`` in ``text``."""
-    line = text.count("\n", 0, offset) + 1
-    start = text.rfind("\n", 0, offset) + 1
-    return line, offset - start + 1
+    """1-based (line, column) of ``offset`` in ``text`` (a binary search in the line starts, found once per text)."""
+    return lines(text).position(offset)
 
 
 def is_latex(text: str) -> bool:
@@ -114,9 +120,52 @@ def is_latex(text: str) -> bool:
     return _LATEX.search(text) is not None
 
 
+#: A paragraph longer than this is read inline in pieces of whole lines at most this long, so that
+#: the tokens of a 2 MB paragraph (a table of 400,000 ``$x$`` cells) are never all in memory at once.
+PIECE = 1 << 14
+
+
+def _inline_in_pieces(state: StateCore) -> None:
+    """markdown-it's inline pass, keeping of each paragraph only what the scan needs (code spans, math).
+
+    Each inline token's ``meta["scan"]`` is a list of ``(type, markup, content)`` of its code spans
+    and inline math; its children are not kept. A paragraph over :data:`PIECE` characters is
+    read in pieces of whole lines (a code span or ``$...$`` across two pieces is then not one).
+    """
+    md = state.md
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        content, kept = token.content, []
+        start = 0
+        while start < len(content):
+            end = len(content) if len(content) - start <= PIECE else content.rfind("\n", start, start + PIECE) + 1
+            if end <= start:
+                end = min(len(content), start + PIECE)
+            children: list[Token] = []
+            md.inline.parse(content[start:end], md, state.env, children)
+            kept += [(c.type, c.markup, c.content) for c in children if c.type in ("code_inline", "math_inline")]
+            start = end
+        token.children = []
+        token.meta = {"scan": kept}
+
+
+@lru_cache(maxsize=1)
+def _scanner() -> MarkdownIt:
+    """The parser the scan uses: :func:`markdown`'s, with the inline pass of :func:`_inline_in_pieces`."""
+    md = _parser()
+    md.core.ruler.at("inline", _inline_in_pieces)
+    return md
+
+
 @lru_cache(maxsize=1)
 def markdown() -> MarkdownIt:
-    """The one Markdown parser of the audit: CommonMark, front matter, ``$``/``$$`` math, amsmath environments."""
+    """The one Markdown parser of the audit's page (the scan reads with the same rules, see :func:`_scanner`)."""
+    return _parser()
+
+
+def _parser() -> MarkdownIt:
+    """CommonMark, front matter, ``$``/``$$`` math, amsmath environments, ``\\[`` displays in paragraphs."""
     from markdown_it import MarkdownIt
     from mdit_py_plugins.amsmath import amsmath_plugin
     from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -127,31 +176,137 @@ def markdown() -> MarkdownIt:
     # \[...\] and an environment inside a paragraph are display math too (CommonMark would read
     # "\[" as an escaped bracket); the audit reads them (extract), so the page typesets them.
     md.inline.ruler.before("escape", "latex_display", _latex_display)
+    _guard(md, "math_block", _dollar_block_guard)
+    _guard(md, "amsmath", _amsmath_guard)
+    # Parsing is reading: the reading deadline (derive.audit.clock) is checked as markdown-it goes.
+    md.block.ruler.before(md.block.ruler.__rules__[0].name, "derive_clock", _block_clock,
+                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.inline.ruler.before(md.inline.ruler.__rules__[0].name, "derive_clock", _inline_clock)
     return md
 
 
-_INLINE_DISPLAY = re.compile(r"\\\[(?P<bracket>[\s\S]*?)\\\]|(?P<env>\\begin\{(?P<name>" + _ENVIRONMENTS
-                             + r")\}[\s\S]*?\\end\{(?P=name)\})")
+def _block_clock(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    check()
+    return False
+
+
+_inline_calls = [0]
+
+
+def _inline_clock(state: StateInline, silent: bool) -> bool:
+    # Called at each position of each paragraph: the clock is read at every 1024th.
+    _inline_calls[0] += 1
+    if not _inline_calls[0] & 1023:
+        check()
+    return False
+
+
+_BEGIN = re.compile(r"\\begin\{(?P<name>" + _ENVIRONMENTS + r")\}")
+_inline_closers: tuple[str, Closers] | None = None
+
+
+def _closers_of(src: str) -> Closers:
+    """The closers of one paragraph's source: inline rules ask of the same source many times."""
+    global _inline_closers
+    last = _inline_closers
+    if last is None or last[0] is not src:
+        last = _inline_closers = (src, Closers(src))
+    return last[1]
 
 
 def _latex_display(state: StateInline, silent: bool) -> bool:
-    if not state.src.startswith(("\\[", "\\begin{"), state.pos):
-        return False
-    m = _INLINE_DISPLAY.match(state.src, state.pos)
-    if m is None:
+    src, pos = state.src, state.pos
+    if src.startswith("\\[", pos):
+        close = _closers_of(src).next("\\]", pos + 2)
+        if close is None:
+            return False
+        content, end = src[pos + 2:close], close + 2
+    elif src.startswith("\\begin{", pos) and (m := _BEGIN.match(src, pos)):
+        closer = "\\end{" + m.group("name") + "}"
+        close = _closers_of(src).next(closer, m.end())
+        if close is None:
+            return False
+        content, end = src[pos:close + len(closer)], close + len(closer)
+    else:
         return False
     if not silent:
         token = state.push("math_inline_double", "math", 0)
-        token.content = m.group("bracket") if m.group("bracket") is not None else m.group("env")
+        token.content = content
         token.markup = "\\["
-    state.pos = m.end()
+    state.pos = end
     return True
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts += [m.end() for m in re.finditer(r"\n", text)]
-    return starts
+BlockRule = Callable[["StateBlock", int, int, bool], bool]
+_DOLLAR_LABEL = re.compile(r"\$\$\s*\([^)$\r\n]+?\)\s*$")
+_END_AT_LINE_END = re.compile(r"\\end\{([^{}\n]{1,40})\}$")
+_line_closers: tuple[str, dict[str, list[int]]] | None = None
+
+
+def _closing_lines(src: str) -> dict[str, list[int]]:
+    """The lines of ``src`` that can close a block: ``$$`` (with an optional label) or ``\\end{name}`` at their end.
+
+    A superset of what the block rules accept (they look at the line without its container's
+    markers, a suffix of it), so no closing line is missed.
+    """
+    global _line_closers
+    last = _line_closers
+    if last is None or last[0] is not src:
+        found: dict[str, list[int]] = {}
+        for number, line in enumerate(src.split("\n")):
+            tail = line.rstrip()
+            if tail.endswith("$$") or _DOLLAR_LABEL.search(tail):
+                found.setdefault("$$", []).append(number)
+            if tail.endswith("}") and (m := _END_AT_LINE_END.search(tail)):
+                found.setdefault(m.group(0), []).append(number)
+        last = _line_closers = (src, found)
+    return last[1]
+
+
+def _closes_before(src: str, closer: str, first: int, end_line: int) -> bool:
+    """Whether a line in ``first`` .. ``end_line - 1`` can close ``closer``."""
+    places = _closing_lines(src).get(closer, [])
+    i = bisect_right(places, first - 1)
+    return i < len(places) and places[i] < end_line
+
+
+def _dollar_block_guard(rule: BlockRule) -> BlockRule:
+    """dollarmath's ``$$`` block rule, asked only when a line could close the block (it scans to the end if none)."""
+
+    def guarded(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        begin = state.bMarks[start_line] + state.tShift[start_line]
+        if not state.src.startswith("$$", begin):
+            return False
+        if not _closes_before(state.src, "$$", start_line, end_line):
+            return False
+        return rule(state, start_line, end_line, silent)
+
+    return guarded
+
+
+def _amsmath_guard(rule: BlockRule) -> BlockRule:
+    """amsmath's block rule, asked only when a line could close its environment (it scans to the end if none)."""
+    from mdit_py_plugins.amsmath import RE_OPEN
+
+    opener = re.compile(RE_OPEN)
+
+    def guarded(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+        begin = state.bMarks[start_line] + state.tShift[start_line]
+        m = opener.match(state.src, begin)
+        if m is None:
+            return False
+        if not _closes_before(state.src, "\\end{" + m.group(1) + m.group(2) + "}", start_line, end_line):
+            return False
+        return rule(state, start_line, end_line, silent)
+
+    return guarded
+
+
+def _guard(md: MarkdownIt, name: str, guard: Callable[[BlockRule], BlockRule]) -> None:
+    """The block rule ``name`` of ``md`` replaced by ``guard(rule)``, in the same chains."""
+    ruler = md.block.ruler
+    rule = next(r for r in ruler.__rules__ if r.name == name)
+    ruler.at(name, guard(rule.fn), {"alt": list(rule.alt)})
 
 
 def _math_fence(text: str, begin: int, end: int, line: int) -> Display | None:
@@ -166,24 +321,21 @@ def _math_fence(text: str, begin: int, end: int, line: int) -> Display | None:
     return Display(text[body_start:body_end], body_start, line)
 
 
-def _standalone(children: list[Token]) -> bool:
-    """Whether a paragraph's inline tokens are one ``$...$`` and blank text only."""
-    kinds = [c.type for c in children if not (c.type in ("text", "softbreak") and not c.content.strip())]
-    return kinds == ["math_inline"]
+def _standalone(token: Token) -> bool:
+    """Whether a paragraph is one ``$...$`` and nothing else (blank space aside)."""
+    scanned = token.meta.get("scan") or []
+    return len(scanned) == 1 and scanned[0][0] == "math_inline" \
+        and token.content.strip() == "$" + scanned[0][2] + "$"
 
 
 def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], list[Display]]:
     """Code (and front matter) as offset ranges, the inline math with offsets, and the ```` ```math ````
     fences and the paragraphs that are one ``$...$`` as displays, from markdown-it's tokens."""
-    starts = _line_starts(text)
-
-    def at(line: int) -> int:
-        return starts[line] if line < len(starts) else len(text)
-
+    at = lines(text).start
     code: list[tuple[int, int]] = []
     inline: list[Inline] = []
     fences: list[Display] = []
-    tokens: list[Token] = markdown().parse(text)
+    tokens: list[Token] = _scanner().parse(text)
     for token in tokens:
         if token.map is None:
             continue
@@ -195,37 +347,39 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], l
             code.append((begin, end))  # no other opener inside: the fence is the display
         elif token.type in ("fence", "code_block", "front_matter"):
             code.append((begin, end))
-        elif token.type == "inline" and token.children and _standalone(token.children):
+        elif token.type == "inline" and _standalone(token):
             # A paragraph that is one $...$ and nothing else is a formula set apart, as a display is.
-            (math,) = [c for c in token.children if c.type == "math_inline"]
-            found = text.find("$" + math.content + "$", begin, end)
+            content = token.meta["scan"][0][2]
+            found = text.find("$" + content + "$", begin, end)
             if found != -1:
-                fences.append(Display(math.content, found + 1, position(text, found)[0]))
-        elif token.type == "inline" and token.children:
+                fences.append(Display(content, found + 1, position(text, found)[0]))
+        elif token.type == "inline":
             cursor = begin
-            for child in token.children:
-                if child.type == "code_inline":
-                    ticks = re.compile(r"(?<!`)" + re.escape(child.markup) + r"(?!`)")
+            for kind, markup, content in token.meta["scan"]:
+                if kind == "code_inline":
+                    ticks = re.compile(r"(?<!`)" + re.escape(markup) + r"(?!`)")
                     opened = ticks.search(text, cursor, end)
                     closed = ticks.search(text, opened.end(), end) if opened else None
                     if opened and closed:
                         code.append((opened.start(), closed.end()))
                         cursor = closed.end()
-                elif child.type == "math_inline":
-                    found = text.find("$" + child.content + "$", cursor, end)
+                else:
+                    found = text.find("$" + content + "$", cursor, end)
                     if found != -1:
                         line, column = position(text, found + 1)
-                        inline.append(Inline(child.content, found + 1, line, column))
-                        cursor = found + len(child.content) + 2
-    return sorted(code), inline, fences
+                        inline.append(Inline(content, found + 1, line, column))
+                        cursor = found + len(content) + 2
+    return merged(code), inline, fences
 
 
 def _latex_inline(text: str, taken: list[tuple[int, int]]) -> list[Inline]:
     """Inline ``$...$`` and ``\\(...\\)`` of a LaTeX file, outside displays and comments."""
-    blocked = taken + [(m.start(), m.end()) for m in _TEX_LINE_COMMENT.finditer(text)]
+    blocked = merged(taken + [(m.start(), m.end()) for m in _TEX_LINE_COMMENT.finditer(text)])
+    starts = [a for a, _ in blocked]
     out = []
     for m in _TEX_INLINE.finditer(text):
-        if any(a <= m.start() < b for a, b in blocked):
+        check()
+        if within(blocked, starts, m.start()) is not None:
             continue
         group = "dollar" if m.group("dollar") is not None else "paren"
         offset = m.start(group)
@@ -239,6 +393,7 @@ def extract(text: str, *, inline: bool = False, latex: bool | None = None) -> li
     With ``inline`` the prose's inline math comes too (:class:`Inline`, with its offset).
     Markdown code (fenced, indented, inline spans) and front matter are skipped. ``latex``
     says whether the text is LaTeX or Markdown; by default :func:`is_latex` guesses.
+    Linear in the text: each closer is found once (:class:`derive.audit.closers.Closers`).
 
     Examples:
         >>> [type(i).__name__ for i in extract("# T\n<!-- derive: logits z -->\n$$a = b$$\n")]
@@ -250,26 +405,39 @@ def extract(text: str, *, inline: bool = False, latex: bool | None = None) -> li
     """
     latex = is_latex(text) if latex is None else latex
     code, inline_math, fences = ([], [], []) if latex else _markdown_regions(text)
+    code_starts = [a for a, _ in code]
+    closers = Closers(text)
     found: list[tuple[int, Item]] = [(f.offset, f) for f in fences]
     displays: list[tuple[int, int]] = []
     pos = 0
     while True:
+        check()
         m = _OPENERS.search(text, pos)
         if m is None:
             break
-        skip = next((b for a, b in code if a <= m.start() < b), None)
+        skip = within(code, code_starts, m.start())
         if skip is not None:
             pos = max(skip, m.start() + 1)
             continue
         line = position(text, m.start())[0]
-        if m.group("comment") or m.group("tex_comment"):
-            # <!-- derive: ... --> in Markdown; % derive: ... in LaTeX (a comment, so it still compiles).
-            declared = m.group("decl") if m.group("comment") else m.group("tex_decl")
-            found += [(m.start(), Declaration(part.strip(), line)) for part in declared.split(";") if part.strip()]
-            pos = m.end()
+        if m.group("comment"):
+            # <!-- derive: ... --> declares; any other comment holds nothing (no inline math either).
+            declaring = _DERIVE_COMMENT.match(text, m.start())
+            close = closers.next("-->", declaring.end() if declaring else m.end())
+            if close is None:
+                pos = m.end()  # never closed: not a comment
+                continue
+            if declaring:
+                declared = text[declaring.end():close]
+                found += [(m.start(), Declaration(part.strip(), line)) for part in declared.split(";") if part.strip()]
+            else:
+                displays.append((m.start(), close + 3))
+            pos = close + 3
             continue
-        if m.group("other_comment"):
-            displays.append((m.start(), m.end()))  # no inline math inside a comment
+        if m.group("tex_comment"):
+            # % derive: ... in LaTeX (a comment, so it still compiles).
+            found += [(m.start(), Declaration(part.strip(), line)) for part in m.group("tex_decl").split(";")
+                      if part.strip()]
             pos = m.end()
             continue
         if m.group("heading") or m.group("section"):
@@ -279,23 +447,23 @@ def extract(text: str, *, inline: bool = False, latex: bool | None = None) -> li
             continue
         opener = m.group(0)
         if m.group("dollars"):
-            closer = re.compile(r"(?<!\\)\$\$")
+            closer = "$$"
         elif m.group("bracket"):
-            closer = re.compile(r"\\\]")
+            closer = "\\]"
         else:
-            closer = re.compile(r"\\end\{" + re.escape(m.group("envname")) + r"\}")
-        end = closer.search(text, m.end())
+            closer = "\\end{" + m.group("envname") + "}"
+        end = closers.next(closer, m.end())
         if end is None:
             found.append((m.start(), Unclosed(opener, *position(text, m.start()))))
             pos = m.end()
             continue
         if m.group("env"):
             # The environment is part of the display: the chain splitter reads it.
-            found.append((m.start(), Display(text[m.start():end.end()], m.start(), line)))
+            found.append((m.start(), Display(text[m.start():end + len(closer)], m.start(), line)))
         else:
-            found.append((m.start(), Display(text[m.end():end.start()], m.end(), line)))
-        displays.append((m.start(), end.end()))
-        pos = end.end()
+            found.append((m.start(), Display(text[m.end():end], m.end(), line)))
+        displays.append((m.start(), end + len(closer)))
+        pos = end + len(closer)
     if inline:
         inline_math = _latex_inline(text, displays) if latex else inline_math
         found += [(i.offset, i) for i in inline_math]

@@ -2,19 +2,25 @@
 
 The size is never trusted from ``stat()``: it is 0 for pipes and devices, and ``/dev/zero`` never
 ends. At most ``limit + 1`` bytes are read; one more byte than the limit means the input is too large.
+
+Reading has a deadline: a pipe whose writer never ends (``sleep 30 | derive audit -``) or a FIFO
+nobody opens for writing would otherwise hold the run past ``--timeout``. A named file is opened
+with ``O_NONBLOCK`` (opening a FIFO blocks until a writer comes), and each read waits in
+``select()`` for at most the time left.
 """
 
 from __future__ import annotations
 
 import os
+import select
 import stat
 import sys
+import time
 from pathlib import Path
-from typing import BinaryIO
 
 from derive.audit.scan import position
 
-__all__ = ["STDIN", "SourceError", "read_source"]
+__all__ = ["STDIN", "SourceError", "SourceTimeout", "read_source"]
 
 #: The name that stands for standard input.
 STDIN = "-"
@@ -24,12 +30,18 @@ class SourceError(ValueError):
     """Input that cannot be audited (missing, a folder, endless, too large, empty, binary, not UTF-8)."""
 
 
+class SourceTimeout(SourceError):
+    """The input did not end before the deadline."""
+
+
 def _error(message: str) -> SourceError:
     return SourceError(message)
 
 
-def read_source(path: str | Path, *, limit: int) -> str:
+def read_source(path: str | Path, *, limit: int, deadline: float | None = None) -> str:
     """The UTF-8 text of ``path`` (``-`` for standard input), or SourceError saying why not.
+
+    ``deadline`` is a ``time.monotonic()`` value: input still not at its end then is SourceTimeout.
 
     Examples:
         >>> read_source("/dev/zero", limit=100)
@@ -38,23 +50,34 @@ def read_source(path: str | Path, *, limit: int) -> str:
         derive.audit.source.SourceError: /dev/zero: a device that goes on past the limit of 100 bytes; ...
     """
     name = str(path)
+    if not name:
+        raise _error("'': an empty file name; give a Markdown or LaTeX file, or - for standard input")
     if name == STDIN:
-        stream = getattr(sys.stdin, "buffer", None)
-        if stream is None:
-            raise _error("-: there is no standard input to read; give a file name")
-        data = _read(stream, limit)
+        try:
+            fd = sys.stdin.fileno()
+        except (AttributeError, OSError, ValueError):
+            raise _error("-: there is no standard input to read; give a file name") from None
+        try:
+            data = _read(fd, limit, deadline, "standard input")
+        except OSError as exc:
+            raise _error(f"-: cannot read standard input: {exc.strerror}") from None
         kind = "standard input"
     else:
         try:
-            with open(name, "rb") as f:
-                mode = os.fstat(f.fileno()).st_mode
-                if stat.S_ISDIR(mode):
-                    raise _error(f"{name}: is a directory; give a Markdown or LaTeX file")
-                data = _read(f, limit)
+            fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK)
         except IsADirectoryError:
             raise _error(f"{name}: is a directory; give a Markdown or LaTeX file (or its files)") from None
         except OSError as exc:
             raise _error(f"{name}: cannot read it: {exc.strerror}") from None
+        try:
+            mode = os.fstat(fd).st_mode
+            if stat.S_ISDIR(mode):
+                raise _error(f"{name}: is a directory; give a Markdown or LaTeX file (or its files)")
+            data = _read(fd, limit, deadline, name)
+        except OSError as exc:
+            raise _error(f"{name}: cannot read it: {exc.strerror}") from None
+        finally:
+            os.close(fd)
         kind = "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a pipe" if stat.S_ISFIFO(mode) else ""
     if len(data) > limit:
         if kind == "a device":
@@ -65,14 +88,22 @@ def read_source(path: str | Path, *, limit: int) -> str:
     return _decode(name, data)
 
 
-def _read(stream: BinaryIO, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes, however the stream delivers them."""
+def _read(fd: int, limit: int, deadline: float | None, what: str) -> bytes:
+    """At most ``limit + 1`` bytes, however the descriptor delivers them, until ``deadline``."""
     chunks: list[bytes] = []
     left = limit + 1
     while left > 0:
-        chunk = stream.read(min(left, 1 << 20))
+        wait = None if deadline is None else deadline - time.monotonic()
+        if wait is not None and (wait <= 0 or not select.select([fd], [], [], wait)[0]):
+            got = sum(map(len, chunks))
+            raise SourceTimeout(f"{what}: still reading when the time ran out ({_size(got)} read, no end of "
+                                "input); close the pipe, or give the file itself")
+        try:
+            chunk = os.read(fd, min(left, 1 << 20))
+        except BlockingIOError:  # a FIFO's writer came and went between select and read
+            continue
         if not chunk:
-            break
+            break  # select said readable: an empty read is the end, not a writer yet to come
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 
 import sympy as sp
@@ -11,6 +12,7 @@ from derive.audit.declarations import (
     LABELS_HINT,
     LOGITS_HINT,
     PostState,
+    symbol,
 )
 from derive.audit.reader import (
     TRANSPOSE,
@@ -18,9 +20,10 @@ from derive.audit.reader import (
 from derive.audit.recheck import recheck
 from derive.audit.results import AuditSettings, StepStatus
 from derive.audit.semantics import SemanticsError
+from derive.audit.symbols import declaration_for, unresolved, unresolved_reason, uses, written
 from derive.engine.claims import Claim
 from derive.engine.decide import decide
-from derive.engine.hypotheses import InRange, SumToOne
+from derive.engine.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
 from derive.engine.space import Role
 from derive.engine.verdict import Status, Verdict
 from derive.library.notation import meaning, unfold
@@ -116,28 +119,14 @@ def implied_names(post: PostState, expr: sp.Basic) -> dict[str, str]:
         out["the labels"] = LABELS_HINT
     functions = sorted(set(undefined(expr)) - label_names(post) - {"yhat"})
     if functions:
-        out[", ".join(functions)] = f"define {functions[0]}: <!-- derive: define {functions[0]}(x) = ... -->"
+        spelled = written(functions[0]) or functions[0]
+        out[", ".join(functions)] = f"define {functions[0]}: <!-- derive: define {spelled}(x) = ... -->"
     return out
 
 
 def label_names(post: PostState) -> set[str]:
     """The labels: only a ``labels`` declaration makes a vector labels (y may be a regression target)."""
     return {post.labels} - post.scalars if post.labels else set()
-
-
-def meaningless(post: PostState, expr: sp.Basic, variables: set[str]) -> list[str]:
-    """Arrays in ``expr`` that the post neither declares nor defines (nor differentiates by).
-
-    Such a name may be defined in the prose (S_i = softmax(a)_i in a sentence): it is never
-    taken as a free array whose steps are refuted.
-    """
-    shapes = post.meaning.shapes
-    known_names = set(shapes.arrays) | post.scalars | post.functions | variables | set(post.domains)
-    known_names |= {str(getattr(n, "label", n)) for n in post.meaning.notations}
-    known_names |= {n for n in (post.meaning.logits, post.labels) if n}
-    if isinstance(post.label_at, sp.IndexedBase):
-        known_names.add(str(post.label_at.label))
-    return sorted({str(ix.base.label) for ix in expr.atoms(sp.Indexed)} - known_names)
 
 
 def differentiated(expr: sp.Basic) -> set[str]:
@@ -154,7 +143,7 @@ def names_in(expr: sp.Basic) -> set[str]:
     return {str(ix.base.label) for ix in expr.atoms(sp.Indexed)} | {str(s) for s in expr.free_symbols}
 
 
-def uses(expr: sp.Basic, names: set[str]) -> bool:
+def mentions_any(expr: sp.Basic, names: set[str]) -> bool:
     """Whether ``expr`` mentions one of ``names``: as an array, a symbol or an unknown function."""
     return bool((names_in(expr) | set(undefined(expr))) & names)
 
@@ -166,6 +155,13 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
         raise SemanticsError("a side has no value (a division by zero or an infinity): not a claim the audit can "
                              "decide; write the limit or the case it stands for")
     read_names = differentiated(lhs) | differentiated(rhs)
+    written_uses = uses(lhs, rhs)
+    for d in sp.Tuple(lhs, rhs).atoms(sp.Derivative):
+        for v, _ in d.variable_count:
+            name = str(v.base.label) if isinstance(v, sp.Indexed) else str(v)
+            if name in written_uses and written_uses[name].in_product and not isinstance(v, sp.Indexed):
+                continue  # ∂/∂Q of xᵀQx: Q's shape decides what the derivative is; a variable is no shape
+            post.table.note(name, "vector" if isinstance(v, sp.Indexed) else "scalar", "the variable of a derivative")
     free = bound_clashes(lhs, rhs)
     lhs, rhs = rename_bound(lhs, free), rename_bound(rhs, free)
     pairs = post.meaning.component_reading(lhs, rhs)
@@ -199,9 +195,34 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
                 hyps.append(InRange(s, 1, post.meaning.default_size))
     claim = Claim("step", left, right, tuple(hyps), "", "", {}, post.meaning.array_specs(both))
     verdict = decide(claim, settings.engine())
+    # The names a definition brought in are the step's names too (a sum's length C inside ŷ's definition).
+    meant = {n: u for n, u in uses(left, right).items() if (u.size or u.rank) and n not in written_uses}
+    missing = unresolved(post.table, {**written_uses, **meant})
+    # The length a hint gives a name: that of an array of the step whose shape is known (x ∈ ℝⁿ in xᵀQx).
+    size = next((str(shape[-1]) for n in written_uses if (shape := post.meaning.shapes.arrays.get(n))),
+                str(post.meaning.default_size))
     if verdict.status is Status.PROVED:
+        # Valid for every value of an opaque name, unless its shape changes what the step says (Q in xᵀQx).
+        shaped = [u for u in missing if u.in_product]
+        if shaped:
+            for u in shaped:
+                post.hints[f"{u.name}: {declaration_for(u, size)}"] = None
+            return (StepStatus.UNDECIDED, unresolved_reason(shaped, size, "the sides are equal if "
+                    + ", ".join(u.name for u in shaped) + " is a scalar"), verdict)
+        for u in missing:
+            if not u.function and not u.rank and not u.size:
+                post.table.note(u.name, "scalar", "", convention=True)
         return StepStatus.VALID, verdict.strategy or "", verdict
+    if verdict.status is Status.REFUTED and missing:
+        for u in missing:
+            post.hints[f"{u.name}: {declaration_for(u, size)}"] = None
+        return (StepStatus.UNDECIDED, unresolved_reason(missing, size, "the sides differ if "
+                + ", ".join(u.name for u in missing) + (" is" if len(missing) == 1 else " are") + " anything"),
+                verdict)
     if verdict.status is Status.REFUTED:
+        case = _holds_in_a_case(post, claim, settings)
+        if case is not None:
+            return StepStatus.UNDECIDED, case, verdict
         doubt, verdict = _doubt(post, claim, verdict, left, right, read_names | differentiated(both), settings)
         if doubt is not None:
             return StepStatus.UNDECIDED, doubt, verdict
@@ -225,7 +246,8 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
         post.hints[LOGITS_HINT] = None
     if unknown:
         first = unknown[0]
-        how = f"define it: <!-- derive: define {first}(x) = ... -->"
+        spelled = written(first) or first
+        how = f"define it: <!-- derive: define {spelled}(x) = ... -->"
         if first in ("CE", "ce") and post.meaning.logits is None:
             how = ("declare the logits and labels, and CE is their cross-entropy: "
                    "<!-- derive: logits z; labels y soft -->")
@@ -237,19 +259,71 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
             listed = " ".join(scalars)
             what = f"{listed} is an independent variable, declare it" if len(scalars) == 1 else \
                 f"{listed} are independent variables, declare them"
-            how = (f"if {what}: <!-- derive: scalar {listed} -->; "
-                   f"else define {first}: <!-- derive: define {first} = ... -->")
+            spelled_all = " ".join(written(n) or n for n in scalars)
+            how = (f"if {what}: <!-- derive: scalar {spelled_all} -->; "
+                   f"else define {first}: <!-- derive: define {spelled} = ... -->")
         elif first in post.unknown_arrays:
-            how = (f"declare {first}: <!-- derive: vector {first} --> (labels: <!-- derive: labels {first} soft "
-                   f"-->), or define it: <!-- derive: define {first}_i = ... -->")
+            how = (f"declare {first}: <!-- derive: vector {spelled} --> (labels: <!-- derive: labels {spelled} soft "
+                   f"-->), or define it: <!-- derive: define {spelled}_i = ... -->")
         reason = f"uses {', '.join(unknown)}, which the post does not define; {how}"
         post.hints[f"{first}: {how}"] = None
-    elif post.label_hypothesis is None and uses(both, labels | {name for name, role in
+    elif post.label_hypothesis is None and mentions_any(both, labels | {name for name, role in
                                                               post.meaning.shapes.roles.items()
                                                               if role == Role.LABELS}):
         reason += "; the labels may need a hypothesis: " + LABELS_HINT
         post.hints[LABELS_HINT] = None
     return StepStatus.UNDECIDED, reason, verdict
+
+
+def _holds_in_a_case(post: PostState, claim: Claim, settings: AuditSettings) -> str | None:
+    """Why a refuted step is not wrong when it holds in a case of its free indices (i = k, or i ≠ k) that no
+    hypothesis rules out: the prose may state the case ("if i = k"); the reason gives its declaration."""
+    related = {frozenset((h.a, h.b)) for h in claim.hypotheses if isinstance(h, (Equal, Distinct))}
+    both = sp.Tuple(claim.lhs, claim.rhs)
+    indices = sorted({i for ix in both.atoms(sp.Indexed) for i in ix.indices if isinstance(i, sp.Symbol)}
+                     | {i for d in both.atoms(sp.KroneckerDelta) for i in d.args if isinstance(i, sp.Symbol)},
+                     key=str)
+    indices = [i for i in indices if i in both.free_symbols]
+    quick = replace(settings.engine(), search_budget=0.0, samples=0)
+    for a, b in list(itertools.combinations(indices, 2))[:3]:
+        if frozenset((a, b)) in related:
+            continue
+        # Equal(a, b) writes a for b: both ways, as one of them may also be a length (k, the default one).
+        for case, sign in ((Equal(a, b), "="), (Equal(b, a), "="), (Distinct(a, b), "\\neq")):
+            if decide(claim.with_hypotheses(case), quick).status is Status.PROVED:
+                spelled = f"{written(str(a)) or a} {sign} {written(str(b)) or b}"
+                how = f"<!-- derive: assume {spelled} -->"
+                post.hints[how] = None
+                return (f"the sides differ for some {a}, {b}, but they are equal if {spelled}: if the post "
+                        f"speaks of that case, declare it before the display: {how}")
+    return None
+
+
+def _maybe_labels(post: PostState, claim: Claim, settings: AuditSettings) -> str | None:
+    """Why a refuted step is not wrong when it holds if a vector the post did not declare (its shape read from
+    the prose) is labels: one-hot at an index of the step, or summing to one. The prose may say it is."""
+    if post.labels is not None:
+        return None
+    quick = replace(settings.engine(), search_budget=0.0, samples=0)
+    free = sorted((s for s in sp.Tuple(claim.lhs, claim.rhs).free_symbols
+                   if isinstance(s, sp.Symbol) and s.is_integer), key=str)
+    for spec in sorted(claim.arrays.values(), key=lambda s: str(s.base.label)):
+        name = str(spec.base.label)
+        entry = post.table.entries.get(name)
+        if name == post.meaning.logits or len(spec.shape) != 1 or \
+                (entry is not None and entry.source.startswith("declared")):
+            continue
+        spelled = written(name) or name
+        cases: list[tuple[Hypothesis, str]] = [(SumToOne(spec.base, spec.shape[-1]), f"labels {spelled} soft")]
+        cases += [(OneHot(spec.base, symbol(i.name), spec.shape[-1], 1), f"labels {spelled} one-hot at "
+                   f"{written(i.name) or i.name}") for i in free[:2]]
+        for hypothesis, declaration in cases:
+            if decide(claim.with_hypotheses(hypothesis), quick).status is Status.PROVED:
+                how = f"<!-- derive: {declaration} -->"
+                post.hints[how] = None
+                return (f"the sides differ for some {name}, but they are equal if {name} are labels "
+                        f"({declaration.split(' ', 2)[2]}): if the post says so, declare it: {how}")
+    return None
 
 
 def take_derivatives(expr: sp.Basic) -> sp.Basic:
@@ -259,33 +333,9 @@ def take_derivatives(expr: sp.Basic) -> sp.Basic:
 def _doubt(post: PostState, claim: Claim, verdict: Verdict, left: sp.Expr, right: sp.Expr, variables: set[str],
            settings: AuditSettings) -> tuple[str | None, Verdict]:
     """Why a refutation is not reported as "wrong" (None: it is, at the verdict's point, checked again)."""
-    arrays = sorted({str(ix.base.label) for ix in sp.Tuple(left, right).atoms(sp.Indexed)})
-    if arrays and not post.declared:
-        how = "declare what they are (<!-- derive: vector x; matrix W k d -->, see the README)"
-        post.hints[how] = None
-        return (f"the sides differ if {', '.join(arrays)} may be any arrays, but the post declares nothing, and "
-                f"its prose may give them a meaning (labels, a definition): {how}"), verdict
-    unmeant = meaningless(post, sp.Tuple(left, right), variables)
-    if unmeant:
-        name = unmeant[0]
-        how = (f"declare {name} (<!-- derive: vector {name} -->, or for labels <!-- derive: labels {name} soft -->) "
-               f"or define it (<!-- derive: define {name}_i = ... -->)")
-        post.hints[how] = None
-        return (f"the sides differ if {', '.join(unmeant)} may be anything, but the post does not say what "
-                f"{'it is' if len(unmeant) == 1 else 'they are'}: {how}"), verdict
-    if post.labels is None and not post.declared:
-        # Nothing declared: a vector may be labels the prose speaks of. (Declared as a vector, it is not.)
-        for spec in sorted(claim.arrays.values(), key=lambda s: str(s.base.label)):
-            if str(spec.base.label) == post.meaning.logits:
-                continue
-            stronger = claim.with_hypotheses(SumToOne(spec.base, spec.shape[-1]))
-            quick = replace(settings.engine(), search_budget=0.0, samples=0)
-            if decide(stronger, quick).status is Status.PROVED:
-                name = str(spec.base.label)
-                how = f"<!-- derive: labels {name} soft --> (or one-hot at \\ell)"
-                post.hints[LABELS_HINT] = None
-                return (f"the sides differ for any {name}, but they are equal if {name} sums to one (labels): "
-                        f"if {name} are labels, declare them: {how}"), verdict
+    labels = _maybe_labels(post, claim, settings)
+    if labels is not None:
+        return labels, verdict
     found = verdict.counterexample
     if found is None:
         return "the engine found no point to show; not reported as wrong", verdict

@@ -26,6 +26,7 @@ from derive.engine.differentiate import LowRankMatrix
 from derive.engine.evaluate import differs, evaluate, sample_points
 from derive.engine.hypotheses import OneHot, SumToOne
 from derive.engine.memo import memoized_sum_symbols
+from derive.engine.multisums import canonical_sums
 from derive.engine.space import Role
 from derive.engine.sums import expand_products, normalize_sums, split_exp_logs, split_exponentials
 from derive.engine.verdict import Counterexample, Status, Verdict
@@ -41,6 +42,7 @@ STRATEGIES = (
     "cancel",
     "atoms expanded",
     "functions as atoms",
+    "canonical sums",
     "simplify",
 )
 
@@ -74,6 +76,8 @@ class _Reduction:
     residual: sp.Expr
     entry: tuple[int, ...] | None = None
     count: int = 1
+    #: The elementwise identities (derive.engine.identities) the proof used.
+    rules: tuple[str, ...] = ()
 
 
 def _eliminate_label_sums(expr: sp.Expr, claim: Claim) -> sp.Expr:
@@ -124,7 +128,7 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
         # every entry that shares it (x_b in the two-layer A gradient): decided once.
         inner = (shared or _Shared()).reduce(claim, *common, heavy)
         if inner.strategy is not None:
-            return _Reduction(f"common factor + {inner.strategy}", sp.S.Zero)
+            return _Reduction(f"common factor + {inner.strategy}", sp.S.Zero, rules=inner.rules)
     if claim.hypotheses and not lhs.has(sp.Sum) and _rewritten_alike(claim, lhs, rhs):
         # Both sides rewritten to one and the same expression: lhs - rhs is exactly 0.
         # Cheaper than rewriting the residual (no new sum to build, cancel and rebuild).
@@ -157,8 +161,9 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
         return _Reduction("expand", sp.S.Zero)
     if residual.has(sp.Sum):
         # cancel and simplify do not see through unevaluated sums (and simplify may
-        # raise on them: SymPy issue 14570); the index-calculus form is the best here.
-        return _Reduction(None, residual)
+        # raise on them: SymPy issue 14570): the multi-index normal form does, with each
+        # sum and function application an atom once the sums are in one canonical order.
+        return _canonical(residual, claim) or _Reduction(None, residual)
     cancelled = sp.cancel(expanded)
     if cancelled == 0:
         return _Reduction("cancel", sp.S.Zero)
@@ -176,6 +181,10 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     generic = _functions_as_atoms(_eliminate_label_sums(cancelled, claim))
     if generic == 0:
         return _Reduction("functions as atoms", sp.S.Zero)
+    if cancelled.has(sp.Function):
+        canonical = _canonical(_eliminate_label_sums(cancelled, claim), claim)
+        if canonical is not None:
+            return canonical
     if _larger_than(cancelled, _SIMPLIFY_LIMIT):
         # simplify on a residual this large ran for the whole budget and never reached zero on
         # the claims measured here (a wrong network gradient at fixed sizes); the search decides.
@@ -184,6 +193,19 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
     if simplified == 0:
         return _Reduction("simplify", sp.S.Zero)
     return _Reduction(None, cancelled)
+
+
+def _canonical(residual: sp.Expr, claim: Claim) -> _Reduction | None:
+    """Proved by the canonical multi-index form with the elementwise identities, or None."""
+    fired: set[str] = set()
+    out = canonical_sums(residual, claim.ranges, fired)
+    if out != 0:
+        out = claim.rewrite(out)
+        if out != 0 and out.has(sp.Sum, sp.KroneckerDelta):
+            out = canonical_sums(out, claim.ranges, fired)
+    if out == 0:
+        return _Reduction("canonical sums", sp.S.Zero, rules=tuple(sorted(fired)))
+    return None
 
 
 def _rewritten_alike(claim: Claim, lhs: sp.Expr, rhs: sp.Expr) -> bool:
@@ -251,6 +273,7 @@ def _prove(claim: Claim) -> _Reduction:
         if structured is not None:
             return structured
     used: list[str] = []
+    rules: set[str] = set()
     count = 0
     shared = _Shared()
     for index, lhs, rhs in entries(claim.lhs, claim.rhs):
@@ -262,7 +285,8 @@ def _prove(claim: Claim) -> _Reduction:
         if result.strategy is None:
             return replace(result, entry=index)
         used.append(result.strategy)
-    return _Reduction(_strongest(used), sp.S.Zero, count=count)
+        rules |= set(result.rules)
+    return _Reduction(_strongest(used), sp.S.Zero, count=count, rules=tuple(sorted(rules)))
 
 
 def _prove_low_rank(claim: Claim, lhs: LowRankMatrix, rhs: LowRankMatrix) -> _Reduction | None:
@@ -355,18 +379,34 @@ def decide(claim: Claim, settings: Settings | None = None) -> Verdict:
         >>> decide(Claim("sign", sp.exp(x), -sp.exp(x))).status
         <Status.REFUTED: 'refuted'>
     """
-    with memoized_sum_symbols():
-        return _decide(claim, settings or Settings())
+    start = time.perf_counter()
+    try:
+        with memoized_sum_symbols():
+            return _decide(claim, settings or Settings())
+    except Exception as exc:  # a verdict, never a crash: the reason says what broke
+        return Verdict(claim, Status.UNDECIDED, reason=f"the engine stopped with {_failure(exc)}",
+                       seconds=time.perf_counter() - start)
+
+
+def _failure(exc: Exception) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
 
 
 def _decide(claim: Claim, settings: Settings) -> Verdict:
     start = time.perf_counter()
-    reduction = _timed(lambda: _prove(claim), settings.budget, f"proof of {claim.name}")
+    failures: list[str] = []
+    try:
+        reduction = _timed(lambda: _prove(claim), settings.budget, f"proof of {claim.name}")
+    except Exception as exc:  # the search may still refute; the reason keeps the failure
+        failures.append(f"the proof stopped with {_failure(exc)}")
+        reduction = _Reduction(None, None)
     if reduction is not None and reduction.strategy is not None:
         strategy = reduction.strategy
         if reduction.count > 1:
             strategy = f"{strategy} ({reduction.count} entries)"
-        return Verdict(claim, Status.PROVED, strategy=strategy, seconds=time.perf_counter() - start)
+        notes = tuple(f"identity used: {rule}" for rule in reduction.rules)
+        return Verdict(claim, Status.PROVED, strategy=strategy, seconds=time.perf_counter() - start, notes=notes)
 
     timed_out = reduction is None
     entry = None if reduction is None else reduction.entry
@@ -376,8 +416,14 @@ def _decide(claim: Claim, settings: Settings) -> Verdict:
                                 settings.search_budget, what=f"counterexample search for {claim.name}")
     except BudgetExceeded:
         found = None
+    except Exception as exc:  # undecided, with what stopped the search
+        failures.append(f"the counterexample search stopped with {_failure(exc)}")
+        found = None
     if found is not None:
-        missing, factored = _missing_hypothesis(claim, residual, settings)
+        try:
+            missing, factored = _missing_hypothesis(claim, residual, settings)
+        except Exception:  # the refutation stands without the hint
+            missing, factored = None, None
         reason = "the two sides differ at a point that honors the hypotheses"
         if missing is not None:
             reason += f"; it holds under the missing hypothesis {missing.text}"
@@ -392,7 +438,9 @@ def _decide(claim: Claim, settings: Settings) -> Verdict:
         # Without its range an index's deltas cannot be summed: the residual says nothing useful.
         return Verdict(claim, Status.UNDECIDED, reason=hint, residual=None,
                        seconds=time.perf_counter() - start)
-    if timed_out:
+    if failures:
+        reason = "; ".join(failures)
+    elif timed_out:
         reason = (f"the proof ran out of its time budget ({settings.budget:g} s) and no counterexample "
                   f"was found at {settings.samples} points; try a larger budget")
     else:

@@ -238,6 +238,11 @@ def _put(expr: sp.Expr, values: Mapping[sp.Basic, sp.Expr]) -> sp.Expr:
     return expr.xreplace(values)
 
 
+#: What evalf raises where it finds no value (mpmath's ZeroDivisionError and OverflowError, a
+#: ValueError or TypeError from a function it cannot evaluate there, a RecursionError on a deep tree).
+_NO_VALUE = (ArithmeticError, ValueError, TypeError, RecursionError)
+
+
 def evaluate(expr: sp.Expr, point: Point, definitions: Mapping[sp.Symbol, sp.Expr], digits: int) -> sp.Expr:
     """``expr`` at ``point``, to ``digits`` significant digits (a Float, or a non-number if it is not one)."""
     exact = substitute(expr, point, definitions)
@@ -253,10 +258,15 @@ def evaluate(expr: sp.Expr, point: Point, definitions: Mapping[sp.Symbol, sp.Exp
         return exact.evalf(digits, strict=True)
     except PrecisionExhausted:
         pass
+    except _NO_VALUE:
+        return sp.nan  # mpmath gave up here (a ZeroDivisionError in log(1 + exp(...))): no number to compare
     # SymPy cannot certify the digits of a sum that cancels to (near) zero. Evaluated with
     # many more working digits, a value that stays below 10^-digits is zero to the digits
     # compared (its error is bounded by the working precision); anything else is no number.
-    value = exact.evalf(digits, strict=False, maxn=8 * digits)
+    try:
+        value = exact.evalf(digits, strict=False, maxn=8 * digits)
+    except _NO_VALUE:
+        return sp.nan
     if value.is_number and not value.has(sp.nan, sp.zoo, sp.oo, -sp.oo) and abs(value) < sp.Float(10) ** -digits:
         return sp.Float(0, digits)
     return sp.nan

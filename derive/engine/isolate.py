@@ -9,7 +9,11 @@ swaps. A worker process can be killed. Each worker
   allocation is a ``MemoryError`` inside the worker, never the machine's memory;
 - is reused for job after job (forking or spawning one costs 10 ms to a second), and replaced
   when it is killed;
-- ignores Ctrl-C: the caller decides, and kills its workers on the way out.
+- ignores Ctrl-C: the caller decides, and kills its workers on the way out;
+- dies with its parent: on Linux the kernel sends it SIGKILL when the process that started it
+  ends (``PR_SET_PDEATHSIG``), however that process ends (SIGKILL, the OOM killer, a CI runner
+  cancelling the job); elsewhere a watcher thread ends it once its parent is gone. Otherwise an
+  orphan would compute on, then wait forever under PID 1.
 
 Workers are forked when this process runs a single thread (the CLI: cheap, the imports come
 along); otherwise (a Jupyter kernel, a web server, pytest-xdist) they come from a fork server,
@@ -115,9 +119,44 @@ def idle() -> None:
         _state[ACTIVE] = time.monotonic()
 
 
-def _serve(conn: Connection, memory: int, state: Any) -> None:
+#: prctl(2) option: the signal this process receives when its parent ends.
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int | None = None) -> None:
+    """End this process when process ``parent`` (the one that started it; None: the current parent) ends.
+
+    Linux: ``PR_SET_PDEATHSIG`` with SIGKILL. The kernel sends it when the thread that forked
+    this process ends, so workers are only forked from the main thread (:func:`_context`) or by
+    the fork server. Where prctl is missing, a daemon thread polls the parent's id. Either way,
+    a parent already gone before the call ends this process at once.
+    """
+    if parent is None:
+        parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent ended before prctl: no signal will come
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="derive-parent-watch").start()
+
+
+def _serve(conn: Connection, memory: int, state: Any, parent: int | None) -> None:
     """The worker's loop: receive ``(fn, args)``, run ``fn(send, *args)``, answer; until told to stop."""
     global _state
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _limit_memory(memory)
     _state = state
@@ -166,7 +205,9 @@ class Worker:
         else:
             self.state = ctx.RawArray("d", 4)
         self.state[BUSY], self.state[ACTIVE] = -1.0, time.monotonic()
-        self.process = ctx.Process(target=_serve, args=(child, memory, self.state), daemon=True,
+        # The fork server forks the worker: it is the parent then (and it ends when this process does).
+        parent = None if ctx.get_start_method() == "forkserver" else os.getpid()
+        self.process = ctx.Process(target=_serve, args=(child, memory, self.state, parent), daemon=True,
                                    name="derive-worker")
         # Objects the collector has frozen are not written to by it in the child, so a forked worker
         # shares more of this process's pages instead of copying them (the gc.freeze documentation).

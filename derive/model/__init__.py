@@ -16,7 +16,11 @@ the functions, losses and ``grad``, :mod:`derive.model.claims` the bridge to a c
 
 from __future__ import annotations
 
+from derive.model.arrays import Array, einsum, transpose
+from derive.model.blocks import attention, batch_norm, gelu, layer_norm
+from derive.model.broadcast import broadcast_to, eye, ones, zeros
 from derive.model.claims import claim
+from derive.model.errors import ModelTypeError
 from derive.model.functions import (
     binary_cross_entropy,
     cross_entropy,
@@ -32,41 +36,58 @@ from derive.model.functions import (
     logsumexp,
     mse,
     norm,
-    relu,
     sigmoid,
     softmax,
     sqrt,
     tanh,
     trace,
 )
+from derive.model.piecewise import abs, maximum, minimum, relu, sign, where
 from derive.model.tensor import Labels, Matrix, Scalar, Size, Tensor, Vector
 
 __all__ = [
+    "Array",
     "Labels",
     "Matrix",
+    "ModelTypeError",
     "Scalar",
     "Size",
     "Tensor",
     "Vector",
+    "abs",
+    "attention",
+    "batch_norm",
     "binary_cross_entropy",
+    "broadcast_to",
     "claim",
     "cross_entropy",
     "diag",
+    "einsum",
     "elementwise",
     "exp",
+    "eye",
+    "gelu",
     "grad",
     "hessian",
     "jacobian",
     "l2",
+    "layer_norm",
     "log",
     "log_softmax",
     "logsumexp",
+    "maximum",
+    "minimum",
     "mse",
     "norm",
+    "ones",
     "relu",
     "sigmoid",
+    "sign",
     "softmax",
     "sqrt",
     "tanh",
     "trace",
+    "transpose",
+    "where",
+    "zeros",
 ]

@@ -9,18 +9,22 @@ claim does not mention is an error (:class:`derive.engine.claims.Claim` checks i
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import sympy as sp
 
+from derive.engine.budget import check_seconds, run_with_budget
 from derive.engine.claims import Claim
-from derive.engine.hypotheses import Between, Hypothesis, InRange, OneHot, SumToOne
+from derive.engine.hypotheses import Between, Domain, Hypothesis, InRange, OneHot, SumToOne
 from derive.engine.space import ArraySpec
 from derive.engine.sums import instantiate_sums
+from derive.model.errors import ModelTypeError
+from derive.model.fixed import FixedWriter
 from derive.model.tensor import Declaration, Size, Tensor, as_tensor
 
-__all__ = ["claim", "context", "instantiate"]
+__all__ = ["BUILD_BUDGET", "claim", "context", "instantiate"]
 
 _INDEX_NAMES = ("i", "j")
 
@@ -34,10 +38,10 @@ def _fixed(sizes: frozenset[Size], given: Mapping[Any, int] | None, *,
         if name not in by_name:
             if not strict:
                 continue
-            raise TypeError(f"sizes={{{name!r}: {value}}}: the claim has no size {name!r}; its sizes are "
+            raise ModelTypeError(f"sizes={{{name!r}: {value}}}: the claim has no size {name!r}; its sizes are "
                             f"{', '.join(sorted(by_name)) or 'none'}")
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise TypeError(f"size {name!r} is fixed to a positive int, not {value!r}")
+            raise ModelTypeError(f"size {name!r} is fixed to a positive int, not {value!r}")
         out[by_name[name].symbol] = sp.Integer(value)
     return out
 
@@ -54,7 +58,7 @@ def _declared(decls: frozenset[Declaration], fixed: Mapping[sp.Symbol, sp.Intege
     names: dict[str, Declaration] = {}
     for d in sorted(decls, key=lambda d: d.name):
         if d.name in names and names[d.name] != d:
-            raise TypeError(f"two different declarations are called {d.name!r}; give each its own name")
+            raise ModelTypeError(f"two different declarations are called {d.name!r}; give each its own name")
         names[d.name] = d
         if d.kind == "scalar":
             if d.between is not None:
@@ -64,13 +68,16 @@ def _declared(decls: frozenset[Declaration], fixed: Mapping[sp.Symbol, sp.Intege
         spec = d.spec()
         shape = tuple(sp.sympify(s).xreplace(fixed) for s in spec.shape)
         arrays[d.name] = ArraySpec(spec.base, shape, spec.role)
+        if d.between is not None:
+            lo, hi = d.between
+            hyps.append(Domain(d.name, lo, None if hi == sp.oo else hi, lo_open=True, hi_open=hi != sp.oo))
         if d.kind == "labels":
             classes = shape[-1]
             if d.soft:
                 hyps.append(SumToOne(spec.base, classes))
             else:
                 assert d.at is not None
-                hyps += [InRange(d.at, 1, classes), OneHot(spec.base, d.at, classes)]
+                hyps += [InRange(d.at, 1, classes), OneHot(spec.base, d.at, classes, rank=len(shape))]
     return arrays, hyps
 
 
@@ -79,7 +86,7 @@ def _check_user_hypotheses(extra: list[Any], decls: frozenset[Declaration]) -> N
     for h in extra:
         labels = getattr(h, "labels", None)
         if isinstance(h, (SumToOne, OneHot)) and labels not in bases:
-            raise TypeError(f"hypothesis '{h.text}' is about {labels}, which this claim does not use (it uses "
+            raise ModelTypeError(f"hypothesis '{h.text}' is about {labels}, which this claim does not use (it uses "
                             f"{', '.join(sorted(d.name for d in decls)) or 'no arrays'}); declare labels with "
                             "derive.model.Labels(name, classes, soft=True) instead, or drop the hypothesis")
 
@@ -92,29 +99,48 @@ def context(tensors: list[Tensor], sizes: Mapping[Any, int]) -> tuple[dict[str, 
     return _declared(decls, fixed)
 
 
-def instantiate(t: Tensor, sizes: Mapping[Any, int]) -> Any:
-    """Every entry of ``t`` at fixed sizes, sums written out: an Expr, a tuple, or a tuple of tuples."""
+def instantiate(t: Tensor, sizes: Mapping[Any, int], writer: FixedWriter | None = None) -> Any:
+    """Every entry of ``t`` at fixed sizes, sums written out: an Expr, or tuples nested one level per axis.
+
+    With a :class:`FixedWriter`, each distinct sum is a shared atom (its definition in the
+    writer's space), so the entries are built in time linear in their number.
+    """
     fixed = _fixed(t.sizes, sizes, strict=False)
     dims = [n.xreplace(fixed) for n in t.shape]
     if any(not n.is_Integer for n in dims):
-        raise TypeError(f"instantiate needs every size fixed; the shape is {tuple(dims)}")
+        raise ModelTypeError(f"instantiate needs every size fixed; the shape is {tuple(dims)}")
+    if writer is not None:
+        # The entry built once at symbolic indices, then written out cell by cell.
+        cells = [sp.Symbol(f"cell·{n}", integer=True, positive=True) for n in range(len(dims))]
+        symbolic = t.entry(*cells).xreplace(fixed) if fixed else t.entry(*cells)
 
-    def value(*cell: int) -> sp.Expr:
-        return instantiate_sums(t.entry(*[sp.Integer(c) for c in cell]).xreplace(fixed))
-    if not dims:
-        return value()
-    if len(dims) == 1:
-        return tuple(value(a) for a in range(1, int(dims[0]) + 1))
-    return tuple(tuple(value(a, b) for b in range(1, int(dims[1]) + 1)) for a in range(1, int(dims[0]) + 1))
+        def value(*cell: int) -> sp.Expr:
+            return writer.write(symbolic, dict(zip(cells, (sp.Integer(c) for c in cell), strict=True)))
+    else:
+        def value(*cell: int) -> sp.Expr:
+            return instantiate_sums(t.entry(*[sp.Integer(c) for c in cell]).xreplace(fixed))
+
+    def nested(prefix: tuple[int, ...]) -> Any:
+        if len(prefix) == len(dims):
+            return value(*prefix)
+        return tuple(nested((*prefix, a)) for a in range(1, int(dims[len(prefix)]) + 1))
+    return nested(())
+
+
+#: Seconds a claim at fixed sizes may take to build (the default proof budget of derive.Settings).
+BUILD_BUDGET = 20.0
 
 
 def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping[Any, int] | None = None,
-          name: str = "", statement: str = "") -> Claim:
+          name: str = "", statement: str = "", budget: float | None = BUILD_BUDGET) -> Claim:
     """The claim ``lhs == rhs`` for tensors of one shape, ready for :func:`derive.decide`.
 
     With symbolic sizes the claim is about the entry at free indices (i, j) with their
     ranges as hypotheses: proved once, it holds for every size. With every size fixed
-    (``Size("c", 3)`` or ``sizes={c: 3}``) it is about every entry, sums written out.
+    (``Size("c", 3)`` or ``sizes={c: 3}``) it is about every entry, sums written out, each
+    distinct sum once as a shared atom (time linear in the entries); that build runs under
+    ``budget`` seconds (None: no limit) and raises :class:`derive.engine.budget.BudgetExceeded`
+    past it.
 
     Examples:
         >>> from derive import decide
@@ -126,7 +152,7 @@ def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping
     """
     left, right = as_tensor(lhs), as_tensor(rhs)
     if left.shape != right.shape:
-        raise TypeError(f"the two sides have shapes {left.shape} and {right.shape}; they must be equal "
+        raise ModelTypeError(f"the two sides have shapes {left.shape} and {right.shape}; they must be equal "
                         "(a vector is a column: transpose with .T where a row is meant)")
     all_sizes = left.sizes | right.sizes
     decls = left.declarations | right.declarations
@@ -137,7 +163,12 @@ def claim(lhs: Any, rhs: Any, *hypotheses: Hypothesis | sp.Basic, sizes: Mapping
     extra = list(hypotheses)
     _check_user_hypotheses(extra, decls)
     if not symbolic_dims and all(d.kind != "labels" or d.soft for d in decls):
-        return _fixed_claim(left, right, fixed, arrays, hyps + extra, title, statement)
+        def build() -> Claim:
+            return _fixed_claim(left, right, fixed, arrays, hyps + extra, title, statement)
+        if budget is None:
+            return build()
+        return run_with_budget(build, check_seconds(budget, "a claim's build budget"),
+                               what=f"building {title!r} at fixed sizes")
     taken = {d.name for d in decls} | {s.name for s in all_sizes}
     idx = _index_symbols(left.ndim, taken)
     ranges = [InRange(i, 1, n.xreplace(fixed)) for i, n in zip(idx, left.shape, strict=True)]
@@ -151,5 +182,16 @@ def _fixed_claim(left: Tensor, right: Tensor, fixed: Mapping[sp.Symbol, sp.Integ
                  hyps: list[Any], title: str, statement: str) -> Claim:
     by_name = {str(s): int(v) for s, v in fixed.items()}
     label = ",".join(f"{s}={v}" for s, v in sorted(by_name.items()))
-    return Claim(f"{title}[{label}]" if label else title, instantiate(left, by_name), instantiate(right, by_name),
-                 tuple(hyps), statement or title, "", {}, arrays)
+    cells = math.prod(int(n.xreplace(fixed)) for n in left.shape)
+    if cells * max(by_name.values(), default=1) <= _WRITTEN_IN_FULL:
+        # Small: every sum written out in place, so each of the engine's strategies sees it whole.
+        return Claim(f"{title}[{label}]" if label else title, instantiate(left, by_name),
+                     instantiate(right, by_name), tuple(hyps), statement or title, "", {}, arrays)
+    writer = FixedWriter()  # one for both sides: a sum they share is one atom
+    lhs, rhs = instantiate(left, by_name, writer), instantiate(right, by_name, writer)
+    return Claim(f"{title}[{label}]" if label else title, lhs, rhs, tuple(hyps), statement or title, "",
+                 dict(writer.space.definitions), arrays)
+
+
+#: Entries × the largest size up to which a fixed-size claim is written out in full (no atoms).
+_WRITTEN_IN_FULL = 256

@@ -19,6 +19,9 @@ from typing import Any
 import sympy as sp
 
 from derive.engine.differentiate import derivative
+from derive.model.errors import ModelTypeError
+from derive.model.piecewise import deltas_out_of_pieces
+from derive.model.reductions import log_softmax, logsumexp, softmax
 from derive.model.tensor import Tensor, as_tensor, fresh
 
 __all__ = [
@@ -36,7 +39,6 @@ __all__ = [
     "logsumexp",
     "mse",
     "norm",
-    "relu",
     "sigmoid",
     "softmax",
     "sqrt",
@@ -85,59 +87,16 @@ def sigmoid(t: Any) -> Tensor:
                   log_entry=lambda *ix: -sp.log(1 + sp.exp(-x.entry(*ix))), kind="sigmoid")
 
 
-def relu(t: Any) -> Tensor:
-    """Elementwise max(0, x)."""
-    return elementwise(lambda v: sp.Max(0, v), t)
-
-
 def sqrt(t: Any) -> Tensor:
     """Elementwise square root."""
     return elementwise(sp.sqrt, t)
-
-
-def _rows(x: Tensor, what: str) -> tuple[sp.Expr, Callable[..., sp.Expr]]:
-    """The class size and the sum of exp over a vector (or over each row of a matrix)."""
-    if x.ndim == 1:
-        def total(*_: sp.Expr) -> sp.Expr:
-            n = fresh("n")
-            return sp.Sum(sp.exp(x.entry(n)), (n, 1, x.shape[0]))
-        return x.shape[0], total
-    if x.ndim == 2:
-        def row_total(r: sp.Expr, *_: sp.Expr) -> sp.Expr:
-            n = fresh("n")
-            return sp.Sum(sp.exp(x.entry(r, n)), (n, 1, x.shape[1]))
-        return x.shape[1], row_total
-    raise TypeError(f"{what} takes a vector or a matrix (over its rows), got a scalar")
-
-
-def softmax(t: Any) -> Tensor:
-    """softmax of a vector, or of each row of a matrix: exp(z_i) / Σ_n exp(z_n)."""
-    x = as_tensor(t)
-    _, total = _rows(x, "softmax")
-    out = x._with(x.shape, lambda *ix: sp.exp(x.entry(*ix)) / total(*ix))
-    return Tensor(out.shape, out.entry, out.declarations, out.sizes,
-                  log_entry=lambda *ix: x.entry(*ix) - sp.log(total(*ix)), kind="softmax")
-
-
-def log_softmax(t: Any) -> Tensor:
-    """log softmax in log-sum-exp form: z_i - log Σ_n exp(z_n) (of a vector, or of each row)."""
-    return log(softmax(t))
-
-
-def logsumexp(t: Any) -> Tensor:
-    """log Σ_n exp(z_n) of a vector (a scalar)."""
-    x = as_tensor(t)
-    if x.ndim != 1:
-        raise TypeError(f"logsumexp takes a vector, got shape {x.shape}")
-    _, total = _rows(x, "logsumexp")
-    return x._with((), lambda: sp.log(total()))
 
 
 def cross_entropy(y: Any, yhat: Any) -> Tensor:
     """-Σ_n y_n log ŷ_n for vectors; for matrices (a batch, one sample a row) the mean over the rows."""
     labels, probs = as_tensor(y), as_tensor(yhat)
     if labels.shape != probs.shape or labels.ndim not in (1, 2):
-        raise TypeError(f"cross_entropy(y, yhat) takes two vectors (or two matrices) of one shape, got "
+        raise ModelTypeError(f"cross_entropy(y, yhat) takes two vectors (or two matrices) of one shape, got "
                         f"{labels.shape} and {probs.shape}")
     per = labels * log(probs)
     if labels.ndim == 1:
@@ -182,7 +141,7 @@ def diag(v: Any) -> Tensor:
     """The square matrix with v on its diagonal."""
     x = as_tensor(v)
     if x.ndim != 1:
-        raise TypeError(f"diag takes a vector, got shape {x.shape}")
+        raise ModelTypeError(f"diag takes a vector, got shape {x.shape}")
     return x._with((x.shape[0], x.shape[0]), lambda i, j: sp.KroneckerDelta(i, j) * x.entry(i))
 
 
@@ -197,7 +156,7 @@ def trace(m: Any) -> Tensor:
     """
     x = as_tensor(m)
     if x.ndim != 2 or x.shape[0] != x.shape[1]:
-        raise TypeError(f"trace takes a square matrix, got shape {x.shape}")
+        raise ModelTypeError(f"trace takes a square matrix, got shape {x.shape}")
     b = fresh()
     return x._with((), lambda: sp.Sum(x.entry(b, b), (b, 1, x.shape[0])))
 
@@ -219,7 +178,7 @@ def norm(t: Any) -> Tensor:
 
 def _variable(x: Tensor) -> tuple[Callable[..., sp.Expr], tuple[sp.Expr, ...]]:
     if len(x.declarations) != 1 or x.kind not in ("array", "labels", "scalar"):
-        raise TypeError("grad(L, X) takes X a declared Vector, Matrix, Labels or Scalar, not an expression")
+        raise ModelTypeError("grad(L, X) takes X a declared Vector, Matrix, Labels or Scalar, not an expression")
     return x.entry, x.shape
 
 
@@ -227,11 +186,11 @@ def grad(loss: Any, wrt: Tensor) -> Tensor:
     """∂L/∂X: SymPy's derivative of the scalar ``loss`` by each entry of ``wrt``, in wrt's shape."""
     L = as_tensor(loss)
     if L.ndim:
-        raise TypeError(f"grad(L, X) needs a scalar L; the loss has shape {L.shape} (take .sum() or .mean())")
+        raise ModelTypeError(f"grad(L, X) needs a scalar L; the loss has shape {L.shape} (take .sum() or .mean())")
     at, shape = _variable(wrt)
     expr = L.expr
     free = tuple(sp.Symbol(f"∂{n}", integer=True, positive=True) for n in range(len(shape)))
-    d = derivative(expr, at(*free))
+    d = deltas_out_of_pieces(derivative(expr, at(*free)), dict(zip(free, shape, strict=True)))
 
     def entry(*ix: sp.Expr) -> sp.Expr:
         return d.xreplace(dict(zip(free, ix, strict=True)))
@@ -239,16 +198,24 @@ def grad(loss: Any, wrt: Tensor) -> Tensor:
 
 
 def jacobian(v: Any, wrt: Tensor) -> Tensor:
-    """∂v_i/∂x_j of a vector v by a vector x (a matrix)."""
+    """∂v[a...]/∂x[b...] of a tensor v by a declared tensor x: shape v.shape + x.shape (a matrix for two vectors)."""
     out = as_tensor(v)
     at, shape = _variable(wrt)
-    if out.ndim != 1 or len(shape) != 1:
-        raise TypeError(f"jacobian takes a vector and a declared vector, got shapes {out.shape} and {shape}")
-    i, j = sp.Symbol("∂i", integer=True, positive=True), sp.Symbol("∂j", integer=True, positive=True)
-    d = derivative(out.entry(i), at(j))
-    return out._with((out.shape[0], shape[0]), lambda a, b: d.xreplace({i: a, j: b}), wrt)
+    if out.ndim + len(shape) > 4:
+        raise ModelTypeError(f"jacobian of shape {out.shape} by shape {shape} would have rank "
+                             f"{out.ndim + len(shape)}; derive.model takes rank up to 4 (a Hessian by a matrix)")
+    outer = tuple(sp.Symbol(f"∂o{n}", integer=True, positive=True) for n in range(out.ndim))
+    inner = tuple(sp.Symbol(f"∂{n}", integer=True, positive=True) for n in range(len(shape)))
+    ranges = dict(zip(inner, shape, strict=True))
+    d = deltas_out_of_pieces(derivative(out.entry(*outer), at(*inner)), ranges)
+    names = (*outer, *inner)
+
+    def entry(*ix: sp.Expr) -> sp.Expr:
+        return d.xreplace(dict(zip(names, ix, strict=True)))
+    return out._with((*out.shape, *shape), entry, wrt)
 
 
 def hessian(loss: Any, wrt: Tensor) -> Tensor:
-    """The matrix of second derivatives of a scalar loss by a vector."""
+    """The second derivatives of a scalar loss: by a vector a matrix, by a matrix W the array H[a, b, c, d] =
+    ∂²L/∂W_ab ∂W_cd (rank 4)."""
     return jacobian(grad(loss, wrt), wrt)

@@ -20,6 +20,7 @@ from typing import Any
 import sympy as sp
 
 from derive.engine.space import ArraySpec, Role
+from derive.model.errors import ModelTypeError
 
 __all__ = ["Declaration", "Labels", "Matrix", "Scalar", "Size", "Tensor", "Vector", "as_tensor"]
 
@@ -47,9 +48,9 @@ class Size:
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
-            raise TypeError(f"a size's name is an identifier such as 'c', not {self.name!r}")
+            raise ModelTypeError(f"a size's name is an identifier such as 'c', not {self.name!r}")
         if self.value is not None and (not isinstance(self.value, int) or self.value < 1):
-            raise TypeError(f"size {self.name!r}: a fixed value is a positive int, not {self.value!r}")
+            raise ModelTypeError(f"size {self.name!r}: a fixed value is a positive int, not {self.value!r}")
 
     @property
     def symbol(self) -> sp.Symbol:
@@ -99,7 +100,7 @@ class Declaration:
     role: str = Role.INPUTS
     between: tuple[sp.Expr, sp.Expr] | None = None
     soft: bool = True
-    at: sp.Symbol | None = None
+    at: sp.Symbol | sp.IndexedBase | None = None
 
     def spec(self) -> ArraySpec:
         assert self.base is not None
@@ -133,18 +134,18 @@ class Tensor:
     def __getitem__(self, index: Any) -> sp.Expr:
         ix = index if isinstance(index, tuple) else (index,)
         if len(ix) != self.ndim:
-            raise TypeError(f"a tensor of shape {self.shape} takes {self.ndim} indices, got {len(ix)}")
+            raise ModelTypeError(f"a tensor of shape {self.shape} takes {self.ndim} indices, got {len(ix)}")
         return self.entry(*[sp.sympify(i) if isinstance(i, int) else i for i in ix])
 
     @property
     def expr(self) -> sp.Expr:
         """The SymPy expression of a scalar."""
         if self.ndim:
-            raise TypeError(f"a tensor of shape {self.shape} is not a scalar; take .sum() or an entry t[i]")
+            raise ModelTypeError(f"a tensor of shape {self.shape} is not a scalar; take .sum() or an entry t[i]")
         return self.entry()
 
     def __bool__(self) -> bool:
-        raise TypeError("a tensor has no truth value; compare two of them with derive.model.claim(lhs, rhs)")
+        raise ModelTypeError("a tensor has no truth value; compare two of them with derive.model.claim(lhs, rhs)")
 
     def __repr__(self) -> str:
         return f"Tensor(shape={self.shape})" if self.ndim else f"Tensor({self.entry()})"
@@ -158,6 +159,9 @@ class Tensor:
             return self._with((sp.S.One, self.shape[0]), lambda _i, j: self.entry(j))
         if self.is_row:
             return self._with((self.shape[1],), lambda i: self.entry(sp.S.One, i))
+        if self.ndim > 2:  # numpy's .T: the axes reversed
+            from derive.model.arrays import transpose
+            return transpose(self)
         return self._with((self.shape[1], self.shape[0]), lambda i, j: self.entry(j, i))
 
     def _with(self, shape: tuple[sp.Expr, ...], entry: Callable[..., sp.Expr], *others: Tensor,
@@ -168,11 +172,10 @@ class Tensor:
 
     # -- arithmetic -----------------------------------------------------------------------
     def _elementwise(self, other: Any, op: Callable[[sp.Expr, sp.Expr], sp.Expr], reverse: bool = False) -> Tensor:
+        from derive.model.broadcast import broadcast_pair  # broadcast builds on this module
+
         o = as_tensor(other)
-        a, b = (o, self) if reverse else (self, o)
-        if a.ndim and b.ndim and a.shape != b.shape:
-            raise TypeError(f"elementwise operation on shapes {a.shape} and {b.shape}: they must be equal "
-                            "(or one a scalar); transpose with .T or use @ for the matrix product")
+        a, b = broadcast_pair(*((o, self) if reverse else (self, o)))
         shape = a.shape if a.ndim else b.shape
 
         def entry(*ix: sp.Expr) -> sp.Expr:
@@ -209,48 +212,59 @@ class Tensor:
     def __neg__(self) -> Tensor:
         return self._with(self.shape, lambda *ix: -self.entry(*ix))
 
+    # Comparisons are 0/1 masks (derive.model.piecewise), as numpy's boolean arrays cast to float.
+    def __gt__(self, other: Any) -> Tensor:
+        from derive.model.piecewise import compare
+        return compare(self, other, ">")
+
+    def __ge__(self, other: Any) -> Tensor:
+        from derive.model.piecewise import compare
+        return compare(self, other, ">=")
+
+    def __lt__(self, other: Any) -> Tensor:
+        from derive.model.piecewise import compare
+        return compare(self, other, "<")
+
+    def __le__(self, other: Any) -> Tensor:
+        from derive.model.piecewise import compare
+        return compare(self, other, "<=")
+
     def __matmul__(self, other: Any) -> Tensor:
         return matmul(self, as_tensor(other))
 
     def __rmatmul__(self, other: Any) -> Tensor:
         return matmul(as_tensor(other), self)
 
-    # -- reductions -----------------------------------------------------------------------
-    def sum(self, axis: int | None = None) -> Tensor:
-        """The sum of all entries (a scalar), or along ``axis`` of a matrix."""
-        if self.ndim == 0:
-            return self
-        if axis is None:
-            bound = [fresh() for _ in self.shape]
-            body = self.entry(*bound)
-            return self._with((), lambda: sp.Sum(body, *[(b, 1, n) for b, n in zip(bound, self.shape,
-                                                                                     strict=True)]))
-        if self.ndim != 2 or axis not in (0, 1):
-            raise TypeError(f"sum(axis={axis}) needs a matrix and axis 0 or 1; the tensor has shape {self.shape}")
-        kept = self.shape[1 - axis]
+    # -- reductions (derive.model.reductions, which builds on this module) ---------------
+    def sum(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The sum of all entries (a scalar), or along ``axis``."""
+        from derive.model.reductions import sum as reduce_sum
+        return reduce_sum(self, axis, keepdims)
 
-        def entry(i: sp.Expr) -> sp.Expr:
-            b = fresh()
-            return sp.Sum(self.entry(b, i) if axis == 0 else self.entry(i, b), (b, 1, self.shape[axis]))
-        return self._with((kept,), entry)
-
-    def mean(self, axis: int | None = None) -> Tensor:
+    def mean(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
         """The mean of all entries, or along ``axis`` (0: over the rows, the batch dimension)."""
-        total = self.sum(axis)
-        count = sp.Mul(*self.shape) if axis is None else self.shape[axis]
-        return total / self._with((), lambda: count)
+        from derive.model.reductions import mean
+        return mean(self, axis, keepdims)
+
+    def max(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The largest entry, or the largest along ``axis`` (at fixed sizes)."""
+        from derive.model.reductions import max as reduce_max
+        return reduce_max(self, axis, keepdims)
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """The matrix product; vectors are columns (n × 1), rows are 1 × n."""
     if a.ndim == 0 or b.ndim == 0:
-        raise TypeError("@ needs two vectors or matrices; multiply by a scalar with *")
+        raise ModelTypeError("@ needs two vectors or matrices; multiply by a scalar with *")
+    if a.ndim > 2 or b.ndim > 2:
+        from derive.model.arrays import batched_matmul  # rank 3 builds on this module
+        return batched_matmul(a, b)
     a_cols = a.shape[-1] if a.ndim == 2 else sp.S.One
     b_rows = b.shape[0]
     if a.ndim == 1 and b.ndim == 1:
         a_cols = a.shape[0]  # u @ v of two vectors: the dot product, as in numpy
     if a_cols != b_rows:
-        raise TypeError(f"@ of shapes {a.shape} and {b.shape}: the inner sizes {a_cols} and {b_rows} differ")
+        raise ModelTypeError(f"@ of shapes {a.shape} and {b.shape}: the inner sizes {a_cols} and {b_rows} differ")
 
     def left(i: sp.Expr, k: sp.Expr) -> sp.Expr:
         return a.entry(i, k) if a.ndim == 2 else a.entry(i)
@@ -285,13 +299,13 @@ def as_tensor(value: Any) -> Tensor:
         sym = value.symbol
         return Tensor((), lambda: sym, sizes=frozenset({value}))
     if isinstance(value, bool) or isinstance(value, str):
-        raise TypeError(f"expected a tensor or a number, got {value!r}")
+        raise ModelTypeError(f"expected a tensor or a number, got {value!r}")
     if isinstance(value, (int, float)):
         number = sp.Integer(value) if isinstance(value, int) else sp.Rational(value)
         return Tensor((), lambda: number)
     if isinstance(value, sp.Basic) and value.is_number:
         return Tensor((), lambda: value)
-    raise TypeError(f"expected a tensor, a Size or a number, got {type(value).__name__}; declare symbols with "
+    raise ModelTypeError(f"expected a tensor, a Size or a number, got {type(value).__name__}; declare symbols with "
                     "derive.model.Scalar")
 
 
@@ -299,13 +313,13 @@ def _sizes(dims: Iterable[Size]) -> tuple[Size, ...]:
     out = tuple(dims)
     for d in out:
         if not isinstance(d, Size):
-            raise TypeError(f"a dimension is a derive.model.Size (e.g. Size('c') or Size('c', 3)), got {d!r}")
+            raise ModelTypeError(f"a dimension is a derive.model.Size (e.g. Size('c') or Size('c', 3)), got {d!r}")
     return out
 
 
 def _array(name: str, dims: tuple[Size, ...], role: str, kind: str = "array", **extra: Any) -> Tensor:
     if not name.isidentifier():
-        raise TypeError(f"an array's name is an identifier such as 'W', not {name!r}")
+        raise ModelTypeError(f"an array's name is an identifier such as 'W', not {name!r}")
     base = sp.IndexedBase(name, real=True)
     decl = Declaration(name, kind, base=base, shape=dims, role=role, **extra)
     shape = tuple(d.symbol for d in dims)
@@ -313,26 +327,51 @@ def _array(name: str, dims: tuple[Size, ...], role: str, kind: str = "array", **
                   frozenset(dims), kind=kind)
 
 
-def Vector(name: str, size: Size, *, role: str = Role.INPUTS) -> Tensor:
-    """A declared real vector (a column) of ``size`` entries; ``role="logits"`` draws logits up to ±1000."""
-    return _array(name, _sizes([size]), role)
+def _interval(name: str, between: tuple[Any, Any] | None, positive: bool = False) -> tuple[sp.Expr, sp.Expr] | None:
+    """The open interval (lo, hi) of a declaration; ``positive`` is (0, oo)."""
+    if between is None:
+        return (sp.S.Zero, sp.oo) if positive else None
+    try:
+        lo, hi = (sp.Rational(v) if isinstance(v, (int, float)) else v for v in between)
+    except (TypeError, ValueError):
+        raise ModelTypeError(f"{name!r}: between=(lo, hi) takes two numbers, got {between!r}") from None
+    if not (isinstance(lo, sp.Rational) and isinstance(hi, sp.Rational) and lo < hi):
+        raise ModelTypeError(f"{name!r}: between=(lo, hi) takes two numbers with lo < hi, got {between!r}")
+    if positive and lo < 0:
+        raise ModelTypeError(f"{name!r}: positive=True and between={between!r} disagree; give one of them")
+    return lo, hi
 
 
-def Matrix(name: str, rows: Size, cols: Size, *, role: str = Role.WEIGHTS) -> Tensor:
-    """A declared real matrix of shape rows × cols."""
-    return _array(name, _sizes([rows, cols]), role)
+def Vector(name: str, size: Size, *, role: str = Role.INPUTS, between: tuple[Any, Any] | None = None,
+           positive: bool = False) -> Tensor:
+    """A declared real vector (a column) of ``size`` entries; ``role="logits"`` draws logits up to ±1000.
+
+    ``between=(lo, hi)`` puts every entry in the open interval (BCE targets in (0, 1)), and
+    ``positive=True`` makes every entry positive (a variance): counterexamples are drawn there.
+    """
+    return _array(name, _sizes([size]), role, between=_interval(name, between, positive))
+
+
+def Matrix(name: str, rows: Size, cols: Size, *, role: str = Role.WEIGHTS, between: tuple[Any, Any] | None = None,
+           positive: bool = False) -> Tensor:
+    """A declared real matrix of shape rows × cols (``between=`` and ``positive=`` as for :func:`Vector`)."""
+    return _array(name, _sizes([rows, cols]), role, between=_interval(name, between, positive))
 
 
 def Labels(name: str, classes: Size, *, soft: bool = False, batch: Size | None = None,
            at: str = "ell") -> Tensor:
     """Class labels: soft (entries sum to 1) or one-hot at a class index ``at`` (a symbol in 1..classes).
 
-    With ``batch``, an N × classes matrix, one label per row (soft only).
+    With ``batch``, an N × classes matrix, one label per row: soft (each row sums to 1), or
+    one-hot with row n at the class ``at[n]`` (an array of N class indices).
     """
-    if batch is not None and not soft:
-        raise TypeError("batched labels are soft (each row sums to 1); pass soft=True")
+    if not at.isidentifier():
+        raise ModelTypeError(f"Labels {name!r}: the class index at= is an identifier such as 'ell', not {at!r}")
     dims = _sizes([batch, classes] if batch is not None else [classes])
-    where = None if soft else sp.Symbol(at, integer=True, positive=True)
+    where: sp.Symbol | sp.IndexedBase | None = None
+    if not soft:
+        where = sp.IndexedBase(at, integer=True, positive=True) if batch is not None else \
+            sp.Symbol(at, integer=True, positive=True)
     return _array(name, dims, Role.LABELS, kind="labels", soft=soft, at=where)
 
 
@@ -340,13 +379,10 @@ def Scalar(name: str, *, positive: bool = False, between: tuple[Any, Any] | None
            role: str = Role.INPUTS) -> Tensor:
     """A declared real scalar; ``positive=True`` or ``between=(lo, hi)`` (open interval) is its domain."""
     if not name.isidentifier():
-        raise TypeError(f"a scalar's name is an identifier such as 'T', not {name!r}")
+        raise ModelTypeError(f"a scalar's name is an identifier such as 'T', not {name!r}")
     bounds = None
     if between is not None:
-        lo, hi = (sp.Rational(v) if isinstance(v, (int, float)) else v for v in between)
-        if not (isinstance(lo, sp.Rational) and isinstance(hi, sp.Rational) and lo < hi):
-            raise TypeError(f"Scalar {name!r}: between=(lo, hi) takes two numbers with lo < hi, got {between!r}")
-        bounds = (lo, hi)
+        bounds = _interval(name, between)
     positive = positive or (bounds is not None and bounds[0] >= 0)
     symbol = sp.Symbol(name, positive=True) if positive else sp.Symbol(name, real=True)
     decl = Declaration(name, "scalar", symbol=symbol, role=role, between=bounds)

@@ -451,27 +451,50 @@ class TexRunError(RuntimeError):
     """latexmk ran and failed; the message names the log."""
 
 
-def compile_pdf(tex: str, pdf: Path, *, timeout: float = 180.0) -> Path:
-    """Compile a LaTeX document with latexmk (pdflatex) and write ``pdf``; returns the log's path."""
+#: latexmk's options: PDF through pdflatex, no questions, the first error ends the run, errors as
+#: file:line, and never \write18 (an explicit -no-shell-escape, whatever a latexmkrc or texmf.cnf says).
+LATEXMK = ("latexmk", "-pdf", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error")
+
+
+def compile_pdf(tex: str, pdf: Path, *, timeout: float = 180.0) -> str:
+    """Compile a LaTeX document with latexmk (pdflatex) and write ``pdf``; returns the text of the log.
+
+    The work happens in a ``derive-tex-*`` temporary folder, removed afterwards whatever happens;
+    when the run fails, its log is kept next to ``pdf`` (``.log``) and the error names it.
+    """
     missing = [tool for tool in ("latexmk", "pdflatex") if shutil.which(tool) is None]
     if missing:
         raise TexMissingError(f"{' and '.join(missing)} not found; install TeX Live with "
                               f"'sudo apt-get install {' '.join(TEX_PACKAGES)}' (or write the LaTeX with --tex)")
-    work = Path(tempfile.mkdtemp(prefix="derive-tex-"))
-    source = work / "proofs.tex"
-    source.write_text(tex, encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="derive-tex-") as folder:
+        work = Path(folder)
+        source = work / "proofs.tex"
+        source.write_text(tex, encoding="utf-8")
+        log = work / "proofs.log"
+        try:
+            run = subprocess.run([*LATEXMK, source.name], cwd=work, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise TexRunError(f"latexmk did not finish in {timeout:g} s{_keep_log(log, pdf)}") from None
+        if run.returncode != 0 or not (work / "proofs.pdf").exists():
+            first = _first_error(log)
+            raise TexRunError(f"latexmk failed (exit {run.returncode}){': ' + first if first else ''}"
+                              f"{_keep_log(log, pdf)}")
+        pdf.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(work / "proofs.pdf", pdf)
+        return log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+
+
+def _keep_log(log: Path, pdf: Path) -> str:
+    """Copy a failed run's log next to the PDF it was to make; ``; see FILE``, or nothing without a log."""
+    if not log.exists():
+        return ""
+    kept = pdf.with_suffix(".log")
     try:
-        run = subprocess.run(["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error",
-                              source.name], cwd=work, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise TexRunError(f"latexmk did not finish in {timeout:g} s; see {work / 'proofs.log'}") from None
-    log = work / "proofs.log"
-    if run.returncode != 0 or not (work / "proofs.pdf").exists():
-        first = _first_error(log)
-        raise TexRunError(f"latexmk failed (exit {run.returncode}){': ' + first if first else ''}; see {log}")
-    pdf.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(work / "proofs.pdf", pdf)
-    return log
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(log, kept)
+    except OSError:
+        return ""
+    return f"; see {kept}"
 
 
 def _first_error(log: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -15,14 +16,43 @@ class GradientCallError(AssertionError):
     """The user's gradient function could not be compared: it hung, raised, or returned no numbers."""
 
 
+class _Stopped(BaseException):
+    """Raised inside a gradient call that ran out of time, to end it (a BaseException: ``except Exception`` in the
+    user's code does not swallow it)."""
+
+
+#: Seconds a call that ran out of time gets to end once it is told to stop.
+STOP_GRACE = 1.0
+
+
+def _stop(thread: threading.Thread) -> bool:
+    """Raise :class:`_Stopped` in ``thread`` and wait for it to end; False when it does not (it is in C code)."""
+    ident = thread.ident
+    if ident is None:
+        return not thread.is_alive()
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(_Stopped))
+    thread.join(STOP_GRACE)
+    if thread.is_alive():
+        return False
+    return True
+
+
 def call_with_timeout(fn: Callable[..., Any], args: list[Any], seconds: float) -> Any:
-    """fn(*args) in a daemon thread; a call that takes longer than ``seconds`` fails (the thread is left behind)."""
+    """fn(*args) in a daemon thread; a call that takes longer than ``seconds`` is stopped and fails.
+
+    Stopping raises an exception inside the call (``PyThreadState_SetAsyncExc``), which ends
+    Python code at its next instruction: an endless loop stops, and does not go on using a core
+    while the rest of the tests run. Code inside one long C call (a huge numpy product, a
+    ``time.sleep(3600)``) sees it only when that call returns; the failure then says so.
+    """
     __tracebackhide__ = True
     box: dict[str, Any] = {}
 
     def run() -> None:
         try:
             box["value"] = fn(*args)
+        except _Stopped:
+            box["stopped"] = True
         except BaseException as error:
             box["error"] = error
 
@@ -30,9 +60,12 @@ def call_with_timeout(fn: Callable[..., Any], args: list[Any], seconds: float) -
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
-        raise GradientCallError(f"your gradient function {getattr(fn, '__name__', 'fn')} did not return within "
-                                f"{seconds:g} s (timeout={seconds:g}); look for an endless loop, or pass a larger "
-                                "timeout")
+        name = getattr(fn, "__name__", "fn")
+        fate = ("it was stopped" if _stop(worker) else
+                "it could not be stopped (it is inside a call to C code) and runs on in a background thread "
+                "until that call returns")
+        raise GradientCallError(f"your gradient function {name} did not return within {seconds:g} s "
+                                f"(timeout={seconds:g}); {fate}; look for an endless loop, or pass a larger timeout")
     if "error" in box:
         raise box["error"]
     return box.get("value")

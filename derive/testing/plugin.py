@@ -105,6 +105,9 @@ def _decide(item: pytest.Function, subject: object, expect: str) -> None:
     options = item.config.option
     settings = Settings(budget=options.derive_budget, search_budget=options.derive_budget,
                         samples=options.derive_samples, seed=options.derive_seed)
+    problem = _not_a_subject(subject)
+    if problem is not None:
+        raise DeriveError(f"{item.name}: the @theorem {problem}")
     claim, rebuild = _claim(subject)  # type: ignore[arg-type]
     if options.derive_isolate:
         try:
@@ -122,6 +125,25 @@ def _decide(item: pytest.Function, subject: object, expect: str) -> None:
         pytest.xfail(_verdict_message(f"Undecided: {claim.name}", verdict, rebuild, settings))
     if status != expect:
         raise DeriveError(_verdict_message(f"Claim not {expect}: {claim.name}", verdict, rebuild, settings))
+
+
+def _not_a_subject(subject: object) -> str | None:
+    """What is wrong with a theorem's return value, with the fix; None when it can be decided."""
+    import difflib
+
+    from derive.engine.claims import Claim
+    from derive.library.theorems import LIBRARY, Theorem
+
+    if isinstance(subject, (Claim, Theorem)) or (isinstance(subject, str) and subject in LIBRARY):
+        return None
+    fix = "return a Claim, a Theorem, or a library theorem's name (derive list names them)"
+    if subject is None:
+        return f"returned nothing (None): {fix}, e.g. return 'cross_entropy_gradient_soft'"
+    if isinstance(subject, str):
+        close = difflib.get_close_matches(subject, list(LIBRARY), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"returned {subject!r}, which is no theorem of the library: {hint}{fix}"
+    return f"returned {type(subject).__name__} {subject!r:.60}: {fix}"
 
 
 def _isolated(claim: Any, settings: Any) -> Any:

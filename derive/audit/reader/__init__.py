@@ -3,7 +3,7 @@ r"""The LaTeX reader: one side of a written derivation step, as a SymPy expressi
 This module owns reading the notation of gradient derivations in blog posts and
 notes, safely. Nothing here calls ``eval``, ``sympify``, ``parse_expr`` or SymPy's
 LaTeX parsers (they run code, hang on ``9**9**9``, flatten ``z_n`` into one symbol
-and drop what they cannot read; see SYMPY-NOTES.md). Reading happens in two stages:
+and drop what they cannot read; see docs/sympy-notes.md). Reading happens in two stages:
 
 1. ``latex_grammar.lark`` (LALR, linear time) is the TeX layer: tokens, balanced
    groups, what each ``_``/``^`` attaches to.

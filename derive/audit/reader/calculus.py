@@ -58,6 +58,9 @@ class CalculusReader(ScriptReader):
             ratio = numerator / denominator
             return self.with_value_scripts(ratio, den)
         wrts = self.diff_variables(den_items, mark or "", den.end)
+        if num_items[0].sup is None and len(wrts) == 1 and wrts[0][1] > 1:
+            # ∂x̂/∂σ²: a first derivative by the name σ² (a second one is written ∂²x̂/∂σ²).
+            wrts = [(power_name(*wrts[0]), 1)]
         total = sum(n for _, n in wrts)
         top = self.order(num_items[0])
         if num_items[0].sup is not None and top != total:
@@ -175,3 +178,10 @@ class CalculusReader(ScriptReader):
         wrt = self.variable(value, sub.pos)
         body = self.operand(cur, node)
         return sp.Derivative(body, wrt, evaluate=False)
+
+
+def power_name(value: sp.Expr, power: int) -> sp.Expr:
+    """The name ``σ²`` (a symbol ``sigma^2``; ``σ²_j`` an entry of the array ``sigma^2``), not a power of σ."""
+    if isinstance(value, sp.Indexed):
+        return sp.IndexedBase(f"{value.base.label}^{power}", real=True)[value.indices]
+    return sp.Symbol(f"{value}^{power}", real=True) if not value.is_integer else value

@@ -1,0 +1,171 @@
+r"""The symbol table (derive/audit/symbols.py) and the verdict rule per name: the samples of issue 20."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from derive.audit.post import audit_text, check_step
+from derive.audit.report import names_table_html, render_names
+from derive.audit.results import StepStatus
+from derive.audit.symbols import Use, declaration_for, written
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def statuses(text: str) -> list[tuple[StepStatus, str]]:
+    return [(s.status, s.reason) for s in audit_text(text).steps]
+
+
+def test_a_name_whose_shape_the_post_does_not_give_is_no_scalar_in_a_product() -> None:
+    post = "Let $x \\in \\mathbb{R}^n$.\n\n$$\\frac{\\partial}{\\partial Q} x^T Q x = x^T x$$\n"
+    ((status, reason),) = statuses(post)
+    assert status is StepStatus.UNDECIDED
+    assert "<!-- derive: matrix Q n n -->" in reason  # the one declaration, with the length of x
+
+
+def test_a_letter_only_in_scalar_arithmetic_is_a_scalar_for_valid_never_for_wrong() -> None:
+    ((valid, _),) = statuses("$$ (a + b)^2 = a^2 + 2 a b + b^2 $$\n")
+    assert valid is StepStatus.VALID
+    ((status, reason),) = statuses("$$ (a + b)^2 = a^2 + b^2 $$\n")
+    assert status is StepStatus.UNDECIDED and "<!-- derive: scalar a -->" in reason
+    ((wrong, _),) = statuses("<!-- derive: scalar a b -->\n$$ (a + b)^2 = a^2 + b^2 $$\n")
+    assert wrong is StepStatus.WRONG
+
+
+def test_an_unrelated_declaration_gives_no_other_name_a_meaning() -> None:
+    # Before, any declaration turned off the post-wide switch and y became a free vector: wrong.
+    post = "<!-- derive: scalar c -->\n$$ \\sum_{i=1}^n y_i = 1 $$\n"
+    ((status, reason),) = statuses(post)
+    assert status is StepStatus.UNDECIDED and "vector y" in reason
+
+
+def test_a_styled_name_applied_is_a_function_never_a_product() -> None:
+    for name in ("\\mathcal{J}", "\\mathbf{f}", "\\boldsymbol{g}"):
+        (step,) = check_step(f"{name}(a + b) = {name}(a) + {name}(b)").steps
+        assert step.status is StepStatus.UNDECIDED, (name, step.reason)
+        assert "define" in step.reason
+
+
+def test_function_definitions_and_their_applications() -> None:
+    post = ("$$\\sigma(x) = \\frac{1}{1+e^{-x}}$$\n\n$$\\frac{d}{dx}\\sigma(x) = \\sigma(x)(1-\\sigma(x))$$\n\n"
+            "$$J(\\theta) = \\theta^2 + 1$$\n\n$$\\frac{d}{d\\theta} J(\\theta) = 2\\theta$$\n\n"
+            "$$c(d) = d^2$$\n\n$$\\frac{d}{dd}(c(d)\\,d) = c'(d)\\,d + c(d)$$\n")
+    got = [s for s, _ in statuses(post)]
+    assert got == [StepStatus.DEFINITION, StepStatus.VALID] * 3
+
+
+def test_a_restated_definition_is_not_a_claim() -> None:
+    post = ("<!-- derive: define \\sigma(x) = \\frac{1}{1 + e^{-x}} -->\n"
+            "$$\\sigma(x) = \\frac{1}{1 + e^{-x}}$$\n\n$$\\sigma(x) = \\frac{1}{1 - e^{-x}}$$\n")
+    (same, _), (other, reason) = statuses(post)
+    assert same is StepStatus.DEFINITION
+    assert other is StepStatus.UNDECIDED and "conflict" in reason
+
+
+def test_colon_equals_defines() -> None:
+    ((status, _),) = statuses("<!-- derive: scalar x -->\n$$ L := x^2 + 1 $$\n")
+    assert status is StepStatus.DEFINITION
+
+
+def test_a_sum_without_limits_runs_over_the_array_it_sums() -> None:
+    post = ("<!-- derive: vector x n -->\n"
+            "$$ \\frac{\\partial}{\\partial x_j} \\log \\sum_i \\exp(x_i) = "
+            "\\frac{\\exp(x_j)}{\\sum_{i=1}^n \\exp(x_i)} $$\n")
+    ((status, reason),) = statuses(post)
+    assert status is StepStatus.VALID, reason
+
+
+def test_a_step_true_in_a_case_of_its_indices_is_undecided_with_the_case() -> None:
+    post = "<!-- derive: vector o n -->\n$$ \\frac{\\partial o_i}{\\partial o_k} = 1 $$\n"
+    ((status, reason),) = statuses(post)
+    assert status is StepStatus.UNDECIDED and "<!-- derive: assume i = k -->" in reason
+
+
+def test_the_table_records_kind_shape_meaning_and_source() -> None:
+    post = ("<!-- derive: vector w d; scalar \\lambda -->\nLet $X \\in \\mathbb{R}^{n \\times d}$.\n\n"
+            "$$ g(u) = u^2 $$\n")
+    report = audit_text(post)
+    rows = {e.name: e for e in report.names}
+    assert (rows["w"].kind, rows["w"].shape, rows["w"].source) == ("vector", ("d",), "declared on line 1")
+    assert rows["lambda"].kind == "scalar"
+    assert (rows["X"].kind, rows["X"].shape, rows["X"].line) == ("matrix", ("n", "d"), 2)
+    assert rows["g"].kind == "function" and rows["g"].source == "defined on line 4"
+    text = render_names(report)
+    assert text.splitlines()[0] == "names of <text>:" and "declared on line 1" in text
+
+
+def test_the_html_table_escapes_every_cell() -> None:
+    report = audit_text("$$ g(u) = u < 2 $$\n<!-- derive: scalar x -->\n")
+    html = names_table_html(report)
+    assert "<td>x</td>" in html and "<script" not in html
+
+
+def test_hints_are_declarations_the_parser_takes() -> None:
+    assert written("lambda") == "\\lambda" and written("x") == "x" and written("L_data") is None
+    assert declaration_for(Use("lambda")) == "<!-- derive: scalar \\lambda -->"
+    assert declaration_for(Use("x", rank=1), "n") == "<!-- derive: vector x n -->"
+
+
+def test_names_in_text_and_json_from_the_command_line(tmp_path: Path) -> None:
+    post = tmp_path / "post.md"
+    post.write_text("<!-- derive: vector x n -->\n$$ \\sum_{i=1}^n x_i = \\sum_{j=1}^n x_j $$\n")
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    text = subprocess.run([sys.executable, "-m", "derive", "audit", str(post), "--names"], capture_output=True,
+                          text=True, env=env, check=True).stdout
+    assert f"names of {post}:" in text and "declared on line 1" in text
+    out = subprocess.run([sys.executable, "-m", "derive", "audit", str(post), "--json"], capture_output=True,
+                         text=True, env=env, check=True).stdout
+    names = json.loads(out)["files"][0]["names"]
+    assert {"name": "x", "kind": "vector", "shape": ["n"], "meaning": "", "domain": "",
+            "source": "declared on line 1", "line": 1} in names
+
+
+def test_a_later_case_about_the_same_indices_replaces_the_earlier() -> None:
+    post = ("<!-- derive: vector o n -->\n<!-- derive: assume i = j -->\n"
+            "$$ \\frac{\\partial o_i}{\\partial o_j} = 1 $$\n<!-- derive: assume i \\neq j -->\n"
+            "$$ \\frac{\\partial o_i}{\\partial o_j} = 1 $$\n")
+    first, second = audit_text(post).steps
+    assert (first.status, first.assumptions) == (StepStatus.VALID, ("i = j",))
+    assert (second.status, second.assumptions) == (StepStatus.WRONG, ("i \\neq j",))
+
+
+def test_contradictory_cases_are_an_error_at_the_line_that_makes_them() -> None:
+    post = ("<!-- derive: vector o n -->\n<!-- derive: assume i = j -->\n<!-- derive: assume j = k -->\n"
+            "<!-- derive: assume i \\neq k -->\n$$ \\frac{\\partial o_i}{\\partial o_k} = 1 $$\n")
+    error, step = audit_text(post).steps
+    assert (error.line, error.status) == (4, StepStatus.NOT_READ) and "contradicts" in error.reason
+    assert step.status is StepStatus.VALID and "i \\neq k" not in step.assumptions
+
+
+def test_a_display_opening_with_equals_after_prose_has_two_readings() -> None:
+    post = ("<!-- derive: scalar x -->\n$$ (x+1)^2 = x^2 + 2x + 1 $$\nAnd if this holds,\n$$ = x^2 + 1 $$\n\n"
+            "$$ (x+1)^2 = x^2 + 2x + 1 $$\n\n$$ = 1 + 2x + x^2 $$\n")
+    got = [(s.line, s.status) for s in audit_text(post).steps]
+    assert got == [(2, StepStatus.VALID), (4, StepStatus.UNDECIDED), (6, StepStatus.VALID), (8, StepStatus.VALID)]
+
+
+def test_sigma_squared_is_a_name_and_a_variable() -> None:
+    post = ("<!-- derive: vector x D; assume \\varepsilon > 0 -->\n"
+            "$$ \\mu = \\frac{1}{D}\\sum_{i=1}^{D} x_i $$\n\n"
+            "$$ \\sigma^2 = \\frac{1}{D}\\sum_{i=1}^{D}(x_i - \\mu)^2 $$\n\n"
+            "$$ \\hat{x}_i = \\frac{x_i - \\mu}{\\sqrt{\\sigma^2 + \\varepsilon}} $$\n\n"
+            "$$ \\frac{\\partial \\hat{x}_j}{\\partial \\sigma^2} = (x_j - \\mu)\\left(-\\tfrac{1}{2}\\right)"
+            "(\\sigma^2 + \\varepsilon)^{-3/2} $$\n")
+    steps = audit_text(post).steps
+    assert [s.status for s in steps[:3]] == [StepStatus.DEFINITION] * 3
+    assert steps[3].status is StepStatus.VALID, steps[3].reason
+
+
+def test_a_counterexample_is_a_real_point_of_the_post() -> None:
+    # (v + ε)^(-1/2) at a negative v + ε is complex: never a point shown.
+    (step,) = check_step("(v + \\epsilon)^{-1/2} = (v + \\epsilon)^{-1/2} + v - v + \\epsilon - \\epsilon",
+                         given=["scalar v \\epsilon"]).steps
+    assert step.status is StepStatus.VALID
+    (wrong,) = check_step("\\log(x) + \\log(y) = \\log(x + y)", given=["scalar x y"]).steps
+    if wrong.status is StepStatus.WRONG:
+        assert wrong.verdict is not None and wrong.verdict.counterexample is not None
+        values = {str(k): v for k, v in dict(wrong.verdict.counterexample.values).items()}
+        assert values["x"] > 0 and values["y"] > 0
