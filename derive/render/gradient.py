@@ -140,17 +140,19 @@ def _parts(g: Gradient) -> tuple[str, list[str], str]:
     from derive.model.form_print import latex
 
     assert g.form is not None and g.verdict is not None
-    wrt = sp_latex(g.wrt_name)
-    lhs = rf"\frac{{\partial {sp_latex(g.loss_name)}}}{{\partial {wrt}}}"
+    wrt = _sp_latex(g.wrt_name)
+    lhs = rf"\frac{{\partial {_sp_latex(g.loss_name)}}}{{\partial {wrt}}}"
     definitions = [f"{latex(v)} = {latex(v.definition)}" for v in g.definitions() if v.definition is not None]
-    how = (f"The gradient has the shape of {g.wrt_name} (entry (i, j) is the derivative by its entry (i, j)). "
+    entry = {0: "", 1: " (entry i is the derivative by its entry i)",
+             2: " (entry (i, j) is the derivative by its entry (i, j))"}.get(g.wrt.ndim, "")
+    how = (f"The gradient has the shape of {g.wrt_name}{entry}. "
            f"The matrix form came from the chain rule on the model's graph; derive decided it equal to "
            f"SymPy's derivative of {g.loss_name}, entry by entry at free indices and for every size, "
            f"by reducing the difference to an exact zero (strategy: {g.verdict.strategy or 'exact zero'}).")
     return f"{lhs} = {latex(g.form)}", definitions, how
 
 
-def sp_latex(name: str) -> str:
+def _sp_latex(name: str) -> str:
     """A declared name as LaTeX (``lambda`` is λ, ``W1`` is W_1), as SymPy writes a symbol."""
     import sympy as sp
 
