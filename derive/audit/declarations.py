@@ -318,9 +318,9 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
     if key == "define":
         return define_text(post, " ".join(rest))
     if key in KNOWN_DECLARATIONS:
-        return f"'{text}' lacks what '{key}' needs; see the README's table of declarations"
+        return f"'{text}' lacks what '{key}' needs; see the table of declarations in docs/audit.md"
     return (f"unknown declaration '{text}'; known: {', '.join(KNOWN_DECLARATIONS)} "
-            "(see the README's table of declarations)")
+            "(see the table of declarations in docs/audit.md)")
 
 
 def _declared_name(post: PostState, word: str) -> str:

@@ -17,7 +17,7 @@ Declarations are HTML comments, so the post renders as before::
     <!-- derive: logits z; labels y one-hot at \ell -->
     <!-- derive: assume j \neq \ell -->
 
-See the README for the full list.
+See the table of declarations in docs/audit.md for the full list.
 """
 
 from __future__ import annotations
@@ -159,7 +159,8 @@ def _steps_of_display(post: PostState, display: Display, text: str, previous: Pr
             line, column = where(condition[1])
             steps.append(AuditStep(line, column, chain[0][0], chain[-1][0], StepStatus.NOT_READ,
                                    f"the condition '{condition[0]}' after the last side cannot be applied: {exc}; "
-                                   "write it as a declaration before the display (see the README's table)"))
+                                   "write it as a declaration before the display "
+                                   "(see the table of declarations in docs/audit.md)"))
             continue
         steps += new
     return steps, last

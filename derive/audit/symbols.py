@@ -32,7 +32,7 @@ KINDS = ("scalar", "vector", "matrix", "array", "function", "operator", "index",
 #: The reader's markers: structure, never a name of the post.
 MARKERS = frozenset(f.__name__ for f in (DIAG, ENTRY, HADAMARD, MATMUL, NORM, ONES, TRACE, TRANSPOSE))
 
-#: Functions whose meaning the audit knows (the README lists them): softmax of a vector, cross-entropy.
+#: Functions whose meaning the audit knows (docs/audit.md lists them): softmax of a vector, cross-entropy.
 BUILT_IN_FUNCTIONS = frozenset({"softmax", "logsoftmax", "CE", "ce", "H", "NLL"})
 
 #: The convention for a letter the post never declares and only uses in scalar arithmetic.

@@ -94,7 +94,7 @@ def _notation(proof: Proof) -> list[str]:
 
 
 def declarations(proof: Proof) -> list[str]:
-    r"""The declarations of one proof's section, in the audit's language (see the README's table).
+    r"""The declarations of one proof's section, in the audit's language (docs/audit.md's table).
 
     Examples:
         >>> from derive.library.proofs import prove
