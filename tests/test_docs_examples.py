@@ -232,7 +232,7 @@ def test_the_cli_reference_is_what_help_prints() -> None:
     """docs/cli.md is generated from the parser; each section must equal `derive COMMAND --help`."""
     hook = _cli_reference_hook()
     helps = hook.command_help()
-    assert set(helps) == {"derive", "list", "verify", "prove", "audit", "check"}
+    assert set(helps) == {"derive", "list", "verify", "prove", "audit", "check", "grad"}
     environment = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": hook.COLUMNS}
     for name, text in helps.items():
         argv = ["--help"] if name == "derive" else [name, "--help"]
