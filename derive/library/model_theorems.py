@@ -118,7 +118,12 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
     reduced = normalize_sums(c.rewrite(split_exponentials(c.lhs)), c.ranges)
     if reduced != lines[-1][1] if lines else reduced != start:
         lines.append(("index calculus (linearity, delta sums, hypotheses)", reduced))
-    lines.append(("algebra", c.rhs))
+    joined = split_exponentials(c.rhs)
+    if joined != c.rhs:  # the lines above have exp(a + b) split; meet the right side in that form first
+        lines.append(("algebra", joined))
+        lines.append(("exp(a) exp(b) = exp(a + b)", c.rhs))
+    else:
+        lines.append(("algebra", c.rhs))
     return c, _lettered(start), [(rule, _lettered(e)) for rule, e in lines]
 
 
