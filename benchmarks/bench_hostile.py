@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from derive.audit.post import AuditSettings, audit_text
 
-WRONG = "$$ x^2 = 3x $$\n\n"
+WRONG = "<!-- derive: scalar x -->\n\n$$ x^2 = 3x $$\n\n"  # x declared: an undeclared x is undecided
 
 
 def _table(rows: int) -> str:
@@ -41,7 +41,8 @@ def _table(rows: int) -> str:
 INPUTS: dict[str, tuple[Callable[[int], str], str, int]] = {
     "brackets": (lambda n: WRONG + "\\[" * n, "post.md", 20_000),
     "comments": (lambda n: WRONG + "<!--" * n, "post.md", 20_000),
-    "align.tex": (lambda n: "\\section{S}\n\\[ x^2 = 3x \\]\n" + "\\begin{align*}" * n, "post.tex", 10_000),
+    "align.tex": (lambda n: "\\section{S}\n% derive: scalar x\n\\[ x^2 = 3x \\]\n" + "\\begin{align*}" * n, "post.tex",
+                  10_000),
     "align.md": (lambda n: WRONG + "\\begin{align*}" * n, "post.md", 10_000),
     "dollars": (lambda n: WRONG + "$$ x\n\n" * n, "post.md", 10_000),
     "table": (_table, "post.md", 125),

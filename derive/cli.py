@@ -27,9 +27,7 @@ __all__ = ["main"]
 
 
 def printable(text: str, *, newlines: bool = True) -> str:
-    """derive.engine.printable's escaping, imported when first needed (--help loads neither SymPy nor the engine)."""
-    from derive.engine.printable import printable as escaped
-
+    from derive.engine.printable import printable as escaped  # imported when used: --help loads no engine
     return escaped(text, newlines=newlines)
 
 #: When the command started (--timeout counts from here: loading SymPy takes seconds on a busy machine).

@@ -8,7 +8,8 @@ The convention for documentation pages (README.md, docs/**/*.md):
   repository (one per page, so a later block can read what an earlier one wrote), with `derive` on PATH
   running this checkout's code (`python3 -m derive`), 100 columns and no colour. A command may go on
   over lines ending in a backslash.
-- a ```pycon block is a doctest (ELLIPSIS on); the pycon blocks of one page share one namespace, in order.
+- a ```pycon block is a doctest (ELLIPSIS on); the pycon blocks of one page share one namespace, in order,
+  and run in the same temporary copy as its console blocks (a file one writes, the other reads).
 - every other fence is display-only and uses one of DISPLAY_LANGUAGES. A fence with no language or any
   other language fails `test_every_fence_is_run_or_display_only`, so no example goes untested by accident.
 
@@ -182,7 +183,7 @@ def test_page_examples_run_as_shown(page: Path, tmp_path: Path) -> None:
     document = Document.parse(str(page), *PARSERS)
     document.namespace["__tmp_root__"] = str(tmp_path)
     cwd = Path.cwd()
-    os.chdir(tmp_path)  # a pycon example that writes a file writes it here
+    os.chdir(console_workdir(document, tmp_path))  # pycon and console share one folder: the page's copy
     try:
         for example in document.examples():
             example.evaluate()
@@ -207,7 +208,7 @@ def test_the_readme_tour_post_differs_from_its_declared_copy_by_one_line() -> No
     """README's first tour says the declared post is the student's post with one line added at the top."""
     post = (ROOT / "examples" / "my_post.md").read_text(encoding="utf-8")
     declared = (ROOT / "examples" / "my_post_declared.md").read_text(encoding="utf-8")
-    declaration = "<!-- derive: logits z; labels y one-hot at \\ell -->"
+    declaration = "<!-- derive: logits z; labels y soft -->"
     assert declared == f"{declaration}\n\n{post}"
     assert declaration in (ROOT / "README.md").read_text(encoding="utf-8")
 

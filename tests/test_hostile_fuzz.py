@@ -6,7 +6,7 @@ tables of ``$x$`` cells, and script, link and style payloads inside math and pro
 
 - the audit ends within its deadline: its reading (all but deciding) within ``AuditSettings.reading``;
 - the page has no script, no event handler and no URL in an attribute or a style;
-- a post that starts with one wrong step, whatever is appended to it, never has exit status 0.
+- a post that starts with one wrong step (of a declared scalar), whatever is appended to it, never has exit status 0.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from derive.audit.report import render_html
 sys.path.insert(0, str(Path(__file__).parent))
 from hostile_page import problems
 
-WRONG = "$$ x^2 = 3x $$\n\n"
+WRONG = "<!-- derive: scalar x -->\n\n$$ x^2 = 3x $$\n\n"  # x declared: an undeclared x is undecided
 
 STRUCTURE = ["$$", "$", "\\[", "\\]", "\\(", "\\)", "\\begin{align*}", "\\end{align*}", "\\begin{equation}",
              "\\end{equation}", "&", "\\\\", "<!--", "-->", "<!-- derive: vector x 3 -->", "<!-- derive: logits z -->",
@@ -77,4 +77,4 @@ def test_a_wrong_step_is_never_hidden_by_what_follows(junk: str, tex: bool) -> N
     assert report.exit_status == 1 and report.strict_exit_status == 1, (junk, report.summary())
     if not report.not_audited:
         first = report.steps[0]
-        assert (first.line, first.text, first.status) == (1, "x^2 = 3x", StepStatus.WRONG), (junk, first)
+        assert (first.line, first.text, first.status) == (3, "x^2 = 3x", StepStatus.WRONG), (junk, first)

@@ -87,7 +87,7 @@ def test_derive_still_typesets_what_it_did() -> None:
     page = mathml(r"\frac{\partial L}{\partial z_i} = \hat{y}_i - y_i \quad \text{for all } i")
     assert page.startswith('<math display="inline"><mrow><mfrac>')
     assert "<mtext>for\u00a0all\u00a0</mtext>" in page
-    report = audit_text("$$ x + x = 3 x $$\n", path="w.md")
+    report = audit_text("<!-- derive: scalar x -->\n\n$$ x + x = 3 x $$\n", path="w.md")
     assert "<td>left side</td><td><math>" in render_html(report)
 
 

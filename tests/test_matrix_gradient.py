@@ -166,3 +166,17 @@ def test_attention_by_queries() -> None:
     assert str(gradient(L, V, names={"A": A})).startswith("∂L/∂V = AᵀG ")
     g = gradient(L, Q, names={"A": A})
     assert g.proved and str(g).startswith("∂L/∂Q = (A ⊙ (GVᵀ - sum[axis 1](A ⊙ (GVᵀ))𝟏ᵀ))K/(sqrt(d)) ")
+
+
+@pytest.mark.slow
+def test_the_logistic_hessian() -> None:
+    from derive.model.matrix_hessian import hessian_form
+
+    N, p = Size("N"), Size("p")
+    X, w, t = Matrix("X", N, p, role=Role.INPUTS), Vector("w", p), Vector("t", N)
+    lam = Scalar("lambda", positive=True)
+    prob = sigmoid(X @ w)
+    L = binary_cross_entropy(t, prob) + l2(w, lam)
+    assert str(gradient(L, w, names={"p": prob})).startswith("∂L/∂w = Xᵀ(p - t)/N + λw ")
+    assert hessian_form(L, w, names={"p": prob}).startswith(
+        "∂²L/∂w² = Xᵀ(diag(p ⊙ (1 - p))X)/N + λI   [proved for every size]")

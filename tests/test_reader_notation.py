@@ -307,7 +307,7 @@ def test_a_binary_space_gives_the_shape_and_the_values() -> None:
 
 
 def test_a_domain_in_the_prose_is_applied_and_a_later_case_does_not_replace_it() -> None:
-    claim = "$$\\sqrt{\\lambda^2} = \\lambda$$\n"
+    claim = "<!-- derive: scalar \\lambda -->\n$$\\sqrt{\\lambda^2} = \\lambda$$\n"
     assert statuses(claim)[0][0] == "wrong"
     assert statuses("Let $\\lambda > 0$ be the strength.\n\n" + claim)[0][0] != "wrong"
     later = "Let $\\lambda > 0$.\n\nFor $\\lambda < -1$ nothing.\n\n" + claim
@@ -326,8 +326,6 @@ ATTENTION_POOLING = (
     "$$\\frac{\\partial L}{\\partial w} = Z^\\top \\frac{\\partial L}{\\partial u}$$\n")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the symbol table (issue 20): sigma(x) = ... is read as a claim, "
-                                       "not the definition of the function sigma, so d sigma/dx has no meaning")
 def test_the_sigmoid_slip_is_wrong_with_a_point() -> None:
     steps = audit_text(SIGMOID_SLIP).steps
     assert steps[0].status.value == "definition"

@@ -137,7 +137,7 @@ def _inline_in_pieces(state: StateCore) -> None:
     for token in state.tokens:
         if token.type != "inline":
             continue
-        content, kept, others = token.content, [], 0
+        content, kept = token.content, []
         start = 0
         while start < len(content):
             end = len(content) if len(content) - start <= PIECE else content.rfind("\n", start, start + PIECE) + 1
@@ -146,13 +146,9 @@ def _inline_in_pieces(state: StateCore) -> None:
             children: list[Token] = []
             md.inline.parse(content[start:end], md, state.env, children)
             kept += [(c.type, c.markup, c.content) for c in children if c.type in ("code_inline", "math_inline")]
-            others += sum(not (c.type in ("text", "softbreak") and not c.content.strip())
-                          for c in children if c.type != "math_inline")
             start = end
         token.children = []
-        # A paragraph that is one $...$ and blank text only (the audit reads it as a display).
-        standalone = others == 0 and [k for k, _, _ in kept] == ["math_inline"]
-        token.meta = {"scan": kept, "standalone": standalone}
+        token.meta = {"scan": kept}
 
 
 @lru_cache(maxsize=1)
@@ -326,6 +322,13 @@ def _math_fence(text: str, begin: int, end: int, line: int) -> Display | None:
     return Display(text[body_start:body_end], body_start, line)
 
 
+def _standalone(token: Token) -> bool:
+    """Whether a paragraph is one ``$...$`` and nothing else (blank space aside)."""
+    scanned = token.meta.get("scan") or []
+    return len(scanned) == 1 and scanned[0][0] == "math_inline" \
+        and token.content.strip() == "$" + scanned[0][2] + "$"
+
+
 def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], list[Display]]:
     """Code (and front matter) as offset ranges, the inline math with offsets, and the ```` ```math ````
     fences and the paragraphs that are one ``$...$`` as displays, from markdown-it's tokens."""
@@ -345,12 +348,12 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], l
             code.append((begin, end))  # no other opener inside: the fence is the display
         elif token.type in ("fence", "code_block", "front_matter"):
             code.append((begin, end))
-        elif token.type == "inline" and token.meta.get("standalone"):
+        elif token.type == "inline" and _standalone(token):
             # A paragraph that is one $...$ and nothing else is a formula set apart, as a display is.
-            ((_, _, math),) = token.meta["scan"]
-            found = text.find("$" + math + "$", begin, end)
+            content = token.meta["scan"][0][2]
+            found = text.find("$" + content + "$", begin, end)
             if found != -1:
-                fences.append(Display(math, found + 1, position(text, found)[0]))
+                fences.append(Display(content, found + 1, position(text, found)[0]))
         elif token.type == "inline":
             cursor = begin
             for kind, markup, content in token.meta["scan"]:

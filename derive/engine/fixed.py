@@ -20,7 +20,7 @@ from derive.engine.hypotheses import Hypothesis, InRange
 from derive.engine.space import ArraySpec
 from derive.engine.sums import instantiate_sums
 
-__all__ = ["ENTRY_LIMIT", "at_sizes", "symbolic_sizes"]
+__all__ = ["ENTRY_LIMIT", "at_sizes", "symbolic_sizes", "with_sizes"]
 
 #: Index assignments of one fixed-size claim beyond which it is not built (too many entries).
 ENTRY_LIMIT = 64
@@ -95,3 +95,26 @@ def at_sizes(claim: Claim, sizes: Mapping[sp.Symbol, int]) -> tuple[Claim, list[
     label = ",".join(f"{s}={v}" for s, v in sorted(((str(s), v) for s, v in sizes.items())))
     return Claim(f"{claim.name}[{label}]", tuple(left), tuple(right), hyps, claim.statement, claim.latex,
                  claim.definitions, arrays), where
+
+
+def with_sizes(claim: Claim, sizes: Mapping[str, int]) -> Claim | None:
+    """The every-size claim with its sizes fixed by name and its free indices kept, or None.
+
+    At a large size this is the claim about every entry at once (an index i with its range
+    1..1000 stands for each of them) without writing a thousand entries out: the sums keep
+    their bounds as numbers. None when the sides are not one entry or a size is not known.
+    """
+    if not (isinstance(claim.lhs, sp.Expr) and isinstance(claim.rhs, sp.Expr)):
+        return None
+    by_name = {str(s): s for s in symbolic_sizes(claim)}
+    if not set(by_name) <= set(sizes):
+        return None
+    fixed = {s: sp.Integer(sizes[name]) for name, s in by_name.items()}
+    if not fixed:
+        return None
+    hyps = tuple(_substituted(h, fixed) for h in claim.hypotheses)
+    arrays = {name: ArraySpec(spec.base, tuple(sp.sympify(d).xreplace(fixed) for d in spec.shape), spec.role)
+              for name, spec in claim.arrays.items()}
+    label = ",".join(f"{name}={sizes[name]}" for name in sorted(by_name))
+    return Claim(f"{claim.name}[{label}]", claim.lhs.xreplace(fixed), claim.rhs.xreplace(fixed), hyps,
+                 claim.statement, claim.latex, claim.definitions, arrays)

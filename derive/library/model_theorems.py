@@ -17,7 +17,7 @@ import sympy as sp
 
 from derive.engine.claims import Claim
 from derive.engine.crosscheck import FiniteDifferenceCheck
-from derive.engine.hypotheses import InRange
+from derive.engine.hypotheses import Between, InRange
 from derive.engine.space import Role
 from derive.model import (
     Labels,
@@ -84,6 +84,11 @@ class ModelTheorem:
         fixed = _known(b, sizes)
         df = instantiate(b.df, fixed)
         arrays, hyps = context([b.f, b.x, b.df], fixed)
+        # A scalar's domain that the claimed derivative does not mention (the target t of a
+        # Hessian's gradient) cannot be a hypothesis of the check's claim; t is then drawn freely.
+        mentioned = set().union(*(e.free_symbols for e in (df if isinstance(df, tuple) else (df,))
+                                  for e in (e if isinstance(e, tuple) else (e,))))
+        hyps = [h for h in hyps if not isinstance(h, Between) or h.symbol in mentioned]
         check = Claim(f"{self.name} numeric", df, df, tuple(hyps), self.statement, "", {}, arrays)
         f = instantiate(b.f, fixed)
         variables = instantiate(b.x, fixed)
@@ -99,6 +104,7 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
     index calculus (linearity, delta sums, the hypotheses), then the right side: each line
     is decided equal to the one before by the engine.
     """
+    from derive.engine.multisums import canonical_sums
     from derive.engine.sums import normalize_sums, split_exponentials
 
     b = theorem.build()
@@ -118,6 +124,16 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
     reduced = normalize_sums(c.rewrite(split_exponentials(c.lhs)), c.ranges)
     if reduced != lines[-1][1] if lines else reduced != start:
         lines.append(("index calculus (linearity, delta sums, hypotheses)", reduced))
+    if lines and not b.derivative and _lettered(lines[-1][1]) == _lettered(start):
+        lines = []  # the index calculus changed only the names of the bound indices
+    if not lines:
+        # Nothing to differentiate and nothing the index calculus changes (uᵀ(Mᵀw)): the
+        # sums in one canonical order are the step that shows the two sides are one sum.
+        fired: set[str] = set()
+        canonical = canonical_sums(reduced, c.ranges, fired)
+        if canonical != start:
+            rule = "nested sums in one canonical order" + (f" ({', '.join(sorted(fired))})" if fired else "")
+            lines.append((rule, canonical))
     joined = split_exponentials(c.rhs)
     if joined != c.rhs:  # the lines above have exp(a + b) split; meet the right side in that form first
         lines.append(("algebra", joined))

@@ -290,6 +290,10 @@ def matmul(a: Form, b: Form) -> Form:
         return scale(a.args[0], matmul(a.args[1], b))
     if b.op == "scale":
         return scale(b.args[0], matmul(a, b.args[1]))
+    if b.op == "eye" and a.ndim == 2:
+        return a
+    if a.op == "eye" and b.ndim == 2:
+        return b
     shape = _product_shape(a.shape, b.shape)
     return _node("matmul", (a, b), shape)
 

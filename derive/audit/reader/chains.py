@@ -28,7 +28,34 @@ CHAIN_ENVIRONMENTS = re.compile(
     r"\\(?:begin|end)\s*\{(?:align|aligned|alignat|equation|gather|gathered|split|multline|flalign"
     r"|eqnarray|displaymath|math)\*?\}(?:\{\d+\})?")
 NUMBERING = re.compile(r"\\(?:label|tag\*?)\s*\{[^{}]*\}|\\(?:nonumber|notag)(?![A-Za-z])")
-TRAILING = re.compile(r"(?:\s|[,.;]|\\[,;:!]|\\q?quad(?![A-Za-z])|~)+\Z")
+class _TrailingRun:
+    r"""Where a text's trailing spacing and punctuation (``\,``, ``\quad``, ``.``, ``~``) starts, in linear time.
+
+    ``re.compile(r"(?:\s|[,.;]|\\[,;:!]|\\q?quad(?![A-Za-z])|~)+\Z").search`` tried each start in
+    a long run of such characters followed by something else, and ran to the run's end from each:
+    quadratic (16 KB of ``,\,`` in a display took 7 s). The text reversed is matched from its start
+    instead, the two-character tokens first, so the run found is the longest, the one ``search`` found.
+
+    Examples:
+        >>> TRAILING.search(r"a + b \quad ,").start(), TRAILING.search("a + b") is None
+        (5, True)
+    """
+
+    _REVERSED = re.compile(r"(?:[,;:!]\\|dauqq\\|dauq\\|\s|[,.;]|~)+")
+
+    class Found:
+        def __init__(self, start: int) -> None:
+            self._start = start
+
+        def start(self) -> int:
+            return self._start
+
+    def search(self, text: str) -> Found | None:
+        m = self._REVERSED.match(text[::-1])
+        return self.Found(len(text) - m.end()) if m else None
+
+
+TRAILING = _TrailingRun()
 
 
 #: What stands for a masked ``cases`` environment while a display is split (never in LaTeX math).
