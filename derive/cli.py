@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn
 
 # The engine (SymPy) loads only when a command needs it, so --help and --version stay fast.
 if TYPE_CHECKING:
@@ -423,50 +423,13 @@ def _step_lines(path: str, steps: Sequence[object], *, verbose: bool) -> str:
     return text[:text.rstrip("\n").rfind("\n") + 1]
 
 
-class _PipeClosed(Exception):
-    """Whoever reads standard output stopped reading (``| head -1``): nothing more to print."""
-
-
-class _Output:
-    """Standard output that survives its reader leaving: the rest is dropped, the pages still written.
-
-    When the pipe closes, standard output is pointed at /dev/null (so the interpreter's last flush
-    raises nothing); with work still to do (``keep_going``), the run goes on silently.
-    """
-
-    def __init__(self, *, keep_going: bool, stream: TextIO | None = None) -> None:
-        self.keep_going, self.closed = keep_going, False
-        self.stream = stream
-
-    def write(self, text: str) -> None:
-        if self.closed:
-            return
-        target = self.stream or sys.stdout
-        try:
-            target.write(text)
-            target.flush()
-        except BrokenPipeError:
-            self.closed = True
-            _silence_stdout()
-            if not self.keep_going:
-                raise _PipeClosed from None
-
-
-def _silence_stdout() -> None:
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
 def _audit(args: argparse.Namespace) -> int:
     from derive.audit.files import FilesError, page_targets, posts, write_atomic
     from derive.audit.isolated import Job, run_audits
     from derive.audit.post import MAX_BYTES, AuditSettings, AuditStep
     from derive.audit.report import render_html, render_json, render_names
     from derive.audit.source import SourceError, SourceTimeout, read_source
+    from derive.engine.printable import Output
 
     deadline = STARTED + args.timeout if args.timeout else None
     try:
@@ -486,7 +449,7 @@ def _audit(args: argparse.Namespace) -> int:
         except SourceError as exc:
             raise UsageError(str(exc)) from None
     # With the page on standard output, the text report goes to standard error.
-    out = _Output(keep_going=bool(targets), stream=sys.stderr if STDOUT_NAME in targets.values() else None)
+    out = Output(keep_going=bool(targets), stream=sys.stderr if STDOUT_NAME in targets.values() else None)
 
     def show_steps(job: Job, steps: list[AuditStep]) -> None:
         out.write(_step_lines(job.path, steps, verbose=args.verbose))
@@ -510,7 +473,7 @@ def _audit(args: argparse.Namespace) -> int:
     for report in reports:
         target = targets.get(report.path)
         if target == STDOUT_NAME:
-            _Output(keep_going=False).write(render_html(report))
+            Output(keep_going=False).write(render_html(report))
         elif target is not None:
             try:
                 write_atomic(target, render_html(report))
@@ -534,6 +497,7 @@ def _check(args: argparse.Namespace) -> int:
     from derive.audit.isolated import Job, run_audits
     from derive.audit.post import STEP_PATH, AuditSettings, StepStatus
     from derive.audit.report import render_json, render_text
+    from derive.engine.printable import Output
 
     deadline = STARTED + args.timeout if args.timeout else None
     job = Job(STEP_PATH, step=args.step, given=args.given)
@@ -549,7 +513,7 @@ def _check(args: argparse.Namespace) -> int:
     if unread:
         first = unread[0]
         raise UsageError(f"{report.path}:{first.line}:{first.column}: cannot read '{first.text}': {first.reason}")
-    _Output(keep_going=False).write(render_json([report]) + "\n" if args.json else render_text(report, verbose=True))
+    Output(keep_going=False).write(render_json([report]) + "\n" if args.json else render_text(report, verbose=True))
     return 0 if all(s.status is StepStatus.VALID for s in report.steps) else 1
 
 
@@ -562,9 +526,10 @@ def _which(tool: str) -> bool:
 def _write(target: str, text: str) -> None:
     """``text`` to standard output (``-``) or to ``target``, through a temporary file renamed into place."""
     from derive.audit.files import write_atomic
+    from derive.engine.printable import Output
 
     if target == STDOUT_NAME:
-        _Output(keep_going=False).write(text)
+        Output(keep_going=False).write(text)
         return
     try:
         write_atomic(target, text)
@@ -636,10 +601,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"derive: error: {message}", file=sys.stderr)
         if "--json" in argv:
             # A script reading the JSON gets a document too, with the same message.
-            _Output(keep_going=False).write(json.dumps({"error": message, "exit_status": 2}, indent=2) + "\n")
+            from derive.engine.printable import Output
+
+            Output(keep_going=False).write(json.dumps({"error": message, "exit_status": 2}, indent=2) + "\n")
         return 2
-    except (BrokenPipeError, _PipeClosed):
-        _silence_stdout()  # the reader is gone: nothing more to say, and no traceback at exit
+    except BrokenPipeError:  # printable.PipeClosed too
+        from derive.engine.printable import silence_stdout
+
+        silence_stdout()  # the reader is gone: nothing more to say, and no traceback at exit
         return 141  # as a process killed by SIGPIPE, which is what a shell reports for 'yes | head -1'
     except KeyboardInterrupt:
         print("derive: interrupted", file=sys.stderr)

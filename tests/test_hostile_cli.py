@@ -146,7 +146,7 @@ def test_a_pipe_that_never_ends_stops_at_the_timeout(tmp_path: Path) -> None:
         writer.wait()
     assert out.returncode == 2
     assert "stopped by --timeout 3 s" in _one_line(out.stderr)
-    assert took < 10
+    assert took < 20  # far below the 30 s of the writer, even on a loaded machine
 
 
 @pytest.mark.slow
@@ -155,7 +155,7 @@ def test_a_fifo_nobody_writes_stops_at_the_timeout(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     began = time.monotonic()
     out = run("audit", str(fifo), "--timeout", "3", cwd=tmp_path)
-    assert out.returncode == 2 and time.monotonic() - began < 10
+    assert out.returncode == 2 and time.monotonic() - began < 20
     assert "still reading when the time ran out" in _one_line(out.stderr)
 
 

@@ -232,6 +232,8 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
     for idx in range(start, len(sides)):
         (ltext, _), (rtext, _roff) = sides[idx - 1], sides[idx]
         line, column = where(sides[idx - 1][1] if sides[idx - 1][1] >= 0 else 0)
+        if _ZERO.fullmatch(rtext):
+            post.solving = line  # set to zero, read or not: the steps after it may solve the equation
         if idx == 1 and detached and opens_with_equals and previous is not None:
             line, column = where(sides[1][1])
             steps.append(AuditStep(line, column, ltext, rtext, StepStatus.UNDECIDED,

@@ -280,9 +280,10 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
             listed = " ".join(scalars)
             what = f"{listed} is an independent variable, declare it" if len(scalars) == 1 else \
                 f"{listed} are independent variables, declare them"
-            spelled_all = " ".join(written(n) or n for n in scalars)
-            how = (f"if {what}: <!-- derive: scalar {spelled_all} -->; "
-                   f"else define {first}: <!-- derive: define {spelled} = ... -->")
+            spellings = [w for n in scalars if (w := written(n))]
+            declared = f"<!-- derive: scalar {' '.join(spellings)} -->" if spellings else "a declaration"
+            defined = f"<!-- derive: define {spelled} = ... -->" if written(first) else "a definition in the post"
+            how = f"if {what}: {declared}; else define {first}: {defined}"
         elif first in post.unknown_arrays:
             how = (f"declare {first}: <!-- derive: vector {spelled} --> (labels: <!-- derive: labels {spelled} soft "
                    f"-->), or define it: <!-- derive: define {spelled}_i = ... -->")

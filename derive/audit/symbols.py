@@ -158,6 +158,12 @@ def _entries(post: PostState) -> list[Entry]:
     sizes: set[str] = set()
     for entry in out.values():
         sizes |= {d for d in entry.shape if re.fullmatch(r"[A-Za-z_]\w*", d)}
+    # Lengths declared as such (size C, samples N, same c C), whatever array uses them.
+    if meaning.default_size.name != "k":
+        sizes.add(meaning.default_size.name)
+    if post.sample_index is not None or shapes.per_sample:
+        sizes.add(str(shapes.samples))
+    sizes |= {str(old) for old in post.aliases} | {str(new) for new in post.aliases.values()}
     for size in sorted(sizes - set(out)):
         out[size] = Entry(size, "size", (), "a length")
     return list(out.values())
