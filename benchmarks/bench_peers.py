@@ -16,6 +16,14 @@ The claims, every size (symbolic k, or c, d, p):
 - ∂CE/∂z = ŷ − y for soft labels (Σy = 1);
 - ∂L/∂B = (ŷ − y) hᵀ and ∂L/∂A = Bᵀ(ŷ − y) xᵀ for L = CE(y, softmax(B A x)).
 
+Then tensorgrad's model claims, the matrix-form gradients of three models (every size):
+derive finds the form with ``derive.model.gradient`` and proves it; tensorgrad is given the
+same form and checks it with ``full_simplify``:
+
+- tanh MLP, L = CE(y, softmax(V tanh(W x))): ∂L/∂W = ((Vᵀ(ŷ − y)) ⊙ (1 − h ⊙ h)) xᵀ;
+- ridge, L = ‖Xw − t‖²/(2N) + (λ/2)‖w‖²: ∂L/∂w = Xᵀ(Xw − t)/N + λw;
+- logistic regression with ridge, L = mean BCE(t, σ(Xw)) + (λ/2)‖w‖²: ∂L/∂w = Xᵀ(p − t)/N + λw.
+
 In tensorgrad a claim is proved when ``(lhs - rhs).full_simplify()`` is its ``Zero``; naive
 SymPy is ``simplify((lhs - rhs).doit()) == 0`` on derive's Sum form (it knows no Σy = 1).
 The fixed-size families (derive alone: tensorgrad's sizes are symbols) print a growth
@@ -52,6 +60,14 @@ CLAIMS = {
     "two_layer_gradient_A": "∂L/∂A for s = BAx",
 }
 
+#: tensorgrad's model claims (issue 23): the matrix-form gradient of a model's loss, the form derive
+#: must print. derive finds the form and proves it (derive.model.gradient); tensorgrad is given it.
+MODEL_CLAIMS = {
+    "tanh_mlp_W": ("tanh MLP ∂L/∂W", "∂L/∂W = ((Vᵀ(ŷ - y)) ⊙ (1 - h ⊙ h))xᵀ"),
+    "ridge_w": ("ridge ∂L/∂w", "∂L/∂w = Xᵀ(Xw - t)/N + λw"),
+    "logistic_w": ("logistic + ridge ∂L/∂w", "∂L/∂w = Xᵀ(p - t)/N + λw"),
+}
+
 #: The fixed-size families: theorems decided in one process, the sizes, and the entries.
 FAMILIES = {
     "∂CE/∂z soft labels, k = 100…3000": (["cross_entropy_gradient_soft"],
@@ -81,6 +97,47 @@ def _job_derive(claims: list[str], sizes: dict[str, int] | None) -> tuple[float,
     return wall, cpu, "; ".join(v.status.value for v in verdicts)
 
 
+def _job_derive_model(claims: list[str], sizes: dict[str, int] | None) -> tuple[float, float, str]:
+    from derive.model import (
+        Labels,
+        Matrix,
+        Scalar,
+        Size,
+        Vector,
+        binary_cross_entropy,
+        cross_entropy,
+        gradient,
+        l2,
+        mse,
+        sigmoid,
+        softmax,
+        tanh,
+    )
+
+    (name,) = claims
+    wall, cpu = time.perf_counter(), time.process_time()
+    if name == "tanh_mlp_W":
+        c, d, p = Size("c"), Size("d"), Size("p")
+        x, W, V = Vector("x", p), Matrix("W", d, p), Matrix("V", c, d)
+        y = Labels("y", c, soft=True)
+        h = tanh(W @ x)
+        yhat = softmax(V @ h)
+        g = gradient(cross_entropy(y, yhat), W, names={"h": h, "yhat": yhat})
+    else:
+        N, p = Size("N"), Size("p")
+        X, w, t = Matrix("X", N, p), Vector("w", p), Vector("t", N)
+        lam = Scalar("lambda", positive=True)
+        if name == "ridge_w":
+            g = gradient(mse(X @ w, t) / 2 + l2(w, lam), w, names={})
+        else:
+            prob = sigmoid(X @ w)
+            g = gradient(binary_cross_entropy(t, prob) + l2(w, lam), w, names={"p": prob})
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    form = g.text().split("   [")[0]
+    status = "proved" if g.proved and form == MODEL_CLAIMS[name][1] else f"not the claim: {form}"
+    return wall, cpu, status
+
+
 def _job_naive(claims: list[str], sizes: dict[str, int] | None) -> tuple[float, float, str]:
     import sympy as sp
 
@@ -105,7 +162,9 @@ def _job_tensorgrad(claims: list[str], sizes: dict[str, int] | None) -> tuple[fl
 
     (name,) = claims
     wall, cpu = time.perf_counter(), time.process_time()
-    if name == "softmax_jacobian":
+    if name in MODEL_CLAIMS:
+        lhs, rhs = _tensorgrad_model_claim(name)
+    elif name == "softmax_jacobian":
         k = sympy.Symbol("k")
         z = Variable("z", i=k)
         yhat = F.softmax(z, dim="i")
@@ -137,8 +196,35 @@ def _job_tensorgrad(claims: list[str], sizes: dict[str, int] | None) -> tuple[fl
     return time.perf_counter() - wall, time.process_time() - cpu, "proved" if proved else "not proved"
 
 
+def _tensorgrad_model_claim(name: str) -> tuple[object, object]:
+    """The model claims in tensorgrad: named edges for the axes, the same losses and forms as derive's."""
+    import sympy
+    import tensorgrad.functions as F
+    from tensorgrad import Variable
+
+    if name == "tanh_mlp_W":
+        c, d, p = sympy.symbols("c d p")
+        W, V, x = Variable("W", h=d, inp=p), Variable("V", out=c, h=d), Variable("x", inp=p)
+        y = Variable("y", out=c)
+        y = y.with_eq_constraint(F.sum(y, ["out"]), 1)
+        h = F.tanh(W @ x)
+        s = V @ h
+        error = F.softmax(s, dim="out") - y
+        return F.cross_entropy(s, y, dim="out").grad(W), ((V @ error) * (1 - h * h)) * x
+    N, p = sympy.symbols("N p")
+    X, w, t, lam = Variable("X", n=N, inp=p), Variable("w", inp=p), Variable("t", n=N), Variable("lam")
+    if name == "ridge_w":
+        r = X @ w - t
+        loss = F.mean(r * r, "n") / 2 + lam * (w @ w) / 2
+        return loss.grad(w), F.mean(X * r, "n") + lam * w
+    prob = F.sigmoid(X @ w)
+    loss = F.mean(-(t * F.log(prob) + (1 - t) * F.log(1 - prob)), "n") + lam * (w @ w) / 2
+    return loss.grad(w), F.mean(X * (prob - t), "n") + lam * w
+
+
 def _child(tool: str, claims: list[str], sizes: dict[str, int] | None) -> None:
-    run = {"derive": _job_derive, "naive": _job_naive, "tensorgrad": _job_tensorgrad}[tool]
+    run = {"derive": _job_derive, "derive_model": _job_derive_model, "naive": _job_naive,
+           "tensorgrad": _job_tensorgrad}[tool]
     wall, cpu, status = run(claims, sizes)
     print(json.dumps({"wall": wall, "cpu": cpu, "status": status}))
 
@@ -236,6 +322,8 @@ def _run(args: argparse.Namespace) -> None:
 
         print(f"{label:<36}  {ours.show():>16}  {peer.show():>16}  {naive.show():>16}  {ratio(peer):>12}  "
               f"{ratio(naive):>14}  {ours.status} / {peer.status} / {naive.status}", flush=True)
+    print()
+    _run_models(args, have_tg)
     if args.no_families:
         return
     print()
@@ -261,6 +349,24 @@ def _run(args: argparse.Namespace) -> None:
         print(f"{label}: {exponent}")
         for cell in cells:
             print(f"    {cell}")
+
+
+def _run_models(args: argparse.Namespace, have_tg: bool) -> None:
+    """tensorgrad's model claims: derive finds and proves the matrix form, tensorgrad checks the form given."""
+    print(f"model gradients, every size: derive finds the matrix form and proves it, tensorgrad is given it; "
+          f"medians of {args.repeats} fresh processes")
+    print(f"{'claim, every size':<36}  {'derive':>16}  {'tensorgrad':>16}  {'tg/derive':>12}  "
+          "verdicts: derive / tensorgrad   (the form)")
+    for name, (label, form) in MODEL_CLAIMS.items():
+        ours = run_job("derive_model", [name], None, args.repeats, args.timeout)
+        peer = run_job("tensorgrad", [name], None, args.repeats, args.timeout) if have_tg else \
+            Timing(None, None, "no venv: run --setup")
+        if peer.status == "not proved":
+            peer = Timing(peer.wall, peer.cpu, "not proved (full_simplify does not reach Zero)")
+        ratio = "-" if None in (ours.wall, peer.wall, ours.cpu, peer.cpu) else \
+            f"{peer.wall / ours.wall:.1f}x ({peer.cpu / ours.cpu:.1f}x)"  # type: ignore[operator]
+        print(f"{label:<36}  {ours.show():>16}  {peer.show():>16}  {ratio:>12}  {ours.status} / {peer.status}"
+              f"   ({form.split(' = ')[1]})", flush=True)
 
 
 if __name__ == "__main__":

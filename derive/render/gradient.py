@@ -19,7 +19,8 @@ if TYPE_CHECKING:  # the model layer (SymPy) is imported when a gradient is aske
     from derive.model import Tensor
     from derive.model.matrix_gradient import Gradient
 
-__all__ = ["GradientRequest", "ModelFileError", "add_parser", "gradients", "render", "run"]
+__all__ = ["GradientRequest", "ModelFileError", "add_parser", "gradients", "proof_latex", "proof_markdown", "render",
+           "run", "write_proofs"]
 
 
 class ModelFileError(Exception):
@@ -43,6 +44,8 @@ def add_parser(sub: Any) -> None:
     grad.add_argument("--wrt", nargs="+", required=True, metavar="NAME", help="the declared arrays to differentiate by")
     grad.add_argument("--latex", action="store_true", help="print LaTeX")
     grad.add_argument("--numpy", action="store_true", help="print a numpy function of the model's arrays")
+    grad.add_argument("--prove", metavar="OUT", help="also write the gradients as proofs: Markdown (OUT.md) "
+                      "or a standalone LaTeX document (OUT.tex); none is written if one is not proved")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +56,31 @@ def run(args: argparse.Namespace) -> int:
         print(f"derive: error: {exc}", file=sys.stderr)  # as derive.cli reports a usage error
         return 2
     print(render(results, latex=args.latex, numpy=args.numpy))
+    if args.prove:
+        return write_proofs(results, args.prove)
     return 0 if all(g.proved for g in results) else 1
+
+
+def write_proofs(results: Sequence[Gradient], target: str) -> int:
+    """Write the proofs to ``target`` (.md or .tex); 1 and nothing written if a gradient is not proved."""
+    unproved = [g for g in results if not g.proved]
+    for g in unproved:
+        print(f"derive: error: ∂{g.loss_name}/∂{g.wrt_name} is not proved, so no proof is written: {g.note}",
+              file=sys.stderr)
+    if unproved:
+        return 1
+    writers = {".md": proof_markdown, ".tex": proof_latex}
+    suffix = Path(target).suffix.lower()
+    if suffix not in writers:
+        print(f"derive: error: --prove {target}: name a .md or .tex file", file=sys.stderr)
+        return 2
+    try:
+        Path(target).write_text(writers[suffix](results), encoding="utf-8")
+    except OSError as exc:
+        print(f"derive: error: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
 
 
 def _tensors(namespace: dict[str, Any]) -> dict[str, Tensor]:
@@ -104,3 +131,63 @@ def render(results: Sequence[Gradient], *, latex: bool = False, numpy: bool = Fa
             lines.append("import numpy as np\n\n\n" + g.numpy_code() if g.proved else missing)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+# -- the gradients as proofs -------------------------------------------------------------------
+
+def _parts(g: Gradient) -> tuple[str, list[str], str]:
+    """The claim's LaTeX (∂L/∂W = form), the definitions it uses, and how it was proved (prose)."""
+    from derive.model.form_print import latex
+
+    assert g.form is not None and g.verdict is not None
+    wrt = _sp_latex(g.wrt_name)
+    lhs = rf"\frac{{\partial {_sp_latex(g.loss_name)}}}{{\partial {wrt}}}"
+    definitions = [f"{latex(v)} = {latex(v.definition)}" for v in g.definitions() if v.definition is not None]
+    entry = {0: "", 1: " (entry i is the derivative by its entry i)",
+             2: " (entry (i, j) is the derivative by its entry (i, j))"}.get(g.wrt.ndim, "")
+    how = (f"The gradient has the shape of {g.wrt_name}{entry}. "
+           f"The matrix form came from the chain rule on the model's graph; derive decided it equal to "
+           f"SymPy's derivative of {g.loss_name}, entry by entry at free indices and for every size, "
+           f"by reducing the difference to an exact zero (strategy: {g.verdict.strategy or 'exact zero'}).")
+    return f"{lhs} = {latex(g.form)}", definitions, how
+
+
+def _sp_latex(name: str) -> str:
+    """A declared name as LaTeX (``lambda`` is λ, ``W1`` is W_1), as SymPy writes a symbol."""
+    import sympy as sp
+
+    return sp.latex(sp.Symbol(name))
+
+
+def proof_markdown(results: Sequence[Gradient]) -> str:
+    """A Markdown post: per gradient, its definitions, the claim ∂L/∂W = form in display math, how it was proved."""
+    out = ["# Gradients in matrix form, machine-checked", ""]
+    for g in results:
+        claim, definitions, how = _parts(g)
+        out += [f"## The gradient of {g.loss_name} by {g.wrt_name}", ""]
+        if definitions:
+            out += ["Where:", ""]
+            for definition in definitions:
+                out += ["$$", definition, "$$", ""]
+        out += ["**Claim.**", "", "$$", claim, "$$", "", f"*Proof.* {how}", ""]
+    return "\n".join(out)
+
+
+def proof_latex(results: Sequence[Gradient]) -> str:
+    """A standalone LaTeX document: one theorem per gradient, its proof saying how it was decided."""
+    import derive
+    from derive.render.latex import _text
+
+    out = [r"\documentclass[11pt]{article}", r"\usepackage[margin=2cm]{geometry}",
+           r"\usepackage{amsmath,amssymb,amsthm}", r"\newtheorem{theorem}{Theorem}",
+           r"\title{Gradients in matrix form, machine-checked}", rf"\author{{derive {derive.__version__}}}",
+           r"\begin{document}", r"\maketitle", "",
+           r"$\odot$ is the entrywise product, $^T$ the transpose; each gradient has the shape of its variable."]
+    for g in results:
+        claim, definitions, how = _parts(g)
+        where = r"\quad \text{where } " + r", \; ".join(definitions) if definitions else ""
+        out += ["", rf"\begin{{theorem}}[{_text(f'{g.loss_name} by {g.wrt_name}')}]",
+                rf"\[ {claim} \]" + (rf" \[ {where} \]" if where else ""), r"\end{theorem}",
+                r"\begin{proof}", _text(how), r"\end{proof}"]
+    out += ["", r"\end{document}"]
+    return "\n".join(out) + "\n"
