@@ -364,9 +364,10 @@ def _constant(expr: sp.Expr) -> Callable[[sp.Expr], sp.Expr]:
 
 def _model_plan(name: str) -> _Plan:
     """A theorem built through the model layer: ∂f/∂x, SymPy's derivative, the index calculus, the result."""
+    from derive.library.loss_theorems import LOSS_THEOREMS
     from derive.library.model_theorems import MODEL_THEOREMS, proof_lines
 
-    theorem = next(t for t in MODEL_THEOREMS if t.name == name)
+    theorem = next(t for t in MODEL_THEOREMS + LOSS_THEOREMS if t.name == name)
     claim, start, lines = proof_lines(theorem)
     rules = [Rule(rule, _constant(expr)) for rule, expr in lines[:-1]]
     conditions = ", ".join(h.latex for h in claim.hypotheses)
@@ -380,9 +381,10 @@ def proof_names() -> list[str]:
 
 
 def _model_names() -> list[str]:
+    from derive.library.loss_theorems import LOSS_THEOREMS
     from derive.library.model_theorems import MODEL_THEOREMS
 
-    return [t.name for t in MODEL_THEOREMS]
+    return [t.name for t in MODEL_THEOREMS + LOSS_THEOREMS]
 
 
 @cache
