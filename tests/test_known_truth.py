@@ -196,3 +196,76 @@ def test_an_exception_in_the_proof_or_search_is_an_undecided_verdict(monkeypatch
     assert verdict.undecided
     assert "proof stopped with ZeroDivisionError" in verdict.reason
     assert "search stopped with ZeroDivisionError" in verdict.reason
+
+
+# -- the model operations: broadcast bias, piecewise functions, axis reductions, softmax, layer norm --
+#
+# A true claim is a known identity between two ways of writing one tensor (relu(A) = maximum(A, 0),
+# softmax is invariant under a per-row shift, a mean is a sum over N, ...); a false one is that
+# identity with the right side moved by a constant (+ 1 or - 1), so its falseness is known by
+# construction; each is decided for every size and at fixed sizes. Both may be wrapped by the same injective elementwise
+# function. ``decide`` must return a Verdict for each and never call a false claim proved or a true
+# one refuted.
+
+from derive import model  # noqa: E402
+from derive.engine.verdict import Verdict  # noqa: E402
+from derive.model.blocks import normalize  # noqa: E402
+
+MODEL_EXAMPLES = 200 if THOROUGH else 25
+_MODEL_QUICK = Settings(budget=2.0, search_budget=2.0, samples=4)
+_N, _D = model.Size("N"), model.Size("d")
+_X, _B = model.Matrix("X", _N, _D), model.Vector("b", _D)
+_V, _GAMMA, _BETA = model.Vector("v", _D), model.Vector("gamma", _D), model.Vector("beta", _D)
+_C = model.Scalar("c")
+
+
+def _model_identities(a: model.Tensor) -> list[tuple[model.Tensor, model.Tensor]]:
+    """Pairs equal everywhere (where both sides are defined), built on the N × d tensor ``a``."""
+    return [
+        (model.relu(a), model.maximum(a, 0)),
+        (model.relu(a), model.where(a > 0, a, 0)),
+        (model.abs(a), model.relu(a) + model.relu(-a)),
+        (model.maximum(a, -a), model.abs(a)),
+        ((a + _B).sum(axis=1), a.sum(axis=1) + _B.sum()),
+        ((a + _B).sum(axis=0), a.sum(axis=0) + _B * _N),
+        (a.mean(axis=0), a.sum(axis=0) / _N),
+        (model.softmax(a + a.mean(axis=1, keepdims=True), axis=1), model.softmax(a, axis=1)),
+        (model.softmax(a + _B, axis=1).sum(axis=1), model.ones(_N)),
+        (model.log_softmax(a, axis=1), a - model.logsumexp(a, axis=1, keepdims=True)),
+    ]
+
+
+def _vector_identities() -> list[tuple[model.Tensor, model.Tensor]]:
+    return [
+        (model.layer_norm(_V, _GAMMA, _BETA), _GAMMA * normalize(_V, -1) + _BETA),
+        (model.layer_norm(_V + _C, _GAMMA, _BETA), model.layer_norm(_V, _GAMMA, _BETA)),
+        (model.layer_norm(_V, _GAMMA, _BETA).mean(), (_GAMMA * normalize(_V, -1)).mean() + _BETA.mean()),
+    ]
+
+
+@st.composite
+def model_claims(draw: st.DrawFn) -> tuple[model.Tensor, model.Tensor, bool, dict[str, int]]:
+    base = draw(st.sampled_from([_X, _X + _B, _X * 2 - _B]))  # broadcast bias rows into the argument
+    pairs = [(pair, {"N": 2, "d": 2}) for pair in _model_identities(base)] + \
+        [(pair, {"d": 3}) for pair in _vector_identities()]
+    (lhs, rhs), fixed = draw(st.sampled_from(pairs))
+    true = draw(st.booleans())
+    if not true:
+        rhs = draw(st.sampled_from([lambda t: t + 1, lambda t: t - 1]))(rhs)
+    wrap = draw(st.sampled_from([lambda t: t, model.tanh, model.exp, lambda t: 3 * t]))
+    return wrap(lhs), wrap(rhs), true, fixed
+
+
+@settings(max_examples=MODEL_EXAMPLES, deadline=None, derandomize=not THOROUGH,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(model_claims(), st.booleans())
+@pytest.mark.slow
+def test_decide_over_the_model_operations_is_sound_and_never_raises(
+        case: tuple[model.Tensor, model.Tensor, bool, dict[str, int]], at_fixed_sizes: bool) -> None:
+    lhs, rhs, true, fixed = case
+    verdict = decide(model.claim(lhs, rhs, sizes=fixed if at_fixed_sizes else None), _MODEL_QUICK)
+    assert isinstance(verdict, Verdict)
+    if true:
+        assert not verdict.refuted, verdict.explain()
+    else:
+        assert not verdict.proved, verdict.explain()

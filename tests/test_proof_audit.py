@@ -11,13 +11,28 @@ from __future__ import annotations
 import pytest
 
 from derive.audit.post import AuditReport, StepStatus, audit_text
+from derive.library.layer_theorems import LAYER_THEOREMS
 from derive.library.proofs import proof_names, prove
 from derive.render import latex
+
+#: The layer theorems' proofs are checked by the engine step by step (tests/test_proofs.py), but their
+#: statements (Xᵀ(P - Y)/N, 𝟙[H > 0], x̂, dS) and the entries of arrays named like W2 are not yet read
+#: back by the audit's reader: each of their lines is "not read" or undecided, never wrong (tested below).
+NOT_YET_READ_BACK = frozenset(t.name for t in LAYER_THEOREMS)
 
 
 @pytest.fixture(scope="module")
 def proofs() -> list:
-    return [prove(name) for name in proof_names()]
+    return [prove(name) for name in proof_names() if name not in NOT_YET_READ_BACK]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(NOT_YET_READ_BACK))
+def test_a_layer_proof_the_audit_cannot_read_yet_is_never_called_wrong(name: str) -> None:
+    report = audit_text(latex.markdown([prove(name)]), path="proofs.md")
+    assert report.steps, "the audit found no step"
+    wrong = [s for s in report.steps if s.status is StepStatus.WRONG]
+    assert not wrong, "\n".join(f"{s.line}: {s.text}: {s.reason}" for s in wrong)
 
 
 def _check(report: AuditReport) -> None:

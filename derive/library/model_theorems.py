@@ -134,7 +134,12 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
         if canonical != start:
             rule = "nested sums in one canonical order" + (f" ({', '.join(sorted(fired))})" if fired else "")
             lines.append((rule, canonical))
-    lines.append(("algebra", c.rhs))
+    joined = split_exponentials(c.rhs)
+    if joined != c.rhs:  # the lines above have exp(a + b) split; meet the right side in that form first
+        lines.append(("algebra", joined))
+        lines.append(("exp(a) exp(b) = exp(a + b)", c.rhs))
+    else:
+        lines.append(("algebra", c.rhs))
     return c, _lettered(start), [(rule, _lettered(e)) for rule, e in lines]
 
 

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
@@ -44,6 +45,9 @@ from derive.library.rules import (
     unfold_rule,
     variable_of,
 )
+
+if TYPE_CHECKING:
+    from derive.library.model_theorems import ModelTheorem
 
 __all__ = [
     "Notation",
@@ -364,10 +368,9 @@ def _constant(expr: sp.Expr) -> Callable[[sp.Expr], sp.Expr]:
 
 def _model_plan(name: str) -> _Plan:
     """A theorem built through the model layer: ∂f/∂x, SymPy's derivative, the index calculus, the result."""
-    from derive.library.loss_theorems import LOSS_THEOREMS
-    from derive.library.model_theorems import MODEL_THEOREMS, proof_lines
+    from derive.library.model_theorems import proof_lines
 
-    theorem = next(t for t in MODEL_THEOREMS + LOSS_THEOREMS if t.name == name)
+    theorem = next(t for t in _model_theorems() if t.name == name)
     claim, start, lines = proof_lines(theorem)
     rules = [Rule(rule, _constant(expr)) for rule, expr in lines[:-1]]
     conditions = ", ".join(h.latex for h in claim.hypotheses)
@@ -380,11 +383,17 @@ def proof_names() -> list[str]:
     return list(_PLANS) + _model_names()
 
 
-def _model_names() -> list[str]:
+def _model_theorems() -> list[ModelTheorem]:
+    """The theorems built through the model layer, then those about real layers and losses (the library's order)."""
+    from derive.library.layer_theorems import LAYER_THEOREMS
     from derive.library.loss_theorems import LOSS_THEOREMS
     from derive.library.model_theorems import MODEL_THEOREMS
 
-    return [t.name for t in MODEL_THEOREMS + LOSS_THEOREMS]
+    return MODEL_THEOREMS + LAYER_THEOREMS + LOSS_THEOREMS
+
+
+def _model_names() -> list[str]:
+    return [t.name for t in _model_theorems()]
 
 
 @cache
