@@ -6,9 +6,9 @@ learned (softplus) variance. Each is a :class:`derive.library.model_theorems.Mod
 ``WRONG_LOSSES`` holds the planted mistake of each (a missing transpose, a dropped term, a
 missing 1/N, a wrong factor), which the engine must refute at a point honoring the domains.
 
-They are not yet in :data:`derive.library.theorems.LIBRARY`: the proofs the library writes must
-audit back valid (tests/test_proof_audit.py), and these statements (∇_w, ∇², \\tfrac12, a
-multi-index sum) are not yet read by the audit's reader.
+They are in :data:`derive.library.theorems.LIBRARY`, so the proofs the library writes must audit back
+valid (tests/test_proof_audit.py): the LaTeX statements are written entry by entry (∂/∂w_i, one sum per
+index, \\frac{1}{2}), the notation the audit's reader reads.
 """
 
 from __future__ import annotations
@@ -114,32 +114,51 @@ def _gaussian_nll(wrong: bool = False) -> Built:
 _D = {"d": 2}
 _ND = {"N": 2, "d": 2}
 
+_SIGMOID = r"define \sigma(x) = \frac{1}{1 + e^{-x}}"
+#: The logit z_n of row n of a batch, named so that σ is applied to a name; one sample's σ(xᵀw)
+#: is written out (the reader defines indexed names, not a scalar z).
+_SAMPLE = r"\frac{1}{1 + e^{-\sum_{n=1}^{d} x_n w_n}}"
+_BATCH = (_SIGMOID, r"define z_n = \sum_{m=1}^{d} X_{nm} w_m")
+_BCE_ONE = r"-t \log " + _SAMPLE + r" - (1 - t) \log\Big(1 - " + _SAMPLE + r"\Big)"
+_BCE_ROW = r"-t_n \log \sigma(z_n) - (1 - t_n) \log(1 - \sigma(z_n))"
+
 LOSS_THEOREMS: list[ModelTheorem] = [
     ModelTheorem("logistic_regression_gradient", "∇_w BCE(t, σ(xᵀw)) = (σ(xᵀw) - t) x (0 < t < 1)",
-                 r"\nabla_w \mathrm{BCE}(t, \sigma(x^T w)) = (\sigma(x^T w) - t)\, x", "losses", _logistic, _D,
-                 title="Logistic regression: the gradient for one sample"),
+                 r"\frac{\partial}{\partial w_i} \Big[" + _BCE_ONE + r"\Big] = \Big(" + _SAMPLE + r" - t\Big) x_i",
+                 "losses", _logistic, _D, title="Logistic regression: the gradient for one sample"),
     ModelTheorem("logistic_regression_gradient_batch", "∇_w mean BCE(t, σ(Xw)) = Xᵀ(σ(Xw) - t)/N",
-                 r"\nabla_w \tfrac{1}{N}\sum_n \mathrm{BCE}(t_n, \sigma(x_n^T w)) = \tfrac{1}{N} X^T(\sigma(Xw) - t)",
-                 "losses", _logistic_batch, _ND, title="Logistic regression: the gradient for a batch"),
+                 r"\frac{\partial}{\partial w_i} \frac{1}{N}\sum_{n=1}^{N} \Big[" + _BCE_ROW
+                 + r"\Big] = \frac{1}{N} \sum_{n=1}^{N} X_{ni} (\sigma(z_n) - t_n)",
+                 "losses", _logistic_batch, _ND, title="Logistic regression: the gradient for a batch",
+                 declarations=_BATCH),
     ModelTheorem("logistic_regression_hessian_l2", "∇²_w [BCE(t, σ(xᵀw)) + (λ/2)‖w‖²] = σ(1 - σ) x xᵀ + λI",
-                 r"\nabla^2_w \Big[\mathrm{BCE}(t, \sigma(x^T w)) + \tfrac{\lambda}{2}\|w\|^2\Big] "
-                 r"= \sigma(1 - \sigma)\, x x^T + \lambda I", "losses", _logistic_hessian, _D,
+                 r"\frac{\partial^2}{\partial w_i \partial w_j} \Big[" + _BCE_ONE
+                 + r" + \frac{\lambda}{2} \sum_{n=1}^{d} w_n^2\Big] = " + _SAMPLE + r"\Big(1 - " + _SAMPLE
+                 + r"\Big) x_i x_j + \lambda \delta_{ij}",
+                 "losses", _logistic_hessian, _D,
                  title="L2-regularized logistic regression: the Hessian for one sample"),
     ModelTheorem("logistic_regression_hessian_l2_batch",
                  "∇²_w [mean BCE(t, σ(Xw)) + (λ/2)‖w‖²] = Xᵀ diag(σ(1 - σ)) X / N + λI",
-                 r"\nabla^2_w \Big[\tfrac{1}{N}\sum_n \mathrm{BCE} + \tfrac{\lambda}{2}\|w\|^2\Big] "
-                 r"= \tfrac{1}{N} X^T \operatorname{diag}(\sigma(1 - \sigma)) X + \lambda I", "losses",
-                 _logistic_batch_hessian, _ND, title="L2-regularized logistic regression: the Hessian for a batch"),
+                 r"\frac{\partial^2}{\partial w_i \partial w_j} \Big[\frac{1}{N}\sum_{n=1}^{N} \Big[" + _BCE_ROW
+                 + r"\Big] + \frac{\lambda}{2} \sum_{m=1}^{d} w_m^2\Big] = \frac{1}{N} \sum_{n=1}^{N} X_{ni} X_{nj} "
+                 r"\sigma(z_n)(1 - \sigma(z_n)) + \lambda \delta_{ij}", "losses",
+                 _logistic_batch_hessian, _ND, title="L2-regularized logistic regression: the Hessian for a batch",
+                 declarations=_BATCH),
     ModelTheorem("bilinear_transpose", "uᵀ(Mᵀw) = wᵀ(Mu)", r"u^T (M^T w) = w^T (M u)", "losses", _bilinear,
                  {"k": 2, "d": 3}, title="The transpose of a bilinear form"),
     ModelTheorem("log_cosh_gradient", "∇_w mean log cosh(Xw - t) = Xᵀ tanh(Xw - t)/N",
-                 r"\nabla_w \tfrac{1}{N}\sum_n \log\cosh(x_n^T w - t_n) = \tfrac{1}{N} X^T \tanh(Xw - t)", "losses",
+                 r"\frac{\partial}{\partial w_i} \frac{1}{N}\sum_{n=1}^{N} "
+                 r"\log\cosh\Big(\sum_{m=1}^{d} X_{nm} w_m - t_n\Big)"
+                 r" = \frac{1}{N} \sum_{n=1}^{N} X_{ni} \tanh\Big(\sum_{m=1}^{d} X_{nm} w_m - t_n\Big)", "losses",
                  _log_cosh, _ND, title="The log-cosh loss: the gradient"),
     ModelTheorem("gaussian_nll_variance_gradient",
                  "∇_v ½Σ[log s + r²/s] = ½ Xᵀ(σ(Xv) ⊙ (1/s - r²/s²)) for s = softplus(Xv), r = y - Xw",
-                 r"\nabla_v \tfrac12\sum_n \Big[\log s_n + \frac{r_n^2}{s_n}\Big] "
-                 r"= \tfrac12 X^T\Big(\sigma(Xv) \odot \Big(\frac{1}{s} - \frac{r^2}{s^2}\Big)\Big)", "losses",
-                 _gaussian_nll, _ND, title="A Gaussian NLL with a learned variance: the gradient by its weights"),
+                 r"\frac{\partial}{\partial v_i} \frac{1}{2}\sum_{n=1}^{N} \Big[\log s_n + \frac{r_n^2}{s_n}\Big] "
+                 r"= \frac{1}{2} \sum_{n=1}^{N} X_{ni}\, \sigma\Big(\sum_{m=1}^{d} X_{nm} v_m\Big) "
+                 r"\Big(\frac{1}{s_n} - \frac{r_n^2}{s_n^2}\Big)", "losses",
+                 _gaussian_nll, _ND, title="A Gaussian NLL with a learned variance: the gradient by its weights",
+                 declarations=(_SIGMOID, r"define s_n = \log\Big(1 + e^{\sum_{m=1}^{d} X_{nm} v_m}\Big)",
+                               r"define r_n = y_n - \sum_{m=1}^{d} X_{nm} w_m")),
 ]
 
 #: The planted mistake of each theorem, which the engine must refute.

@@ -384,11 +384,12 @@ def proof_names() -> list[str]:
 
 
 def _model_theorems() -> list[ModelTheorem]:
-    """The theorems built through the model layer, then those about real layers (the library's order)."""
+    """The theorems built through the model layer, then those about real layers and losses (the library's order)."""
     from derive.library.layer_theorems import LAYER_THEOREMS
+    from derive.library.loss_theorems import LOSS_THEOREMS
     from derive.library.model_theorems import MODEL_THEOREMS
 
-    return MODEL_THEOREMS + LAYER_THEOREMS
+    return MODEL_THEOREMS + LAYER_THEOREMS + LOSS_THEOREMS
 
 
 def _model_names() -> list[str]:

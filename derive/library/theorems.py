@@ -377,12 +377,13 @@ def _theorems() -> list[Theorem]:
 
 
 def _model_theorems() -> list[Theorem]:
-    """The theorems built through the model layer (a user's network, written like numpy), then real layers."""
+    """The theorems built through the model layer (a user's network, written like numpy), real layers, losses."""
     from derive.library.layer_theorems import LAYER_THEOREMS
+    from derive.library.loss_theorems import LOSS_THEOREMS
     from derive.library.model_theorems import MODEL_THEOREMS
 
     return [Theorem(m.name, m.statement, m.latex, m.family, m.symbolic, m.concrete, m.numeric, m.defaults)
-            for m in MODEL_THEOREMS + LAYER_THEOREMS]
+            for m in MODEL_THEOREMS + LAYER_THEOREMS + LOSS_THEOREMS]
 
 
 LIBRARY: dict[str, Theorem] = {t.name: t for t in _theorems() + _model_theorems()}

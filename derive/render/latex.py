@@ -87,6 +87,16 @@ class ProofPrinter(LatexPrinter):
             tex += term_tex
         return sign + tex
 
+    def _print_Sum(self, expr: sp.Sum) -> str:
+        # One sum per index (the last limit outermost, as SymPy nests them): the audit's reader
+        # reads \sum_{m=1}^{k} \sum_{n=1}^{d}, not SymPy's \substack of ranges under one sum.
+        if len(expr.limits) == 1:
+            return str(super()._print_Sum(expr))
+        tex = self._print(sp.Sum(expr.function, expr.limits[0]))
+        for v, lo, hi in expr.limits[1:]:
+            tex = rf"\sum_{{{self._print(v)}={self._print(lo)}}}^{{{self._print(hi)}}} {tex}"
+        return tex
+
     def _print_log(self, expr: sp.log, exp: str | None = None) -> str:
         # log ŷ_m, as the notation page writes it; parentheses only around a compound argument.
         arg = expr.args[0]
