@@ -316,10 +316,11 @@ _ZERO = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|vec|bm)\s*\{\s*0\s*\}|\{?\s*0\
 
 def _as_equation(post: PostState, step: AuditStep, a: sp.Basic, b: sp.Basic) -> AuditStep:
     """A refuted ``expression = 0`` is an expression set to zero: an equation the post solves (for the minimum),
-    not an identity; so are the refuted steps after it that take no derivative (its rearrangements)."""
+    not an identity; so are the refuted steps after it that take no derivative (its rearrangements). Under a case
+    the post assumes ("Case 1: assume j ≠ ℓ ... = 0") a zero is the value claimed in that case, not an equation."""
     if step.status is not StepStatus.WRONG:
         return step
-    if _ZERO.fullmatch(step.rhs):
+    if _ZERO.fullmatch(step.rhs) and not step.assumptions:
         post.solving = step.line
         return replace(step, status=StepStatus.UNDECIDED,
                        reason="an expression set to zero: an equation the post solves, not an identity; "
