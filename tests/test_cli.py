@@ -176,8 +176,10 @@ def test_check_valid_step_exits_0() -> None:
 
 
 def test_check_wrong_step_exits_1_with_the_counterexample_as_json() -> None:
+    # The diagonal entry written for an off-diagonal one: with i = j open it is undecided (equal if i = j),
+    # in the case i ≠ j it is wrong.
     out = run("check", r"\frac{\partial \hat{y}_i}{\partial z_j} = \hat{y}_i (1 - \hat{y}_j)", "--given", "logits z",
-              "--json")
+              "--given", r"assume i \neq j", "--json")
     assert out.returncode == 1, out.stderr
     (step,) = json.loads(out.stdout)["files"][0]["steps"]
     assert step["status"] == "wrong"

@@ -254,7 +254,7 @@ def test_a_side_is_a_name_as_written_not_after_simplifying(side: str, name: str 
     # The false steps: never valid.
     # Declared, the arrays are anything of their shape: refuted. (Undeclared, the prose might
     # make W symmetric: undecided, never valid.)
-    (r"W_{i j} = W_{j i}", ("matrix W k k",), "wrong"),
+    (r"W_{i j} = W_{j i}", ("matrix W k k", r"assume i \neq j"), "wrong"),  # i = j is a case it holds in
     (r"W_{i j} = W_{j i}", (), "undecided"),
     (r"z^{(1)}_j = z^{(2)}_j", ("samples N n; vector z k per sample",), "wrong"),
     (r"z^{(1)}_j = z^{(2)}_j", (), "undecided"),
@@ -263,8 +263,8 @@ def test_a_side_is_a_name_as_written_not_after_simplifying(side: str, name: str 
     # True steps: never wrong; a declaration picks the product reading.
     (r"\sum_{i=1}^{n} 1 = n", (), "valid"),
     (r"\lambda(w + v) = \lambda w + \lambda v", (), "valid"),
-    (r"a(b + c) = 2", ("scalar a",), "wrong"),
-    (r"\lambda(w + v) = 2 w", (r"scalar \lambda",), "wrong"),
+    (r"a(b + c) = 2", ("scalar a b c",), "wrong"),
+    (r"\lambda(w + v) = 2 w", (r"scalar \lambda w v",), "wrong"),
 ])
 def test_steps_through_the_audit(step: str, given: tuple[str, ...], status: str) -> None:
     from derive.audit.post import check_step

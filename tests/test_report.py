@@ -43,7 +43,8 @@ def test_the_page_is_mathml_and_offline(seed_000: AuditReport) -> None:
 
 
 def test_steps_sit_under_their_display() -> None:
-    text = "# A\n\n$$\n(x+1)^2 = x^2 + 2x + 1\n$$\n\nprose\n\n$$\nx + x = 3x\n$$\n"
+    # x is declared: an undeclared x would leave the false step undecided (it may be the equation x solves).
+    text = "# A\n\n<!-- derive: scalar x -->\n$$\n(x+1)^2 = x^2 + 2x + 1\n$$\n\nprose\n\n$$\nx + x = 3x\n$$\n"
     page = render_html(audit_text(text, path="posts/a.md"))
     first, second = page.index("(x+1)^2 = x^2"), page.index("x + x = 3x")
     assert page.index("✓ valid") < page.index("<p>prose</p>") < page.index("✗ wrong")

@@ -235,19 +235,20 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
         line, column = where(sides[idx - 1][1] if sides[idx - 1][1] >= 0 else 0)
         if _ZERO.fullmatch(rtext):
             post.solving = line  # set to zero, read or not: the steps after it may solve the equation
-        if idx == 1 and detached and opens_with_equals and previous is not None:
-            line, column = where(sides[1][1])
-            steps.append(AuditStep(line, column, ltext, rtext, StepStatus.UNDECIDED,
-                                   "this display opens with '=' after prose: its left side is not written; it may be "
-                                   f"the previous display's last side ({_short(ltext)}) or another the prose names; "
-                                   "write the left side", None, assumed))
-            continue
+        # A side that cannot be read is not read, also where it continues a display after prose.
         a, b = exprs[idx - 1], exprs[idx]
         bad = a if isinstance(a, ReadError) else b if isinstance(b, ReadError) else None
         if bad is not None:
             _bad_side, bad_off = (sides[idx - 1] if bad is a else sides[idx])
             col_line, col = where(bad_off + (bad.offset or 0)) if bad_off >= 0 else (line, column)
             steps.append(AuditStep(col_line, col, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed))
+            continue
+        if idx == 1 and detached and opens_with_equals and previous is not None:
+            line, column = where(sides[1][1])
+            steps.append(AuditStep(line, column, ltext, rtext, StepStatus.UNDECIDED,
+                                   "this display opens with '=' after prose: its left side is not written; it may be "
+                                   f"the previous display's last side ({_short(ltext)}) or another the prose names; "
+                                   "write the left side", None, assumed))
             continue
         assert not isinstance(a, ReadError) and not isinstance(b, ReadError)
         steps.append(_as_equation(post, _checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed),
@@ -317,10 +318,11 @@ _ZERO = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|vec|bm)\s*\{\s*0\s*\}|\{?\s*0\
 
 def _as_equation(post: PostState, step: AuditStep, a: sp.Basic, b: sp.Basic) -> AuditStep:
     """A refuted ``expression = 0`` is an expression set to zero: an equation the post solves (for the minimum),
-    not an identity; so are the refuted steps after it that take no derivative (its rearrangements)."""
+    not an identity; so are the refuted steps after it that take no derivative (its rearrangements). Under a case
+    the post assumes ("Case 1: assume j ≠ ℓ ... = 0") a zero is the value claimed in that case, not an equation."""
     if step.status is not StepStatus.WRONG:
         return step
-    if _ZERO.fullmatch(step.rhs):
+    if _ZERO.fullmatch(step.rhs) and not step.assumptions:
         post.solving = step.line
         return replace(step, status=StepStatus.UNDECIDED,
                        reason="an expression set to zero: an equation the post solves, not an identity; "

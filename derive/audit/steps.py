@@ -241,7 +241,8 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
                 + ", ".join(u.name for u in missing) + (" is" if len(missing) == 1 else " are") + " anything"),
                 verdict)
     if verdict.status is Status.REFUTED:
-        case = _holds_in_a_case(post, claim, settings)
+        written_names = {str(s) for s in sp.Tuple(lhs, rhs).free_symbols}
+        case = _holds_in_a_case(post, claim, settings, written_names)
         if case is not None:
             return StepStatus.UNDECIDED, case, verdict
         doubt, verdict = _doubt(post, claim, verdict, left, right, read_names | differentiated(both), settings)
@@ -297,15 +298,17 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
     return StepStatus.UNDECIDED, reason, verdict
 
 
-def _holds_in_a_case(post: PostState, claim: Claim, settings: AuditSettings) -> str | None:
+def _holds_in_a_case(post: PostState, claim: Claim, settings: AuditSettings, written_names: set[str]) -> str | None:
     """Why a refuted step is not wrong when it holds in a case of its free indices (i = k, or i ≠ k) that no
-    hypothesis rules out: the prose may state the case ("if i = k"); the reason gives its declaration."""
+    hypothesis rules out: the prose may state the case ("if i = k"); the reason gives its declaration.
+    Only indices the step writes count: the entry (a, b) the audit compares two matrices at is no case the
+    post can speak of (Bᵀ(ŷ-y)xᵀ and its transpose agree on the diagonal and differ elsewhere)."""
     related = {frozenset((h.a, h.b)) for h in claim.hypotheses if isinstance(h, (Equal, Distinct))}
     both = sp.Tuple(claim.lhs, claim.rhs)
     indices = sorted({i for ix in both.atoms(sp.Indexed) for i in ix.indices if isinstance(i, sp.Symbol)}
                      | {i for d in both.atoms(sp.KroneckerDelta) for i in d.args if isinstance(i, sp.Symbol)},
                      key=str)
-    indices = [i for i in indices if i in both.free_symbols]
+    indices = [i for i in indices if i in both.free_symbols and str(i) in written_names]
     quick = replace(settings.engine(), search_budget=0.0, samples=0)
     for a, b in list(itertools.combinations(indices, 2))[:3]:
         if frozenset((a, b)) in related:

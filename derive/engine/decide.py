@@ -384,6 +384,9 @@ def decide(claim: Claim, settings: Settings | None = None) -> Verdict:
         >>> decide(Claim("sign", sp.exp(x), -sp.exp(x))).status
         <Status.REFUTED: 'refuted'>
     """
+    if not isinstance(claim, Claim):
+        # Misuse, not a verdict: a string is never read as an expression here (no code from strings).
+        raise TypeError(f"decide takes a Claim, not {type(claim).__name__}")
     start = time.perf_counter()
     try:
         with memoized_sum_symbols():
