@@ -56,6 +56,13 @@ def test_a_self_referential_update_is_reported_and_poisons_nothing() -> None:
     assert false.status is StepStatus.UNDECIDED and "<!-- derive: scalar w -->" in false.reason
 
 
+def test_an_update_of_a_declared_scalar_is_an_update_and_a_false_step_about_it_is_wrong() -> None:
+    report = audit_text("<!-- derive: scalar \\eta g w -->\n$$ w = w - \\eta g $$\n\n$$ (w + 1)^2 = w^2 + 1 $$\n")
+    update, false = report.steps
+    assert update.status is StepStatus.UNDECIDED and "update" in update.reason
+    assert false.status is StepStatus.WRONG
+
+
 def test_the_first_link_of_a_chain_defines_a_new_name() -> None:
     text = ("<!-- derive: vector z; vector y; labels y one-hot at \\ell -->\n"
             "$$ L = -\\sum_i y_i \\log z_i = -\\log z_\\ell $$\n")

@@ -121,9 +121,12 @@ def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str
         return None  # ŷ already means softmax of the declared logits: check it
     if label in post.meaning.shapes.arrays and label not in ("yhat", "s", "h", "L"):
         return None
+    updates = mentions(rhs, label, indexed=isinstance(lhs, sp.Indexed))
+    if label in post.scalars and updates:
+        return "update"  # w = w - η g of a declared scalar w is still an update, not a claim
     if label in post.scalars or label == post.labels:
         return None  # declared data (an independent scalar, the labels) is not defined by a display
-    return "update" if mentions(rhs, label, indexed=isinstance(lhs, sp.Indexed)) else "define"
+    return "update" if updates else "define"
 
 
 Previous = tuple[str, sp.Basic | None, int]
