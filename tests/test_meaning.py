@@ -364,3 +364,11 @@ def test_a_domain_gives_its_sign(step: str, given: tuple[str, ...], want: StepSt
 def test_a_maximum_over_an_index_is_not_read_and_the_fix_is_named() -> None:
     step = check_step(r"\max_i z_i = z_1", given=("vector z",)).steps[0]
     assert step.status is StepStatus.NOT_READ and "name the maximum and declare it" in step.reason
+
+
+def test_a_known_operator_applied_on_the_left_is_a_claim_not_a_function_definition() -> None:
+    report = audit_text("<!-- derive: matrix A k k -->\n$$ \\operatorname{tr}(A) = \\sum_{i=1}^{k} A_{ii} $$\n\n"
+                        "$$ \\operatorname{tr}(A) = \\sum_{i=1}^{k} A_{ii}^2 $$\n")
+    true, false = report.steps
+    assert true.status is StepStatus.VALID, true.reason
+    assert false.status is StepStatus.WRONG, false.reason

@@ -50,6 +50,7 @@ from derive.audit.reader import (
     split_chains_conditions,
     split_chains_spans,
 )
+from derive.audit.reader.vocabulary import BUILTINS, MARKERS
 from derive.audit.results import (
     MAX_BYTES,
     AuditInputError,
@@ -279,7 +280,8 @@ def _function_definition(post: PostState, text: str) -> tuple[str, str] | None:
         return None
     name = (m.group(1) or m.group(2)).lstrip("\\")
     params = [p.strip() for p in m.group(3).split(",")]
-    if name in ("frac", "left", "exp", "log", "ln", "sqrt", "tanh", "sin", "cos", "max", "min") or \
+    # A function the reader knows (exp, tr, diag) is not defined by a post: tr(A) = Σ A_ii is a claim.
+    if name in ("frac", "left", "sqrt") or name in BUILTINS or name in MARKERS or \
             not all(p and bare_name(p) for p in params) or len(set(params)) != len(params):
         return None
     return name, text
