@@ -57,6 +57,13 @@ def test_a_self_referential_update_is_reported_and_poisons_nothing() -> None:
     assert false.status is StepStatus.UNDECIDED and "<!-- derive: scalar w -->" in false.reason
 
 
+def test_an_update_of_a_declared_scalar_is_an_update_and_a_false_step_about_it_is_wrong() -> None:
+    report = audit_text("<!-- derive: scalar \\eta g w -->\n$$ w = w - \\eta g $$\n\n$$ (w + 1)^2 = w^2 + 1 $$\n")
+    update, false = report.steps
+    assert update.status is StepStatus.UNDECIDED and "update" in update.reason
+    assert false.status is StepStatus.WRONG
+
+
 def test_the_first_link_of_a_chain_defines_a_new_name() -> None:
     text = ("<!-- derive: vector z; vector y; labels y one-hot at \\ell -->\n"
             "$$ L = -\\sum_i y_i \\log z_i = -\\log z_\\ell $$\n")
@@ -363,3 +370,11 @@ def test_a_domain_gives_its_sign(step: str, given: tuple[str, ...], want: StepSt
 def test_a_maximum_over_an_index_is_not_read_and_the_fix_is_named() -> None:
     step = check_step(r"\max_i z_i = z_1", given=("vector z",)).steps[0]
     assert step.status is StepStatus.NOT_READ and "name the maximum and declare it" in step.reason
+
+
+def test_a_known_operator_applied_on_the_left_is_a_claim_not_a_function_definition() -> None:
+    report = audit_text("<!-- derive: matrix A k k -->\n$$ \\operatorname{tr}(A) = \\sum_{i=1}^{k} A_{ii} $$\n\n"
+                        "$$ \\operatorname{tr}(A) = \\sum_{i=1}^{k} A_{ii}^2 $$\n")
+    true, false = report.steps
+    assert true.status is StepStatus.VALID, true.reason
+    assert false.status is StepStatus.WRONG, false.reason

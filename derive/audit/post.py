@@ -50,6 +50,7 @@ from derive.audit.reader import (
     split_chains_conditions,
     split_chains_spans,
 )
+from derive.audit.reader.vocabulary import BUILTINS, MARKERS
 from derive.audit.results import (
     MAX_BYTES,
     AuditInputError,
@@ -121,9 +122,12 @@ def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str
         return None  # ŷ already means softmax of the declared logits: check it
     if label in post.meaning.shapes.arrays and label not in ("yhat", "s", "h", "L"):
         return None
+    updates = mentions(rhs, label, indexed=isinstance(lhs, sp.Indexed))
+    if label in post.scalars and updates:
+        return "update"  # w = w - η g of a declared scalar w is still an update, not a claim
     if label in post.scalars or label == post.labels:
         return None  # declared data (an independent scalar, the labels) is not defined by a display
-    return "update" if mentions(rhs, label, indexed=isinstance(lhs, sp.Indexed)) else "define"
+    return "update" if updates else "define"
 
 
 Previous = tuple[str, sp.Basic | None, int]
@@ -278,7 +282,8 @@ def _function_definition(post: PostState, text: str) -> tuple[str, str] | None:
         return None
     name = (m.group(1) or m.group(2)).lstrip("\\")
     params = [p.strip() for p in m.group(3).split(",")]
-    if name in ("frac", "left", "exp", "log", "ln", "sqrt", "tanh", "sin", "cos", "max", "min") or \
+    # A function the reader knows (exp, tr, diag) is not defined by a post: tr(A) = Σ A_ii is a claim.
+    if name in ("frac", "left", "sqrt") or name in BUILTINS or name in MARKERS or \
             not all(p and bare_name(p) for p in params) or len(set(params)) != len(params):
         return None
     return name, text
