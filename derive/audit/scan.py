@@ -337,7 +337,9 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], l
     inline: list[Inline] = []
     fences: list[Display] = []
     tokens: list[Token] = _scanner().parse(text)
+    in_list = 0  # list items are prose: a bullet that is one $...$ (a notation list) is not a display
     for token in tokens:
+        in_list += {"list_item_open": 1, "list_item_close": -1}.get(token.type, 0)
         if token.map is None:
             continue
         begin, end = at(token.map[0]), at(token.map[1])
@@ -348,7 +350,7 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], l
             code.append((begin, end))  # no other opener inside: the fence is the display
         elif token.type in ("fence", "code_block", "front_matter"):
             code.append((begin, end))
-        elif token.type == "inline" and _standalone(token):
+        elif token.type == "inline" and not in_list and _standalone(token):
             # A paragraph that is one $...$ and nothing else is a formula set apart, as a display is.
             content = token.meta["scan"][0][2]
             found = text.find("$" + content + "$", begin, end)
