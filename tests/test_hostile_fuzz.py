@@ -11,11 +11,11 @@ tables of ``$x$`` cells, and script, link and style payloads inside math and pro
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,12 +49,16 @@ READING = 3.0
 SETTINGS = AuditSettings(budget=5.0, reading=READING)
 
 
+FUZZ_EXAMPLES = 200 if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 30
+
+
 def _decided_seconds(report: object) -> float:
     return sum(s.verdict.seconds for s in report.steps if s.verdict is not None)  # type: ignore[attr-defined]
 
 
-@pytest.mark.slow
-@settings(max_examples=40, deadline=None, database=None, derandomize=True,
+# The fuzz tests run in the default suite: thirty derandomized posts each;
+# HYPOTHESIS_PROFILE=thorough draws more.
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(text=posts, tex=st.booleans())
 def test_a_hostile_post_is_read_in_time_and_its_page_is_inert(text: str, tex: bool) -> None:
@@ -68,8 +72,7 @@ def test_a_hostile_post_is_read_in_time_and_its_page_is_inert(text: str, tex: bo
     assert problems(page) == [], (problems(page), text)
 
 
-@pytest.mark.slow
-@settings(max_examples=30, deadline=None, database=None, derandomize=True,
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, database=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(junk=posts, tex=st.booleans())
 def test_a_wrong_step_is_never_hidden_by_what_follows(junk: str, tex: bool) -> None:
