@@ -108,7 +108,7 @@ def test_an_unknown_declaration_names_its_column_and_the_fix() -> None:
     report = audit_text("<!-- derive: vector z; frobnicate x -->\n$$ z_1 = z_1 $$\n")
     bad = report.steps[0]
     assert bad.status is StepStatus.NOT_READ and (bad.line, bad.column) == (1, 24)
-    assert "README" in bad.reason and "known:" in bad.reason
+    assert "docs/audit.md" in bad.reason and "known:" in bad.reason
     with pytest.raises(AuditInputError, match="--given 'frobnicate x'"):
         check_step("x = x", given=["frobnicate x"])
 

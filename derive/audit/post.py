@@ -367,14 +367,16 @@ _PROSE_DOMAIN = re.compile(r"[^=]*(?:<|>|\\le|\\leq|\\ge|\\geq|\\lt|\\gt)(?![A-Z
 def _read_domain(post: PostState, body: str) -> bool:
     """A scalar's domain stated in the prose, applied like ``assume``; True if ``body`` has a domain's form.
 
-    The first domain the prose gives a name holds; a later one (``for $x < 0$``, a case) is ignored, and
-    a relation that is no scalar's domain is prose, not a declaration."""
+    A later domain of the same name replaces the earlier one, as a later ``assume`` does: "for a
+    positive input, $x > 0$ ... for a negative input, $x < 0$" are two cases, and a step after the second
+    is decided under it (keeping the first made a false step valid there). A relation that is no
+    scalar's domain is prose, not a declaration."""
     text = body.strip()
     if not _PROSE_DOMAIN.fullmatch(text) or "\\neq" in text:
         return False
     saved = dict(post.domains)
     problem = assume(post, text)
-    if problem is not None or any(name in saved and saved[name] != post.domains[name] for name in post.domains):
+    if problem is not None:
         post.domains.clear()
         post.domains.update(saved)
     return True

@@ -116,8 +116,6 @@ class ProofPrinter(LatexPrinter):
         indices = list(expr.indices)
         if note is None:
             name = self._print(expr.base.label)
-            if "_" in name:  # W2 indexed is {W_{2}}_{ij}: W_{2}_{ij} would be a double subscript, a TeX error
-                name = "{" + name + "}"
         else:
             name = note.latex
             indices = indices[note.hidden_indices:]
