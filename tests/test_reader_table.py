@@ -46,14 +46,16 @@ MEANINGS: list[tuple[str, ReaderContext | None, tuple[str, ...], sp.Basic]] = [
     (r"\delta_{n\ell}", None, (), sp.KroneckerDelta(sp.Symbol("n", integer=True, positive=True), ell)),
     (r"\delta_{n,\ell}", None, (), sp.KroneckerDelta(sp.Symbol("n", integer=True, positive=True), ell)),
     (r"\delta_{i j}", None, (), sp.KroneckerDelta(i, j)),
-    # A superscript in parentheses is an index (sample, layer) and is kept.
-    (r"z^{(1)}_j", None, (), z[1, j]),
-    (r"z^{(2)}_j", None, (), z[2, j]),
+    # A number in parentheses in a superscript labels a layer: part of the name (issue 20), unless a
+    # samples declaration makes it the sample; a letter is an index (sample, layer) and is kept.
+    (r"z^{(1)}_j", None, (), sp.IndexedBase("z^(1)", real=True)[j]),
+    (r"z^{(2)}_j", None, (), sp.IndexedBase("z^(2)", real=True)[j]),
+    (r"z^{(2)}_j", ReaderContext(numbered_samples=True), (), z[2, j]),
     (r"W^{(l)}_{ij}", None, (), W[l_, i, j]),
     (r"x^{(i)}", None, (), x_[i]),
     # ... and dropped only when the context allows it and the step speaks of one free sample.
     (r"z^{(i)}_j", ReaderContext(drop_sample_index=True), (r"y^{(i)}_j",), z[j]),
-    (r"z^{(1)}_j", ReaderContext(drop_sample_index=True), (r"z^{(2)}_j",), z[1, j]),
+    (r"z^{(1)}_j", ReaderContext(drop_sample_index=True, numbered_samples=True), (r"z^{(2)}_j",), z[1, j]),
     (r"z^{(i)}_j", ReaderContext(drop_sample_index=True), (r"\sum_{i=1}^{N} z^{(i)}_j",), z[i, j]),
     # An unknown name followed by ( applies a function; a value used as such multiplies.
     (r"\operatorname{gelu}(a+b)", None, (), sp.Function("gelu")(sp.Symbol("a", real=True) + bs)),

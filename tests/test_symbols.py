@@ -195,3 +195,39 @@ def test_every_hint_over_the_corpus_parses(post: Path) -> None:
                 if problem:
                     bad.append((declaration, problem))
     assert bad == []
+
+
+# -- layer superscripts: h^{(1)}, z^{(2)}_i, W^{(2)}, a_i^{(2)} ---------------------------------------
+
+def test_a_parenthesized_number_in_a_superscript_is_part_of_the_name() -> None:
+    post = PostState()
+    read = {text: post.read(text) for text in ("h^{(1)}", "z^{(2)}_i", "W^{(2)}", "a_i^{(2)}")}
+    assert str(read["h^{(1)}"]) == "h^(1)" and str(read["W^{(2)}"]) == "W^(2)"
+    assert str(read["z^{(2)}_i"]) == "z^(2)[i]" and str(read["a_i^{(2)}"]) == "a^(2)[i]"
+    assert post.read("h^{(1)}") != post.read("h^{(2)}")  # two arrays, not two entries of h
+
+
+def test_a_samples_declaration_makes_the_number_the_sample_index() -> None:
+    post = PostState()
+    assert declare(post, Declaration("samples N i", 1)) is None
+    assert str(post.read("x^{(1)}_j")) == "x[1, j]"
+
+
+def test_layer_names_take_shapes_definitions_and_verdicts() -> None:
+    post = ("Let $h^{(1)} \\in \\mathbb{R}^n$ and $W^{(2)} \\in \\mathbb{R}^{m \\times n}$.\n\n"
+            "$$ z^{(2)} = W^{(2)} h^{(1)} $$\n\n"
+            "$$ \\frac{\\partial z^{(2)}_i}{\\partial h^{(1)}_j} = W^{(2)}_{ij} $$\n\n"
+            "$$ \\frac{\\partial z^{(2)}_i}{\\partial h^{(1)}_j} = W^{(2)}_{ji} $$\n")
+    report = audit_text(post)
+    assert [s.status for s in report.steps] == [StepStatus.DEFINITION, StepStatus.VALID, StepStatus.WRONG]
+    table = {e.name: e for e in report.names}
+    assert (table["h^(1)"].kind, table["h^(1)"].shape) == ("vector", ("n",))
+    assert (table["W^(2)"].kind, table["W^(2)"].shape) == ("matrix", ("m", "n"))
+    assert table["z^(2)"].kind == "vector" and table["z^(2)"].source == "defined on line 3"
+
+
+def test_a_layer_name_is_hinted_the_way_the_declaration_parser_reads_it() -> None:
+    assert written("W^(2)") == "W^{(2)}"
+    post = PostState()
+    assert declare(post, Declaration("vector h^{(1)} n", 1)) is None
+    assert "h^(1)" in post.meaning.shapes.arrays

@@ -62,6 +62,8 @@ class PostState:
     #: Every name the post gives a meaning, with where it came from: what a step may be decided from.
     table: SymbolTable = field(default_factory=SymbolTable)
     sample_index: str | None = None
+    #: Whether a ``samples`` declaration was made: then ``x^{(1)}`` is sample 1, not a layer's name.
+    numbered_samples: bool = False
     #: Names declared as independent scalars (``scalar x t``): held fixed in ∂/∂v.
     scalars: set[str] = field(default_factory=set)
     #: The post's definitions as read (``s_i = ...``), read again when a later one is known.
@@ -96,7 +98,7 @@ class PostState:
                              sizes=base.sizes | frozenset(str(s) for s in self._sizes()),
                              default_size=self.meaning.default_size,
                              functions=(base.functions - values) | frozenset(self.functions), sigma=self.sigma,
-                             scalars=scalars, drop_sample_index=True)
+                             scalars=scalars, drop_sample_index=True, numbered_samples=self.numbered_samples)
 
     def _sizes(self) -> set[sp.Basic]:
         out: set[sp.Basic] = {self.meaning.default_size}
@@ -294,6 +296,7 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
         return None
     if key == "samples" and len(rest) in (1, 2):
         shapes.samples = post.size(rest[0])
+        post.numbered_samples = True
         if len(rest) == 2:
             post.sample_index = rest[1]
         return None
@@ -325,7 +328,7 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
 
 def _declared_name(post: PostState, word: str) -> str:
     r"""The name the reader gives ``word``: ``\gamma`` is gamma, ``\boldsymbol{\beta}`` is beta (else ``word``)."""
-    if not word.startswith("\\"):
+    if not word.startswith("\\") and "^" not in word:
         return word
     try:
         read = post.read(word)
@@ -503,6 +506,7 @@ def define(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     Definitions mean the same in any order: each one is read again once a later one is known
     (ŷ_i = softmax(s)_i written before s_i = Σ_r B_{ir} h_r takes s's length, not the default).
     """
+    lhs = _as_array(post, lhs, rhs)
     if isinstance(lhs, sp.IndexedBase) and str(lhs.label) in post.meaning.shapes.arrays:
         # h = \tanh(W x), h a declared vector: the definition of each entry, h_ι = [\tanh(W x)]_ι.
         rank = len(post.meaning.shapes.arrays[str(lhs.label)])
@@ -521,6 +525,22 @@ def define(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
         if post.meaning.shapes.arrays == before:
             break
     return None
+
+
+def _as_array(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> sp.Basic:
+    """``z = W h`` of a new name and a vector (or matrix) expression: z gets that shape, and is the array."""
+    if not isinstance(lhs, sp.Symbol) or lhs.name in post.meaning.shapes.arrays or lhs.name in post.scalars \
+            or mentions(rhs, lhs.name):
+        return lhs
+    try:
+        shape = post.meaning.tensor(rhs).shape
+    except Exception:  # what cannot be read as a tensor here is reported by the definition itself
+        return lhs
+    if not shape or len(shape) > 2 or ("ones",) == shape:
+        return lhs
+    post.meaning.shapes.arrays[lhs.name] = tuple(shape)
+    (post.vectors if len(shape) == 1 else post.matrices).add(lhs.name)
+    return sp.IndexedBase(lhs.name, real=True)
 
 
 def _define_once(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:

@@ -268,10 +268,16 @@ def written(name: str) -> str | None:
     r"""How the declaration parser is given ``name``: ``\lambda`` for lambda, ``x`` for x; None if it has no
     plain spelling (a name the reader made from a script or a style, such as ``L_data``).
 
+    A layer's name is written with its label: ``h^{(1)}`` for h^(1).
+
     Examples:
-        >>> written("lambda"), written("x"), written("L_data")
-        ('\\lambda', 'x', None)
+        >>> written("lambda"), written("x"), written("L_data"), written("W^(2)")
+        ('\\lambda', 'x', None, 'W^{(2)}')
     """
+    layer = re.fullmatch(r"(.+)\^\((\d+)\)", name)
+    if layer is not None:
+        base = written(layer.group(1))
+        return None if base is None else f"{base}^{{({layer.group(2)})}}"
     if name in _GREEK:
         return "\\" + name
     if re.fullmatch(r"[A-Za-z]", name):

@@ -129,6 +129,9 @@ class ScriptReader(ReaderCore):
             return sp.exp(self.read_sup(sup))
         indices: list[sp.Expr] = []
         sample = self.sample_index(sup) if sup is not None else None
+        if sample is not None and sample.is_Integer and not self.ctx.numbered_samples:
+            # h^{(1)}, W^{(2)}: a layer's label, part of the name (h^{(1)} and h^{(2)} are two arrays).
+            name, sup, sample = f"{name}^({sample})", None, None
         if sample is not None:
             sup = None
             # Dropped only when the whole step speaks of this one free sample (see prepass).
