@@ -70,6 +70,8 @@ class PostState:
     definitions: dict[sp.Basic, tuple[sp.Basic, sp.Basic]] = field(default_factory=dict)
     #: Function names the post defines (``define g(x) = ...``), read as applications.
     functions: set[str] = field(default_factory=set)
+    #: Those it defines with a subscript (``g_k(u) = ...``, ``h_\theta(x) = ...``).
+    indexed_functions: set[str] = field(default_factory=set)
     #: What ``\sigma(...)`` reads as: softmax, or the post's own σ once it defines one.
     sigma: str = "softmax"
     #: Whether a display 'new name = expression' is taken as a definition (a post, not one step).
@@ -98,6 +100,7 @@ class PostState:
                              sizes=base.sizes | frozenset(str(s) for s in self._sizes()),
                              default_size=self.meaning.default_size,
                              functions=(base.functions - values) | frozenset(self.functions), sigma=self.sigma,
+                             indexed_functions=frozenset(self.indexed_functions),
                              scalars=scalars, drop_sample_index=True, numbered_samples=self.numbered_samples)
 
     def _sizes(self) -> set[sp.Basic]:
@@ -372,14 +375,17 @@ def define_text(post: PostState, text: str) -> str | None:
     lhs, _, rhs = text.partition("=")
     if not rhs:
         return "'define' needs 'name = expression' or 'f(x) = expression'"
-    applied = re.match(r"\s*(?:\\(?:mathrm|operatorname|text)\s*\{\s*([A-Za-z]+)\s*\}|\\?([A-Za-z]+))\s*\(", lhs)
+    applied = re.match(r"\s*(?:\\(?:mathrm|operatorname|text)\s*\{\s*([A-Za-z]+)\s*\}|\\?([A-Za-z]+))\s*"
+                       r"(_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?\s*\(", lhs)
     if applied:
         # define g(x) = ...: from here on g(...) is an application (σ too: \sigma
-        # stops meaning softmax).
+        # stops meaning softmax); g_k(u) = ...: g_k(z) is too, with k its last argument.
         name = applied.group(1) or applied.group(2)
         if name == "sigma":
             post.sigma = "sigma"
         post.functions.add(name)
+        if applied.group(3):
+            post.indexed_functions.add(name)
         return define_function(post, post.read(lhs), post.read(rhs))
     operator = OPERATOR.fullmatch(rhs)
     if operator:
@@ -596,8 +602,23 @@ def define_function(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None
         body = rename_apart(post, scalar(post, rhs))
     except SemanticsError as exc:
         return f"the definition of {sp.sstr(lhs)} cannot be read: {exc}"
-    post.meaning.functions[lhs.func.__name__] = (tuple(lhs.args), body)
+    params = list(lhs.args)
+    for at, param in enumerate(params):
+        if param == post.meaning.default_size:
+            # g_k(u) = e^{u_k} / \sum_m e^{u_m}: the index k, not the sum's default length k (its limit).
+            params[at] = fresh = sp.Symbol(f"{param}·{next(post.fresh)}", integer=True, positive=True)
+            body = _as_index(body, param, fresh)
+    post.meaning.functions[lhs.func.__name__] = (tuple(params), body)
     return None
+
+
+def _as_index(body: sp.Basic, old: sp.Symbol, new: sp.Symbol) -> sp.Basic:
+    """``body`` with ``old`` written ``new`` where it is an index (of an entry, of δ), not a sum's limit."""
+    def entry(node: sp.Basic) -> sp.Basic:
+        if isinstance(node, sp.Indexed):
+            return node.base[tuple(i.xreplace({old: new}) for i in node.indices)]
+        return sp.KroneckerDelta(*(i.xreplace({old: new}) for i in node.args))
+    return body.replace(lambda node: isinstance(node, (sp.Indexed, sp.KroneckerDelta)), entry)
 
 
 def mentions(expr: sp.Basic, name: str, *, indexed: bool | None = None) -> bool:

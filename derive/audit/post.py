@@ -272,7 +272,8 @@ def _short(text: str, limit: int = 60) -> str:
 #: A function applied to distinct names, as a definition's left side writes it: ``\sigma(x)``, ``J(\theta)``,
 #: ``\mathrm{softmax}(\mathbf{x})``.
 _APPLIED = re.compile(r"\s*(?:\\(?:mathrm|operatorname|text|mathcal|mathbf|boldsymbol)\s*\{\s*(\\?[A-Za-z]+)\s*\}"
-                      r"|(\\?[A-Za-z]+))\s*(?:\\left)?\(\s*([^()]*?)\s*(?:\\right)?\)\s*")
+                      r"|(\\?[A-Za-z]+))\s*(?:_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?"
+                      r"\s*(?:\\left)?\(\s*([^()]*?)\s*(?:\\right)?\)\s*")
 
 
 def _function_definition(post: PostState, text: str) -> tuple[str, str] | None:

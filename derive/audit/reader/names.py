@@ -73,6 +73,11 @@ class Reader(BigOpReader):
                             f"`{stem}` with a power before `(`",
                             f"a power between a function's name and its argument is not read; "
                             f"write \\left({stem}(x)\\right)^2")
+        if nxt is not None and nxt.kind == "paren" and node.sub is not None and node.sup is None \
+                and stem in self.ctx.indexed_functions and stem not in self.scope:
+            found, label = self.subscript(node.sub, stem)
+            if label is None:
+                return self.apply(stem, node.primes + primes, cur, found)
         if nxt is None or nxt.kind != "paren" or node.sub is not None or node.sup is not None \
                 or stem in self.scope:
             return None
@@ -335,13 +340,15 @@ class Reader(BigOpReader):
             value = self.with_power(value, node.bare_with_sup())
         return value
 
-    def apply(self, name: str, primes: int, cur: Cursor) -> sp.Expr:
-        """``name(args)`` as an undefined function; vector functions take components as an argument."""
+    def apply(self, name: str, primes: int, cur: Cursor, subscript: list[sp.Expr] | None = None) -> sp.Expr:
+        """``name(args)`` as an undefined function; vector functions take components as an argument.
+
+        ``subscript``: the indices written on the name (``g_k(z)``), its arguments after those in parentheses."""
         paren = cur.next()
         assert paren is not None and paren.kind == "paren"
         if not paren.children:
             raise self.fail(paren.pos, f"the arguments of {name}", "`()`")
-        args = self.call_args(paren)
+        args = self.call_args(paren) + list(subscript or ())
         vector = name in self.ctx.vector_functions
         if vector and len(args) == 1 and isinstance(args[0], sp.Indexed):
             args = [args[0].base.label, *args[0].indices]

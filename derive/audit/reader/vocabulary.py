@@ -76,6 +76,9 @@ class ReaderContext:
         "f", "g", "h", "softmax", "sigmoid", "logsoftmax", "CE", "ce",
         "softplus", "NLL", "MSE", "BCE", "KL", "LSE", "logsumexp", "loss",
     })
+    #: Functions the post defines with a subscript (``g_k(u) = ...``, ``h_\theta(x) = ...``): ``g_k(z)`` applies
+    #: g to z with the subscript as its last arguments (``g(z, k)``), never the product g_k·z.
+    indexed_functions: frozenset[str] = frozenset()
     #: Functions of a whole vector whose components are an extra argument.
     vector_functions: frozenset[str] = frozenset({"softmax", "logsoftmax"})
     #: What ``\sigma(...)`` applies: the function of that name.
