@@ -231,3 +231,34 @@ def test_a_layer_name_is_hinted_the_way_the_declaration_parser_reads_it() -> Non
     post = PostState()
     assert declare(post, Declaration("vector h^{(1)} n", 1)) is None
     assert "h^(1)" in post.meaning.shapes.arrays
+
+
+# -- functions with a subscript: g_k(u) = ..., h_\theta(x) = ... ----------------------------------------
+
+def test_a_function_defined_with_an_index_is_applied_with_it() -> None:
+    post = ("Let $z \\in \\mathbb{R}^K$.\n\n"
+            "$$ g_k(u) = \\frac{e^{u_k}}{\\sum_m e^{u_m}} $$\n\n"
+            "$$ \\frac{\\partial g_k(z)}{\\partial z_j} = g_k(z)(\\delta_{kj} - g_j(z)) $$\n\n"
+            "$$ \\frac{\\partial g_k(z)}{\\partial z_j} = g_k(z)(\\delta_{kj} + g_j(z)) $$\n")
+    report = audit_text(post)
+    assert [s.status for s in report.steps] == [StepStatus.DEFINITION, StepStatus.VALID, StepStatus.WRONG]
+    assert {e.name: e.kind for e in report.names}["g"] == "function"
+
+
+def test_a_function_defined_with_a_parameter_in_its_subscript() -> None:
+    post = ("<!-- derive: samples n i -->\n"
+            "Let $\\theta \\in \\mathbb{R}^d$ and $x^{(i)} \\in \\mathbb{R}^d$.\n\n"
+            "$$ h_\\theta(x) = \\frac{1}{1 + e^{-\\theta^T x}} $$\n\n"
+            "$$ \\frac{\\partial h_\\theta(x^{(i)})}{\\partial \\theta_j} = "
+            "h_\\theta(x^{(i)})(1 - h_\\theta(x^{(i)})) x_j^{(i)} $$\n\n"
+            "$$ \\frac{\\partial h_\\theta(x^{(i)})}{\\partial \\theta_j} = h_\\theta(x^{(i)}) x_j^{(i)} $$\n\n"
+            "$$ h_\\phi(x) = h_\\theta(x) $$\n")
+    statuses_ = [s.status for s in audit_text(post).steps]
+    # h_\phi is another function: the definition of h_\theta says nothing of it.
+    assert statuses_ == [StepStatus.DEFINITION, StepStatus.VALID, StepStatus.WRONG, StepStatus.UNDECIDED]
+
+
+def test_without_its_definition_a_subscripted_name_before_parentheses_multiplies() -> None:
+    # h_1(1 - h_1), the sigmoid's derivative at a unit: a product, as before.
+    (step,) = check_step("h_1(1 - h_1) = h_1 - h_1^2").steps
+    assert step.status is StepStatus.VALID

@@ -8,21 +8,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import sympy as sp
-from sympy.core.function import AppliedUndef
 
+from derive.audit.definitions import define, define_function
 from derive.audit.prose import OPERATOR, OPERATOR_NAME, apply_operators
 from derive.audit.reader import (
-    ENTRY,
     ReaderContext,
     ReadError,
     read_latex,
 )
 from derive.audit.scan import Declaration
-from derive.audit.semantics import Meaning, SemanticsError, without_order
+from derive.audit.semantics import Meaning
 from derive.audit.symbols import SymbolTable
 from derive.engine.hypotheses import Distinct, Domain, Equal, Hypothesis, OneHot, SumToOne
 from derive.engine.space import Role
-from derive.library.notation import Notation
 
 # -- the state of a post as it is read ------------------------------------------------------------
 
@@ -504,159 +502,3 @@ def relation(post: PostState, text: str) -> Hypothesis:
             return make(a, b)
     raise ReadError(f"an assumption is 'i = j', 'j \\neq \\ell', 'T > 0', '0 \\le \\epsilon \\le 1' or "
                     f"'t \\in \\{{0, 1\\}}', found '{text}'")
-
-
-def define(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
-    """Record ``lhs = rhs`` as the definition of the name on the left.
-
-    Definitions mean the same in any order: each one is read again once a later one is known
-    (ŷ_i = softmax(s)_i written before s_i = Σ_r B_{ir} h_r takes s's length, not the default).
-    """
-    lhs = _as_array(post, lhs, rhs)
-    if isinstance(lhs, sp.IndexedBase) and str(lhs.label) in post.meaning.shapes.arrays:
-        # h = \tanh(W x), h a declared vector: the definition of each entry, h_ι = [\tanh(W x)]_ι.
-        rank = len(post.meaning.shapes.arrays[str(lhs.label)])
-        entry = tuple(sp.Symbol(f"ι{n}", integer=True, positive=True) for n in range(1, rank + 1))
-        lhs, rhs = lhs[entry], ENTRY(rhs, *entry)
-    problem = _define_once(post, lhs, rhs)
-    if problem is not None:
-        return problem
-    name = lhs.base if isinstance(lhs, sp.Indexed) else lhs
-    post.definitions[name] = (lhs, rhs)
-    for _ in range(len(post.definitions)):
-        before = dict(post.meaning.shapes.arrays)
-        for earlier, (left, right) in list(post.definitions.items()):
-            if earlier != name:
-                _define_once(post, left, right)  # it was read before, so it reads now as well
-        if post.meaning.shapes.arrays == before:
-            break
-    return None
-
-
-def _as_array(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> sp.Basic:
-    """``z = W h`` of a new name and a vector (or matrix) expression: z gets that shape, and is the array."""
-    if not isinstance(lhs, sp.Symbol) or lhs.name in post.meaning.shapes.arrays or lhs.name in post.scalars \
-            or mentions(rhs, lhs.name):
-        return lhs
-    try:
-        shape = post.meaning.tensor(rhs).shape
-    except Exception:  # what cannot be read as a tensor here is reported by the definition itself
-        return lhs
-    if not shape or len(shape) > 2 or ("ones",) == shape:
-        return lhs
-    post.meaning.shapes.arrays[lhs.name] = tuple(shape)
-    (post.vectors if len(shape) == 1 else post.matrices).add(lhs.name)
-    return sp.IndexedBase(lhs.name, real=True)
-
-
-def _define_once(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
-    name: sp.Basic
-    if isinstance(lhs, sp.Indexed):
-        name, params = lhs.base, list(lhs.indices)
-        if not all(isinstance(p, sp.Symbol) for p in params):
-            return "a definition's left side has indices that are not names"
-    elif isinstance(lhs, sp.Symbol):
-        name, params = lhs, []
-    else:
-        return "a definition's left side is a name, such as L_n or s_{nj}"
-    label = str(getattr(name, "label", name))
-    indexed = isinstance(lhs, sp.Indexed)
-    if mentions(rhs, label, indexed=indexed):
-        return self_reference(lhs)
-    try:
-        body = rename_apart(post, scalar(post, rhs))
-    except SemanticsError as exc:
-        return f"the definition of {sp.sstr(lhs)} cannot be read: {exc}"
-    except Exception as exc:  # SymPy on an unexpected expression: report it, never crash
-        return f"the definition of {sp.sstr(lhs)} cannot be read ({type(exc).__name__}: {str(exc)[:100]})"
-    if mentions(body, label, indexed=indexed):
-        return self_reference(lhs)
-
-    if params:
-        # s_{nj} = ...: a name with indices is an array; its shape is what the indices range over.
-        ranges = post.meaning.index_ranges(body)
-        shapes = post.meaning.shapes
-        per_sample = post.sample_index is not None and str(params[0]) == post.sample_index
-        dims = params[1:] if per_sample else params
-        shapes.arrays[label] = tuple(ranges.get(p, post.meaning.default_size) for p in dims)
-        if per_sample:
-            shapes.per_sample.add(label)
-        if len(dims) == 1:
-            post.vectors.add(label)
-
-    def define(*ix: sp.Expr, body: sp.Expr = body, params: list[sp.Basic] = params) -> sp.Expr:
-        return body.xreplace(dict(zip(params, ix, strict=False)))
-    latex = sp.latex(lhs)
-    post.meaning.notations[name] = Notation(name, define, latex, latex)
-    return None
-
-
-def define_function(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
-    """Record ``f(x, ...) = body``: each later f(a, ...) means the body at a, ...."""
-    if not isinstance(lhs, AppliedUndef) or not all(isinstance(a, sp.Symbol) for a in lhs.args) \
-            or len(set(lhs.args)) != len(lhs.args):
-        return "a function definition's left side is f(x) or f(x, y), with distinct names as parameters"
-    if mentions(rhs, lhs.func.__name__):
-        return self_reference(lhs)
-    try:
-        body = rename_apart(post, scalar(post, rhs))
-    except SemanticsError as exc:
-        return f"the definition of {sp.sstr(lhs)} cannot be read: {exc}"
-    params = list(lhs.args)
-    for at, param in enumerate(params):
-        if param == post.meaning.default_size:
-            # g_k(u) = e^{u_k} / \sum_m e^{u_m}: the index k, not the sum's default length k (its limit).
-            params[at] = fresh = sp.Symbol(f"{param}·{next(post.fresh)}", integer=True, positive=True)
-            body = _as_index(body, param, fresh)
-    post.meaning.functions[lhs.func.__name__] = (tuple(params), body)
-    return None
-
-
-def _as_index(body: sp.Basic, old: sp.Symbol, new: sp.Symbol) -> sp.Basic:
-    """``body`` with ``old`` written ``new`` where it is an index (of an entry, of δ), not a sum's limit."""
-    def entry(node: sp.Basic) -> sp.Basic:
-        if isinstance(node, sp.Indexed):
-            return node.base[tuple(i.xreplace({old: new}) for i in node.indices)]
-        return sp.KroneckerDelta(*(i.xreplace({old: new}) for i in node.args))
-    return body.replace(lambda node: isinstance(node, (sp.Indexed, sp.KroneckerDelta)), entry)
-
-
-def mentions(expr: sp.Basic, name: str, *, indexed: bool | None = None) -> bool:
-    """Whether ``expr`` uses ``name``: as a symbol, an array or a function.
-
-    With ``indexed`` False only the plain name counts (L), with True only its entries (L_n):
-    ``L = \\frac{1}{N} \\sum_n L_n`` defines the mean L from the samples' L_n, two names.
-    """
-    entries = {str(ix.base.label) for ix in expr.atoms(sp.Indexed)}
-    plain = {str(s) for s in expr.xreplace({ix: sp.Dummy() for ix in expr.atoms(sp.Indexed)}).free_symbols}
-    names = {True: entries, False: plain, None: entries | plain}[indexed]
-    names |= {f.func.__name__ for f in expr.atoms(AppliedUndef)}
-    return name in names
-
-
-def self_reference(lhs: sp.Basic) -> str:
-    return (f"{sp.sstr(lhs)} is on both sides: an update (a new value from the old one), not a definition, and "
-            "not an identity; it gives the name no meaning")
-
-
-def rename_apart(post: PostState, body: sp.Basic) -> sp.Basic:
-    """Every summation index of a definition's body gets a name of its own, never a step's index.
-
-    ``L = -Σ_i y_i log ŷ_i`` used in ``Σ_i ∂L/∂s_i ...`` must not become a sum over the
-    step's i: the body's i is renamed (deterministically, by a counter) before it is stored.
-    """
-    def rename(node: sp.Sum) -> sp.Basic:
-        inner, limits = node.function, []
-        for v, lo, hi in node.limits:
-            fresh = sp.Symbol(f"{v.name}·{next(post.fresh)}", integer=True)
-            inner = inner.xreplace({v: fresh})
-            limits.append((fresh, lo, hi))
-        return sp.Sum(inner, *limits)
-    return body.replace(lambda node: isinstance(node, sp.Sum), rename)
-
-
-def scalar(post: PostState, expr: sp.Basic) -> sp.Expr:
-    tensor = post.meaning.tensor(expr)
-    if tensor.shape:
-        raise SemanticsError("it is a vector or a matrix; define one entry, such as s_{nj} = ...")
-    return post.meaning.expand_functions(without_order(tensor.at()))

@@ -33,15 +33,8 @@ import sympy as sp
 from derive.audit.clock import ReadingTimeout, check, reading
 from derive.audit.closers import lines
 from derive.audit.conditions import in_force
-from derive.audit.declarations import (
-    PostState,
-    assume,
-    declare,
-    define,
-    define_text,
-    mentions,
-    self_reference,
-)
+from derive.audit.declarations import PostState, assume, declare, define_text
+from derive.audit.definitions import define, mentions, self_reference
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
 from derive.audit.prose import read_declared_membership

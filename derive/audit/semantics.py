@@ -220,8 +220,8 @@ class Meaning:
     def _applied(self, node: sp.Basic, params: tuple[sp.Basic, ...], body: sp.Expr) -> sp.Basic:
         """The post's function at ``node``'s arguments; ``node`` itself where its body cannot take them.
 
-        A subscript that the body never uses as an index is a label (the θ of ``h_\theta(x)``): the
-        definition holds for that label only, so ``h_\phi(x)`` stays an unknown function. A parameter
+        A subscript that the body never uses as an index is a label (the θ of ``h_\\theta(x)``): the
+        definition holds for that label only, so ``h_\\phi(x)`` stays an unknown function. A parameter
         whose entries the body takes (``u_k`` in ``g_k(u)``) takes a name's entries (``g_k(z)``: ``z_k``).
         """
         args = node.args
