@@ -262,3 +262,19 @@ def test_without_its_definition_a_subscripted_name_before_parentheses_multiplies
     # h_1(1 - h_1), the sigmoid's derivative at a unit: a product, as before.
     (step,) = check_step("h_1(1 - h_1) = h_1 - h_1^2").steps
     assert step.status is StepStatus.VALID
+
+
+# -- prose is not a definition ----------------------------------------------------------------------------
+
+def test_a_display_the_prose_states_for_some_matrix_is_no_definition() -> None:
+    post = ("Centering the data: for the analysis, write $$R = A X$$ for some matrix A. In this post, though,\n\n"
+            "$$ R = X - \\mu $$\n")
+    supposed, own = audit_text(post).steps
+    assert supposed.status is StepStatus.UNDECIDED and "for some matrix A" in supposed.reason
+    assert own.status is StepStatus.DEFINITION  # never refuted by the supposition
+
+
+def test_a_supposed_display_is_never_wrong() -> None:
+    post = "<!-- derive: scalar a b -->\nSuppose $$ a + b = a b $$ and look at what follows.\n"
+    (step,) = audit_text(post).steps
+    assert step.status is StepStatus.UNDECIDED and "(suppose)" in step.reason

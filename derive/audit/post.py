@@ -484,10 +484,42 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
                 continue
             # A display opening with '=' continues the previous one only across blank lines.
             gap = _DELIMITERS.sub("", text[last_end:item.offset]) if previous is not None else ""
-            new, previous = _steps_of_display(post, item, text, previous, settings, detached=bool(gap.strip()))
+            supposed = _supposition(text, item)
+            saved, post.infer_definitions = post.infer_definitions, post.infer_definitions and not supposed
+            try:
+                new, previous = _steps_of_display(post, item, text, previous, settings, detached=bool(gap.strip()))
+            finally:
+                post.infer_definitions = saved
+            if supposed:
+                new = [replace(s, status=StepStatus.UNDECIDED, reason=f"the prose says this holds {supposed}: a "
+                               f"supposition, neither a definition nor a claim ({s.reason})")
+                       if s.status in (StepStatus.WRONG, StepStatus.UNDECIDED) else s for s in new]
             last_end = item.offset + len(item.body)
             post.table.observe(post, "read from the post")
             steps.extend(new)
+
+
+#: Prose that makes a display a supposition: "write $$R = A X$$ for some matrix A", "suppose $$...$$".
+_SUPPOSED_AFTER = re.compile(r"\s*(?:\$\$|\\\]|\\end\s*\{[^{}]*\})?\s*[,.;:]?\s*(?P<words>for\s+(?:some|any|an?\s+"
+                             r"arbitrary)\b[^.$\n]{0,40})", re.IGNORECASE)
+_SUPPOSED_BEFORE = re.compile(r"\b(?P<words>suppose|supposing|say)(?:\s+that)?\s*[,:]?\s*(?:\$\$|\\\[|\\begin\s*"
+                              r"\{[^{}]*\})?\s*\Z", re.IGNORECASE)
+
+
+def _supposition(text: str, display: Display) -> str:
+    """The prose's words when it states ``display`` as a supposition (for some A; suppose), else ``""``.
+
+    Examples:
+        >>> post = "We write $$R = A X$$ for some matrix A."
+        >>> _supposition(post, Display("R = A X", post.index("R"), 1))
+        'for some matrix A'
+    """
+    end = display.offset + len(display.body)
+    after = _SUPPOSED_AFTER.match(text, end)
+    if after is not None:
+        return after.group("words").strip()
+    before = _SUPPOSED_BEFORE.search(text[max(0, display.offset - 60):display.offset])
+    return f"({before.group('words').lower()})" if before is not None else ""
 
 
 def _line_of(item: object, text: str, line_starts: Sequence[int]) -> int | None:
