@@ -278,3 +278,27 @@ def test_a_supposed_display_is_never_wrong() -> None:
     post = "<!-- derive: scalar a b -->\nSuppose $$ a + b = a b $$ and look at what follows.\n"
     (step,) = audit_text(post).steps
     assert step.status is StepStatus.UNDECIDED and "(suppose)" in step.reason
+
+
+# -- a declaration and a definition of one name --------------------------------------------------------
+
+def test_a_declaration_and_a_definition_of_one_name_are_merged() -> None:
+    post = ("<!-- derive: matrix W m n; vector x n; vector z m; scalar c -->\n"
+            "$$ z = W x $$\n\n$$ c = \\sum_i x_i^2 $$\n\n"
+            "$$ \\frac{\\partial z_i}{\\partial x_j} = W_{ij} $$\n\n"
+            "$$ \\frac{\\partial c}{\\partial x_j} = x_j $$\n")
+    report = audit_text(post)
+    assert [s.status for s in report.steps] == [StepStatus.DEFINITION, StepStatus.DEFINITION, StepStatus.VALID,
+                                                StepStatus.WRONG]
+    table = {e.name: e for e in report.names}
+    assert table["z"].shape == ("m",) and table["z"].meaning.startswith("defined")  # shape declared, meaning defined
+    assert table["z"].source == "declared on line 1; defined on line 2"
+
+
+def test_a_definition_of_another_shape_than_declared_is_a_conflict_at_its_line() -> None:
+    post = ("<!-- derive: matrix W m n; vector x n; vector z n -->\n"
+            "$$ z = W x $$\n\n$$ \\frac{\\partial z_i}{\\partial x_j} = W_{ij} $$\n")
+    conflict, step = audit_text(post).steps
+    assert (conflict.status, conflict.line) == (StepStatus.UNDECIDED, 2) and "conflict" in conflict.reason
+    # Neither reading is the post's: a step that uses z is never called wrong.
+    assert step.status is StepStatus.UNDECIDED and "conflict" in step.reason

@@ -92,7 +92,8 @@ def _define_once(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
         shapes = post.meaning.shapes
         per_sample = post.sample_index is not None and str(params[0]) == post.sample_index
         dims = params[1:] if per_sample else params
-        shapes.arrays[label] = tuple(ranges.get(p, post.meaning.default_size) for p in dims)
+        if len(shapes.arrays.get(label, ())) != len(dims):  # a declared shape is kept (merged)
+            shapes.arrays[label] = tuple(ranges.get(p, post.meaning.default_size) for p in dims)
         if per_sample:
             shapes.per_sample.add(label)
         if len(dims) == 1:

@@ -113,14 +113,48 @@ def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str
     label = str(getattr(name, "label", name))
     if label == "yhat" and post.meaning.logits is not None:
         return None  # ŷ already means softmax of the declared logits: check it
-    if label in post.meaning.shapes.arrays and label not in ("yhat", "s", "h", "L"):
-        return None
     updates = mentions(rhs, label, indexed=isinstance(lhs, sp.Indexed))
+    if label in post.meaning.shapes.arrays and label not in ("yhat", "s", "h", "L"):
+        # A declared array (or one the prose gives a shape) defined by a formula: the two are merged, the
+        # shape from the declaration and the meaning from the formula, when the shapes agree.
+        if updates or rhs.is_number or label in (post.labels, post.meaning.logits) or \
+                label in post.meaning.shapes.per_sample:
+            return None
+        return _fits(post, label, lhs, rhs)
     if label in post.scalars and updates:
         return "update"  # w = w - η g of a declared scalar w is still an update, not a claim
-    if label in post.scalars or label == post.labels:
-        return None  # declared data (an independent scalar, the labels) is not defined by a display
+    if label == post.labels or (label in post.scalars and (rhs.is_number or rhs.has(sp.Derivative))):
+        return None  # declared data (the labels, a scalar's value) is not defined by a display
     return "update" if updates else "define"
+
+
+def _fits(post: PostState, label: str, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
+    """"define" when ``rhs`` has the shape ``label`` is declared with, "conflict" when it has another, None
+    when its shape cannot be read (the display is then checked as a claim)."""
+    declared = tuple(post.meaning.shapes.arrays[label])
+    try:
+        shape = tuple(post.meaning.tensor(rhs).shape)
+    except Exception:  # a right side the semantics cannot read: a claim, reported as such
+        return None
+    if isinstance(lhs, sp.Indexed):
+        return "define" if len(lhs.indices) == len(declared) and not shape else "conflict"
+    return "define" if shape == declared else "conflict"
+
+
+def _conflict(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str:
+    """Why a display that sets a declared name to a formula of another shape is neither a definition nor a claim."""
+    name = str(getattr(lhs, "label", getattr(lhs, "base", lhs)))
+    name = str(getattr(name, "label", name))
+    entry = post.table.entries.get(name)
+    declared = f"{entry.kind} {' × '.join(entry.shape)}".strip() + f" ({entry.source})" if entry else "declared"
+    try:
+        found = post.meaning.tensor(rhs).shape
+        what = " × ".join(str(d) for d in found) if found else "a scalar"
+    except Exception:
+        what = "a value of another shape"
+    post.table.conflict(name, f"{declared}, set to {what}")
+    return (f"{name} is a {declared}, and this display sets it to {what}: a conflict between the declaration and "
+            f"the definition, so no step that uses {name} is called wrong; fix one of them")
 
 
 Previous = tuple[str, sp.Basic | None, int]
@@ -212,6 +246,10 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
             steps.append(AuditStep(line, column, sides[0][0], sides[1][0], StepStatus.UNDECIDED,
                                    "defines a name under a condition (a case): the name is not one formula, so "
                                    "this case is neither used as its definition nor checked", None, assumed))
+            start = 2
+        elif kind == "conflict":
+            steps.append(AuditStep(line, column, sides[0][0], sides[1][0], StepStatus.UNDECIDED,
+                                   _conflict(post, first, second), None, assumed))
             start = 2
         elif kind == "define":
             # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.

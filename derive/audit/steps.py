@@ -236,10 +236,11 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
         return StepStatus.VALID, verdict.strategy or "", verdict
     if verdict.status is Status.REFUTED and missing:
         for u in missing:
-            post.hints[f"{u.name}: {declaration_for(u, size)}"] = None
+            if u.name not in post.table.conflicts:
+                post.hints[f"{u.name}: {declaration_for(u, size)}"] = None
         return (StepStatus.UNDECIDED, unresolved_reason(missing, size, "the sides differ if "
-                + ", ".join(u.name for u in missing) + (" is" if len(missing) == 1 else " are") + " anything"),
-                verdict)
+                + ", ".join(u.name for u in missing) + (" is" if len(missing) == 1 else " are") + " anything",
+                post.table.conflicts), verdict)
     if verdict.status is Status.REFUTED:
         written_names = {str(s) for s in sp.Tuple(lhs, rhs).free_symbols}
         case = _holds_in_a_case(post, claim, settings, written_names)

@@ -68,11 +68,21 @@ class SymbolTable:
     entries: dict[str, Entry] = field(default_factory=dict)
     #: The line being read, for the sources of the entries made now.
     line: int | None = None
+    #: Names whose declaration and definition conflict: no step that uses them is called wrong.
+    conflicts: set[str] = field(default_factory=set)
 
     def resolves(self, name: str) -> bool:
         """Whether ``name`` has an entry the post gave it (a convention's entry gives a shape, never a value)."""
         entry = self.entries.get(name)
-        return name in BUILT_IN_FUNCTIONS or (entry is not None and not entry.source.startswith("convention"))
+        return name in BUILT_IN_FUNCTIONS or (entry is not None and not entry.source.startswith("convention")
+                                              and name not in self.conflicts)
+
+    def conflict(self, name: str, what: str) -> None:
+        """``name``'s declaration and a definition disagree (``what``): the entry says so, and no longer resolves."""
+        self.conflicts.add(name)
+        old = self.entries.get(name, Entry(name, "scalar"))
+        where = f" on line {self.line}" if self.line else ""
+        self.entries[name] = replace(old, meaning=f"in conflict: {what}{where}")
 
     def add(self, entry: Entry) -> None:
         """Add or update an entry; a name keeps the source that first gave it its kind."""
@@ -80,9 +90,14 @@ class SymbolTable:
         if old is None:
             self.entries[entry.name] = entry
             return
+        if entry.name in self.conflicts:
+            return  # the entry says what conflicts, until the post is read again
         if (old.kind, old.shape, old.meaning, old.domain) != (entry.kind, entry.shape, entry.meaning, entry.domain):
             source = old.source if old.kind == entry.kind and old.shape == entry.shape else entry.source
             line = old.line if source == old.source else entry.line
+            if source == old.source and entry.meaning.startswith("defined") and \
+                    not old.meaning.startswith("defined") and entry.source.startswith("defined"):
+                source = f"{old.source}; {entry.source}"  # merged: the shape declared, the meaning defined
             self.entries[entry.name] = replace(entry, source=source, line=line)
 
     def note(self, name: str, kind: str, meaning: str, *, convention: bool = False) -> None:
@@ -311,9 +326,12 @@ def _or_define(use: Use) -> str:
     return f", or define it: <!-- derive: define {entry} = ... -->"
 
 
-def unresolved_reason(missing: list[Use], default_size: str, what: str) -> str:
-    """Why a step is undecided: ``what`` (the verdict it would have had), then each name with its declaration."""
-    parts = [f"{u.name}: {declaration_for(u, default_size)}" + _or_define(u) for u in missing]
+def unresolved_reason(missing: list[Use], default_size: str, what: str, conflicts: Iterable[str] = ()) -> str:
+    """Why a step is undecided: ``what`` (the verdict it would have had), then each name with its declaration
+    (for a name in ``conflicts``, the fix of its conflict)."""
+    conflicted = set(conflicts)
+    parts = [f"{u.name}: its declaration and its definition conflict; make them agree" if u.name in conflicted
+             else f"{u.name}: {declaration_for(u, default_size)}" + _or_define(u) for u in missing]
     names = ", ".join(u.name for u in missing)
     verb = "has" if len(missing) == 1 else "have"
     return f"{what}, but {names} {verb} no meaning in the post; to decide it, give each one: " + "; ".join(parts)
