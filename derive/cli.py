@@ -270,13 +270,14 @@ def _list(args: argparse.Namespace) -> int:
         print(json.dumps([{"name": t.name, "statement": t.statement, "latex": t.latex, "family": t.family}
                           for t in LIBRARY.values()], indent=2, ensure_ascii=False))
         return 0
+    from rich.markup import escape
     from rich.table import Table
 
     table = Table(box=None, show_header=False, pad_edge=False)
     table.add_column("theorem", no_wrap=True)
     table.add_column("statement", overflow="fold")
     for t in LIBRARY.values():
-        table.add_row(t.name, t.statement)
+        table.add_row(escape(t.name), escape(t.statement))  # a statement's [..] is text, not rich markup
     _console().print(table)
     return 0
 
@@ -355,7 +356,7 @@ def _print_table(results: list[TheoremResult]) -> None:
     console.print(table)
     for r in results:
         if r.status is not Status.PROVED:
-            console.print(f"[{colors[r.status]}]{r.theorem.name}[/]: {r.reason}")
+            console.print(f"[{colors[r.status]}]{escape(r.theorem.name)}[/]: {escape(r.reason)}")
             for v in (r.symbolic, *r.instances):
                 if not v.proved:
                     console.print(v.explain(), markup=False)
@@ -547,11 +548,13 @@ def _proof_dict(proof: object) -> dict[str, object]:
             "start": to_latex(proof.start, proof.notations),
             "steps": [{"number": s.number, "rule": s.rule, "latex": to_latex(s.expr, proof.notations),
                        "verdict": s.verdict.status.value, "strategy": s.verdict.strategy,
+                       "identities": list(s.verdict.identities),
                        "reason": s.verdict.reason or None} for s in proof.steps],
             "seconds": round(proof.seconds, 4)}
 
 
 def _print_proofs(proofs: Sequence[object]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     from derive.library.proofs import Proof
@@ -559,11 +562,13 @@ def _print_proofs(proofs: Sequence[object]) -> None:
     console = _console()
     for proof in proofs:
         assert isinstance(proof, Proof)
-        table = Table(title=f"{proof.theorem}: {proof.statement}", pad_edge=False, title_justify="left")
+        table = Table(title=escape(f"{proof.theorem}: {proof.statement}"), pad_edge=False, title_justify="left")
         for column in ("step", "rule", "verdict", "strategy"):
             table.add_column(column, overflow="fold")
         for s in proof.steps:
-            table.add_row(str(s.number), s.rule, s.verdict.status.value, s.verdict.strategy or s.verdict.reason)
+            rule = s.rule + (f"; by {', '.join(s.verdict.identities)}" if s.verdict.identities else "")
+            table.add_row(str(s.number), escape(rule), s.verdict.status.value,
+                          escape(s.verdict.strategy or s.verdict.reason))
         console.print(table)
     console.print(f"{len(proofs)} proofs, every step proved; write them with --tex, --pdf, --fragment or --markdown")
 

@@ -65,3 +65,23 @@ def test_log_rules_need_positivity():
     y = sp.Symbol("y")  # complex: log(e^y) is not y
     assert identities.normalize(sp.log(sp.exp(y))) == sp.log(sp.exp(y))
     assert identities.normalize(sp.log(x * a)) == sp.log(x * a)  # signs unknown: not split
+
+
+def test_sign_takes_one_orientation_for_a_and_minus_a():
+    x, y = sp.symbols("x y", real=True)
+    used: set[str] = set()
+    one, other = identities.normalize(sp.sign(x - y), used), identities.normalize(sp.sign(y - x), used)
+    assert one == -other and "sign(-a) = -sign(a)" in used
+    assert identities.normalize(one) == one  # applied once, not back and forth
+    # Numerically at both signs and at zero: sign(-a) = -sign(a) for every real a.
+    for value in (-2.5, 0, 0.75):
+        assert sp.sign(-sp.Float(value)) == -sp.sign(sp.Float(value))
+    assert not _zero(sp.sign(x - y) - sp.sign(y - x))  # the false spelling stays nonzero
+
+
+def test_every_rule_has_latex_for_the_proof_that_cites_it():
+    for rule in identities.RULES:
+        assert rule.latex and "\\text{" + rule.name not in identities.latex_of(rule.name), rule.name
+    for name in (identities.EXP_PRODUCT, identities.EXP_POWER, identities.SUM_ORDER):
+        assert not identities.latex_of(name).startswith("\\text{")  # known, not the prose fallback
+    assert identities.latex_of("a_1 & b") == r"\text{a\_1 \& b}"  # an unknown name is escaped prose

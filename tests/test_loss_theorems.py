@@ -30,6 +30,29 @@ def test_planted_mistake_is_refuted_at_a_point(name: str) -> None:
         if key == "t" and name.startswith("logistic_regression_gradient"):  # a BCE target honors (0, 1)
             values = value if isinstance(value, list) else [value]
             assert all(0 < v < 1 for v in values), found.point
+        if key == "delta":  # Huber's threshold honors δ > 0
+            assert value > 0, found.point
+
+
+def test_huber_is_proved_across_both_pieces_and_its_mistakes_refuted() -> None:
+    """The gradient of the mean Huber loss, clip(r, -δ, δ) through Xᵀ, for every size; three planted bugs."""
+    from derive.model import Matrix, Scalar, Size, Vector, grad
+    from derive.model.piecewise import abs as tabs
+    from derive.model.piecewise import sign, where
+
+    N, d = Size("N"), Size("d")
+    X, w, t = Matrix("X", N, d, role="inputs"), Vector("w", d), Vector("t", N)
+    delta = Scalar("delta", positive=True)
+    r = X @ w - t
+    L = where(tabs(r) <= delta, r * r / 2, delta * (tabs(r) - delta / 2)).mean()
+    good = X.T @ where(tabs(r) <= delta, r, delta * sign(r)) / N
+    assert decide(claim(grad(L, w), good)).proved
+    for wrong in (X.T @ where(tabs(r) <= delta, r, delta * sign(r)),          # the 1/N of the mean dropped
+                  X.T @ where(tabs(r) <= delta, r, r) / N,                    # the clip dropped: least squares
+                  X.T @ where(tabs(r) <= delta, r, 2 * delta * sign(r)) / N):  # a wrong factor outside
+        verdict = decide(claim(grad(L, w), wrong))
+        assert verdict.refuted, verdict.explain()
+        assert verdict.counterexample is not None and verdict.counterexample.point["delta"] > 0
 
 
 def test_identities_are_cited() -> None:

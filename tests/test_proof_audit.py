@@ -18,7 +18,10 @@ from derive.render import latex
 #: The layer theorems' proofs are checked by the engine step by step (tests/test_proofs.py), but their
 #: statements (Xᵀ(P - Y)/N, 𝟙[H > 0], x̂, dS) and the entries of arrays named like W2 are not yet read
 #: back by the audit's reader: each of their lines is "not read" or undecided, never wrong (tested below).
-NOT_YET_READ_BACK = frozenset(t.name for t in LAYER_THEOREMS)
+NOT_YET_READ_BACK = frozenset(t.name for t in LAYER_THEOREMS) | {
+    # Huber's pieces are definitions by cases (define h_n = \begin{cases} ...), and the reader takes a
+    # cases environment only as the whole last side of a chain, not inside a definition or a side.
+    "huber_gradient"}
 
 
 @pytest.fixture(scope="module")

@@ -90,3 +90,20 @@ def test_a_proof_has_no_truth_value() -> None:
 def test_unknown_proof_names_the_known_ones() -> None:
     with pytest.raises(KeyError, match="known: softmax_jacobian_diagonal"):
         build_proof("softmax_jacobain")
+
+
+@pytest.mark.parametrize("name,rule,tex", [
+    ("log_cosh_gradient", "tanh = sinh/cosh", r"\tanh a = \frac{\sinh a}{\cosh a}"),
+    ("bilinear_transpose", "Σ_a Σ_b f = Σ_b Σ_a f", r"\sum_{a} \sum_{b} f = \sum_{b} \sum_{a} f"),
+    ("huber_gradient", "sign(-a) = -sign(a)", r"\operatorname{sign}(-a) = -\operatorname{sign}(a)"),
+])
+def test_a_step_proved_by_an_identity_names_it(name: str, rule: str, tex: str) -> None:
+    proof = prove(name)
+    cited = [s for s in proof.steps if rule in s.verdict.identities]
+    assert cited, [(s.rule, s.verdict.identities) for s in proof.steps]
+    step = cited[0]
+    # The LaTeX and the Markdown write the rule on the line of the step that used it.
+    for text in (fragment([proof]), markdown([proof])):
+        line = next(ln for ln in text.splitlines() if ln.lstrip().startswith("&=") and r"\text{; by }" in ln
+                    and tex in ln)
+        assert step.rule.split()[0] in line

@@ -30,7 +30,7 @@ from derive.engine.memo import memoized_sum_symbols
 from derive.engine.multisums import canonical_sums
 from derive.engine.space import Role
 from derive.engine.sums import expand_products, normalize_sums, split_exp_logs, split_exponentials
-from derive.engine.verdict import Counterexample, Status, Verdict
+from derive.engine.verdict import IDENTITY_NOTE, Counterexample, Status, Verdict
 
 __all__ = ["STRATEGIES", "Settings", "decide", "reduce_to_zero"]
 
@@ -413,7 +413,7 @@ def _decide(claim: Claim, settings: Settings) -> Verdict:
         strategy = reduction.strategy
         if reduction.count > 1:
             strategy = f"{strategy} ({reduction.count} entries)"
-        notes = tuple(f"identity used: {rule}" for rule in reduction.rules)
+        notes = tuple(f"{IDENTITY_NOTE}{rule}" for rule in reduction.rules)
         return Verdict(claim, Status.PROVED, strategy=strategy, seconds=time.perf_counter() - start, notes=notes)
 
     timed_out = reduction is None

@@ -26,11 +26,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-__all__ = ["EXP_POWER", "EXP_PRODUCT", "RULES", "Identity", "exp_atoms", "normalize"]
+__all__ = ["EXP_POWER", "EXP_PRODUCT", "RULES", "SUM_ORDER", "Identity", "exp_atoms", "latex_of", "normalize"]
 
 #: The names of the two rules on exponentials that :func:`exp_atoms` applies.
 EXP_PRODUCT = "e^(a+b) = e^a e^b"
 EXP_POWER = "e^(n a) = (e^a)^n"
+#: The name of the reordering of nested sums (:mod:`derive.engine.multisums`, step 4).
+SUM_ORDER = "Σ_a Σ_b f = Σ_b Σ_a f"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Identity:
     name: str
     applies: Callable[[sp.Basic], bool]
     rewrite: Callable[[sp.Basic], sp.Basic]
+    #: The rule in LaTeX, for the proof line that cites it.
+    latex: str = ""
 
     def __str__(self) -> str:
         return self.name
@@ -117,6 +121,16 @@ def _relu(node: sp.Basic) -> sp.Basic:
     return arg if _sign(node) in ("positive", "nonnegative") else sp.S.Zero
 
 
+def _negated_sign(node: sp.Basic) -> bool:
+    """sign(a) whose argument SymPy would write with its minus sign outside (sign does not, |a| does)."""
+    if not isinstance(node, sp.sign):
+        return False
+    arg = node.args[0]
+    # Exactly one of a and -a extracts a minus sign (SymPy's tie-break is its sort key), so the
+    # rewrite gives one orientation for both spellings and cannot apply twice.
+    return bool(arg.could_extract_minus_sign()) and not (-arg).could_extract_minus_sign()
+
+
 def _decided_step(node: sp.Basic) -> bool:
     return isinstance(node, sp.Heaviside) and _sign(node) in ("positive", "negative")
 
@@ -127,20 +141,49 @@ def _step(node: sp.Basic) -> sp.Basic:
 
 #: The rules, in the order they are tried on each node (after its arguments).
 RULES: tuple[Identity, ...] = (
-    Identity("tanh = sinh/cosh", _is(sp.tanh), lambda n: sp.sinh(n.args[0]) / sp.cosh(n.args[0])),
-    Identity("coth = cosh/sinh", _is(sp.coth), lambda n: sp.cosh(n.args[0]) / sp.sinh(n.args[0])),
-    Identity("sech = 1/cosh", _is(sp.sech), lambda n: 1 / sp.cosh(n.args[0])),
-    Identity("csch = 1/sinh", _is(sp.csch), lambda n: 1 / sp.sinh(n.args[0])),
-    Identity("sinh a = (e^a - e^-a)/2", _is(sp.sinh), lambda n: (sp.exp(n.args[0]) - sp.exp(-n.args[0])) / 2),
-    Identity("cosh a = (e^a + e^-a)/2", _is(sp.cosh), lambda n: (sp.exp(n.args[0]) + sp.exp(-n.args[0])) / 2),
-    Identity("log e^a = a", _log_of_exp, lambda n: n.args[0].args[0]),
+    Identity("tanh = sinh/cosh", _is(sp.tanh), lambda n: sp.sinh(n.args[0]) / sp.cosh(n.args[0]),
+             r"\tanh a = \frac{\sinh a}{\cosh a}"),
+    Identity("coth = cosh/sinh", _is(sp.coth), lambda n: sp.cosh(n.args[0]) / sp.sinh(n.args[0]),
+             r"\coth a = \frac{\cosh a}{\sinh a}"),
+    Identity("sech = 1/cosh", _is(sp.sech), lambda n: 1 / sp.cosh(n.args[0]), r"\operatorname{sech} a = \frac{1}{\cosh a}"),
+    Identity("csch = 1/sinh", _is(sp.csch), lambda n: 1 / sp.sinh(n.args[0]), r"\operatorname{csch} a = \frac{1}{\sinh a}"),
+    Identity("sinh a = (e^a - e^-a)/2", _is(sp.sinh), lambda n: (sp.exp(n.args[0]) - sp.exp(-n.args[0])) / 2,
+             r"\sinh a = \frac{e^{a} - e^{-a}}{2}"),
+    Identity("cosh a = (e^a + e^-a)/2", _is(sp.cosh), lambda n: (sp.exp(n.args[0]) + sp.exp(-n.args[0])) / 2,
+             r"\cosh a = \frac{e^{a} + e^{-a}}{2}"),
+    Identity("log e^a = a", _log_of_exp, lambda n: n.args[0].args[0], r"\log e^{a} = a"),
     Identity("log(ab) = log a + log b (a, b > 0)", _log_of_product,
-             lambda n: sp.Add(*[sp.log(f) for f in n.args[0].args])),
-    Identity("log(a^p) = p log a (a > 0)", _log_of_power, lambda n: n.args[0].exp * sp.log(n.args[0].base)),
-    Identity("|a| by the sign of a", _decided_abs, _abs),
-    Identity("max(0, a) by the sign of a", _decided_relu, _relu),
-    Identity("Heaviside(a) by the sign of a", _decided_step, _step),
+             lambda n: sp.Add(*[sp.log(f) for f in n.args[0].args]), r"\log(ab) = \log a + \log b \ (a, b > 0)"),
+    Identity("log(a^p) = p log a (a > 0)", _log_of_power, lambda n: n.args[0].exp * sp.log(n.args[0].base),
+             r"\log a^{p} = p \log a \ (a > 0)"),
+    Identity("sign(-a) = -sign(a)", _negated_sign, lambda n: -sp.sign(-n.args[0]),
+             r"\operatorname{sign}(-a) = -\operatorname{sign}(a)"),
+    Identity("|a| by the sign of a", _decided_abs, _abs, r"|a| = \pm a \text{ by the sign of } a"),
+    Identity("max(0, a) by the sign of a", _decided_relu, _relu, r"\max(0, a) \text{ by the sign of } a"),
+    Identity("Heaviside(a) by the sign of a", _decided_step, _step, r"H(a) \text{ by the sign of } a"),
 )
+
+#: Every rule the engine may cite (these, the two on exponentials, the order of sums), in LaTeX.
+_LATEX: dict[str, str] = {rule.name: rule.latex for rule in RULES} | {
+    EXP_PRODUCT: r"e^{a + b} = e^{a} e^{b}",
+    EXP_POWER: r"e^{n a} = (e^{a})^{n}",
+    SUM_ORDER: r"\textstyle\sum_{a} \sum_{b} f = \sum_{b} \sum_{a} f",
+}
+
+
+def latex_of(name: str) -> str:
+    r"""The LaTeX of the rule the engine cites as ``name`` (prose in ``\text`` for a name it does not know).
+
+    Examples:
+        >>> latex_of("tanh = sinh/cosh")
+        '\\tanh a = \\frac{\\sinh a}{\\cosh a}'
+    """
+    known = _LATEX.get(name)
+    if known is not None:
+        return known
+    escaped = "".join("\\" + c if c in "&%#_{}$" else c for c in name)
+    return rf"\text{{{escaped}}}"
+
 
 _KINDS = (sp.Function, sp.Pow)
 

@@ -212,8 +212,10 @@ class _Normalizer:
             renamed = [f.xreplace(names) for f in inner]
             key = tuple(sorted(sp.srepr(f) for f in renamed))
             if best is None or key < best[0]:
-                best = (key, renamed)
+                best = (key, renamed, flat)
         assert best is not None
+        if best[2] != [v for v, _, _ in term.limits]:
+            self.fired.add(identities.SUM_ORDER)  # the proof cites the reordering
         ranges = tuple(r for r, vs in ordered for _ in vs)
         return free_part, ranges, base, sp.Mul(*best[1])
 
@@ -293,7 +295,8 @@ def canonical_sums(expr: sp.Expr, ranges: Mapping[sp.Symbol, tuple[sp.Expr, sp.E
                    fired: set[str] | None = None) -> sp.Expr:
     """The canonical form described above (exactly 0 when it shows that ``expr`` is zero).
 
-    ``fired`` collects the names of the elementwise identities that were used.
+    ``fired`` collects the names of the elementwise identities that were used, and
+    :data:`identities.SUM_ORDER` when nested sums were brought to another order.
     An expression that mentions a free ν name, or whose flattening is too large, is returned
     as it is after the identities (a canonical name could capture the free one).
 

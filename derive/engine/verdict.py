@@ -12,7 +12,7 @@ import sympy as sp
 if TYPE_CHECKING:
     from derive.engine.claims import Claim
 
-__all__ = ["Counterexample", "Status", "Verdict"]
+__all__ = ["IDENTITY_NOTE", "Counterexample", "Status", "Verdict"]
 
 
 class Status(enum.Enum):
@@ -80,6 +80,10 @@ def _short(value: Any) -> str:
     return str(value)
 
 
+#: How a note names an identity the proof used (``identity used: tanh = sinh/cosh``).
+IDENTITY_NOTE = "identity used: "
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The outcome of deciding one claim.
@@ -107,6 +111,11 @@ class Verdict:
     @property
     def proved(self) -> bool:
         return self.status is Status.PROVED
+
+    @property
+    def identities(self) -> tuple[str, ...]:
+        """The names of the identities the proof used (elementwise rules, the order of nested sums)."""
+        return tuple(n[len(IDENTITY_NOTE):] for n in self.notes if n.startswith(IDENTITY_NOTE))
 
     @property
     def refuted(self) -> bool:

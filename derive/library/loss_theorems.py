@@ -32,6 +32,7 @@ from derive.model import (
     l2,
     sigmoid,
 )
+from derive.model.piecewise import abs, sign, where
 
 __all__ = ["LOSS_THEOREMS", "WRONG_LOSSES"]
 
@@ -111,6 +112,19 @@ def _gaussian_nll(wrong: bool = False) -> Built:
     return Built(grad(L, v), rhs, L, v, rhs, {"N": N, "d": d})
 
 
+def _huber(wrong: bool = False) -> Built:
+    N, d = Size("N"), Size("d")
+    X, w, t = Matrix("X", N, d, role="inputs"), Vector("w", d), Vector("t", N)
+    delta = Scalar("delta", positive=True)
+    r = X @ w - t
+    # Quadratic inside |r| <= δ, linear outside: differentiable everywhere (the pieces' slopes
+    # agree at |r| = δ), and sign's kink at r = 0 lies inside the quadratic piece.
+    L = where(abs(r) <= delta, r * r / 2, delta * (abs(r) - delta / 2)).mean()
+    slope = where(abs(r) <= delta, r, delta if wrong else delta * sign(r))  # wrong: the sign dropped
+    rhs = X.T @ slope / N
+    return Built(grad(L, w), rhs, L, w, rhs, {"N": N, "d": d})
+
+
 _D = {"d": 2}
 _ND = {"N": 2, "d": 2}
 
@@ -161,6 +175,18 @@ LOSS_THEOREMS: list[ModelTheorem] = [
                                r"define r_n = y_n - \sum_{m=1}^{d} X_{nm} w_m")),
 ]
 
+LOSS_THEOREMS.append(
+    ModelTheorem("huber_gradient", "∇_w mean Huber_δ(Xw - t) = Xᵀ clip(Xw - t, -δ, δ)/N (δ > 0)",
+                 r"\frac{\partial}{\partial w_i} \frac{1}{N}\sum_{n=1}^{N} h_n"
+                 r" = \frac{1}{N} \sum_{n=1}^{N} X_{ni}\, g_n", "losses", _huber, _ND,
+                 title="The Huber loss: the gradient",
+                 declarations=(r"assume 0 < \delta",
+                               r"define r_n = \sum_{m=1}^{d} X_{nm} w_m - t_n",
+                               r"define h_n = \begin{cases} \frac{1}{2} r_n^2, & |r_n| \le \delta \\ "
+                               r"\delta (|r_n| - \frac{1}{2} \delta), & |r_n| > \delta \end{cases}",
+                               r"define g_n = \begin{cases} r_n, & |r_n| \le \delta \\ "
+                               r"\delta \operatorname{sign}(r_n), & |r_n| > \delta \end{cases}")))
+
 #: The planted mistake of each theorem, which the engine must refute.
 WRONG_LOSSES: dict[str, Callable[[], Built]] = {
     "logistic_regression_gradient: target dropped": lambda: _logistic(wrong=True),
@@ -170,4 +196,5 @@ WRONG_LOSSES: dict[str, Callable[[], Built]] = {
     "bilinear_transpose: a transpose too many": lambda: _bilinear(wrong=True),
     "log_cosh_gradient: missing 1/N": lambda: _log_cosh(wrong=True),
     "gaussian_nll_variance_gradient: dropped term": lambda: _gaussian_nll(wrong=True),
+    "huber_gradient: sign dropped": lambda: _huber(wrong=True),
 }

@@ -23,6 +23,7 @@ from pathlib import Path
 import sympy as sp
 from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
 
+from derive.engine.identities import latex_of
 from derive.engine.verdict import Status
 from derive.library.proofs import Notation, Proof, ProofStep, UnprovedStepError
 from derive.render.declarations import declarations
@@ -293,6 +294,9 @@ def _check(proofs: Sequence[Proof], mark_unproved: bool) -> None:
 
 def _annotation(step: ProofStep) -> str:
     text = _rule_math(step.rule)
+    if step.verdict.identities:
+        # The engine's named identities that proved the step (tanh = sinh/cosh, the order of sums).
+        text += r" \text{; by } " + r", \ ".join(latex_of(name) for name in step.verdict.identities)
     if step.verdict.status is Status.PROVED:
         return text
     mark = rf"\textbf{{{step.verdict.status.value.upper()}}}"
