@@ -19,7 +19,8 @@ _FUNCTIONS_LATEX = {"tanh": r"\tanh", "exp": r"\exp", "log": r"\log", "sigmoid":
                     "relu": r"\operatorname{relu}", "step": r"\operatorname{H}", "softmax": r"\operatorname{softmax}",
                     "diag": r"\operatorname{diag}"}
 _FUNCTIONS_TEXT = {"sigmoid": "σ", "step": "H"}
-_TEXT_NAMES = {"yhat": "ŷ", "Yhat": "Ŷ", "lambda": "λ", "lam": "λ", "sigma": "σ", "mu": "μ", "epsilon": "ε"}
+_TEXT_NAMES = {"yhat": "ŷ", "Yhat": "Ŷ", "lambda": "λ", "lam": "λ", "sigma": "σ", "mu": "μ", "epsilon": "ε",
+               "xhat": "x̂", "Xhat": "X̂", "gamma": "γ", "beta": "β"}
 
 
 def _negative(c: Form) -> bool:
