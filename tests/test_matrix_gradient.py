@@ -127,7 +127,7 @@ def test_a_bias_repeated_over_the_rows_with_ones() -> None:
     Y = Labels("Y", c, soft=True, batch=N)
     Yhat = softmax(X @ W + ones(N) @ b.T)
     g = gradient(cross_entropy(Y, Yhat), b, names={"Yhat": Yhat})
-    assert g.proved and str(g).startswith("∂L/∂b = (𝟏ᵀ(Ŷ - Y))ᵀ/N ")
+    assert g.proved and str(g).startswith("∂L/∂b = (Ŷ - Y)ᵀ𝟏/N ")
 
 
 def test_a_square_gives_one_term_twice_as_large() -> None:

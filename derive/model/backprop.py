@@ -38,6 +38,7 @@ class _Expressions:
 
     def __init__(self) -> None:
         self.cache: dict[int, Form] = {}
+        self.sigma: dict[int, Form] = {}  # normalize's node → its σ (a named scalar, or a column of them)
 
     def __call__(self, node: Form) -> Form:
         if not node.op.startswith("graph:"):
@@ -69,11 +70,34 @@ class _Expressions:
             return apply(op, a[0])
         if op == "log_softmax":
             return apply("log", apply("softmax", a[0]))
+        if op == "normalize":
+            return self._normalize(node, a[0], a[1])
         # Unwritable here; harmless unless it reaches the gradient, which backprop checks.
         return _node("opaque", (), node.shape, name=op)
 
 
+    def _normalize(self, node: Form, x: Form, eps: Form) -> Form:
+        """x̂ = (x - μ)/σ along the last axis, with μ and σ named (the forms layer norm is written with)."""
+        n = const(x.shape[-1], sizes=node.sizes)
+        mu = _named(sum_along(x, None if x.ndim == 1 else 1) / n, "mu")
+        centred = x - _spread_rows(mu, x)
+        sigma = _named(apply("sqrt", sum_along(mul(centred, centred), None if x.ndim == 1 else 1) / n + eps),
+                       "sigma")
+        self.sigma[node.uid] = sigma
+        return centred / _spread_rows(sigma, x)
+
+
 express = _Expressions
+
+
+def _named(f: Form, name: str) -> Form:
+    """``f`` as a named intermediate (printed as its name, defined after "where")."""
+    return var(f.tensor(), name, f)
+
+
+def _spread_rows(v: Form, like: Form) -> Form:
+    """A scalar as it is (it broadcasts), a column of per-row values as v 1ᵀ, the shape of ``like``."""
+    return v if like.ndim == 1 else v @ ones((like.shape[1],), like.sizes).T
 
 _OF_NUMBERS = {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh}
 
@@ -115,7 +139,7 @@ def _rule(node: Form, g: Form, E: _Expressions, fused: bool) -> list[Contributio
     if op == "neg":
         return [(a, -g)]
     if op == "T":
-        return [(a, g.T)]
+        return [(a, _transpose(g))]
     if op == "matmul":
         assert b is not None
         return _matmul(node, g, a, b, E)
@@ -152,6 +176,8 @@ def _rule(node: Form, g: Form, E: _Expressions, fused: bool) -> list[Contributio
     if op == "log_softmax":
         return [(a, g - mul(apply("softmax", E(a)), sum_along(g, None) if a.ndim == 1 else
                            sum_along(g, 1) @ ones((a.shape[1],), a.sizes).T))]
+    if op == "normalize":
+        return [(a, _normalize_back(node, g, E))]
     if op == "logsumexp":
         return [(a, scale(g, apply("softmax", E(a))))]
     if b is None:
@@ -170,6 +196,15 @@ def _rule(node: Form, g: Form, E: _Expressions, fused: bool) -> list[Contributio
     raise NoMatrixForm(f"the operation {op!r} has no matrix-form rule")
 
 
+def _transpose(g: Form) -> Form:
+    """gᵀ, a product's transpose written as the product of the transposes: (Qᵀ dS)ᵀ = dSᵀ Q, as by hand."""
+    if g.op == "scale":
+        return scale(g.args[0], _transpose(g.args[1]))
+    if g.op == "matmul":
+        return g.args[1].T @ g.args[0].T
+    return g.T
+
+
 def _spread(g: Form, a: Form, axis: int | None) -> Form:
     """The adjoint of a sum, spread back over what was summed."""
     if a.is_scalar:
@@ -186,6 +221,20 @@ def _softmax_back(g: Form, out: Form) -> Form:
         return mul(out, g - (out.T @ g))
     rows = sum_along(mul(out, g), 1) @ ones((out.shape[1],), out.sizes).T
     return mul(out, g - rows)
+
+
+def _normalize_back(node: Form, g: Form, E: _Expressions) -> Form:
+    """x̂ = (x - μ)/σ: ∂L/∂x = (n g - Σg - x̂ (x̂ · g)) / (nσ), row by row for a matrix (g: the adjoint of x̂)."""
+    xhat = E(node)
+    sigma = E.sigma[node.uid]
+    if g.op not in ("var", "const"):
+        g = _named(g, "g")
+    n = const(node.shape[-1], sizes=node.sizes)
+    if node.ndim == 1:
+        return (scale(n, g) - sum_along(g, None) - mul(xhat.T @ g, xhat)) / scale(n, sigma)
+    spread = ones((node.shape[1],), node.sizes).T
+    rows = mul(sum_along(mul(xhat, g), 1) @ spread, xhat)
+    return (scale(n, g) - sum_along(g, 1) @ spread - rows) / (scale(n, sigma) @ spread)
 
 
 def _matmul(node: Form, g: Form, a: Form, b: Form, E: _Expressions) -> list[Contribution]:

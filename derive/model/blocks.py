@@ -21,6 +21,7 @@ import sympy as sp
 
 from derive.model.errors import ModelTypeError
 from derive.model.functions import sqrt, tanh
+from derive.model.graph import hint, recorded
 from derive.model.reductions import mean, normalized_axis, softmax
 from derive.model.tensor import Tensor, as_tensor
 
@@ -30,6 +31,7 @@ __all__ = ["attention", "batch_norm", "gelu", "layer_norm", "normalize"]
 DEFAULT_EPS = sp.Rational(1, 100000)
 
 
+@recorded("normalize")  # read whole by the chain rule in matrix form: the textbook (g - mean g - x̂ mean(g ⊙ x̂))/σ
 def normalize(x: Any, axis: int, eps: Any = DEFAULT_EPS) -> Tensor:
     """(x - mean) / sqrt(var + eps) along ``axis``, the biased variance as in PyTorch's normalization layers."""
     t = as_tensor(x)
@@ -43,7 +45,7 @@ def normalize(x: Any, axis: int, eps: Any = DEFAULT_EPS) -> Tensor:
 
 def layer_norm(x: Any, gamma: Any, beta: Any, eps: Any = DEFAULT_EPS) -> Tensor:
     """γ ⊙ x̂ + β with x̂ the input normalized over its last axis (each sample's features)."""
-    return normalize(x, -1, eps) * gamma + beta
+    return hint(normalize(x, -1, eps), "xhat") * gamma + beta
 
 
 def batch_norm(x: Any, gamma: Any, beta: Any, eps: Any = DEFAULT_EPS) -> Tensor:
@@ -51,7 +53,7 @@ def batch_norm(x: Any, gamma: Any, beta: Any, eps: Any = DEFAULT_EPS) -> Tensor:
     t = as_tensor(x)
     if t.ndim != 2:
         raise ModelTypeError(f"batch_norm takes an N × d batch (a matrix), got shape {t.shape}")
-    return normalize(t, 0, eps) * gamma + beta
+    return hint(normalize(t, 0, eps), "xhat") * gamma + beta
 
 
 def attention(q: Any, k: Any, v: Any, mask: Any = None) -> Tensor:
@@ -65,10 +67,11 @@ def attention(q: Any, k: Any, v: Any, mask: Any = None) -> Tensor:
         raise ModelTypeError(f"attention takes three matrices (queries × d, keys × d, keys × d_v), got shapes "
                              f"{Q.shape}, {K.shape} and {V.shape}")
     width = Q.shape[1]
-    scores = Q @ K.T / Q._with((), lambda: sp.sqrt(width))
+    # √d as a number of the sizes (no declarations), so the recorded graph reads it as a constant
+    scores = Q @ K.T / Tensor((), lambda: sp.sqrt(width), sizes=Q.sizes)
     if mask is not None:
         scores = scores + mask
-    return softmax(scores, axis=-1) @ V
+    return hint(softmax(scores, axis=-1), "A") @ V
 
 
 def gelu(x: Any, approximate: str = "none") -> Tensor:

@@ -40,6 +40,7 @@ _FUNCTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "relu": ("_relu", lambda v: np.maximum(v, 0)),
     "step": ("_step", lambda v: np.heaviside(v, 0.0)),  # relu's derivative, Heaviside(v, 0): 0 at 0
     "softmax": ("_softmax", lambda v: _softmax(v)),
+    "diag": ("np.diag", np.diag),  # of a vector: the diagonal matrix (the logistic Hessian's weights)
 }
 
 _HELPERS = {
@@ -77,15 +78,17 @@ def parameters(form: Form) -> tuple[list[str], dict[sp.Symbol, tuple[str, int]]]
 class _Emit:
     """Python source of each node; named intermediates become assignments, in order."""
 
-    def __init__(self) -> None:
+    def __init__(self, renamed: Mapping[str, str] | None = None) -> None:
+        self.renamed = dict(renamed or {})  # sizes whose name an array or an intermediate has (p and p = σ(Xw))
         self.lines: list[str] = []
         self.helpers: set[str] = set()
         self.assigned: set[int] = set()
 
     def value(self, v: sp.Expr) -> str:
-        names = {s: sp.Symbol(_py_name(s.name)) for s in v.free_symbols if isinstance(s, sp.Symbol)}
-        return f"({sp.pycode(v.xreplace(names), fully_qualified_modules=False)})" if not v.is_Atom else \
-            sp.pycode(v.xreplace(names))
+        names = {s: sp.Symbol(self.renamed.get(s.name, _py_name(s.name))) for s in v.free_symbols
+                 if isinstance(s, sp.Symbol)}
+        code = sp.pycode(v.xreplace(names), fully_qualified_modules=True).replace("math.", "np.")  # np.sqrt(d)
+        return code if v.is_Atom else f"({code})"
 
     def shape(self, shape: tuple[sp.Expr, ...]) -> str:
         dims = ", ".join(self.value(s) for s in shape)
@@ -152,10 +155,11 @@ def _strip(code: str) -> str:
 def source(form: Form, name: str = "gradient") -> str:
     """``def name(<arrays>): ...`` computing the form with numpy (``import numpy as np`` assumed)."""
     params, sizes = parameters(form)
-    emit = _Emit()
+    taken = {*params, *(v.name for v in form.variables() if v.definition is not None)}
+    emit = _Emit({s.name: f"{s.name}_size" for s in sizes if s.name in taken})
     result = _strip(emit(form))
     used = {s for node in form.all_nodes() for s in _symbols(node)}
-    size_lines = [f"    {_py_name(s.name)} = {_py_name(arr)}.shape[{axis}]"
+    size_lines = [f"    {emit.renamed.get(s.name, _py_name(s.name))} = {_py_name(arr)}.shape[{axis}]"
                   for s, (arr, axis) in sorted(sizes.items(), key=lambda kv: kv[0].name) if s in used]
     helpers = "".join(_HELPERS[h] + "\n\n" for h in sorted(emit.helpers))
     body = "\n".join([*size_lines, *emit.lines, f"    return {result}"])

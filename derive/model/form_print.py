@@ -19,7 +19,8 @@ _FUNCTIONS_LATEX = {"tanh": r"\tanh", "exp": r"\exp", "log": r"\log", "sigmoid":
                     "relu": r"\operatorname{relu}", "step": r"\operatorname{H}", "softmax": r"\operatorname{softmax}",
                     "diag": r"\operatorname{diag}"}
 _FUNCTIONS_TEXT = {"sigmoid": "σ", "step": "H"}
-_TEXT_NAMES = {"yhat": "ŷ", "Yhat": "Ŷ", "lambda": "λ", "lam": "λ", "sigma": "σ", "mu": "μ", "epsilon": "ε"}
+_TEXT_NAMES = {"yhat": "ŷ", "Yhat": "Ŷ", "lambda": "λ", "lam": "λ", "sigma": "σ", "mu": "μ", "epsilon": "ε",
+               "xhat": "x̂", "Xhat": "X̂", "gamma": "γ", "beta": "β"}
 
 
 def _negative(c: Form) -> bool:
@@ -90,6 +91,8 @@ class _Printer:
             label = r"\operatorname{sum}" if tex else "sum"
             axis = "" if f.axis is None else (rf"_{{\text{{axis}} {f.axis}}}" if tex else f"[axis {f.axis}]")
             return f"{label}{axis}{self.paren(self.at(a[0], _ADD))}", _ATOM
+        if op == "sqrt" and tex:
+            return rf"\sqrt{{{self.at(a[0], _ADD)}}}", _ATOM
         if op in _FUNCTIONS_LATEX:
             label = _FUNCTIONS_LATEX[op] if tex else _FUNCTIONS_TEXT.get(op, op)
             return f"{label}{self.paren(self.at(a[0], _ADD))}", _ATOM

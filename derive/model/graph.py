@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-__all__ = ["Record", "origin", "recorded"]
+__all__ = ["Record", "hint", "hinted", "origin", "recorded"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +44,27 @@ def origin(t: Any) -> Record | None:
         return _RECORDS.get(t)
     except TypeError:  # not weak-referenceable: a number
         return None
+
+
+_HINTS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+
+
+def hint(t: Any, name: str) -> Any:
+    """Suggest the name a gradient in matrix form prints ``t`` by (a library block's x̂, A); returns ``t``.
+
+    The caller's own names win; a block names what it builds inside, which the caller has no handle on.
+    """
+    _RECORDS.get(t)  # a tensor, weak-referenceable: hints go when it goes
+    _HINTS[t] = name
+    return t
+
+
+def hinted(t: Any) -> str:
+    """The name suggested for ``t``, or ""."""
+    try:
+        return _HINTS.get(t, "")
+    except TypeError:
+        return ""
 
 
 def recorded(op: str, *, swap: bool = False) -> Callable[[F], F]:

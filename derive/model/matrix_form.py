@@ -21,7 +21,8 @@ import sympy as sp
 
 from derive.model import functions as fn
 from derive.model import piecewise, reductions
-from derive.model.graph import origin
+from derive.model.blocks import DEFAULT_EPS
+from derive.model.graph import hinted, origin
 from derive.model.tensor import Declaration, Size, Tensor, as_tensor
 
 __all__ = ["ELEMENTWISE", "Form", "NoMatrixForm", "const", "from_tensor", "ones", "var"]
@@ -33,7 +34,7 @@ ELEMENTWISE = {"tanh": fn.tanh, "exp": fn.exp, "log": fn.log, "sigmoid": fn.sigm
 
 #: Losses and reductions read from the graph whole, so that their gradient has its textbook form.
 COMPOSITE = ("softmax", "log_softmax", "logsumexp", "cross_entropy", "binary_cross_entropy", "mse", "l2",
-             "norm", "trace", "diag")
+             "norm", "trace", "diag", "normalize")
 
 
 class NoMatrixForm(Exception):
@@ -324,11 +325,13 @@ def sum_along(x: Form, axis: int | None) -> Form:
 _DERIVED = {"add", "sub", "mul", "div", "neg", "matmul", "T", "pow", "sum", "mean", *ELEMENTWISE, *COMPOSITE}
 
 
-def from_tensor(t: Any, names: dict[int, str], memo: dict[int, Form] | None = None) -> Form:
+def from_tensor(t: Any, names: dict[int, str], memo: dict[int, Form] | None = None, *,
+                hints: bool = False) -> Form:
     """The form of a model tensor, read from its recorded graph; ``names`` maps id(tensor) to a name.
 
     A declared array is a var; a named intermediate is a var with its definition; a number or
-    a size is a const. An operation without a rule raises :class:`NoMatrixForm`.
+    a size is a const. An operation without a rule raises :class:`NoMatrixForm`. With ``hints``
+    the names library blocks suggest for what they build inside are used too.
     """
     memo = {} if memo is None else memo
     tensor = as_tensor(t)
@@ -345,16 +348,31 @@ def from_tensor(t: Any, names: dict[int, str], memo: dict[int, Form] | None = No
         if record.op not in _DERIVED:
             raise NoMatrixForm(f"the operation {record.op!r} has no matrix-form rule")
         operands = record.args[:1] if record.op in ("sum", "mean") else record.args  # the axis is an option
-        args = tuple(from_tensor(a, names, memo) if isinstance(a, (Tensor, Size, int, float, sp.Basic))
+        if record.op == "normalize":  # x and ε; the axis is an option
+            operands = (record.args[0], record.option("eps", record.args[2] if len(record.args) > 2 else DEFAULT_EPS))
+        args = tuple(from_tensor(a, names, memo, hints=hints) if isinstance(a, (Tensor, Size, int, float, sp.Basic))
                      else a for a in operands)
         form = Form("graph:" + record.op, tuple(a for a in args if isinstance(a, Form)), tensor.shape,
                     tensor_=tensor, decls=frozenset(tensor.declarations), sizes=tensor.sizes,
-                    axis=_axis(record), name=names.get(id(tensor), ""))
+                    axis=_axis(record), name=names.get(id(tensor), "") or (_hint(tensor, names) if hints else ""))
     memo[id(tensor)] = form
     return form
 
 
+def _hint(t: Tensor, names: dict[int, str]) -> str:
+    """A block's suggested name (layer norm's x̂, attention's A), unless the caller used it for another tensor."""
+    name = hinted(t)
+    return name if name not in names.values() else ""
+
+
 def _axis(record: Any) -> int | None:
+    if record.op == "normalize":
+        x = record.args[0]
+        axis = record.option("axis", record.args[1] if len(record.args) > 1 else -1)
+        ndim = len(x.shape) if isinstance(x, Tensor) else 0
+        if ndim not in (1, 2) or axis not in (-1, ndim - 1):
+            raise NoMatrixForm("normalize has a matrix-form rule only along the last axis of a vector or a matrix")
+        return ndim - 1
     if record.op in ("softmax", "log_softmax", "logsumexp"):
         axis = record.option("axis", record.args[1] if len(record.args) > 1 else -1)
         ndim = len(record.args[0].shape) if isinstance(record.args[0], Tensor) else 0

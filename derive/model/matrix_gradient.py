@@ -172,7 +172,7 @@ def gradient(loss: Any, wrt: Tensor, *, names: Mapping[str, Tensor] | None = Non
     reasons: list[str] = []
     for fused in (True, False):
         try:
-            form = backprop(from_tensor(L, by_id), wrt, fused=fused)
+            form = backprop(from_tensor(L, by_id, hints=names is None), wrt, fused=fused)
         except NoMatrixForm as exc:
             if str(exc) not in reasons:
                 reasons.append(str(exc))

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from derive.engine.decide import Settings, decide
-from derive.engine.verdict import Status
+from derive.engine.verdict import Status, Verdict
 from derive.model.claims import claim
 from derive.model.form_print import text
 from derive.model.functions import hessian
@@ -31,7 +31,7 @@ from derive.model.matrix_form import Form, NoMatrixForm, apply, const, eye, matm
 from derive.model.matrix_gradient import gradient
 from derive.model.tensor import Tensor
 
-__all__ = ["hessian_form", "jacobian_form"]
+__all__ = ["hessian_form", "hessian_matrix", "jacobian_form"]
 
 
 def _depends(f: Form, w: Tensor) -> bool:
@@ -79,20 +79,34 @@ def _chain(slope: Form, inner: Form | None) -> Form | None:
     return None if inner is None else matmul(apply("diag", slope), inner)
 
 
-def hessian_form(loss: Any, w: Tensor, *, names: Mapping[str, Tensor] | None = None,
-                 settings: Settings | None = None) -> str:
-    """The Hessian of ``loss`` by the vector ``w`` in matrix form, with the verdict (a line of text)."""
+def hessian_matrix(loss: Any, w: Tensor, *, names: Mapping[str, Tensor] | None = None,
+                   settings: Settings | None = None) -> tuple[Form | None, Verdict | None, str]:
+    """The Hessian of ``loss`` by the vector ``w`` in matrix form with its verdict, or (None, None, why not).
+
+    A zero Hessian is ``(None, None, "0")``.
+    """
     g = gradient(loss, w, names=names if names is not None else {}, settings=settings)
-    name = next(iter(w.declarations)).name
     if not g.proved or g.form is None:
-        return f"∂²L/∂{name}² has no matrix form: the gradient has none ({g.note})"
+        return None, None, f"the gradient has none ({g.note})"
     try:
         form = jacobian_form(g.form, w)
     except NoMatrixForm as exc:
-        return f"∂²L/∂{name}² has no matrix form: {exc}"
+        return None, None, str(exc)
     if form is None:
+        return None, None, "0"
+    name = next(iter(w.declarations)).name
+    return form, decide(claim(hessian(loss, w), form.tensor(), name=f"∂²L/∂{name}²"), settings or Settings()), ""
+
+
+def hessian_form(loss: Any, w: Tensor, *, names: Mapping[str, Tensor] | None = None,
+                 settings: Settings | None = None) -> str:
+    """The Hessian of ``loss`` by the vector ``w`` in matrix form, with the verdict (a line of text)."""
+    name = next(iter(w.declarations)).name
+    form, verdict, why = hessian_matrix(loss, w, names=names, settings=settings)
+    if why == "0":
         return f"∂²L/∂{name}² = 0"
-    verdict = decide(claim(hessian(loss, w), form.tensor(), name=f"∂²L/∂{name}²"), settings or Settings())
+    if form is None or verdict is None:
+        return f"∂²L/∂{name}² has no matrix form: {why}"
     status = "proved for every size" if verdict.status == Status.PROVED else f"{verdict.status.value}, not proved"
     where = [f"{text(v)} = {text(v.definition)}" for v in form.variables() if v.definition is not None]
     return f"∂²L/∂{name}² = {text(form)}   [{status}]" + (f"\n  where {', '.join(where)}" if where else "")

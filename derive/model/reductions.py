@@ -62,6 +62,7 @@ def _sum_fold(body: Callable[[sp.Expr], sp.Expr], size: sp.Expr) -> sp.Expr:
     return sp.Sum(body(n), (n, 1, size))
 
 
+@recorded("sum")
 def sum(t: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """The sum of all entries (a scalar), or along ``axis``."""
     x = as_tensor(t)
@@ -73,12 +74,13 @@ def sum(t: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     return _reduce(x, axis, keepdims, "sum", _sum_fold)
 
 
+@recorded("mean")
 def mean(t: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
     """The mean of all entries, or along ``axis`` (0: over the rows, the batch dimension)."""
     x = as_tensor(t)
     total = sum(x, axis, keepdims)
     count = sp.Mul(*x.shape) if axis is None else x.shape[normalized_axis(x, axis, "mean")]
-    return total / x._with((), lambda: count)
+    return total / Tensor((), lambda: count, sizes=x.sizes)  # a number of the sizes: a constant in the graph
 
 
 def max(t: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
