@@ -183,7 +183,6 @@ def render(results: Sequence[Gradient], *, latex: bool = False, numpy: bool = Fa
 def _parts(g: Gradient) -> tuple[str, list[str], str]:
     """The claim's LaTeX (∂L/∂W = form), the definitions it uses, and how it was proved (prose)."""
     from derive.model.form_print import latex
-
     from derive.model.proof_cache import Recalled
 
     assert g.form is not None and g.verdict is not None
