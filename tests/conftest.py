@@ -10,6 +10,10 @@ import pytest
 
 pytest_plugins = ["pytester"]
 
+# Every test proves its gradients afresh (and writes nothing to the home folder); the proof cache's own
+# tests point DERIVE_PROOF_CACHE at a temporary folder.
+os.environ["DERIVE_PROOF_CACHE"] = "off"
+
 GOLDEN = Path(__file__).parent / "golden"
 
 

@@ -59,7 +59,7 @@ def test_no_proof_is_written_when_a_gradient_is_not_proved(model: str, tmp_path:
 
 def test_prove_needs_a_markdown_or_latex_name(model: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["grad", model, "L", "--wrt", "V", "--prove", str(tmp_path / "grad.txt")]) == 2
-    assert "name a .md or .tex file" in capsys.readouterr().err
+    assert "name a .md, .tex or .pdf file" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -72,3 +72,21 @@ def test_latex_proof_compiles(model: str, tmp_path: Path) -> None:
     pdf = tmp_path / "grad.pdf"
     compile_pdf(tex, pdf)
     assert pdf.stat().st_size > 1000
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("latexmk", "pdflatex", "pdftotext")),
+                    reason="needs latexmk, pdflatex and pdftotext")
+def test_pdf_proof_is_compiled_and_read_back(model: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from derive.render.gradient import GradientRequest, gradients, read_back
+
+    out = tmp_path / "grad.pdf"
+    assert main(["grad", model, "L", "--wrt", "W", "V", "--prove", str(out)]) == 0
+    assert f"wrote {out}" in capsys.readouterr().err
+    assert out.read_bytes().startswith(b"%PDF")
+    results = gradients(GradientRequest(model, "L", ("W", "V")))
+    assert read_back(out, results) == ""
+    # the read-back can fail: a PDF of the proof by W alone lacks the theorem by V
+    only_w = tmp_path / "w.pdf"
+    assert main(["grad", model, "L", "--wrt", "W", "--prove", str(only_w)]) == 0
+    assert read_back(only_w, results) == "no Theorem 2 (L by V)"

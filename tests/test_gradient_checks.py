@@ -89,6 +89,14 @@ def test_the_reproduce_line_is_a_call_with_the_callers_names() -> None:
                     "sizes={'c': 3, 'd': 4, 'p': 5}, samples=6, seed=0)")
     assert " rerun:     pytest 'tests/test_gradient_checks.py::test_the_reproduce_line_is_a_call_with_the_callers_" \
            "names'" in str(info.value)
+    # pasted where the test's names exist, it runs the same check, which fails the same way
+    import derive.testing
+
+    scope = {"derive": derive, "mlp_backward": mlp_backward, "loss": loss, "first_layer": first_layer, "V": V,
+             "x": x, "y": y}
+    with pytest.raises(AssertionError, match="Mismatched elements of dL/dW") as again:
+        eval(line.removeprefix(" reproduce: "), scope)  # the line derive printed, not user text
+    assert "wrt=[first_layer, V], args=[x, y, first_layer, V]" in str(again.value)
 
 
 @pytest.mark.slow

@@ -105,6 +105,13 @@ def layer_norm_x() -> Case:
     return _gradient_case((u * layer_norm(x, gamma, beta)).sum(), x)  # u: the gradient arriving from above
 
 
+def layer_norm_batch() -> Case:
+    N, n = Size("N"), Size("n")
+    X, U = Matrix("X", N, n), Matrix("U", N, n)
+    gamma, beta = Vector("gamma", n), Vector("beta", n)
+    return _gradient_case((U * layer_norm(X, gamma, beta)).sum(), X)  # each row (sample) normalized
+
+
 def attention_q() -> Case:
     T, d = Size("T"), Size("d")
     Q, K, V, G = Matrix("Q", T, d), Matrix("K", T, d), Matrix("V", T, d), Matrix("G", T, d)
@@ -130,6 +137,8 @@ MODELS: dict[str, tuple[Callable[[], Case], str]] = {
     "ridge": (ridge, "∂L/∂w = Xᵀ(Xw - t)/N + λw   [proved for every size]"),
     "logistic Hessian": (logistic_hessian, "∂²L/∂w² = Xᵀ(diag(p ⊙ (1 - p))X)/N + λI"),
     "layer norm": (layer_norm_x, "∂L/∂x = (ng - sum(g) - (x̂ᵀg)x̂) / (nσ)   [proved for every size]"),
+    "layer norm, batched": (layer_norm_batch, "∂L/∂X = (ng - sum[axis 1](g)𝟏ᵀ - (sum[axis 1](x̂ ⊙ g)𝟏ᵀ) ⊙ x̂) / "
+                            "(nσ𝟏ᵀ)   [proved for every size]"),
     "attention Q": (attention_q, f"∂L/∂Q = {DS}K/(sqrt(d))   [proved for every size]"),
     "attention K": (attention_k, f"∂L/∂K = {DS}ᵀQ/(sqrt(d))   [proved for every size]"),
     "attention V": (attention_v, "∂L/∂V = AᵀG   [proved for every size]"),

@@ -192,3 +192,35 @@ def test_isolate_kills_a_claim_past_its_budget(pytester: pytest.Pytester) -> Non
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*Claim not decided: huge*", "*exceeded its time budget of 7.25 s; the worker "
                                  "process was stopped*", "*derive: 0 proved, 0 refuted, 1 undecided*"])
+
+
+MODEL_CLAIM = '''
+from derive.model import Size, Vector, claim
+from derive.testing import theorem
+
+@theorem
+def test_model_claim_wrong():
+    n = Size("n")
+    x = Vector("x", n)
+    return claim((x * x).sum(), x.sum() * x.sum())  # unnamed: Σx² is not (Σx)²
+'''
+
+
+@pytest.mark.timeout(180)
+def test_an_unnamed_model_claim_is_headed_by_the_test_and_its_reproduce_line_runs(pytester: pytest.Pytester) -> None:
+    import subprocess
+    import sys
+
+    pytester.makepyfile(test_model=MODEL_CLAIM)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    text = result.stdout.str()
+    assert "Claim not proved: test_model_claim_wrong" in text and "model claim" not in text
+    assert " claim:     Sum(x[" in text  # what it claims, written out
+    line = next(x for x in text.splitlines() if "reproduce: " in x).split("reproduce: ", 1)[1]
+    assert line.startswith("derive.decide(__import__('test_model').test_model_claim_wrong(), ")
+    # pasted as it is, in the project's folder, it decides the same claim again
+    run = subprocess.run([sys.executable, "-c", f"import derive; print(({line}).status.value)"],
+                         cwd=pytester.path, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "refuted"

@@ -13,6 +13,7 @@ Examples:
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -196,13 +197,25 @@ def _variable(x: Tensor) -> tuple[Callable[..., sp.Expr], tuple[sp.Expr, ...]]:
     return x.entry, x.shape
 
 
+#: A scalar loss's expression, built once: a loss differentiated by W1, b1, W2, b2 is written out once, not four
+#: times (each build draws fresh bound indices, so SymPy's own cache cannot see that they are the same).
+_LOSS_EXPRESSIONS: weakref.WeakKeyDictionary[Tensor, sp.Expr] = weakref.WeakKeyDictionary()
+
+
+def _loss_expression(L: Tensor) -> sp.Expr:
+    expr = _LOSS_EXPRESSIONS.get(L)
+    if expr is None:
+        expr = _LOSS_EXPRESSIONS[L] = L.expr
+    return expr
+
+
 def grad(loss: Any, wrt: Tensor) -> Tensor:
     """∂L/∂X: SymPy's derivative of the scalar ``loss`` by each entry of ``wrt``, in wrt's shape."""
     L = as_tensor(loss)
     if L.ndim:
         raise ModelTypeError(f"grad(L, X) needs a scalar L; the loss has shape {L.shape} (take .sum() or .mean())")
     at, shape = _variable(wrt)
-    expr = L.expr
+    expr = _loss_expression(L)
     free = tuple(sp.Symbol(f"∂{n}", integer=True, positive=True) for n in range(len(shape)))
     d = deltas_out_of_pieces(derivative(expr, at(*free)), dict(zip(free, shape, strict=True)))
 

@@ -34,14 +34,17 @@ from typing import Any
 import sympy as sp
 
 from derive.engine.decide import Settings, decide
+from derive.engine.memo import memoized_sum_symbols
 from derive.engine.sums import normalize_sums, split_exponentials
 from derive.engine.verdict import Status, Verdict
+from derive.model import proof_cache
 from derive.model.backprop import backprop
 from derive.model.claims import claim
 from derive.model.form_numpy import evaluator, source
 from derive.model.form_print import latex, text
 from derive.model.functions import grad
 from derive.model.matrix_form import Form, NoMatrixForm, from_tensor
+from derive.model.proof_cache import Recalled
 from derive.model.tensor import Tensor, as_tensor
 
 __all__ = ["Gradient", "gradient"]
@@ -58,11 +61,16 @@ class Gradient:
     loss: Tensor
     wrt: Tensor
     form: Form | None
-    verdict: Verdict | None
-    exact: Tensor
+    verdict: Verdict | Recalled | None
+    exact_tensor: Tensor | None
     note: str = ""
     loss_name: str = "L"
-    tried: tuple[tuple[Form, Verdict], ...] = field(default=())
+    tried: tuple[tuple[Form, Verdict | Recalled], ...] = field(default=())
+
+    @functools.cached_property
+    def exact(self) -> Tensor:
+        """SymPy's gradient, ``grad(L, W)`` (built on demand when the proof was recalled from the cache)."""
+        return self.exact_tensor if self.exact_tensor is not None else grad(self.loss, self.wrt)
 
     @functools.cached_property
     def _index_form(self) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
@@ -166,24 +174,38 @@ def gradient(loss: Any, wrt: Tensor, *, names: Mapping[str, Tensor] | None = Non
     else:
         by_id = {id(t): k for k, t in names.items()}
     by_id.pop(id(L), None)
-    exact = grad(L, wrt)
+    with memoized_sum_symbols():  # building the claim's sides asks each nested sum for its free symbols many times
+        return _gradient(L, wrt, by_id, names is None, settings, loss_name)
+
+
+def _gradient(L: Tensor, wrt: Tensor, by_id: dict[int, str], hints: bool, settings: Settings | None,
+              loss_name: str) -> Gradient:
+    exact: Tensor | None = None
     settings = settings or Settings(budget=20.0, search_budget=5.0)
-    tried: list[tuple[Form, Verdict]] = []
+    tried: list[tuple[Form, Verdict | Recalled]] = []
     reasons: list[str] = []
     for fused in (True, False):
         try:
-            form = backprop(from_tensor(L, by_id, hints=names is None), wrt, fused=fused)
+            form = backprop(from_tensor(L, by_id, hints=hints), wrt, fused=fused)
         except NoMatrixForm as exc:
             if str(exc) not in reasons:
                 reasons.append(str(exc))
             continue
         if any(f is not None and _same(f, form) for f, _ in tried):
             continue
+        title = f"∂{loss_name}/∂{_name(wrt)}"
+        content = proof_cache.key(L, wrt, form)
+        recalled = proof_cache.recall(content, title)
+        if recalled is not None:  # this very claim, proved before by this very code
+            tried.append((form, recalled))
+            return Gradient(L, wrt, form, recalled, exact, loss_name=loss_name, tried=tuple(tried))
+        exact = grad(L, wrt) if exact is None else exact
         try:
-            verdict = decide(claim(exact, form.tensor(), name=f"∂{loss_name}/∂{_name(wrt)}"), settings)
+            verdict = decide(claim(exact, form.tensor(), name=title), settings)
         except (TypeError, NoMatrixForm) as exc:
             reasons.append(f"the candidate {text(form)} could not be built ({exc})")
             continue
+        proof_cache.remember(content, verdict.status, verdict.strategy, title)
         tried.append((form, verdict))
         if verdict.status == Status.PROVED:
             return Gradient(L, wrt, form, verdict, exact, loss_name=loss_name, tried=tuple(tried))

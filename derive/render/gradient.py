@@ -19,8 +19,8 @@ if TYPE_CHECKING:  # the model layer (SymPy) is imported when a gradient is aske
     from derive.model import Tensor
     from derive.model.matrix_gradient import Gradient
 
-__all__ = ["GradientRequest", "ModelFileError", "add_parser", "gradients", "proof_latex", "proof_markdown", "render",
-           "run", "write_proofs"]
+__all__ = ["GradientRequest", "ModelFileError", "add_parser", "gradients", "proof_latex", "proof_markdown",
+           "read_back", "render", "run", "write_proofs"]
 
 
 class ModelFileError(Exception):
@@ -44,8 +44,9 @@ def add_parser(sub: Any) -> None:
     grad.add_argument("--wrt", nargs="+", required=True, metavar="NAME", help="the declared arrays to differentiate by")
     grad.add_argument("--latex", action="store_true", help="print LaTeX")
     grad.add_argument("--numpy", action="store_true", help="print a numpy function of the model's arrays")
-    grad.add_argument("--prove", metavar="OUT", help="also write the gradients as proofs: Markdown (OUT.md) "
-                      "or a standalone LaTeX document (OUT.tex); none is written if one is not proved")
+    grad.add_argument("--prove", metavar="OUT", help="also write the gradients as proofs: Markdown (OUT.md), "
+                      "a standalone LaTeX document (OUT.tex) or that document compiled with latexmk and read "
+                      "back (OUT.pdf); none is written if one is not proved")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,8 +72,10 @@ def write_proofs(results: Sequence[Gradient], target: str) -> int:
         return 1
     writers = {".md": proof_markdown, ".tex": proof_latex}
     suffix = Path(target).suffix.lower()
+    if suffix == ".pdf":
+        return _write_pdf(results, Path(target))
     if suffix not in writers:
-        print(f"derive: error: --prove {target}: name a .md or .tex file", file=sys.stderr)
+        print(f"derive: error: --prove {target}: name a .md, .tex or .pdf file", file=sys.stderr)
         return 2
     try:
         Path(target).write_text(writers[suffix](results), encoding="utf-8")
@@ -81,6 +84,48 @@ def write_proofs(results: Sequence[Gradient], target: str) -> int:
         return 2
     print(f"wrote {target}", file=sys.stderr)
     return 0
+
+
+def _write_pdf(results: Sequence[Gradient], target: Path) -> int:
+    """Compile the LaTeX proofs with latexmk, then read the PDF back (pdftotext): one theorem per gradient."""
+    from derive.render.latex import TexMissingError, TexRunError, compile_pdf
+
+    try:
+        compile_pdf(proof_latex(results), target)
+    except (TexMissingError, TexRunError, OSError) as exc:
+        print(f"derive: error: --prove {target}: {exc}", file=sys.stderr)
+        return 2
+    problem = read_back(target, results)
+    if problem:
+        print(f"derive: error: --prove {target}: the PDF was written but does not read back: {problem}",
+              file=sys.stderr)
+        return 1
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
+
+
+def read_back(pdf: Path, results: Sequence[Gradient]) -> str:
+    """What is missing from the PDF's text (pdftotext): each gradient's theorem and its proof; "" when nothing is."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        return "pdftotext (poppler-utils) is not installed, so the PDF cannot be read back"
+    try:
+        run = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"pdftotext failed ({exc})"
+    if run.returncode != 0:
+        return f"pdftotext failed (exit {run.returncode}): {run.stderr.strip()}"
+    text = " ".join(run.stdout.split())
+    missing = [f"Theorem {n} ({g.loss_name} by {g.wrt_name})" for n, g in enumerate(results, start=1)
+               if f"Theorem {n} ({g.loss_name} by {g.wrt_name})" not in text]
+    proofs = text.count("Proof.")
+    if missing:
+        return "no " + ", ".join(missing)
+    if proofs < len(results):
+        return f"{proofs} proofs for {len(results)} gradients"
+    return ""
 
 
 def _tensors(namespace: dict[str, Any]) -> dict[str, Tensor]:
@@ -138,6 +183,7 @@ def render(results: Sequence[Gradient], *, latex: bool = False, numpy: bool = Fa
 def _parts(g: Gradient) -> tuple[str, list[str], str]:
     """The claim's LaTeX (∂L/∂W = form), the definitions it uses, and how it was proved (prose)."""
     from derive.model.form_print import latex
+    from derive.model.proof_cache import Recalled
 
     assert g.form is not None and g.verdict is not None
     wrt = _sp_latex(g.wrt_name)
@@ -148,7 +194,9 @@ def _parts(g: Gradient) -> tuple[str, list[str], str]:
     how = (f"The gradient has the shape of {g.wrt_name}{entry}. "
            f"The matrix form came from the chain rule on the model's graph; derive decided it equal to "
            f"SymPy's derivative of {g.loss_name}, entry by entry at free indices and for every size, "
-           f"by reducing the difference to an exact zero (strategy: {g.verdict.strategy or 'exact zero'}).")
+           f"by reducing the difference to an exact zero (strategy: {g.verdict.strategy or 'exact zero'})."
+           + (" This proof was made earlier by the same derive, SymPy and Python for this same claim, and read "
+              "back from the proof cache." if isinstance(g.verdict, Recalled) else ""))
     return f"{lhs} = {latex(g.form)}", definitions, how
 
 

@@ -60,7 +60,10 @@ def _claim(subject: Subject) -> tuple[Claim, str]:
 
 def _verdict_message(header: str, verdict: Verdict, rebuild: str, settings: Settings) -> str:
     claim = verdict.claim
-    lines = [header, "", f" claim:     {claim.statement or claim.name}"]
+    stated = claim.statement or claim.name
+    if stated in ("", "model claim"):  # an unnamed model claim: say what it claims, not its placeholder name
+        stated = _clip(f"{sp.sstr(claim.lhs)} = {sp.sstr(claim.rhs)}", 200)
+    lines = [header, "", f" claim:     {stated}"]
     if claim.hypotheses:
         lines.append(f" assuming:  {', '.join(h.text for h in claim.hypotheses)}")
     lines.append(f" verdict:   {verdict.status.value}" + (f" ({verdict.reason})" if verdict.reason else
