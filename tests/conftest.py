@@ -53,18 +53,6 @@ KNOWN_FAILURES = {
         "the prose twin's case sentence ('for $i \\neq a$') is not read as a case yet",
     "tests/test_symbols.py::test_a_step_true_in_a_case_of_its_indices_is_undecided_with_the_case":
         "the case probe now tries only the indices a step writes (a fixer's change), not the entry indices",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[relu_mlp_W1]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[relu_mlp_W2]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[relu_mlp_b1]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[relu_mlp_b2]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[rnn_bptt_W]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[rnn_step_W]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
     "tests/test_cli.py::test_tables_fit_the_terminal_width":
         "derive list's 46 theorems: a statement wraps past the terminal width",
     "tests/test_latex.py::test_the_whole_document_compiles_and_reads_back":

@@ -116,6 +116,8 @@ class ProofPrinter(LatexPrinter):
         indices = list(expr.indices)
         if note is None:
             name = self._print(expr.base.label)
+            if "_" in name:  # the array W2 is W_{2}; its entry is {W_{2}}_{ij}, as W_{2}_{ij} is a TeX error
+                name = "{" + name + "}"
         else:
             name = note.latex
             indices = indices[note.hidden_indices:]
@@ -132,6 +134,16 @@ class ProofPrinter(LatexPrinter):
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp: str | None = None) -> str:
         tex = rf"\delta_{{{self._index_list(sorted(expr.args, key=sp.default_sort_key))}}}"
         return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_Heaviside(self, expr: sp.Heaviside, exp: str | None = None) -> str:
+        # ReLU's derivative: the indicator 1[z > 0] (Heaviside at 0 taken as 0), as textbooks and the
+        # reader write it; SymPy's \theta(z, 0) reads as a product with the parameter θ.
+        arg, at_zero = expr.args[0], expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        relation = {sp.S.Zero: ">", sp.S.One: r"\geq"}.get(at_zero)
+        if relation is None:
+            return super()._print_Heaviside(expr, exp)
+        tex = rf"\mathbb{{1}}\left[{self._print(arg)} {relation} 0\right]"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
 
     def _needs_mul_brackets(self, expr: sp.Basic, first: bool = False, last: bool = False) -> bool:
         # An operator ∂/∂x applies to the whole product that follows it (as the audit reads it,
