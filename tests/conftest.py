@@ -55,8 +55,6 @@ KNOWN_FAILURES = {
         "the case probe now tries only the indices a step writes (a fixer's change), not the entry indices",
     "tests/test_cli.py::test_tables_fit_the_terminal_width":
         "derive list's 46 theorems: a statement wraps past the terminal width",
-    "tests/test_latex.py::test_the_whole_document_compiles_and_reads_back":
-        "the layer theorems' LaTeX has a double subscript (W_{2}_{ij}), so the document does not read back whole",
     "derive/audit/report.py::derive.audit.report.step_html":
         "the doctest's example step is undecided under the symbol table's rule",
 }

@@ -337,9 +337,18 @@ def _proof_lines(proof: Proof) -> list[str]:
     chain = _chain(proof)
     if max(len(line) for line in chain) <= _WIDE_LINE:
         return [r"\begin{align*}", *chain, r"\end{align*}"]
-    # Scaled down only: \width is the box's natural width, so a chain that fits keeps its size.
-    return [r"\[ \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle \begin{aligned}", *chain,
-            r"\end{aligned}$} \]"]
+    return [rf"\[ {_FIT}{{$\displaystyle \begin{{aligned}}", *chain, r"\end{aligned}$} \]"]
+
+
+#: Scaled down only: \width is the box's natural width, so a display that fits keeps its size.
+_FIT = r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}"
+
+
+def _statement_display(proof: Proof) -> str:
+    """The statement with its conditions as a display, scaled to the text width when it is too wide."""
+    condition = rf" \quad ({proof.conditions})" if proof.conditions else ""
+    line = _statement(proof) + condition
+    return rf"\[ {line} \]" if len(line) <= _WIDE_LINE else rf"\[ {_FIT}{{$\displaystyle {line}$}} \]"
 
 
 def aligned(proof: Proof) -> str:
@@ -421,12 +430,11 @@ def document(proofs: Sequence[Proof], *, title: str | None = None, mark_unproved
         r"\end{itemize}",
     ]
     for proof in proofs:
-        condition = rf" \quad ({proof.conditions})" if proof.conditions else ""
         out += [
             "",
             *[f"% derive: {d}" for d in declarations(proof)],
             rf"\begin{{theorem}}[{_text(proof.title)}]\label{{thm:{proof.theorem}}}",
-            rf"\[ {_statement(proof)}{condition} \]",
+            _statement_display(proof),
             r"\end{theorem}",
             r"\begin{proof}",
             *_proof_lines(proof),
