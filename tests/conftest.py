@@ -43,10 +43,6 @@ KNOWN_FAILURES = {
         "the symbol table's case rule: a step true when i = j is undecided unless the case is declared",
     "tests/test_conditions.py::test_a_condition_is_part_of_the_claim":
         "the symbol table's case rule: the off-diagonal Jacobian entry without its case is undecided",
-    "tests/test_pytest_plugin.py::test_a_failure_is_a_few_lines_not_pytest_internals":
-        "the failure text of a model that cannot be built changed with the matrix-form messages",
-    "tests/test_hostile_plugin.py::test_a_gradient_function_that_never_returns_is_stopped":
-        "the message now counts the time left of the whole check's timeout (0.283 s of 0.3 s)",
     "tests/test_corpus_prose.py::test_a_prose_post_reaches_its_declared_twins_verdicts[15_linear_layer]":
         "the prose twin's case sentence ('for $i \\neq a$') is not read as a case yet",
     "tests/test_corpus_prose.py::test_a_prose_post_reaches_its_declared_twins_verdicts[08_tanh_layer_index]":
