@@ -49,8 +49,6 @@ KNOWN_FAILURES = {
         "the prose twin's case sentence ('for $i \\neq a$') is not read as a case yet",
     "tests/test_symbols.py::test_a_step_true_in_a_case_of_its_indices_is_undecided_with_the_case":
         "the case probe now tries only the indices a step writes (a fixer's change), not the entry indices",
-    "derive/audit/report.py::derive.audit.report.step_html":
-        "the doctest's example step is undecided under the symbol table's rule",
 }
 
 
