@@ -47,34 +47,12 @@ KNOWN_FAILURES = {
         "the symbol table's case rule: a step true when i = j is undecided unless the case is declared",
     "tests/test_conditions.py::test_a_condition_is_part_of_the_claim":
         "the symbol table's case rule: the off-diagonal Jacobian entry without its case is undecided",
-    "tests/test_pytest_plugin.py::test_a_failure_is_a_few_lines_not_pytest_internals":
-        "the failure text of a model that cannot be built changed with the matrix-form messages",
-    "tests/test_hostile_plugin.py::test_a_gradient_function_that_never_returns_is_stopped":
-        "the message now counts the time left of the whole check's timeout (0.283 s of 0.3 s)",
     "tests/test_corpus_prose.py::test_a_prose_post_reaches_its_declared_twins_verdicts[15_linear_layer]":
         "the prose twin's case sentence ('for $i \\neq a$') is not read as a case yet",
     "tests/test_corpus_prose.py::test_a_prose_post_reaches_its_declared_twins_verdicts[08_tanh_layer_index]":
         "the prose twin's case sentence ('for $i \\neq a$') is not read as a case yet",
     "tests/test_symbols.py::test_a_step_true_in_a_case_of_its_indices_is_undecided_with_the_case":
         "the case probe now tries only the indices a step writes (a fixer's change), not the entry indices",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[relu_mlp_W1]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[relu_mlp_W2]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[relu_mlp_b1]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[relu_mlp_b2]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[rnn_bptt_W]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[rnn_step_W]":
-        "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
-    "tests/test_cli.py::test_tables_fit_the_terminal_width":
-        "derive list's 46 theorems: a statement wraps past the terminal width",
-    "tests/test_latex.py::test_the_whole_document_compiles_and_reads_back":
-        "the layer theorems' LaTeX has a double subscript (W_{2}_{ij}), so the document does not read back whole",
-    "derive/audit/report.py::derive.audit.report.step_html":
-        "the doctest's example step is undecided under the symbol table's rule",
 }
 
 

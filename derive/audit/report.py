@@ -165,7 +165,7 @@ def step_html(step: AuditStep) -> str:
 
     Examples:
         >>> from derive.audit.post import check_step
-        >>> page = step_html(check_step(r"x + x = 3 x").steps[0])
+        >>> page = step_html(check_step(r"x + x = 3 x", given=["scalar x"]).steps[0])
         >>> "✗ wrong" in page and "<mi>x</mi>" in page and "left side" in page
         True
     """

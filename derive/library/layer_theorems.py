@@ -131,7 +131,29 @@ def _rnn(weight: str, wrong: bool = False) -> Built:
 
 def _theorem(name: str, statement: str, latex: str, family: str, build: Callable[[], Built],
              defaults: dict[str, int]) -> ModelTheorem:
-    return ModelTheorem(name, statement, latex, family, build, defaults)
+    return ModelTheorem(name, statement, latex, family, build, defaults, title=_TITLES[name])
+
+
+#: Each theorem's heading in the proofs document, in words (its name is an identifier, not a title).
+_TITLES = {
+    "softmax_regression_W": "Softmax regression: the gradient by the weights",
+    "softmax_regression_b": "Softmax regression: the gradient by the bias",
+    "relu_mlp_W2": "The ReLU network: the gradient by the weights of the second layer",
+    "relu_mlp_b2": "The ReLU network: the gradient by the bias of the second layer",
+    "relu_mlp_W1": "The ReLU network: the gradient by the weights of the first layer",
+    "relu_mlp_b1": "The ReLU network: the gradient by the bias of the first layer",
+    "layer_norm_beta": "Layer normalization: the gradient by the shift",
+    "layer_norm_gamma": "Layer normalization: the gradient by the scale",
+    "layer_norm_x": "Layer normalization: the gradient by the input",
+    "batch_norm_beta": "Batch normalization: the gradient by the shift",
+    "batch_norm_gamma": "Batch normalization: the gradient by the scale",
+    "batch_norm_X": "Batch normalization: the gradient by the inputs",
+    "attention_V": "Attention: the gradient by the values",
+    "attention_Q": "Attention: the gradient by the queries",
+    "attention_K": "Attention: the gradient by the keys",
+    "rnn_step_W": "A recurrent step: the gradient by the recurrent weights",
+    "rnn_bptt_W": "Backpropagation through two steps: the gradient by the recurrent weights",
+}
 
 
 _SPECS: list[tuple[str, str, str, str, Callable[[bool], Built], dict[str, int], bool]] = [

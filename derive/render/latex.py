@@ -117,6 +117,8 @@ class ProofPrinter(LatexPrinter):
         indices = list(expr.indices)
         if note is None:
             name = self._print(expr.base.label)
+            if "_" in name:  # the array W2 is W_{2}; its entry is {W_{2}}_{ij}, as W_{2}_{ij} is a TeX error
+                name = "{" + name + "}"
         else:
             name = note.latex
             indices = indices[note.hidden_indices:]
@@ -133,6 +135,16 @@ class ProofPrinter(LatexPrinter):
     def _print_KroneckerDelta(self, expr: sp.KroneckerDelta, exp: str | None = None) -> str:
         tex = rf"\delta_{{{self._index_list(sorted(expr.args, key=sp.default_sort_key))}}}"
         return f"{tex}^{{{exp}}}" if exp else tex
+
+    def _print_Heaviside(self, expr: sp.Heaviside, exp: str | None = None) -> str:
+        # ReLU's derivative: the indicator 1[z > 0] (Heaviside at 0 taken as 0), as textbooks and the
+        # reader write it; SymPy's \theta(z, 0) reads as a product with the parameter θ.
+        arg, at_zero = expr.args[0], expr.args[1] if len(expr.args) > 1 else sp.S.Half
+        relation = {sp.S.Zero: ">", sp.S.One: r"\geq"}.get(at_zero)
+        if relation is None:
+            return super()._print_Heaviside(expr, exp)
+        tex = rf"\mathbb{{1}}\left[{self._print(arg)} {relation} 0\right]"
+        return rf"\left({tex}\right)^{{{exp}}}" if exp else tex
 
     def _needs_mul_brackets(self, expr: sp.Basic, first: bool = False, last: bool = False) -> bool:
         # An operator ∂/∂x applies to the whole product that follows it (as the audit reads it,
@@ -329,9 +341,18 @@ def _proof_lines(proof: Proof) -> list[str]:
     chain = _chain(proof)
     if max(len(line) for line in chain) <= _WIDE_LINE:
         return [r"\begin{align*}", *chain, r"\end{align*}"]
-    # Scaled down only: \width is the box's natural width, so a chain that fits keeps its size.
-    return [r"\[ \resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{$\displaystyle \begin{aligned}", *chain,
-            r"\end{aligned}$} \]"]
+    return [rf"\[ {_FIT}{{$\displaystyle \begin{{aligned}}", *chain, r"\end{aligned}$} \]"]
+
+
+#: Scaled down only: \width is the box's natural width, so a display that fits keeps its size.
+_FIT = r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}"
+
+
+def _statement_display(proof: Proof) -> str:
+    """The statement with its conditions as a display, scaled to the text width when it is too wide."""
+    condition = rf" \quad ({proof.conditions})" if proof.conditions else ""
+    line = _statement(proof) + condition
+    return rf"\[ {line} \]" if len(line) <= _WIDE_LINE else rf"\[ {_FIT}{{$\displaystyle {line}$}} \]"
 
 
 def aligned(proof: Proof) -> str:
@@ -413,12 +434,11 @@ def document(proofs: Sequence[Proof], *, title: str | None = None, mark_unproved
         r"\end{itemize}",
     ]
     for proof in proofs:
-        condition = rf" \quad ({proof.conditions})" if proof.conditions else ""
         out += [
             "",
             *[f"% derive: {d}" for d in declarations(proof)],
             rf"\begin{{theorem}}[{_text(proof.title)}]\label{{thm:{proof.theorem}}}",
-            rf"\[ {_statement(proof)}{condition} \]",
+            _statement_display(proof),
             r"\end{theorem}",
             r"\begin{proof}",
             *_proof_lines(proof),

@@ -66,8 +66,9 @@ def call_with_timeout(fn: Callable[..., Any], args: list[Any], seconds: float, t
         fate = ("it was stopped" if _stop(worker) else
                 "it could not be stopped (it is inside a call to C code) and runs on in a background thread "
                 "until that call returns")
-        budget = f"{seconds:g} s (timeout={seconds:g})" if total is None else \
-            f"the {seconds:.3g} s left of the check's timeout={total:g} s"
+        # The user set the timeout, so the message names it; what was left of it when the call began is detail.
+        budget = f"timeout={seconds:g} s" if total is None else \
+            f"the check's timeout={total:g} s ({seconds:.3g} s of it were left for the call)"
         raise GradientCallError(f"your gradient function {name} did not return within {budget}; {fate}; look for "
                                 "an endless loop, or pass a larger timeout")
     if "error" in box:

@@ -257,7 +257,7 @@ class ReaderCore:
         return sp.Mul(*factors)
 
     def indicator(self, items: list[Node], start: int, end: int) -> sp.Expr:
-        """The value of a condition, 1 or 0: ``i = k`` between indices is δ_ik, ``a > 0`` a Piecewise.
+        """The value of a condition, 1 or 0: ``i = k`` between indices is δ_ik, ``a > 0`` is Heaviside(a, 0).
 
         An equality between values that are not indices is not read: at the points a counterexample
         is drawn from it would be 0 almost everywhere, so a true step could be refuted."""
@@ -288,9 +288,11 @@ class ReaderCore:
                                 "y_i is <!-- derive: labels y one-hot at \\ell -->)")
             delta = sp.KroneckerDelta(left, right)
             return delta if sign == "=" else 1 - delta
-        relations = {"<": sp.StrictLessThan, ">": sp.StrictGreaterThan, "le": sp.LessThan, "leq": sp.LessThan,
-                     "ge": sp.GreaterThan, "geq": sp.GreaterThan}
-        return sp.Piecewise((sp.Integer(1), relations[sign](left, right)), (sp.Integer(0), True))
+        # A step function, not a Piecewise: SymPy's Sum folds a Piecewise out of an inner sum, and the
+        # condition on the inner sum's index then stands outside it (Σ_n y_n Σ_q W_qn 1[x_q > 0]).
+        above, below = (left, right) if sign in (">", "ge", "geq") else (right, left)
+        at_equality = sp.Integer(0) if sign in ("<", ">") else sp.Integer(1)
+        return sp.Heaviside(above - below, at_equality)
 
     def check_defined(self, denominator: sp.Expr, pos: int) -> None:
         """Refuse a division by a literal zero: ``1/0`` has no value, and must not be proved equal to anything."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from derive.audit.reader.core import ReaderCore
+from derive.audit.reader.core import Cursor, ReaderCore
 from derive.audit.reader.tex import Node, show, text_content
 from derive.audit.reader.vocabulary import ENTRY, GREEK, IDENTIFIER, TRANSPOSE
 
@@ -33,6 +33,33 @@ class ScriptReader(ReaderCore):
             value = ENTRY(value, *indices)
             node = Node(node.kind, node.text, node.pos, node.end, node.children, None, node.sup, node.primes)
         return super().with_value_scripts(value, node)
+
+    def factor_of(self, node: Node, cur: Cursor) -> sp.Expr:
+        """Adds ``{W_{2}}_{ij}``: entry (i, j) of the array whose name has a subscript of its own."""
+        only = node.children[0] if node.kind == "group" and len(node.children) == 1 else None
+        if node.sub is None or only is None or only.sub is None or only.sup is not None or only.primes:
+            return super().factor_of(node, cur)
+        if only.kind == "WORD":
+            stem = only.text
+        elif only.kind == "CMD" and only.text[1:] in GREEK:
+            stem = only.text[1:]
+        else:
+            return super().factor_of(node, cur)
+        # W_{2}_{ij} is a TeX error (a double subscript), so the printer writes the array W2 this way.
+        name = self.subscripted_name(stem, only.sub, node.sub)
+        return self.named(name, Node("WORD", name, only.pos, node.end, [], node.sub, node.sup, node.primes), cur)
+
+    def subscripted_name(self, stem: str, sub: Node, outer: Node) -> str:
+        """The name ``W_{2}`` or ``b_{out}`` stands for inside braces: ``W2`` (as SymPy names it), ``b_out``."""
+        indices, label = self.subscript(sub, stem)
+        if label is not None:
+            return f"{stem}_{label}"
+        if indices and all(isinstance(q, sp.Integer) and q >= 0 for q in indices):
+            return stem + "".join(str(q) for q in indices)
+        shown, rest = (self.text[n.pos:n.end].strip("{} ") for n in (sub, outer))
+        raise self.fail(sub.pos, "a number or a label in the subscript of a braced name, e.g. `{W_{2}}_{ij}`",
+                        show(shown), f"for an entry of a family write all its indices in one subscript, "
+                                     f"`{stem}_{{{shown},{rest}}}`")
 
     def plain(self, name: str) -> sp.Expr:
         bound = self.scope.get(name)
