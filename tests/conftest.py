@@ -47,10 +47,6 @@ KNOWN_FAILURES = {
         "the failure text of a model that cannot be built changed with the matrix-form messages",
     "tests/test_hostile_plugin.py::test_a_gradient_function_that_never_returns_is_stopped":
         "the message now counts the time left of the whole check's timeout (0.283 s of 0.3 s)",
-    "tests/test_corpus_prose.py::test_a_prose_post_reaches_its_declared_twins_verdicts[15_linear_layer]":
-        "the prose twin's case sentence ('for $i \\neq a$') is not read as a case yet",
-    "tests/test_corpus_prose.py::test_a_prose_post_reaches_its_declared_twins_verdicts[08_tanh_layer_index]":
-        "the prose twin's case sentence ('for $i \\neq a$') is not read as a case yet",
     "tests/test_symbols.py::test_a_step_true_in_a_case_of_its_indices_is_undecided_with_the_case":
         "the case probe now tries only the indices a step writes (a fixer's change), not the entry indices",
     "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[relu_mlp_W1]":

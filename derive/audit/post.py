@@ -32,7 +32,7 @@ import sympy as sp
 
 from derive.audit.clock import ReadingTimeout, check, reading
 from derive.audit.closers import lines
-from derive.audit.conditions import in_force
+from derive.audit.conditions import in_force, prose_case
 from derive.audit.declarations import (
     PostState,
     assume,
@@ -44,7 +44,13 @@ from derive.audit.declarations import (
 )
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
-from derive.audit.prose import read_declared_membership
+from derive.audit.prose import (
+    CASE_RELATION,
+    case_after,
+    case_before,
+    read_declared_membership,
+    states_a_value,
+)
 from derive.audit.reader import (
     ReadError,
     split_chains_conditions,
@@ -382,9 +388,11 @@ def _read_domain(post: PostState, body: str) -> bool:
     return True
 
 
-def _read_inline(post: PostState, body: str) -> bool:
-    """A definition, a shape or a scalar's domain in the prose's inline math, read like a display one
-    (never checked): ``$W \\in \\mathbb{R}^{n \\times d}$``, ``$\\lambda > 0$``, ``$t \\in \\{0, 1\\}$``.
+def _read_inline(post: PostState, body: str) -> bool | str:
+    """A shape or a scalar's domain in the prose's inline math, read like a display one (never
+    checked): ``$W \\in \\mathbb{R}^{n \\times d}$``, ``$\\lambda > 0$``, ``$t \\in \\{0, 1\\}$``;
+    :data:`CLAIM` when it holds a claim or a definition (``$u' = e^x$``, ``$u = Z w$``), to be read as a
+    display; True when it states a value (``$y_i = 1$``) or names two indices.
 
     False when ``body`` can never define or declare anything (no ``\\in``, no chain of two sides),
     whatever the post has declared: the audit need not read it again.
@@ -404,15 +412,21 @@ def _read_inline(post: PostState, body: str) -> bool:
         if len(chain) < 2:
             continue
         (ltext, _), (rtext, _) = chain[0], chain[1]
+        if len(chain) == 2 and CASE_RELATION.fullmatch(ltext + "=" + rtext):
+            continue  # "the diagonal, $i = j$": two indices named, no claim
         try:
             lhs, rhs = post.read(ltext), post.read(rtext)
         except ReadError:
-            continue
-        # "when $L = 0$" states a case, not a definition: a definition gives a formula.
-        # "assume $i = j$" or "if $j = \ell$" names a case (two names), not a definition either.
-        if not rhs.is_number and not isinstance(rhs, sp.Symbol) and _definition(post, ltext, lhs, rhs) == "define":
-            define(post, lhs, rhs)
+            return CLAIM  # read as a display is, so that what cannot be read is said
+        # "when $L = 0$" states a case, "exactly one $y_i = 1$" a value: neither is a claim nor a definition.
+        if len(chain) > 2 or not states_a_value(lhs, rhs):
+            return CLAIM
     return True
+
+
+#: What :func:`_read_inline` returns for inline math that holds a claim or a definition: it is read as a
+#: display is, and its steps are reported at its line (a post's inline steps are steps of its derivation).
+CLAIM = "claim"
 
 
 def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | None = None,
@@ -456,13 +470,26 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     line_starts = lines(text).starts
     # Inline math that neither defines nor declares (most of it: $x$) is read once.
     inert: set[str] = set()
+    case: tuple[str, int] | None = None  # a case the prose states for the displays after it, and where it ends
+    consumed: set[int] = set()  # the inline cases read as the case of the display before them
     for item in extract(text, inline=infer_definitions):
         check()
         note_steps(steps)
         post.table.line = _line_of(item, text, line_starts)
         if isinstance(item, Inline):
+            if item.offset in consumed:
+                continue  # the case of the display before it
+            relation = case_before(text, item.offset, item.body)
+            if relation is not None:
+                case = (relation, item.offset + len(item.body))
+                continue
             if item.body not in inert:
-                if _read_inline(post, item.body):
+                read = _read_inline(post, item.body)
+                if read == CLAIM:
+                    new, _ = _steps_of_display(post, Display(item.body, item.offset, item.line), text, None,
+                                               settings)
+                    steps.extend(new)
+                if read:
                     post.table.observe(post, "read from the post")
                 else:
                     inert.add(item.body)
@@ -490,10 +517,32 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
                 continue
             # A display opening with '=' continues the previous one only across blank lines.
             gap = _DELIMITERS.sub("", text[last_end:item.offset]) if previous is not None else ""
-            new, previous = _steps_of_display(post, item, text, previous, settings, detached=bool(gap.strip()))
-            last_end = item.offset + len(item.body)
+            # A case the prose states ("If $i = k$," before it, "when $i = j$." after it) holds for its
+            # steps, and for the displays after it up to the next prose.
+            if case is not None and _CASE_GAP.sub("", _DELIMITERS.sub("", text[case[1]:item.offset])):
+                case = None
+            end = item.offset + len(item.body)
+            after = case_after(text, end)
+            held = after[0] if after is not None else case[0] if case is not None else None
+            if after is not None:
+                consumed.add(after[1])
+            with prose_case(post, held) as applied:
+                new, previous = _steps_of_display(post, item, text, previous, settings, detached=bool(gap.strip()))
+            if applied is None and held is not None:
+                # Decided without the case: valid holds in it too, but wrong may not.
+                new = [replace(s, status=StepStatus.UNDECIDED,
+                               reason=f"the case '{held}' the prose states for this display cannot be applied, and "
+                                      f"without it the step fails ({s.reason}); declare the case before the "
+                                      f"display: <!-- derive: assume {held} -->")
+                       if s.status is StepStatus.WRONG else s for s in new]
+            case = (case[0], end) if case is not None and after is None else None
+            last_end = end
             post.table.observe(post, "read from the post")
             steps.extend(new)
+
+
+#: Between a case's sentence and its display: the inline math's closer and punctuation only.
+_CASE_GAP = re.compile(r"\\\)|[\s$:,.;]")
 
 
 def _line_of(item: object, text: str, line_starts: Sequence[int]) -> int | None:

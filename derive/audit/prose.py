@@ -71,3 +71,70 @@ def read_declared_membership(post: PostState, text: str, *, prose: bool = False)
         shapes.arrays[name] = shape
         post.defaulted.discard(name)
     return True
+
+
+# -- a case stated in a sentence: "If $i = k$," before a display, "$$...$$ when $i = j$." after one --------
+
+#: A relation of two indices, the form of a case: ``i = k``, ``i \neq a``, ``j \ne \ell``.
+CASE_RELATION = re.compile(r"\s*(?:[A-Za-z]|\\[A-Za-z]+)\s*(?:=|\\neq|\\ne|≠)\s*(?:[A-Za-z]|\\[A-Za-z]+)\s*")
+#: The words that make a relation in a sentence a case of the math, not a claim.
+_CASE_WORD = re.compile(r"\b(?:if|when|whenever|for|case|assuming|assume|suppose|where|with|let)\b", re.IGNORECASE)
+#: After a case's math: punctuation, then the next display's opener (only blank lines between).
+_BEFORE_DISPLAY = re.compile(r"(?:\$|\\\))[ \t]*[:,.]?\s*(?=\$\$|\\\[|\\begin\{|```\s*math)")
+#: Right after a display: ", for $i \neq j$." (a lowercase condition word, the relation, the paragraph's end).
+_AFTER_DISPLAY = re.compile(r"(?:\s|\$\$|\\\])*?,?[ \t]*(?:for|when|if|whenever|where)[ \t]+"
+                            r"(?:\$(?P<dollar>[^$\n]+)\$|\\\((?P<paren>[^\n]+?)\\\))[ \t]*[.;]?[ \t]*(?:\n\s*\n|\s*\Z)")
+#: Where a sentence starts: after a full stop, or at a paragraph or a display's end.
+_SENTENCE_BREAK = re.compile(r"[.!?](?=\s)|\n[ \t]*\n|\$\$|\\\]")
+
+
+def case_before(text: str, offset: int, body: str) -> str | None:
+    r"""The case a sentence states for the display after it: "If $i = k$," or "for $i \neq a$:" ending
+    its paragraph, the relation in a sentence with a condition word. None if the inline math at
+    ``offset`` is not that.
+
+    Examples:
+        >>> t = "For a weight of another unit, $i \\neq a$:\n$$ a = b $$"
+        >>> case_before(t, t.index("i "), "i \\neq a")
+        'i \\neq a'
+        >>> t = "The diagonal $i = j$ of the matrix.\n\n$$ a = b $$"
+        >>> case_before(t, t.index("i "), "i = j") is None
+        True
+    """
+    if not CASE_RELATION.fullmatch(body):
+        return None
+    if not _BEFORE_DISPLAY.match(text, offset + len(body)):
+        return None
+    opener = offset - (2 if text[offset - 2:offset] == "\\(" else 1)
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, opener)]
+    sentence = text[breaks[-1] if breaks else 0:opener]
+    return body.strip() if _CASE_WORD.search(sentence) else None
+
+
+def case_after(text: str, end: int) -> tuple[str, int] | None:
+    r"""The case a sentence right after a display states for it, ``$$...$$ when $i = j$.``, with the
+    offset of the relation; ``end`` is where the display's body ends.
+
+    Examples:
+        >>> t = "$$ a = b $$\nwhen $i = j$.\n\nMore."
+        >>> case_after(t, t.index(" $$"))
+        ('i = j', 18)
+    """
+    m = _AFTER_DISPLAY.match(text, end)
+    if m is None:
+        return None
+    group = "dollar" if m.group("dollar") is not None else "paren"
+    body = m.group(group)
+    return (body.strip(), m.start(group)) if CASE_RELATION.fullmatch(body) else None
+
+
+#: An inline equation that states a value or a constraint, not a claim: ``y_i = 1``, ``\sum_i y_i = 1``, ``u = v``.
+def states_a_value(lhs: sp.Basic, rhs: sp.Basic) -> bool:
+    """Whether an inline ``lhs = rhs`` states what a name is (a number, another name), not a claim.
+
+    "Since exactly one $y_i = 1$", "$\\sum_i y_i = 1$": the prose states something of its names;
+    ``e^0 = 1`` has no name in it and is a claim (and a step of the derivation).
+    """
+    if isinstance(rhs, sp.Symbol | sp.Indexed) or (rhs.is_number and lhs.free_symbols):
+        return not (lhs.has(sp.Derivative) or rhs.has(sp.Derivative))
+    return False
