@@ -88,7 +88,9 @@ __all__ = [
 #: sample superscripts ``^{(i)}`` only. ``x + 0``, ``x^2`` and ``f(x)`` are not names.
 _ACCENT = r"\\(?:hat|bar|tilde|vec|dot|mathbf|boldsymbol|bm|mathcal|mathrm|mathit|operatorname)\s*"
 _LETTER = r"(?:\\[A-Za-z]+|[A-Za-z])"
-_NAME = rf"(?:{_ACCENT}(?:\{{\s*{_LETTER}\s*\}}|{_LETTER})|{_LETTER})"
+_STYLED = rf"(?:{_ACCENT}(?:\{{\s*{_LETTER}\s*\}}|{_LETTER})|{_LETTER})"
+#: One accent over a styled letter too: ``\hat{\boldsymbol{y}}``.
+_NAME = rf"(?:{_ACCENT}(?:\{{\s*{_STYLED}\s*\}}|{_STYLED})|{_LETTER})"
 _SCRIPT = r"(?:\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
 _BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
 
@@ -310,8 +312,9 @@ def _function_step(post: PostState, function: tuple[str, str], first: sp.Basic |
             return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed)
         step = _checked_step(post, first, second, ltext, rtext, at, settings, assumed)
         if step.status is StepStatus.VALID:
-            return replace(step, status=StepStatus.DEFINITION,
-                           reason=f"restates the meaning of {name} in force (the same); not checked further")
+            # Proved the same as the meaning in force: a true statement of the post (a second
+            # definition would be a conflict, below), so it is reported as the valid step it is.
+            return replace(step, reason=f"restates the meaning of {name} in force: the same ({step.reason})")
         return replace(step, status=StepStatus.UNDECIDED,
                        reason=f"a second definition of {name}, which the audit cannot show is the one in force: "
                               f"a conflict, not a claim ({step.reason})")

@@ -347,8 +347,9 @@ def _delimiters(markup: str, content: str) -> tuple[str, str, str]:
 
 
 def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], list[Display]]:
-    """Code (and front matter) as offset ranges, the inline math with offsets, and the ```` ```math ````
-    fences and the paragraphs that are one ``$...$`` as displays, from markdown-it's tokens."""
+    """Code (and front matter) and inline math as offset ranges (no display opens in them), the inline
+    math with offsets, and the ```` ```math ```` fences and the paragraphs that are one ``$...$`` as
+    displays, from markdown-it's tokens."""
     at = lines(text).start
     code: list[tuple[int, int]] = []
     inline: list[Inline] = []
@@ -391,6 +392,9 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], l
                         line, column = position(text, found + len(opener))
                         inline.append(Inline(content, found + len(opener), line, column))
                         cursor = found + len(opener) + len(content) + len(closer)
+                        # An environment inside inline math (\(\begin{equation} .. \end{equation}\)) is
+                        # part of it: read once, as the inline math it is written in.
+                        code.append((found, cursor))
     return merged(code), inline, fences
 
 
