@@ -356,3 +356,87 @@ def test_a_remark_in_math_italic_and_bold_around_an_equation_are_layout() -> Non
     with pytest.raises(ReadError, match="math after an annotation"):
         split_chains("a = b \\quad (x y)")
     assert read_latex("f^{\\prime}(x)") == read_latex("f'(x)")
+
+
+# -- the prose read as written: inline steps, MathJax's \(...\), cases in sentences (issue 21) -------------
+
+def test_mathjax_inline_delimiters_are_inline_math() -> None:
+    # 03_softmax_ce_postnetwork: the post's definitions are in \(...\), MathJax's default.
+    text = "The logits are \\(z = [z_1, z_2]\\), and \\(L = -\\sum_{i=1}^{C} y_i \\log \\hat{y}_i\\).\n\n$$a = b$$\n"
+    items = extract(text, inline=True)
+    assert [(type(i).__name__, i.body) for i in items] == [
+        ("Inline", "z = [z_1, z_2]"), ("Inline", "L = -\\sum_{i=1}^{C} y_i \\log \\hat{y}_i"), ("Display", "a = b")]
+    assert [(i.line, i.column) for i in items[:1]] == [(1, 18)]
+
+
+def test_an_environment_inside_inline_math_is_read_once_as_that_inline_math() -> None:
+    # 20_layernorm_shreyansh: \(\begin{equation} y_j = ... \label{eq:2} \end{equation}\) in a sentence.
+    text = ("the output \\(\\begin{equation} y_j = \\hat{x}_j \\cdot \\gamma_j + \\beta_j \\label{eq:2} "
+            "\\end{equation}\\). Then\n\n$$a = a$$\n")
+    items = extract(text, inline=True)
+    assert [type(i).__name__ for i in items] == ["Inline", "Display"]
+    assert [s.status.value for s in audit_text(text).steps] == ["definition", "valid"]
+
+
+def test_an_inline_claim_is_a_step_and_an_inline_value_or_index_relation_is_not() -> None:
+    # 10_tanh_deeplearningai: "Since $e^0 = 1$," is a step of the derivation; "exactly one $y_i = 1$" states a
+    # value and "the diagonal $i = j$" names two indices: neither is a claim.
+    steps = audit_text("Since $e^0 = 1$, and $2 + 2 = 5$, with exactly one $y_i = 1$ on the diagonal $i = j$.\n").steps
+    assert [(s.text, s.status.value) for s in steps] == [("e^0 = 1", "valid"), ("2 + 2 = 5", "wrong")]
+    assert steps[0].line == 1 and steps[1].column > steps[0].column
+
+
+def test_an_inline_function_definition_defines_the_function() -> None:
+    # 07_logreg_stats258709: "the logistic function $s(x) =\frac{1}{e^{-x}+1}$" before s(x) is used.
+    text = ("The logistic function $s(x) =\\frac{1}{e^{-x}+1}$ has a simple derivative:\n\n"
+            "$$\\frac{d s(x)}{d x} = s(x)(1 - s(x))$$\n\n$$\\frac{d s(x)}{d x} = s(x)(1 + s(x))$$\n")
+    assert [s.status.value for s in audit_text(text).steps] == ["definition", "valid", "wrong"]
+
+
+LAYER = "Let $W \\in \\mathbb{R}^{k \\times d}$ be a matrix and $x \\in \\mathbb{R}^d$ a vector.\n\n"
+ENTRY = "$$ \\frac{\\partial}{\\partial W_{ab}} \\sum_{m=1}^d W_{im} x_m = x_b $$\n"
+
+
+@pytest.mark.parametrize("sentence", ["If $i = a$,", "Case 1: \\(i=a\\)", "For a weight of this unit, $i = a$:",
+                                      "and when $i=a$:"])
+def test_a_case_sentence_before_a_display_holds_for_it_up_to_the_next_prose(sentence: str) -> None:
+    # 02_softmax_ce_sunhaozhe ("If $i = k$,"), 03_softmax_ce_postnetwork ("Case 1: \(i=j\)"),
+    # 01_softmax_ce_zakariapz ("and when $i=j$:"): the case holds for the display after the sentence,
+    # and for one after it across blank lines only, never past the next prose.
+    # Outside the case the entry is δ_ia x_b, and x_b is wrong (at i ≠ a).
+    steps = audit_text(LAYER + sentence + "\n\n" + ENTRY + "\n" + ENTRY + "\nOther units.\n\n" + ENTRY).steps
+    assert [(s.status.value, tuple(a.replace(" ", "") for a in s.assumptions)) for s in steps] == [
+        ("valid", ("i=a",)), ("valid", ("i=a",)), ("wrong", ())]
+
+
+def test_a_case_sentence_after_a_display_holds_for_it() -> None:
+    steps = audit_text(LAYER + ENTRY + "when $i = a$.\n\nNext.\n\n" + ENTRY).steps
+    assert [(s.status.value, s.assumptions) for s in steps] == [("valid", ("i = a",)), ("wrong", ())]
+
+
+def test_a_case_sentence_replaces_an_assumption_of_the_same_indices() -> None:
+    steps = audit_text("<!-- derive: assume i = a -->\n" + LAYER + "For another unit, $i \\neq a$:\n\n" + ENTRY).steps
+    assert [(s.status.value, s.assumptions) for s in steps] == [("wrong", ("i \\neq a",))]
+
+
+# -- rows with two equations, and the chain rule by an expression ---------------------------------------
+
+def test_two_equations_in_one_row_are_two_chains_never_a_product() -> None:
+    # 25_sigmoid_sntoshsah, 12_tanh_emathzone
+    assert split_chains("\\sigma(x) = \\frac{1}{1 + e^{-x}}, \\quad 1 - \\sigma(x) = \\frac{e^{-x}}{1 + e^{-x}}") == [
+        ["\\sigma(x)", "\\frac{1}{1 + e^{-x}}"], ["1 - \\sigma(x)", "\\frac{e^{-x}}{1 + e^{-x}}"]]
+    assert split_chains("a = b \\qquad c = d") == [["a", "b"], ["c", "d"]]
+    assert split_chains("a &= b \\\\\n\\Rightarrow c &= d \\\\ &= e") == [["a", "b"], ["c", "d", "e"]]
+    assert split_chains("a = b \\quad (\\text{by the rule})") == [["a", "b"]]
+
+
+def test_a_derivative_by_an_expression_is_the_chain_rule_factor_when_written_in_it_alone() -> None:
+    # 24_sigmoid_jaekookang: the chain rule spelled out with \partial(1 + e^{-x}).
+    x = sp.Symbol("x", real=True)
+    read = read_latex("\\dfrac{\\partial(1 + e^{-x})^{-1}}{\\partial(1 + e^{-x})} \\cdot "
+                      "\\dfrac{\\partial(1 + e^{-x})}{\\partial e^{-x}}")
+    assert sp.simplify(read - (-(1 + sp.exp(-x)) ** -2)) == 0
+    # Not written in the expression alone: a guess (L may depend on W x any way), refused with the fix.
+    for text in ("\\frac{\\partial L}{\\partial (W x)}", "\\frac{\\partial}{\\partial (2x)} x"):
+        with pytest.raises(ReadError, match="name it"):
+            read_latex(text)
