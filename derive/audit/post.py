@@ -263,10 +263,20 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
                                    "write the left side", None, assumed))
             continue
         assert not isinstance(a, ReadError) and not isinstance(b, ReadError)
-        steps.append(_as_equation(post, _checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed),
-                                  a, b))
+        step = _as_equation(post, _checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed), a, b)
+        if idx == 1 and step.status is StepStatus.VALID and _restates(post, ltext, a):
+            # O_{ab} = Σ_c A_{ac} V_{cb} after O's definition: the definition written again, not a claim.
+            step = replace(step, status=StepStatus.DEFINITION,
+                           reason=f"restates the definition of {_short(ltext, 30)} in force: the same ({step.reason})")
+        steps.append(step)
     tail = exprs[-1]
     return steps, (sides[-1][0], None if isinstance(tail, ReadError) else tail, display.offset + sides[-1][1])
+
+
+def _restates(post: PostState, text: str, lhs: sp.Basic) -> bool:
+    """Whether ``text = ...`` is written as a definition of a name the post has defined already."""
+    name = lhs.base if isinstance(lhs, sp.Indexed) else lhs
+    return bare_name(text) and name in post.meaning.notations
 
 
 #: What opens and closes display math: the gap between two displays is prose unless only these and blanks.
