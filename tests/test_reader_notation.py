@@ -440,3 +440,28 @@ def test_a_derivative_by_an_expression_is_the_chain_rule_factor_when_written_in_
     for text in ("\\frac{\\partial L}{\\partial (W x)}", "\\frac{\\partial}{\\partial (2x)} x"):
         with pytest.raises(ReadError, match="name it"):
             read_latex(text)
+
+
+# -- what a few words say of the labels -------------------------------------------------------------------
+
+ONE_HOT_POST = ("The raw outputs $o \\in \\mathbb{R}^K$.\n\n$$L = - \\sum_i y_i \\log p_i$$\n\n"
+                "$$p_i = \\frac{ \\exp (o_i) }{\\sum_j \\exp(o_j) }$$\n\n"
+                "$$- y_k + \\sum_i y_i p_k = {rhs}$$\n\n{sentence}\n")
+
+
+@pytest.mark.parametrize("sentence", [
+    "The last step uses $\\sum_i y_i = 1$.",  # 02_softmax_ce_sunhaozhe, verbatim
+    "It holds since $y$ is a one-hot vector; $o$ is the vector of raw outputs.",
+    "Here the label $y$ is one-hot, at the true class $c$:",  # 01_softmax_ce_zakariapz
+    "with one-hot labels $y$.",
+])
+def test_the_words_one_hot_or_a_sum_to_one_make_the_labels_in_the_whole_post(sentence: str) -> None:
+    for rhs, status in (("p_k - y_k", "valid"), ("y_k - p_k", "wrong")):
+        post = ONE_HOT_POST.replace("{rhs}", rhs).replace("{sentence}", sentence)
+        steps = audit_text(post).steps
+        assert steps[-1].status.value == status, (sentence, rhs, steps[-1].reason)
+
+
+def test_words_near_a_name_that_say_nothing_of_it_are_prose() -> None:
+    post = ONE_HOT_POST.replace("{rhs}", "p_k - y_k").replace("{sentence}", "Compare $y$ with the one-hot case.")
+    assert audit_text(post).steps[-1].status.value == "undecided"

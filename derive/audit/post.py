@@ -48,6 +48,7 @@ from derive.audit.prose import (
     CASE_RELATION,
     case_after,
     case_before,
+    labels_stated,
     read_declared_membership,
     states_a_value,
 )
@@ -485,7 +486,9 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     inert: set[str] = set()
     case: tuple[str, int] | None = None  # a case the prose states for the displays after it, and where it ends
     consumed: set[int] = set()  # the inline cases read as the case of the display before them
-    for item in extract(text, inline=infer_definitions):
+    items = extract(text, inline=infer_definitions)
+    _read_labels(post, text, items)
+    for item in items:
         check()
         note_steps(steps)
         post.table.line = _line_of(item, text, line_starts)
@@ -556,6 +559,18 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
 
 #: Between a case's sentence and its display: the inline math's closer and punctuation only.
 _CASE_GAP = re.compile(r"\\\)|[\s$:,.;]")
+
+
+def _read_labels(post: PostState, text: str, items: Sequence[object]) -> None:
+    """What the prose says the labels are ("$y$ is a one-hot vector", "$\\sum_i y_i = 1$"), wherever it says
+    it: a statement of what a name is holds in the whole post, as a declaration does (one that comes
+    later replaces it). The first such statement is read; one the declaration parser refuses is prose."""
+    for item in items:
+        if isinstance(item, Inline) and (statement := labels_stated(text, item.offset, item.body)) is not None:
+            post.table.line = item.line
+            if declare(post, Declaration(statement, item.line)) is None:
+                post.table.observe(post, "read from the post")
+                return
 
 
 def _line_of(item: object, text: str, line_starts: Sequence[int]) -> int | None:

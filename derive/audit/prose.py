@@ -138,3 +138,54 @@ def states_a_value(lhs: sp.Basic, rhs: sp.Basic) -> bool:
     if isinstance(rhs, sp.Symbol | sp.Indexed) or (rhs.is_number and lhs.free_symbols):
         return not (lhs.has(sp.Derivative) or rhs.has(sp.Derivative))
     return False
+
+
+# -- what a few words say of a name: "$y$ is a one-hot vector", "one-hot labels $y$", "$\sum_i y_i = 1$" ----
+
+_ONE_HOT_AFTER = re.compile(r"[ \t]*,?[ \t]*(?:(?:is|are)[ \t]+)?(?:a[ \t]+)?one[- ]hot(?:[ \t]+(?:vector|label|labels|"
+                            r"encoded|encoding))?(?:[ \t]*,?[ \t]*at[ \t]+(?:the[ \t]+)?(?:true[ \t]+)?(?:class|index)?"
+                            r"[ \t]*(?:\$|\\\()(?P<at>[A-Za-z]|\\[A-Za-z]+)(?:\$|\\\)))?", re.IGNORECASE)
+_ONE_HOT_BEFORE = re.compile(r"one[- ]hot(?:[ \t]+(?:vector|label|labels|target|targets))?[ \t]*(?:\$|\\\()$",
+                             re.IGNORECASE)
+_DISTRIBUTION_AFTER = re.compile(r"[ \t]*,?[ \t]*(?:(?:is|are)[ \t]+)?(?:a[ \t]+)?(?:probability distribution|"
+                                 r"distribution over the classes|soft labels?)", re.IGNORECASE)
+_LABEL_NAME = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?P<name>[A-Za-z])\s*\}?\s*"
+                         r"(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z]+))?\s*")
+#: ``\sum_i y_i = 1``: the entries of y sum to one (a sum with limits may stop short of y's length: not read).
+_SUMS_TO_ONE = re.compile(r"\s*\\sum(?:\\limits)?\s*_\s*(?:\{\s*(?P<i>[a-z])\s*\}|(?P<j>[a-z]))"
+                          r"\s*(?P<name>[A-Za-z])\s*_\s*(?:\{\s*(?P<k>[a-z])\s*\}|(?P<l>[a-z]))\s*=\s*1\s*[.,]?\s*")
+
+
+def labels_stated(text: str, offset: int, body: str) -> str | None:
+    r"""The ``labels`` declaration a sentence makes of the name at ``offset``, or None: "$y$ is a one-hot
+    vector" (``labels y soft``: the entries sum to one), "the label $y$ is one-hot, at the true class $c$"
+    (``labels y one-hot at c``), "$\sum_i y_i = 1$" (``labels y soft``), "$y$ is a probability distribution".
+
+    Examples:
+        >>> t = "since $y$ is a one-hot vector;"
+        >>> labels_stated(t, t.index("y"), "y")
+        'labels y soft'
+        >>> t = "the label $y$ is one-hot, at the true class $c$:"
+        >>> labels_stated(t, t.index("y"), "y")
+        'labels y one-hot at c'
+        >>> labels_stated("uses $\\sum_i y_i = 1$", 6, "\\sum_i y_i = 1")
+        'labels y soft'
+        >>> labels_stated("with $y$ the one-hot", 6, "y") is None
+        True
+    """
+    total = _SUMS_TO_ONE.fullmatch(body)
+    if total is not None:
+        index = total.group("i") or total.group("j")
+        return f"labels {total.group('name')} soft" if index == (total.group("k") or total.group("l")) else None
+    name = _LABEL_NAME.fullmatch(body)
+    if name is None:
+        return None
+    closer = offset + len(body) + (2 if text.startswith("\\)", offset + len(body)) else 1)
+    after = _ONE_HOT_AFTER.match(text, closer)
+    if after is not None:
+        at = after.group("at")
+        return f"labels {name.group('name')} " + (f"one-hot at {at}" if at else "soft")
+    opener = offset - (2 if text[offset - 2:offset] == "\\(" else 1)
+    if _ONE_HOT_BEFORE.search(text, max(0, opener - 40), opener + 1) or _DISTRIBUTION_AFTER.match(text, closer):
+        return f"labels {name.group('name')} soft"
+    return None

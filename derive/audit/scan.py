@@ -2,8 +2,8 @@ r"""Reading a written post: its display math, inline math and ``derive`` declara
 
 A post is Markdown (or LaTeX) text. Display math is ``$$...$$``, ``\[...\]``, a ```` ```math ```` fence (GitHub), or a
 ``align``/``align*``/``aligned``/``equation``/``gather`` environment standing on its
-own; inline ``$...$`` (and ``\\(...\\)``, MathJax's default) is prose: it is not audited, and :func:`extract` gives it only when
-asked (``inline=True``). Declarations are HTML comments, invisible when the post is rendered
+own; inline ``$...$`` (and ``\\(...\\)``, MathJax's default) is prose: :func:`extract` gives it only
+when asked (``inline=True``). Declarations are HTML comments, invisible when the post is rendered
 (in a LaTeX file, ``% derive: ...`` comment lines)::
 
     <!-- derive: logits z; labels y one-hot at \ell -->
