@@ -465,3 +465,17 @@ def test_the_words_one_hot_or_a_sum_to_one_make_the_labels_in_the_whole_post(sen
 def test_words_near_a_name_that_say_nothing_of_it_are_prose() -> None:
     post = ONE_HOT_POST.replace("{rhs}", "p_k - y_k").replace("{sentence}", "Compare $y$ with the one-hot case.")
     assert audit_text(post).steps[-1].status.value == "undecided"
+
+
+def test_a_letter_superscript_on_the_variable_is_refused_with_the_label_fix() -> None:
+    # 09_binary_ce_stats370723 (\partial o^x_j), 16_backprop_compphysics (\partial w_{jk}^L): never a guessed label.
+    for written in ("\\frac{\\partial E_x}{\\partial o^x_j}", "\\frac{\\partial a_j^L}{\\partial w_{jk}^{L}}"):
+        with pytest.raises(ReadError, match="in parentheses"):
+            read_latex(written)
+    assert str(read_latex("\\frac{\\partial E}{\\partial w^{(L)}_{jk}}")) == "Derivative(E, w[L, j, k])"
+
+
+def test_an_inline_equation_that_cannot_be_split_is_a_step_not_read() -> None:
+    # 23_logreg_numerade: "$\frac{\partial \log(h_{\theta}(x^{(i)})}{\partial \theta_j} = ...$", a parenthesis left open.
+    steps = audit_text("so $\\frac{\\partial \\log(h(x)}{\\partial x} = 1 - g(x)$ and\n").steps
+    assert [s.status.value for s in steps] == ["not read"]

@@ -265,7 +265,7 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
             continue
         assert not isinstance(a, ReadError) and not isinstance(b, ReadError)
         step = _as_equation(post, _checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed), a, b)
-        if idx == 1 and step.status is StepStatus.VALID and _restates(post, ltext, a):
+        if idx == 1 and step.status is StepStatus.VALID and _restates(post, ltext, a, b):
             # O_{ab} = Σ_c A_{ac} V_{cb} after O's definition: the definition written again, not a claim.
             step = replace(step, status=StepStatus.DEFINITION,
                            reason=f"restates the definition of {_short(ltext, 30)} in force: the same ({step.reason})")
@@ -274,10 +274,33 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
     return steps, (sides[-1][0], None if isinstance(tail, ReadError) else tail, display.offset + sides[-1][1])
 
 
-def _restates(post: PostState, text: str, lhs: sp.Basic) -> bool:
-    """Whether ``text = ...`` is written as a definition of a name the post has defined already."""
+def _restates(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> bool:
+    """Whether ``text = rhs`` writes a defined name's definition again at other indices: the formula as it
+    was read, up to the names of its indices (``O_{ab} = Σ_c A_{ac} V_{cb}`` after ``O_{ip} = Σ_j A_{ij}
+    V_{jp}``). The same entry again, or a formula of another form (``y = (1 + e^{-x})^{-1}`` after
+    ``y = \\sigma(x)``), is a claim."""
     name = lhs.base if isinstance(lhs, sp.Indexed) else lhs
-    return bare_name(text) and name in post.meaning.notations
+    if not bare_name(text) or name not in post.definitions:
+        return False
+    left, right = post.definitions[name]
+    if isinstance(lhs, sp.Indexed) != isinstance(left, sp.Indexed):
+        return False
+    if not (isinstance(lhs, sp.Indexed) and isinstance(left, sp.Indexed)) or len(lhs.indices) != len(left.indices) \
+            or lhs.indices == left.indices:
+        return False  # the same entry written again (x̂_{ij} = ... quoted as the step's fact) is a claim
+    right = right.xreplace(dict(zip(left.indices, lhs.indices, strict=True)))
+    return _bound_apart(right) == _bound_apart(rhs)
+
+
+def _bound_apart(expr: sp.Basic, depth: int = 0) -> sp.Basic:
+    """``expr`` with each sum's index named by its depth: two formulas that differ only in those names agree."""
+    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
+        (index, lo, hi), = expr.limits
+        fresh = sp.Symbol(f"bound·{depth}", integer=True)
+        return sp.Sum(_bound_apart(expr.function.xreplace({index: fresh}), depth + 1), (fresh, lo, hi))
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase, sp.Symbol)):
+        return expr
+    return expr.func(*(_bound_apart(a, depth) for a in expr.args))
 
 
 #: What opens and closes display math: the gap between two displays is prose unless only these and blanks.
@@ -419,7 +442,8 @@ def _read_inline(post: PostState, body: str) -> bool | str:
     try:
         chains = split_chains_spans(body)
     except ReadError:
-        return False
+        # An equation that cannot be split (a bracket left open) is reported not read, as a display's is.
+        return CLAIM if "=" in body else False
     if all(len(chain) < 2 for chain in chains):
         return False
     for chain in chains:

@@ -169,6 +169,14 @@ class CalculusReader(ScriptReader):
             if isinstance(value, sp.Pow) and value.exp.is_Integer and 1 <= int(value.exp) <= 10:
                 order = int(value.exp)
                 value = value.base
+            if isinstance(value, sp.Pow) and isinstance(value.base, (sp.Symbol, sp.Indexed)) \
+                    and not value.exp.is_number:
+                # ∂o^x_j, ∂w^L_{jk}, ∂V^{mn}: a letter superscript is read as a power, never guessed a label.
+                raise self.fail(start, "a variable to differentiate by (a name or an entry like z_j)",
+                                f"the power {show(str(value))}",
+                                "a letter superscript on a variable is read as a power; if it is a label (a "
+                                "layer L, an example x), write it in parentheses, w^{(L)}_{jk}; if it is an upper "
+                                "index, write it as a subscript, V_{mn}")
             if self.is_expression_variable(value):
                 placeholder = sp.Dummy("u", real=True)
                 self.by_expression[placeholder] = (value, start)
