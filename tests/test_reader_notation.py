@@ -476,6 +476,6 @@ def test_a_letter_superscript_on_the_variable_is_refused_with_the_label_fix() ->
 
 
 def test_an_inline_equation_that_cannot_be_split_is_a_step_not_read() -> None:
-    # 23_logreg_numerade: "$\frac{\partial \log(h_{\theta}(x^{(i)})}{\partial \theta_j} = ...$", a parenthesis left open.
+    # 23_logreg_numerade: "$\frac{\partial \log(h_{\theta}(x^{(i)})}{\partial \theta_j} = ...$": a "(" left open.
     steps = audit_text("so $\\frac{\\partial \\log(h(x)}{\\partial x} = 1 - g(x)$ and\n").steps
     assert [s.status.value for s in steps] == ["not read"]
