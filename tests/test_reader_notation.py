@@ -243,7 +243,8 @@ def test_each_case_is_a_step_under_its_condition_at_its_row() -> None:
     post = SOFTMAX + ("$$\n\\frac{\\partial \\hat{y}_i}{\\partial z_j} =\n\\begin{cases}\n"
                       "\\hat{y}_i(1-\\hat{y}_i), & \\text{if } i=j \\\\\n"
                       "\\hat{y}_i \\hat{y}_j, & \\text{otherwise}\n\\end{cases}\n$$\n")
-    steps = audit_text(post).steps
+    # (the inline softmax of line 2 is a step too: with the logits declared, it restates what ŷ means)
+    steps = [s for s in audit_text(post).steps if s.line > 2]
     assert [(s.line, s.status.value, s.assumptions[-1:]) for s in steps] == [
         (7, "valid", ("i=j",)), (8, "wrong", ("i \\neq j",))]
 
@@ -355,3 +356,126 @@ def test_a_remark_in_math_italic_and_bold_around_an_equation_are_layout() -> Non
     with pytest.raises(ReadError, match="math after an annotation"):
         split_chains("a = b \\quad (x y)")
     assert read_latex("f^{\\prime}(x)") == read_latex("f'(x)")
+
+
+# -- the prose read as written: inline steps, MathJax's \(...\), cases in sentences (issue 21) -------------
+
+def test_mathjax_inline_delimiters_are_inline_math() -> None:
+    # 03_softmax_ce_postnetwork: the post's definitions are in \(...\), MathJax's default.
+    text = "The logits are \\(z = [z_1, z_2]\\), and \\(L = -\\sum_{i=1}^{C} y_i \\log \\hat{y}_i\\).\n\n$$a = b$$\n"
+    items = extract(text, inline=True)
+    assert [(type(i).__name__, i.body) for i in items] == [
+        ("Inline", "z = [z_1, z_2]"), ("Inline", "L = -\\sum_{i=1}^{C} y_i \\log \\hat{y}_i"), ("Display", "a = b")]
+    assert [(i.line, i.column) for i in items[:1]] == [(1, 18)]
+
+
+def test_an_environment_inside_inline_math_is_read_once_as_that_inline_math() -> None:
+    # 20_layernorm_shreyansh: \(\begin{equation} y_j = ... \label{eq:2} \end{equation}\) in a sentence.
+    text = ("the output \\(\\begin{equation} y_j = \\hat{x}_j \\cdot \\gamma_j + \\beta_j \\label{eq:2} "
+            "\\end{equation}\\). Then\n\n$$a = a$$\n")
+    items = extract(text, inline=True)
+    assert [type(i).__name__ for i in items] == ["Inline", "Display"]
+    assert [s.status.value for s in audit_text(text).steps] == ["definition", "valid"]
+
+
+def test_an_inline_claim_is_a_step_and_an_inline_value_or_index_relation_is_not() -> None:
+    # 10_tanh_deeplearningai: "Since $e^0 = 1$," is a step of the derivation; "exactly one $y_i = 1$" states a
+    # value and "the diagonal $i = j$" names two indices: neither is a claim.
+    steps = audit_text("Since $e^0 = 1$, and $2 + 2 = 5$, with exactly one $y_i = 1$ on the diagonal $i = j$.\n").steps
+    assert [(s.text, s.status.value) for s in steps] == [("e^0 = 1", "valid"), ("2 + 2 = 5", "wrong")]
+    assert steps[0].line == 1 and steps[1].column > steps[0].column
+
+
+def test_an_inline_function_definition_defines_the_function() -> None:
+    # 07_logreg_stats258709: "the logistic function $s(x) =\frac{1}{e^{-x}+1}$" before s(x) is used.
+    text = ("The logistic function $s(x) =\\frac{1}{e^{-x}+1}$ has a simple derivative:\n\n"
+            "$$\\frac{d s(x)}{d x} = s(x)(1 - s(x))$$\n\n$$\\frac{d s(x)}{d x} = s(x)(1 + s(x))$$\n")
+    assert [s.status.value for s in audit_text(text).steps] == ["definition", "valid", "wrong"]
+
+
+LAYER = "Let $W \\in \\mathbb{R}^{k \\times d}$ be a matrix and $x \\in \\mathbb{R}^d$ a vector.\n\n"
+ENTRY = "$$ \\frac{\\partial}{\\partial W_{ab}} \\sum_{m=1}^d W_{im} x_m = x_b $$\n"
+
+
+@pytest.mark.parametrize("sentence", ["If $i = a$,", "Case 1: \\(i=a\\)", "For a weight of this unit, $i = a$:",
+                                      "and when $i=a$:"])
+def test_a_case_sentence_before_a_display_holds_for_it_up_to_the_next_prose(sentence: str) -> None:
+    # 02_softmax_ce_sunhaozhe ("If $i = k$,"), 03_softmax_ce_postnetwork ("Case 1: \(i=j\)"),
+    # 01_softmax_ce_zakariapz ("and when $i=j$:"): the case holds for the display after the sentence,
+    # and for one after it across blank lines only, never past the next prose.
+    # Outside the case the entry is δ_ia x_b, and x_b is wrong (at i ≠ a).
+    steps = audit_text(LAYER + sentence + "\n\n" + ENTRY + "\n" + ENTRY + "\nOther units.\n\n" + ENTRY).steps
+    assert [(s.status.value, tuple(a.replace(" ", "") for a in s.assumptions)) for s in steps] == [
+        ("valid", ("i=a",)), ("valid", ("i=a",)), ("wrong", ())]
+
+
+def test_a_case_sentence_after_a_display_holds_for_it() -> None:
+    steps = audit_text(LAYER + ENTRY + "when $i = a$.\n\nNext.\n\n" + ENTRY).steps
+    assert [(s.status.value, s.assumptions) for s in steps] == [("valid", ("i = a",)), ("wrong", ())]
+
+
+def test_a_case_sentence_replaces_an_assumption_of_the_same_indices() -> None:
+    steps = audit_text("<!-- derive: assume i = a -->\n" + LAYER + "For another unit, $i \\neq a$:\n\n" + ENTRY).steps
+    assert [(s.status.value, s.assumptions) for s in steps] == [("wrong", ("i \\neq a",))]
+
+
+# -- rows with two equations, and the chain rule by an expression ---------------------------------------
+
+def test_two_equations_in_one_row_are_two_chains_never_a_product() -> None:
+    # 25_sigmoid_sntoshsah, 12_tanh_emathzone
+    assert split_chains("\\sigma(x) = \\frac{1}{1 + e^{-x}}, \\quad 1 - \\sigma(x) = \\frac{e^{-x}}{1 + e^{-x}}") == [
+        ["\\sigma(x)", "\\frac{1}{1 + e^{-x}}"], ["1 - \\sigma(x)", "\\frac{e^{-x}}{1 + e^{-x}}"]]
+    assert split_chains("a = b \\qquad c = d") == [["a", "b"], ["c", "d"]]
+    assert split_chains("a &= b \\\\\n\\Rightarrow c &= d \\\\ &= e") == [["a", "b"], ["c", "d", "e"]]
+    assert split_chains("a = b \\quad (\\text{by the rule})") == [["a", "b"]]
+
+
+def test_a_derivative_by_an_expression_is_the_chain_rule_factor_when_written_in_it_alone() -> None:
+    # 24_sigmoid_jaekookang: the chain rule spelled out with \partial(1 + e^{-x}).
+    x = sp.Symbol("x", real=True)
+    read = read_latex("\\dfrac{\\partial(1 + e^{-x})^{-1}}{\\partial(1 + e^{-x})} \\cdot "
+                      "\\dfrac{\\partial(1 + e^{-x})}{\\partial e^{-x}}")
+    assert sp.simplify(read - (-(1 + sp.exp(-x)) ** -2)) == 0
+    # Not written in the expression alone: a guess (L may depend on W x any way), refused with the fix.
+    for text in ("\\frac{\\partial L}{\\partial (W x)}", "\\frac{\\partial}{\\partial (2x)} x"):
+        with pytest.raises(ReadError, match="name it"):
+            read_latex(text)
+
+
+# -- what a few words say of the labels -------------------------------------------------------------------
+
+ONE_HOT_POST = ("The raw outputs $o \\in \\mathbb{R}^K$.\n\n$$L = - \\sum_i y_i \\log p_i$$\n\n"
+                "$$p_i = \\frac{ \\exp (o_i) }{\\sum_j \\exp(o_j) }$$\n\n"
+                "$$- y_k + \\sum_i y_i p_k = {rhs}$$\n\n{sentence}\n")
+
+
+@pytest.mark.parametrize("sentence", [
+    "The last step uses $\\sum_i y_i = 1$.",  # 02_softmax_ce_sunhaozhe, verbatim
+    "It holds since $y$ is a one-hot vector; $o$ is the vector of raw outputs.",
+    "Here the label $y$ is one-hot, at the true class $c$:",  # 01_softmax_ce_zakariapz
+    "with one-hot labels $y$.",
+])
+def test_the_words_one_hot_or_a_sum_to_one_make_the_labels_in_the_whole_post(sentence: str) -> None:
+    for rhs, status in (("p_k - y_k", "valid"), ("y_k - p_k", "wrong")):
+        post = ONE_HOT_POST.replace("{rhs}", rhs).replace("{sentence}", sentence)
+        steps = audit_text(post).steps
+        assert steps[-1].status.value == status, (sentence, rhs, steps[-1].reason)
+
+
+def test_words_near_a_name_that_say_nothing_of_it_are_prose() -> None:
+    post = ONE_HOT_POST.replace("{rhs}", "p_k - y_k").replace("{sentence}", "Compare $y$ with the one-hot case.")
+    assert audit_text(post).steps[-1].status.value == "undecided"
+
+
+def test_a_letter_superscript_on_the_variable_is_refused_with_the_label_fix() -> None:
+    # 09_binary_ce_stats370723 (\partial o^x_j), 16_backprop_compphysics (\partial w_{jk}^L): never a guessed label.
+    for written in ("\\frac{\\partial E_x}{\\partial o^x_j}", "\\frac{\\partial a_j^L}{\\partial w_{jk}^{L}}"):
+        with pytest.raises(ReadError, match="in parentheses"):
+            read_latex(written)
+    assert str(read_latex("\\frac{\\partial E}{\\partial w^{(L)}_{jk}}")) == "Derivative(E, w[L, j, k])"
+
+
+def test_an_inline_equation_that_cannot_be_split_is_a_step_not_read() -> None:
+    # 23_logreg_numerade: "$\frac{\partial \log(h_{\theta}(x^{(i)})}{\partial \theta_j} = ...$": a "(" left open.
+    steps = audit_text("so $\\frac{\\partial \\log(h(x)}{\\partial x} = 1 - g(x)$ and\n").steps
+    assert [s.status.value for s in steps] == ["not read"]

@@ -22,6 +22,7 @@ __all__ = ["Closers", "Lines", "lines", "merged", "within"]
 _CLOSERS = {
     "$$": re.compile(r"(?<!\\)(?=\$\$)"),
     "\\]": re.compile(r"(?=\\\])"),
+    "\\)": re.compile(r"(?=\\\))"),
     "-->": re.compile(r"(?=-->)"),
 }
 _END = re.compile(r"\\end\{([^{}\n]{1,40})\}")

@@ -28,7 +28,7 @@ from derive.audit.declarations import PostState, assume, relation, symbol
 from derive.audit.reader import ReadError
 from derive.engine.hypotheses import Hypothesis, InRange, OneHot, SumToOne
 
-__all__ = ["in_force", "parts"]
+__all__ = ["in_force", "parts", "prose_case"]
 
 #: Spacing and style commands that carry no meaning in a condition.
 _NOISE = re.compile(r"\\(?:textstyle|displaystyle|[,;: !]|quad|qquad)(?![A-Za-z])|\\ ")
@@ -146,3 +146,31 @@ def in_force(post: PostState, condition: str | None) -> Iterator[tuple[str, ...]
         post.assumptions[:] = saved_assumptions
         post.domains.clear()
         post.domains.update(saved_domains)
+
+
+def _names(relation: str) -> set[str]:
+    return set(re.findall(r"\\[A-Za-z]+|[A-Za-z]", relation)) - {"\\neq", "\\ne"}
+
+
+@contextmanager
+def prose_case(post: PostState, relation: str | None) -> Iterator[str | None]:
+    """The post with the prose's case in force (replacing an earlier case of the same indices);
+    yields the relation, or None when it is not one the audit can apply."""
+    if relation is None:
+        yield None
+        return
+    letters = _names(relation)
+    saved = list(post.assumptions)
+    post.assumptions[:] = [(h, t) for h, t in saved if not letters & _names(t)]
+    try:
+        try:
+            with in_force(post, relation):
+                pass
+        except ReadError:
+            post.assumptions[:] = saved
+            yield None
+            return
+        with in_force(post, relation):
+            yield relation
+    finally:
+        post.assumptions[:] = saved

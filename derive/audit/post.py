@@ -32,16 +32,20 @@ import sympy as sp
 
 from derive.audit.clock import ReadingTimeout, check, reading
 from derive.audit.closers import lines
-from derive.audit.conditions import in_force
-from derive.audit.declarations import PostState, assume, declare, define_text
+from derive.audit.conditions import in_force, prose_case
+from derive.audit.declarations import PostState, declare, define_text
 from derive.audit.definitions import define, mentions, self_reference
+from derive.audit.inline import CASE_GAP, CLAIM, read_inline, read_labels, supposition
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
-from derive.audit.prose import read_declared_membership
+from derive.audit.prose import (
+    case_after,
+    case_before,
+    read_declared_membership,
+)
 from derive.audit.reader import (
     ReadError,
     split_chains_conditions,
-    split_chains_spans,
 )
 from derive.audit.reader.vocabulary import BUILTINS, MARKERS
 from derive.audit.results import (
@@ -75,7 +79,9 @@ __all__ = [
 #: sample superscripts ``^{(i)}`` only. ``x + 0``, ``x^2`` and ``f(x)`` are not names.
 _ACCENT = r"\\(?:hat|bar|tilde|vec|dot|mathbf|boldsymbol|bm|mathcal|mathrm|mathit|operatorname)\s*"
 _LETTER = r"(?:\\[A-Za-z]+|[A-Za-z])"
-_NAME = rf"(?:{_ACCENT}(?:\{{\s*{_LETTER}\s*\}}|{_LETTER})|{_LETTER})"
+_STYLED = rf"(?:{_ACCENT}(?:\{{\s*{_LETTER}\s*\}}|{_LETTER})|{_LETTER})"
+#: One accent over a styled letter too: ``\hat{\boldsymbol{y}}``.
+_NAME = rf"(?:{_ACCENT}(?:\{{\s*{_STYLED}\s*\}}|{_STYLED})|{_LETTER})"
 _SCRIPT = r"(?:\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
 _BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
 
@@ -286,10 +292,43 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
                                    "write the left side", None, assumed))
             continue
         assert not isinstance(a, ReadError) and not isinstance(b, ReadError)
-        steps.append(_as_equation(post, _checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed),
-                                  a, b))
+        step = _as_equation(post, _checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed), a, b)
+        if idx == 1 and step.status is StepStatus.VALID and _restates(post, ltext, a, b):
+            # O_{ab} = Σ_c A_{ac} V_{cb} after O's definition: the definition written again, not a claim.
+            step = replace(step, status=StepStatus.DEFINITION,
+                           reason=f"restates the definition of {_short(ltext, 30)} in force: the same ({step.reason})")
+        steps.append(step)
     tail = exprs[-1]
     return steps, (sides[-1][0], None if isinstance(tail, ReadError) else tail, display.offset + sides[-1][1])
+
+
+def _restates(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> bool:
+    """Whether ``text = rhs`` writes a defined name's definition again at other indices: the formula as it
+    was read, up to the names of its indices (``O_{ab} = Σ_c A_{ac} V_{cb}`` after ``O_{ip} = Σ_j A_{ij}
+    V_{jp}``). The same entry again, or a formula of another form (``y = (1 + e^{-x})^{-1}`` after
+    ``y = \\sigma(x)``), is a claim."""
+    name = lhs.base if isinstance(lhs, sp.Indexed) else lhs
+    if not bare_name(text) or name not in post.definitions:
+        return False
+    left, right = post.definitions[name]
+    if isinstance(lhs, sp.Indexed) != isinstance(left, sp.Indexed):
+        return False
+    if not (isinstance(lhs, sp.Indexed) and isinstance(left, sp.Indexed)) or len(lhs.indices) != len(left.indices) \
+            or lhs.indices == left.indices:
+        return False  # the same entry written again (x̂_{ij} = ... quoted as the step's fact) is a claim
+    right = right.xreplace(dict(zip(left.indices, lhs.indices, strict=True)))
+    return _bound_apart(right) == _bound_apart(rhs)
+
+
+def _bound_apart(expr: sp.Basic, depth: int = 0) -> sp.Basic:
+    """``expr`` with each sum's index named by its depth: two formulas that differ only in those names agree."""
+    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
+        (index, lo, hi), = expr.limits
+        fresh = sp.Symbol(f"bound·{depth}", integer=True)
+        return sp.Sum(_bound_apart(expr.function.xreplace({index: fresh}), depth + 1), (fresh, lo, hi))
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase, sp.Symbol)):
+        return expr
+    return expr.func(*(_bound_apart(a, depth) for a in expr.args))
 
 
 #: What opens and closes display math: the gap between two displays is prose unless only these and blanks.
@@ -336,8 +375,9 @@ def _function_step(post: PostState, function: tuple[str, str], first: sp.Basic |
             return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed)
         step = _checked_step(post, first, second, ltext, rtext, at, settings, assumed)
         if step.status is StepStatus.VALID:
-            return replace(step, status=StepStatus.DEFINITION,
-                           reason=f"restates the meaning of {name} in force (the same); not checked further")
+            # Proved the same as the meaning in force: a true statement of the post (a second
+            # definition would be a conflict, below), so it is reported as the valid step it is.
+            return replace(step, reason=f"restates the meaning of {name} in force: the same ({step.reason})")
         return replace(step, status=StepStatus.UNDECIDED,
                        reason=f"a second definition of {name}, which the audit cannot show is the one in force: "
                               f"a conflict, not a claim ({step.reason})")
@@ -391,62 +431,6 @@ def _checked_step(post: PostState, a: sp.Basic, b: sp.Basic, ltext: str, rtext: 
     return AuditStep(line, column, ltext, rtext, status, reason, verdict, assumed)
 
 
-#: A scalar's domain in prose: ``\\lambda > 0``, ``0 \\le \\epsilon \\le 1``, ``t \\in \\{0, 1\\}``.
-_PROSE_DOMAIN = re.compile(r"[^=]*(?:<|>|\\le|\\leq|\\ge|\\geq|\\lt|\\gt)(?![A-Za-z])[^=]*"
-                           r"|[^=]*\\in\s*\\\{[^{}]*\\\}")
-
-
-def _read_domain(post: PostState, body: str) -> bool:
-    """A scalar's domain stated in the prose, applied like ``assume``; True if ``body`` has a domain's form.
-
-    A later domain of the same name replaces the earlier one, as a later ``assume`` does: "for a
-    positive input, $x > 0$ ... for a negative input, $x < 0$" are two cases, and a step after the second
-    is decided under it (keeping the first made a false step valid there). A relation that is no
-    scalar's domain is prose, not a declaration."""
-    text = body.strip()
-    if not _PROSE_DOMAIN.fullmatch(text) or "\\neq" in text:
-        return False
-    saved = dict(post.domains)
-    problem = assume(post, text)
-    if problem is not None:
-        post.domains.clear()
-        post.domains.update(saved)
-    return True
-
-
-def _read_inline(post: PostState, body: str) -> bool:
-    """A definition, a shape or a scalar's domain in the prose's inline math, read like a display one
-    (never checked): ``$W \\in \\mathbb{R}^{n \\times d}$``, ``$\\lambda > 0$``, ``$t \\in \\{0, 1\\}$``.
-
-    False when ``body`` can never define or declare anything (no ``\\in``, no chain of two sides),
-    whatever the post has declared: the audit need not read it again.
-    """
-    if _read_domain(post, body):
-        return True
-    if "\\in" in body:
-        read_declared_membership(post, body, prose=True)
-        return True
-    try:
-        chains = split_chains_spans(body)
-    except ReadError:
-        return False
-    if all(len(chain) < 2 for chain in chains):
-        return False
-    for chain in chains:
-        if len(chain) < 2:
-            continue
-        (ltext, _), (rtext, _) = chain[0], chain[1]
-        try:
-            lhs, rhs = post.read(ltext), post.read(rtext)
-        except ReadError:
-            continue
-        # "when $L = 0$" states a case, not a definition: a definition gives a formula.
-        # "assume $i = j$" or "if $j = \ell$" names a case (two names), not a definition either.
-        if not rhs.is_number and not isinstance(rhs, sp.Symbol) and _definition(post, ltext, lhs, rhs) == "define":
-            define(post, lhs, rhs)
-    return True
-
-
 def audit_text(text: str, *, path: str = "<text>", settings: AuditSettings | None = None,
                infer_definitions: bool = True) -> AuditReport:
     """Audit the display math of ``text`` (Markdown or LaTeX), step by step.
@@ -488,13 +472,28 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     line_starts = lines(text).starts
     # Inline math that neither defines nor declares (most of it: $x$) is read once.
     inert: set[str] = set()
-    for item in extract(text, inline=infer_definitions):
+    case: tuple[str, int] | None = None  # a case the prose states for the displays after it, and where it ends
+    consumed: set[int] = set()  # the inline cases read as the case of the display before them
+    items = extract(text, inline=infer_definitions)
+    read_labels(post, text, items)
+    for item in items:
         check()
         note_steps(steps)
         post.table.line = _line_of(item, text, line_starts)
         if isinstance(item, Inline):
+            if item.offset in consumed:
+                continue  # the case of the display before it
+            relation = case_before(text, item.offset, item.body)
+            if relation is not None:
+                case = (relation, item.offset + len(item.body))
+                continue
             if item.body not in inert:
-                if _read_inline(post, item.body):
+                read = read_inline(post, item.body)
+                if read == CLAIM:
+                    new, _ = _steps_of_display(post, Display(item.body, item.offset, item.line), text, None,
+                                               settings)
+                    steps.extend(new)
+                if read:
                     post.table.observe(post, "read from the post")
                 else:
                     inert.add(item.body)
@@ -522,42 +521,38 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
                 continue
             # A display opening with '=' continues the previous one only across blank lines.
             gap = _DELIMITERS.sub("", text[last_end:item.offset]) if previous is not None else ""
-            supposed = _supposition(text, item)
+            supposed = supposition(text, item)
+            # A case the prose states ("If $i = k$," before it, "when $i = j$." after it) holds for its
+            # steps, and for the displays after it up to the next prose.
+            if case is not None and CASE_GAP.sub("", _DELIMITERS.sub("", text[case[1]:item.offset])):
+                case = None
+            end = item.offset + len(item.body)
+            after = case_after(text, end)
+            held = after[0] if after is not None else case[0] if case is not None else None
+            if after is not None:
+                consumed.add(after[1])
             saved, post.infer_definitions = post.infer_definitions, post.infer_definitions and not supposed
             try:
-                new, previous = _steps_of_display(post, item, text, previous, settings, detached=bool(gap.strip()))
+                with prose_case(post, held) as applied:
+                    new, previous = _steps_of_display(post, item, text, previous, settings,
+                                                      detached=bool(gap.strip()))
             finally:
                 post.infer_definitions = saved
+            if applied is None and held is not None:
+                # Decided without the case: valid holds in it too, but wrong may not.
+                new = [replace(s, status=StepStatus.UNDECIDED,
+                               reason=f"the case '{held}' the prose states for this display cannot be applied, and "
+                                      f"without it the step fails ({s.reason}); declare the case before the "
+                                      f"display: <!-- derive: assume {held} -->")
+                       if s.status is StepStatus.WRONG else s for s in new]
             if supposed:
                 new = [replace(s, status=StepStatus.UNDECIDED, reason=f"the prose says this holds {supposed}: a "
                                f"supposition, neither a definition nor a claim ({s.reason})")
                        if s.status in (StepStatus.WRONG, StepStatus.UNDECIDED) else s for s in new]
-            last_end = item.offset + len(item.body)
+            case = (case[0], end) if case is not None and after is None else None
+            last_end = end
             post.table.observe(post, "read from the post")
             steps.extend(new)
-
-
-#: Prose that makes a display a supposition: "write $$R = A X$$ for some matrix A", "suppose $$...$$".
-_SUPPOSED_AFTER = re.compile(r"\s*(?:\$\$|\\\]|\\end\s*\{[^{}]*\})?\s*[,.;:]?\s*(?P<words>for\s+(?:some|any|an?\s+"
-                             r"arbitrary)\b[^.$\n]{0,40})", re.IGNORECASE)
-_SUPPOSED_BEFORE = re.compile(r"\b(?P<words>suppose|supposing|say)(?:\s+that)?\s*[,:]?\s*(?:\$\$|\\\[|\\begin\s*"
-                              r"\{[^{}]*\})?\s*\Z", re.IGNORECASE)
-
-
-def _supposition(text: str, display: Display) -> str:
-    """The prose's words when it states ``display`` as a supposition (for some A; suppose), else ``""``.
-
-    Examples:
-        >>> post = "We write $$R = A X$$ for some matrix A."
-        >>> _supposition(post, Display("R = A X", post.index("R"), 1))
-        'for some matrix A'
-    """
-    end = display.offset + len(display.body)
-    after = _SUPPOSED_AFTER.match(text, end)
-    if after is not None:
-        return after.group("words").strip()
-    before = _SUPPOSED_BEFORE.search(text[max(0, display.offset - 60):display.offset])
-    return f"({before.group('words').lower()})" if before is not None else ""
 
 
 def _line_of(item: object, text: str, line_starts: Sequence[int]) -> int | None:

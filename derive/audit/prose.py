@@ -71,3 +71,121 @@ def read_declared_membership(post: PostState, text: str, *, prose: bool = False)
         shapes.arrays[name] = shape
         post.defaulted.discard(name)
     return True
+
+
+# -- a case stated in a sentence: "If $i = k$," before a display, "$$...$$ when $i = j$." after one --------
+
+#: A relation of two indices, the form of a case: ``i = k``, ``i \neq a``, ``j \ne \ell``.
+CASE_RELATION = re.compile(r"\s*(?:[A-Za-z]|\\[A-Za-z]+)\s*(?:=|\\neq|\\ne|≠)\s*(?:[A-Za-z]|\\[A-Za-z]+)\s*")
+#: The words that make a relation in a sentence a case of the math, not a claim.
+_CASE_WORD = re.compile(r"\b(?:if|when|whenever|for|case|assuming|assume|suppose|where|with|let)\b", re.IGNORECASE)
+#: After a case's math: punctuation, then the next display's opener (only blank lines between).
+_BEFORE_DISPLAY = re.compile(r"(?:\$|\\\))[ \t]*[:,.]?\s*(?=\$\$|\\\[|\\begin\{|```\s*math)")
+#: Right after a display: ", for $i \neq j$." (a lowercase condition word, the relation, the paragraph's end).
+_AFTER_DISPLAY = re.compile(r"(?:\s|\$\$|\\\])*?,?[ \t]*(?:for|when|if|whenever|where)[ \t]+"
+                            r"(?:\$(?P<dollar>[^$\n]+)\$|\\\((?P<paren>[^\n]+?)\\\))[ \t]*[.;]?[ \t]*(?:\n\s*\n|\s*\Z)")
+#: Where a sentence starts: after a full stop, or at a paragraph or a display's end.
+_SENTENCE_BREAK = re.compile(r"[.!?](?=\s)|\n[ \t]*\n|\$\$|\\\]")
+
+
+def case_before(text: str, offset: int, body: str) -> str | None:
+    r"""The case a sentence states for the display after it: "If $i = k$," or "for $i \neq a$:" ending
+    its paragraph, the relation in a sentence with a condition word. None if the inline math at
+    ``offset`` is not that.
+
+    Examples:
+        >>> t = "For a weight of another unit, $i \\neq a$:\n$$ a = b $$"
+        >>> case_before(t, t.index("i "), "i \\neq a")
+        'i \\neq a'
+        >>> t = "The diagonal $i = j$ of the matrix.\n\n$$ a = b $$"
+        >>> case_before(t, t.index("i "), "i = j") is None
+        True
+    """
+    if not CASE_RELATION.fullmatch(body):
+        return None
+    if not _BEFORE_DISPLAY.match(text, offset + len(body)):
+        return None
+    opener = offset - (2 if text[offset - 2:offset] == "\\(" else 1)
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(text, 0, opener)]
+    sentence = text[breaks[-1] if breaks else 0:opener]
+    return body.strip() if _CASE_WORD.search(sentence) else None
+
+
+def case_after(text: str, end: int) -> tuple[str, int] | None:
+    r"""The case a sentence right after a display states for it, ``$$...$$ when $i = j$.``, with the
+    offset of the relation; ``end`` is where the display's body ends.
+
+    Examples:
+        >>> t = "$$ a = b $$\nwhen $i = j$.\n\nMore."
+        >>> case_after(t, t.index(" $$"))
+        ('i = j', 18)
+    """
+    m = _AFTER_DISPLAY.match(text, end)
+    if m is None:
+        return None
+    group = "dollar" if m.group("dollar") is not None else "paren"
+    body = m.group(group)
+    return (body.strip(), m.start(group)) if CASE_RELATION.fullmatch(body) else None
+
+
+#: An inline equation that states a value or a constraint, not a claim: ``y_i = 1``, ``\sum_i y_i = 1``, ``u = v``.
+def states_a_value(lhs: sp.Basic, rhs: sp.Basic) -> bool:
+    """Whether an inline ``lhs = rhs`` states what a name is (a number, another name), not a claim.
+
+    "Since exactly one $y_i = 1$", "$\\sum_i y_i = 1$": the prose states something of its names;
+    ``e^0 = 1`` has no name in it and is a claim (and a step of the derivation).
+    """
+    if isinstance(rhs, sp.Symbol | sp.Indexed) or (rhs.is_number and lhs.free_symbols):
+        return not (lhs.has(sp.Derivative) or rhs.has(sp.Derivative))
+    return False
+
+
+# -- what a few words say of a name: "$y$ is a one-hot vector", "one-hot labels $y$", "$\sum_i y_i = 1$" ----
+
+_ONE_HOT_AFTER = re.compile(r"[ \t]*,?[ \t]*(?:(?:is|are)[ \t]+)?(?:a[ \t]+)?one[- ]hot(?:[ \t]+(?:vector|label|labels|"
+                            r"encoded|encoding))?(?:[ \t]*,?[ \t]*at[ \t]+(?:the[ \t]+)?(?:true[ \t]+)?(?:class|index)?"
+                            r"[ \t]*(?:\$|\\\()(?P<at>[A-Za-z]|\\[A-Za-z]+)(?:\$|\\\)))?", re.IGNORECASE)
+_ONE_HOT_BEFORE = re.compile(r"one[- ]hot(?:[ \t]+(?:vector|label|labels|target|targets))?[ \t]*(?:\$|\\\()$",
+                             re.IGNORECASE)
+_DISTRIBUTION_AFTER = re.compile(r"[ \t]*,?[ \t]*(?:(?:is|are)[ \t]+)?(?:a[ \t]+)?(?:probability distribution|"
+                                 r"distribution over the classes|soft labels?)", re.IGNORECASE)
+_LABEL_NAME = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?P<name>[A-Za-z])\s*\}?\s*"
+                         r"(?:_\s*(?:\{[^{}]*\}|\\?[A-Za-z]+))?\s*")
+#: ``\sum_i y_i = 1``: the entries of y sum to one (a sum with limits may stop short of y's length: not read).
+_SUMS_TO_ONE = re.compile(r"\s*\\sum(?:\\limits)?\s*_\s*(?:\{\s*(?P<i>[a-z])\s*\}|(?P<j>[a-z]))"
+                          r"\s*(?P<name>[A-Za-z])\s*_\s*(?:\{\s*(?P<k>[a-z])\s*\}|(?P<l>[a-z]))\s*=\s*1\s*[.,]?\s*")
+
+
+def labels_stated(text: str, offset: int, body: str) -> str | None:
+    r"""The ``labels`` declaration a sentence makes of the name at ``offset``, or None: "$y$ is a one-hot
+    vector" (``labels y soft``: the entries sum to one), "the label $y$ is one-hot, at the true class $c$"
+    (``labels y one-hot at c``), "$\sum_i y_i = 1$" (``labels y soft``), "$y$ is a probability distribution".
+
+    Examples:
+        >>> t = "since $y$ is a one-hot vector;"
+        >>> labels_stated(t, t.index("y"), "y")
+        'labels y soft'
+        >>> t = "the label $y$ is one-hot, at the true class $c$:"
+        >>> labels_stated(t, t.index("y"), "y")
+        'labels y one-hot at c'
+        >>> labels_stated("uses $\\sum_i y_i = 1$", 6, "\\sum_i y_i = 1")
+        'labels y soft'
+        >>> labels_stated("with $y$ the one-hot", 6, "y") is None
+        True
+    """
+    total = _SUMS_TO_ONE.fullmatch(body)
+    if total is not None:
+        index = total.group("i") or total.group("j")
+        return f"labels {total.group('name')} soft" if index == (total.group("k") or total.group("l")) else None
+    name = _LABEL_NAME.fullmatch(body)
+    if name is None:
+        return None
+    closer = offset + len(body) + (2 if text.startswith("\\)", offset + len(body)) else 1)
+    after = _ONE_HOT_AFTER.match(text, closer)
+    if after is not None:
+        at = after.group("at")
+        return f"labels {name.group('name')} " + (f"one-hot at {at}" if at else "soft")
+    opener = offset - (2 if text[offset - 2:offset] == "\\(" else 1)
+    if _ONE_HOT_BEFORE.search(text, max(0, opener - 40), opener + 1) or _DISTRIBUTION_AFTER.match(text, closer):
+        return f"labels {name.group('name')} soft"
+    return None

@@ -2,8 +2,8 @@ r"""Reading a written post: its display math, inline math and ``derive`` declara
 
 A post is Markdown (or LaTeX) text. Display math is ``$$...$$``, ``\[...\]``, a ```` ```math ```` fence (GitHub), or a
 ``align``/``align*``/``aligned``/``equation``/``gather`` environment standing on its
-own; inline ``$...$`` is prose: it is not audited, and :func:`extract` gives it only when
-asked (``inline=True``). Declarations are HTML comments, invisible when the post is rendered
+own; inline ``$...$`` (and ``\\(...\\)``, MathJax's default) is prose: :func:`extract` gives it only
+when asked (``inline=True``). Declarations are HTML comments, invisible when the post is rendered
 (in a LaTeX file, ``% derive: ...`` comment lines)::
 
     <!-- derive: logits z; labels y one-hot at \ell -->
@@ -217,6 +217,18 @@ def _closers_of(src: str) -> Closers:
 
 def _latex_display(state: StateInline, silent: bool) -> bool:
     src, pos = state.src, state.pos
+    if src.startswith("\\(", pos):
+        # MathJax's default inline delimiters: inline math, read as ``$...$`` is (CommonMark would read
+        # "\(" as an escaped parenthesis, and the post's statements in it would be lost).
+        close = _closers_of(src).next("\\)", pos + 2)
+        if close is None or "\n\n" in src[pos:close]:
+            return False
+        if not silent:
+            token = state.push("math_inline", "math", 0)
+            token.content = src[pos + 2:close]
+            token.markup = "\\("
+        state.pos = close + 2
+        return True
     if src.startswith("\\[", pos):
         close = _closers_of(src).next("\\]", pos + 2)
         if close is None:
@@ -326,12 +338,18 @@ def _standalone(token: Token) -> bool:
     """Whether a paragraph is one ``$...$`` and nothing else (blank space aside)."""
     scanned = token.meta.get("scan") or []
     return len(scanned) == 1 and scanned[0][0] == "math_inline" \
-        and token.content.strip() == "$" + scanned[0][2] + "$"
+        and token.content.strip() == "".join(_delimiters(scanned[0][1], scanned[0][2]))
+
+
+def _delimiters(markup: str, content: str) -> tuple[str, str, str]:
+    """Inline math as written: ``$`` ... ``$``, or ``\\(`` ... ``\\)`` (MathJax's delimiters)."""
+    return ("\\(", content, "\\)") if markup == "\\(" else ("$", content, "$")
 
 
 def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], list[Display]]:
-    """Code (and front matter) as offset ranges, the inline math with offsets, and the ```` ```math ````
-    fences and the paragraphs that are one ``$...$`` as displays, from markdown-it's tokens."""
+    """Code (and front matter) and inline math as offset ranges (no display opens in them), the inline
+    math with offsets, and the ```` ```math ```` fences and the paragraphs that are one ``$...$`` as
+    displays, from markdown-it's tokens."""
     at = lines(text).start
     code: list[tuple[int, int]] = []
     inline: list[Inline] = []
@@ -352,10 +370,11 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], l
             code.append((begin, end))
         elif token.type == "inline" and not in_list and _standalone(token):
             # A paragraph that is one $...$ and nothing else is a formula set apart, as a display is.
-            content = token.meta["scan"][0][2]
-            found = text.find("$" + content + "$", begin, end)
+            _, markup, content = token.meta["scan"][0]
+            opener, _, closer = _delimiters(markup, content)
+            found = text.find(opener + content + closer, begin, end)
             if found != -1:
-                fences.append(Display(content, found + 1, position(text, found)[0]))
+                fences.append(Display(content, found + len(opener), position(text, found)[0]))
         elif token.type == "inline":
             cursor = begin
             for kind, markup, content in token.meta["scan"]:
@@ -367,11 +386,15 @@ def _markdown_regions(text: str) -> tuple[list[tuple[int, int]], list[Inline], l
                         code.append((opened.start(), closed.end()))
                         cursor = closed.end()
                 else:
-                    found = text.find("$" + content + "$", cursor, end)
+                    opener, _, closer = _delimiters(markup, content)
+                    found = text.find(opener + content + closer, cursor, end)
                     if found != -1:
-                        line, column = position(text, found + 1)
-                        inline.append(Inline(content, found + 1, line, column))
-                        cursor = found + len(content) + 2
+                        line, column = position(text, found + len(opener))
+                        inline.append(Inline(content, found + len(opener), line, column))
+                        cursor = found + len(opener) + len(content) + len(closer)
+                        # An environment inside inline math (\(\begin{equation} .. \end{equation}\)) is
+                        # part of it: read once, as the inline math it is written in.
+                        code.append((found, cursor))
     return merged(code), inline, fences
 
 

@@ -13,7 +13,6 @@ from derive.audit.reader.vocabulary import GREEK, IDENTIFIER
 class CalculusReader(ScriptReader):
     """Adds derivatives in fraction, operator and nabla form."""
 
-
     # -- fractions and derivatives ---------------------------------------------------------------
     def take_arg(self, cur: Cursor, what: str, owner: Node) -> Node:
         arg = cur.next()
@@ -67,12 +66,37 @@ class CalculusReader(ScriptReader):
             raise self.fail(num_items[0].pos, f"the order {total} the denominator gives", f"order {top}")
         if len(num_items) > 1:
             body = self.read_items(num_items[1:], num_items[1].pos, num.end, "the function to differentiate")
-            result = sp.Derivative(body, *wrts, evaluate=False)
-            return self.with_value_scripts(result, den)
+            return self.with_value_scripts(self.derivative(body, wrts), den)
         if den.scripted:
             raise self.fail(den.pos, "no scripts on a derivative operator", self.found(den))
         body = self.operand(cur, node)
-        return sp.Derivative(body, *wrts, evaluate=False)
+        return self.derivative(body, wrts)
+
+    def derivative(self, body: sp.Expr, wrts: list[tuple[sp.Expr, int]]) -> sp.Expr:
+        """The derivative of ``body``; by an expression (the chain rule's ``\\partial(1 + e^{-x})``), taken here.
+
+        ``\\frac{\\partial (1 + e^{-x})^{-1}}{\\partial (1 + e^{-x})}`` is d/du u^{-1} at u = 1 + e^{-x}: only
+        when the function is written in the expression alone (u is all that is left of it once the
+        expression is u), so that its meaning is not a guess.
+        """
+        by_expression = [(u, n) for u, n in wrts if u in self.by_expression]
+        if not by_expression:
+            return sp.Derivative(body, *wrts, evaluate=False)
+        u, order = by_expression[0]
+        expression, pos = self.by_expression.pop(u)
+        if len(wrts) > 1:
+            raise self.fail(pos, "one variable where it is an expression", show(str(expression)),
+                            "write the derivative by the expression on its own")
+        written = body.subs(expression, u)
+        if written.free_symbols != {u}:
+            raise self.fail(pos, "a variable to differentiate by (a name or an entry like z_j)", show(str(expression)),
+                            "a derivative by an expression is read only when the function is written in that "
+                            "expression alone; name it (u = ...) and differentiate by u")
+        result = sp.diff(written, u, order).subs(u, expression)
+        if result.has(sp.Derivative, sp.Subs):
+            raise self.fail(pos, "a derivative by an expression that can be taken", show(str(expression)),
+                            "name the expression (u = ...) and differentiate by u")
+        return result
 
     def is_name_item(self, node: Node) -> bool:
         """One written name (a letter, a Greek letter, a ``\\text{..}`` word), with any scripts."""
@@ -145,8 +169,27 @@ class CalculusReader(ScriptReader):
             if isinstance(value, sp.Pow) and value.exp.is_Integer and 1 <= int(value.exp) <= 10:
                 order = int(value.exp)
                 value = value.base
+            if isinstance(value, sp.Pow) and isinstance(value.base, (sp.Symbol, sp.Indexed)) \
+                    and not value.exp.is_number:
+                # ∂o^x_j, ∂w^L_{jk}, ∂V^{mn}: a letter superscript is read as a power, never guessed a label.
+                raise self.fail(start, "a variable to differentiate by (a name or an entry like z_j)",
+                                f"the power {show(str(value))}",
+                                "a letter superscript on a variable is read as a power; if it is a label (a "
+                                "layer L, an example x), write it in parentheses, w^{(L)}_{jk}; if it is an upper "
+                                "index, write it as a subscript, V_{mn}")
+            if self.is_expression_variable(value):
+                placeholder = sp.Dummy("u", real=True)
+                self.by_expression[placeholder] = (value, start)
+                wrts.append((placeholder, order))
+                continue
             wrts.append((self.variable(value, start), order))
         return wrts
+
+    def is_expression_variable(self, value: sp.Expr) -> bool:
+        """``\\partial (1 + e^{-x})``, ``\\partial e^{-x}``: an expression of variables, not one name."""
+        return isinstance(value, sp.Expr) and not isinstance(value, (sp.Symbol, sp.Indexed, sp.IndexedBase)) \
+            and not (isinstance(value, sp.Function) and value.func.__name__ == "T") and bool(value.free_symbols) \
+            and not value.has(sp.Derivative)
 
     def nabla(self, node: Node, cur: Cursor) -> sp.Expr:
         if node.sup is not None:

@@ -308,6 +308,35 @@ def condition_error(text: str, condition: tuple[str, int]) -> ReadError:
                    f"a condition after a side is not dropped, and this reader cannot apply it: {how}")
 
 
+#: Between two equations of one row: "hence" (``a = b \Rightarrow c = d``, a row that opens with ``\Rightarrow``).
+HENCE = frozenset({"\\Rightarrow", "\\implies", "\\Longrightarrow", "\\therefore"})
+#: Space between two equations of one row: ``a = b, \quad c = d`` (never a product of b and c).
+EQUATION_SPACE = frozenset({"\\quad", "\\qquad"})
+
+
+def equations_part(toks: list[Tok], idx: int, row: list[Tok], depth: int) -> bool:
+    """Whether the token at ``idx`` parts two equations of one row: "hence" at the row's level, or a
+    ``\\quad`` between a row's equation and another one (an ``=`` after it, before the row's end).
+    A ``\\quad`` before prose or a parenthesis is an annotation's, not this."""
+    tok = toks[idx]
+    if tok.depth != depth or tok.kind != "cmd":
+        return False
+    if tok.text in HENCE:
+        return True
+    if tok.text not in EQUATION_SPACE or not any(t.text == "=" and t.depth == depth for t in row):
+        return False
+    rest = [t for t in toks[idx + 1:] if t.kind != "space"]
+    if not rest or rest[0].kind == "text" or rest[0].text in {"(", "[", "\\left", "\\mbox", "&"} \
+            or rest[0].text in EQUATION_SPACE:
+        return False
+    for t in rest:
+        if t.kind == "dblbs" and t.depth == depth:
+            return False
+        if t.text == "=" and t.depth == depth:
+            return True
+    return False
+
+
 def clean_side(chars: list[str], start: int, end: int) -> tuple[str, int]:
     piece = "".join(chars[start:end])
     m = TRAILING.search(piece)
@@ -334,8 +363,8 @@ def split_display(text: str, conditions: dict[int, tuple[str, int]] | None = Non
     toks = list(scan_tokens("".join(chars)))
     base = 0
     rows: list[list[Tok]] = [[]]
-    for tok in toks:
-        if tok.kind == "dblbs" and tok.depth == base:
+    for idx, tok in enumerate(toks):
+        if (tok.kind == "dblbs" and tok.depth == base) or equations_part(toks, idx, rows[-1], base):
             blank_out(chars, tok.start, tok.end)
             rows.append([])
         else:

@@ -72,6 +72,8 @@ class ReaderCore:
         self.droppable_sample: str | None = None
         #: Letters the step uses as values: such a letter before `(` multiplies (``x(w + x)``).
         self.step_values: frozenset[str] = frozenset()
+        #: Expressions a derivative is taken by (``\\partial(1 + e^{-x})``), by their placeholder.
+        self.by_expression: dict[sp.Dummy, tuple[sp.Expr, int]] = {}
 
     # -- errors and budgets ------------------------------------------------------------------
     def fail(self, offset: int | None, expected: str, found: str, hint: str = "") -> ReadError:

@@ -1,0 +1,121 @@
+"""What the prose around a post's displays says: the shapes and domains of its inline math
+(``$W \\in \\mathbb{R}^{n \\times d}$``, ``$\\lambda > 0$``), which inline math is a claim to check,
+the displays it states only as suppositions ("for some matrix A"), and what it says the labels are.
+
+The post's reading loop (:mod:`derive.audit.post`) asks; this module answers from the text alone,
+or by a declaration the prose amounts to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from derive.audit.declarations import PostState, assume, declare
+from derive.audit.prose import CASE_RELATION, labels_stated, read_declared_membership, states_a_value
+from derive.audit.reader import ReadError, split_chains_spans
+from derive.audit.scan import Declaration, Display, Inline
+
+__all__ = ["CASE_GAP", "CLAIM", "read_inline", "read_labels", "supposition"]
+
+#: A scalar's domain in prose: ``\\lambda > 0``, ``0 \\le \\epsilon \\le 1``, ``t \\in \\{0, 1\\}``.
+_PROSE_DOMAIN = re.compile(r"[^=]*(?:<|>|\\le|\\leq|\\ge|\\geq|\\lt|\\gt)(?![A-Za-z])[^=]*"
+                           r"|[^=]*\\in\s*\\\{[^{}]*\\\}")
+
+
+def read_domain(post: PostState, body: str) -> bool:
+    """A scalar's domain stated in the prose, applied like ``assume``; True if ``body`` has a domain's form.
+
+    A later domain of the same name replaces the earlier one, as a later ``assume`` does: "for a
+    positive input, $x > 0$ ... for a negative input, $x < 0$" are two cases, and a step after the second
+    is decided under it (keeping the first made a false step valid there). A relation that is no
+    scalar's domain is prose, not a declaration."""
+    text = body.strip()
+    if not _PROSE_DOMAIN.fullmatch(text) or "\\neq" in text:
+        return False
+    saved = dict(post.domains)
+    problem = assume(post, text)
+    if problem is not None:
+        post.domains.clear()
+        post.domains.update(saved)
+    return True
+
+
+def read_inline(post: PostState, body: str) -> bool | str:
+    """A shape or a scalar's domain in the prose's inline math, read like a display one (never
+    checked): ``$W \\in \\mathbb{R}^{n \\times d}$``, ``$\\lambda > 0$``, ``$t \\in \\{0, 1\\}$``;
+    :data:`CLAIM` when it holds a claim or a definition (``$u' = e^x$``, ``$u = Z w$``), to be read as a
+    display; True when it states a value (``$y_i = 1$``) or names two indices.
+
+    False when ``body`` can never define or declare anything (no ``\\in``, no chain of two sides),
+    whatever the post has declared: the audit need not read it again.
+    """
+    if read_domain(post, body):
+        return True
+    if "\\in" in body:
+        read_declared_membership(post, body, prose=True)
+        return True
+    try:
+        chains = split_chains_spans(body)
+    except ReadError:
+        # An equation that cannot be split (a bracket left open) is reported not read, as a display's is.
+        return CLAIM if "=" in body else False
+    if all(len(chain) < 2 for chain in chains):
+        return False
+    for chain in chains:
+        if len(chain) < 2:
+            continue
+        (ltext, _), (rtext, _) = chain[0], chain[1]
+        if len(chain) == 2 and CASE_RELATION.fullmatch(ltext + "=" + rtext):
+            continue  # "the diagonal, $i = j$": two indices named, no claim
+        try:
+            lhs, rhs = post.read(ltext), post.read(rtext)
+        except ReadError:
+            return CLAIM  # read as a display is, so that what cannot be read is said
+        # "when $L = 0$" states a case, "exactly one $y_i = 1$" a value: neither is a claim nor a definition.
+        if len(chain) > 2 or not states_a_value(lhs, rhs):
+            return CLAIM
+    return True
+
+
+#: What :func:`read_inline` returns for inline math that holds a claim or a definition: it is read as a
+#: display is, and its steps are reported at its line (a post's inline steps are steps of its derivation).
+CLAIM = "claim"
+
+
+#: Prose that makes a display a supposition: "write $$R = A X$$ for some matrix A", "suppose $$...$$".
+_SUPPOSED_AFTER = re.compile(r"\s*(?:\$\$|\\\]|\\end\s*\{[^{}]*\})?\s*[,.;:]?\s*(?P<words>for\s+(?:some|any|an?\s+"
+                             r"arbitrary)\b[^.$\n]{0,40})", re.IGNORECASE)
+_SUPPOSED_BEFORE = re.compile(r"\b(?P<words>suppose|supposing|say)(?:\s+that)?\s*[,:]?\s*(?:\$\$|\\\[|\\begin\s*"
+                              r"\{[^{}]*\})?\s*\Z", re.IGNORECASE)
+
+
+def supposition(text: str, display: Display) -> str:
+    """The prose's words when it states ``display`` as a supposition (for some A; suppose), else ``""``.
+
+    Examples:
+        >>> post = "We write $$R = A X$$ for some matrix A."
+        >>> supposition(post, Display("R = A X", post.index("R"), 1))
+        'for some matrix A'
+    """
+    end = display.offset + len(display.body)
+    after = _SUPPOSED_AFTER.match(text, end)
+    if after is not None:
+        return after.group("words").strip()
+    before = _SUPPOSED_BEFORE.search(text[max(0, display.offset - 60):display.offset])
+    return f"({before.group('words').lower()})" if before is not None else ""
+
+
+#: Between a case's sentence and its display: the inline math's closer and punctuation only.
+CASE_GAP = re.compile(r"\\\)|[\s$:,.;]")
+
+
+def read_labels(post: PostState, text: str, items: Sequence[object]) -> None:
+    """What the prose says the labels are ("$y$ is a one-hot vector", "$\\sum_i y_i = 1$"), wherever it says
+    it: a statement of what a name is holds in the whole post, as a declaration does (one that comes
+    later replaces it). The first such statement is read; one the declaration parser refuses is prose."""
+    for item in items:
+        if isinstance(item, Inline) and (statement := labels_stated(text, item.offset, item.body)) is not None:
+            post.table.line = item.line
+            if declare(post, Declaration(statement, item.line)) is None:
+                post.table.observe(post, "read from the post")
+                return
