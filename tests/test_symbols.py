@@ -302,3 +302,32 @@ def test_a_definition_of_another_shape_than_declared_is_a_conflict_at_its_line()
     assert (conflict.status, conflict.line) == (StepStatus.UNDECIDED, 2) and "conflict" in conflict.reason
     # Neither reading is the post's: a step that uses z is never called wrong.
     assert step.status is StepStatus.UNDECIDED and "conflict" in step.reason
+
+
+# -- derivatives by defined names --------------------------------------------------------------------
+
+LAYER_NORM = ("<!-- derive: vector x D; vector \\gamma D; vector \\beta D; scalar \\varepsilon -->\n"
+              "<!-- derive: assume \\varepsilon > 0 -->\n"
+              "\\[\\mu = \\frac{1}{D}\\sum_{i=1}^{D} x_i\\]\n\n"
+              "\\[\\sigma^2 = \\frac{1}{D}\\sum_{i=1}^{D}(x_i - \\mu)^2\\]\n\n"
+              "\\[\\hat{x}_i = \\frac{x_i - \\mu}{\\sqrt{\\sigma^2 + \\varepsilon}}\\]\n\n"
+              "\\[y_i = \\gamma_i \\hat{x}_i + \\beta_i\\]\n\n")
+
+
+def test_a_derivative_by_a_defined_name_takes_that_name_as_the_variable() -> None:
+    step = r"\[ \frac{\partial \hat{x}_j}{\partial \mu} = \frac{%s}{\sqrt{\sigma^2+\varepsilon}} \]" + "\n\n"
+    *_, true, false = audit_text(LAYER_NORM + step % "-1" + step % "1").steps
+    assert true.status is StepStatus.VALID, true.reason
+    assert false.status is StepStatus.WRONG, false.reason
+
+
+def test_an_undefined_loss_differentiated_by_a_defined_name_is_read_through_it() -> None:
+    post = LAYER_NORM + (r"\[ \frac{\partial L}{\partial \beta_i} = \frac{\partial L}{\partial y_i} \cdot "
+                         r"\underbrace{\frac{\partial y_i}{\partial \beta_i}}_{=\,1} \]" "\n\n"
+                         r"\[ \frac{\partial L}{\partial \gamma_i} = \frac{\partial L}{\partial y_i} \cdot \hat{x}_i \]"
+                         "\n\n"
+                         r"\[ \frac{\partial L}{\partial \gamma_i} = \frac{\partial L}{\partial y_i} \]" "\n")
+    *_, beta, gamma, slip = audit_text(post).steps
+    assert (beta.status, gamma.status) == (StepStatus.VALID, StepStatus.VALID), (beta.reason, gamma.reason)
+    # Whether L depends on γ only through y is the post's to say: never wrong on that reading alone.
+    assert slip.status is StepStatus.UNDECIDED and "∂L/∂y" in slip.reason

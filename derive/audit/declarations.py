@@ -74,6 +74,9 @@ class PostState:
     sigma: str = "softmax"
     #: Whether a display 'new name = expression' is taken as a definition (a post, not one step).
     infer_definitions: bool = True
+    #: An undefined loss the post differentiates by a defined array: the loss -> that array (the chain rule's
+    #: reading, see :func:`derive.audit.steps.through_defined`).
+    through: dict[str, sp.IndexedBase] = field(default_factory=dict)
     #: Plain names the audit took as unknown functions of a derivative's variable.
     unknown_scalars: set[str] = field(default_factory=set)
     #: Arrays with no declared meaning that the audit took as unknown functions of a derivative's variable.

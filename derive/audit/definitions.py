@@ -175,3 +175,32 @@ def scalar(post: PostState, expr: sp.Basic) -> sp.Expr:
     if tensor.shape:
         raise SemanticsError("it is a vector or a matrix; define one entry, such as s_{nj} = ...")
     return post.meaning.expand_functions(without_order(tensor.at()))
+
+
+def fits(post: PostState, label: str, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
+    """"define" when ``rhs`` has the shape ``label`` is declared with, "conflict" when it has another, None
+    when its shape cannot be read (the display is then checked as a claim)."""
+    declared = tuple(post.meaning.shapes.arrays[label])
+    try:
+        shape = tuple(post.meaning.tensor(rhs).shape)
+    except Exception:  # a right side the semantics cannot read: a claim, reported as such
+        return None
+    if isinstance(lhs, sp.Indexed):
+        return "define" if len(lhs.indices) == len(declared) and not shape else "conflict"
+    return "define" if shape == declared else "conflict"
+
+
+def conflict_reason(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str:
+    """Why a display that sets a declared name to a formula of another shape is neither a definition nor a claim."""
+    name = str(getattr(lhs, "label", getattr(lhs, "base", lhs)))
+    name = str(getattr(name, "label", name))
+    entry = post.table.entries.get(name)
+    declared = f"{entry.kind} {' × '.join(entry.shape)}".strip() + f" ({entry.source})" if entry else "declared"
+    try:
+        found = post.meaning.tensor(rhs).shape
+        what = " × ".join(str(d) for d in found) if found else "a scalar"
+    except Exception:
+        what = "a value of another shape"
+    post.table.conflict(name, f"{declared}, set to {what}")
+    return (f"{name} is a {declared}, and this display sets it to {what}: a conflict between the declaration and "
+            f"the definition, so no step that uses {name} is called wrong; fix one of them")

@@ -34,7 +34,7 @@ from derive.audit.clock import ReadingTimeout, check, reading
 from derive.audit.closers import lines
 from derive.audit.conditions import in_force, prose_case
 from derive.audit.declarations import PostState, declare, define_text
-from derive.audit.definitions import define, mentions, self_reference
+from derive.audit.definitions import conflict_reason, define, fits, mentions, self_reference
 from derive.audit.inline import CASE_GAP, CLAIM, read_inline, read_labels, supposition
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
@@ -126,41 +126,12 @@ def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str
         if updates or rhs.is_number or label in (post.labels, post.meaning.logits) or \
                 label in post.meaning.shapes.per_sample:
             return None
-        return _fits(post, label, lhs, rhs)
+        return fits(post, label, lhs, rhs)
     if label in post.scalars and updates:
         return "update"  # w = w - η g of a declared scalar w is still an update, not a claim
     if label == post.labels or (label in post.scalars and (rhs.is_number or rhs.has(sp.Derivative))):
         return None  # declared data (the labels, a scalar's value) is not defined by a display
     return "update" if updates else "define"
-
-
-def _fits(post: PostState, label: str, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
-    """"define" when ``rhs`` has the shape ``label`` is declared with, "conflict" when it has another, None
-    when its shape cannot be read (the display is then checked as a claim)."""
-    declared = tuple(post.meaning.shapes.arrays[label])
-    try:
-        shape = tuple(post.meaning.tensor(rhs).shape)
-    except Exception:  # a right side the semantics cannot read: a claim, reported as such
-        return None
-    if isinstance(lhs, sp.Indexed):
-        return "define" if len(lhs.indices) == len(declared) and not shape else "conflict"
-    return "define" if shape == declared else "conflict"
-
-
-def _conflict(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str:
-    """Why a display that sets a declared name to a formula of another shape is neither a definition nor a claim."""
-    name = str(getattr(lhs, "label", getattr(lhs, "base", lhs)))
-    name = str(getattr(name, "label", name))
-    entry = post.table.entries.get(name)
-    declared = f"{entry.kind} {' × '.join(entry.shape)}".strip() + f" ({entry.source})" if entry else "declared"
-    try:
-        found = post.meaning.tensor(rhs).shape
-        what = " × ".join(str(d) for d in found) if found else "a scalar"
-    except Exception:
-        what = "a value of another shape"
-    post.table.conflict(name, f"{declared}, set to {what}")
-    return (f"{name} is a {declared}, and this display sets it to {what}: a conflict between the declaration and "
-            f"the definition, so no step that uses {name} is called wrong; fix one of them")
 
 
 Previous = tuple[str, sp.Basic | None, int]
@@ -255,7 +226,7 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
             start = 2
         elif kind == "conflict":
             steps.append(AuditStep(line, column, sides[0][0], sides[1][0], StepStatus.UNDECIDED,
-                                   _conflict(post, first, second), None, assumed))
+                                   conflict_reason(post, first, second), None, assumed))
             start = 2
         elif kind == "define":
             # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.

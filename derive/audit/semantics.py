@@ -175,7 +175,7 @@ class Meaning:
             name = node.func.__name__
             args = node.args
             if name in self.functions and len(args) == len(self.functions[name][0]):
-                return self._applied(node, *self.functions[name])
+                return applied(self, node, *self.functions[name])
             if name in ("softmax",):
                 if len(args) == 2:
                     return self.softmax(args[0], args[1])
@@ -216,43 +216,6 @@ class Meaning:
                             not all(isinstance(a, (sp.Symbol, sp.IndexedBase)) for a in node.args),
                             self._cross_entropy)
         return expr.replace(lambda node: isinstance(node, AppliedUndef), rewrite)
-
-    def _applied(self, node: sp.Basic, params: tuple[sp.Basic, ...], body: sp.Expr) -> sp.Basic:
-        """The post's function at ``node``'s arguments; ``node`` itself where its body cannot take them.
-
-        A subscript that the body never uses as an index is a label (the θ of ``h_\\theta(x)``): the
-        definition holds for that label only, so ``h_\\phi(x)`` stays an unknown function. A parameter
-        whose entries the body takes (``u_k`` in ``g_k(u)``) takes a name's entries (``g_k(z)``: ``z_k``).
-        """
-        args = node.args
-        free = body.free_symbols
-        reps: dict[sp.Basic, sp.Basic] = {}
-        arrays: dict[sp.Basic, sp.Basic] = {}
-        for param, arg in zip(params, args, strict=True):
-            if param.is_integer and param not in free and arg != param:
-                return node
-            entries = {ix.base for ix in body.atoms(sp.Indexed) if str(ix.base.label) == str(param)}
-            if entries:
-                if not isinstance(arg, (sp.Symbol, sp.IndexedBase)):
-                    return node  # the entries of an expression: not written out here
-                arrays.update({base: sp.IndexedBase(str(getattr(arg, "label", arg)), real=True) for base in entries})
-            reps[param] = arg
-        # Simultaneous: f(y, x) of f(x, y) = ... swaps, never substitutes twice.
-        out = body.xreplace(arrays).subs(reps, simultaneous=True)
-        return self._over_arrays(out) if arrays else out
-
-    def _over_arrays(self, expr: sp.Basic) -> sp.Basic:
-        """A sum over the default length of the entries of a declared array runs over the array's length."""
-        def limit(node: sp.Sum) -> sp.Basic:
-            (v, lo, hi), *rest = node.limits
-            if hi != self.default_size or rest:
-                return node
-            for ix in node.function.atoms(sp.Indexed):
-                shape = self.shapes.arrays.get(str(ix.base.label))
-                if shape is not None and len(shape) == 1 and ix.indices == (v,):
-                    return sp.Sum(node.function, (v, lo, shape[0]))
-            return node
-        return expr.replace(lambda node: isinstance(node, sp.Sum), limit) if expr.has(sp.Sum) else expr
 
     def _cross_entropy(self, node: sp.Basic) -> sp.Basic:
         labels, probabilities = (self.tensor(a) for a in node.args)
@@ -642,3 +605,41 @@ def without_order(expr: sp.Basic) -> sp.Basic:
     """A written-order product left where only scalars are (a function's argument) as a plain product."""
     return expr.replace(lambda node: isinstance(node, AppliedUndef) and node.func == MATMUL,
                         lambda node: sp.Mul(*node.args))
+
+
+def applied(meaning: Meaning, node: sp.Basic, params: tuple[sp.Basic, ...], body: sp.Expr) -> sp.Basic:
+    """The post's function at ``node``'s arguments; ``node`` itself where its body cannot take them.
+
+    A subscript that the body never uses as an index is a label (the θ of ``h_\\theta(x)``): the
+    definition holds for that label only, so ``h_\\phi(x)`` stays an unknown function. A parameter
+    whose entries the body takes (``u_k`` in ``g_k(u)``) takes a name's entries (``g_k(z)``: ``z_k``).
+    """
+    args = node.args
+    free = body.free_symbols
+    reps: dict[sp.Basic, sp.Basic] = {}
+    arrays: dict[sp.Basic, sp.Basic] = {}
+    for param, arg in zip(params, args, strict=True):
+        if param.is_integer and param not in free and arg != param:
+            return node
+        entries = {ix.base for ix in body.atoms(sp.Indexed) if str(ix.base.label) == str(param)}
+        if entries:
+            if not isinstance(arg, (sp.Symbol, sp.IndexedBase)):
+                return node  # the entries of an expression: not written out here
+            arrays.update({base: sp.IndexedBase(str(getattr(arg, "label", arg)), real=True) for base in entries})
+        reps[param] = arg
+    # Simultaneous: f(y, x) of f(x, y) = ... swaps, never substitutes twice.
+    out = body.xreplace(arrays).subs(reps, simultaneous=True)
+    return _over_arrays(meaning, out) if arrays else out
+
+def _over_arrays(meaning: Meaning, expr: sp.Basic) -> sp.Basic:
+    """A sum over the default length of the entries of a declared array runs over the array's length."""
+    def limit(node: sp.Sum) -> sp.Basic:
+        (v, lo, hi), *rest = node.limits
+        if hi != meaning.default_size or rest:
+            return node
+        for ix in node.function.atoms(sp.Indexed):
+            shape = meaning.shapes.arrays.get(str(ix.base.label))
+            if shape is not None and len(shape) == 1 and ix.indices == (v,):
+                return sp.Sum(node.function, (v, lo, shape[0]))
+        return node
+    return expr.replace(lambda node: isinstance(node, sp.Sum), limit) if expr.has(sp.Sum) else expr

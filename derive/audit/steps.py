@@ -108,6 +108,50 @@ def mark_unknown(expr: sp.Basic, post: PostState) -> sp.Basic:
     return expr.replace(lambda node: isinstance(node, sp.Derivative), mark)
 
 
+def gradient_name(loss: str, by: str) -> str:
+    """The name of the gradient of an undefined ``loss`` by a defined array ``by``: an opaque array."""
+    return f"∂{loss}/∂{by}"
+
+
+def through_defined(post: PostState, left: sp.Basic, right: sp.Basic) -> tuple[sp.Basic, sp.Basic]:
+    r"""The chain rule's reading of an undefined loss differentiated by a name the post defines.
+
+    ``rac{\partial L}{\partial y_i}`` with L defined nowhere and y_i = γ_i x̂_i + β_i: L is a function of
+    the defined y (the loss downstream of it), so ∂L/∂y_i is the entry i of an opaque gradient G = ∂L/∂y,
+    and ∂L/∂β_i is Σ_k G_k ∂y_k/∂β_i. G has no entry in the table, so such a step may be valid (for every
+    gradient G), and is never called wrong: whether L depends on β only through y is the post's to say.
+    """
+    notations = post.meaning.notations
+    both = sp.Tuple(left, right)
+    derivatives = [d for d in both.atoms(sp.Derivative) if len(d.variable_count) == 1
+                   and d.variable_count[0][1] == 1 and isinstance(d.expr, sp.Symbol)
+                   and not known(post, d.expr.name) and d.expr not in notations]
+    for d in derivatives:
+        var = d.variable_count[0][0]
+        if isinstance(var, sp.Indexed) and var.base in notations and \
+                str(var.base.label) in post.meaning.shapes.arrays:
+            post.through.setdefault(d.expr.name, var.base)
+    reps: dict[sp.Basic, sp.Basic] = {}
+    for d in derivatives:
+        var, loss = d.variable_count[0][0], d.expr.name
+        base = post.through.get(loss)
+        if base is None:
+            continue
+        shape = post.meaning.shapes.arrays[str(base.label)]
+        gradient = sp.IndexedBase(gradient_name(loss, str(base.label)), real=True)
+        if isinstance(var, sp.Indexed) and var.base == base and len(var.indices) == len(shape):
+            reps[d] = gradient[var.indices]
+        elif not isinstance(var, sp.IndexedBase) and base_name(var) != str(base.label):
+            ks = [sp.Symbol(f"κ{n}·{next(post.fresh)}", integer=True) for n in range(len(shape))]
+            reps[d] = sp.Sum(gradient[tuple(ks)] * sp.Derivative(base[tuple(ks)], var),
+                             *[(k, 1, size) for k, size in zip(ks, shape, strict=True)])
+    return (left.xreplace(reps), right.xreplace(reps)) if reps else (left, right)
+
+
+def base_name(var: sp.Basic) -> str:
+    return str(var.base.label) if isinstance(var, sp.Indexed) else str(var)
+
+
 def implied_names(post: PostState, expr: sp.Basic) -> dict[str, str]:
     """Names the post means something by that the audit was not told, each with the declaration to add."""
     out = {}
@@ -188,6 +232,7 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
     left = post.meaning.expand_functions(left, post.meaning.component)
     right = post.meaning.expand_functions(right, post.meaning.component)
     implied = implied_names(post, sp.Tuple(left, right))
+    left, right = through_defined(post, left, right)
     left = meaning(mark_unknown(left, post), post.meaning.notations)
     right = meaning(mark_unknown(right, post), post.meaning.notations)
     left, right = post.meaning.expand_functions(left), post.meaning.expand_functions(right)
@@ -208,7 +253,12 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
     if isinstance(post.label_at, sp.IndexedBase) and post.labels:
         hyps.append(InRange(post.label_at, 1, post.meaning.length(post.labels)))
     both = sp.Tuple(left, right)  # not left - right: a cancelled name still needs a value
-    for index, size in sorted(post.meaning.index_ranges(both).items(), key=lambda kv: str(kv[0])):
+    # The ranges of the indices as written first (β_i of a declared β): an array the reading made (the opaque
+    # gradient of through_defined) has no shape of its own.
+    written_ranges = {i: size for i, size in post.meaning.index_ranges(sp.Tuple(lhs, rhs)).items()
+                      if i in both.free_symbols and str(getattr(size, "name", "")) != post.meaning.default_size.name}
+    ranges = {**post.meaning.index_ranges(both), **written_ranges}
+    for index, size in sorted(ranges.items(), key=lambda kv: str(kv[0])):
         hyps.append(InRange(index, 1, size))
     for h in post.hypotheses():
         for s in getattr(h, "a", None), getattr(h, "b", None), getattr(h, "at", None):
@@ -224,7 +274,8 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
                 str(post.meaning.default_size))
     if verdict.status is Status.PROVED:
         # Valid for every value of an opaque name, unless its shape changes what the step says (Q in xᵀQx).
-        shaped = [u for u in missing if u.in_product]
+        # A loss read through a defined name (through_defined) is a scalar by that reading.
+        shaped = [u for u in missing if u.in_product and u.name not in post.through]
         if shaped:
             for u in shaped:
                 post.hints[f"{u.name}: {declaration_for(u, size)}"] = None

@@ -302,6 +302,11 @@ def written(name: str) -> str | None:
 
 def declaration_for(use: Use, default_size: str = "k") -> str:
     """The one declaration that gives ``use``'s name an entry of the kind its use shows, ready to paste."""
+    gradient = re.fullmatch(r"∂(.+)/∂(.+)", use.name)
+    if gradient is not None:
+        loss, by = gradient.groups()
+        return (f"a definition of {loss} (without one, {loss} is read as a function of the defined {by}, and "
+                f"{use.name} is any gradient: the step holds for some and not for others)")
     spelled = written(use.name)
     if use.size and spelled:
         return f"<!-- derive: size {spelled} --> (the length of the arrays declared without one)"
@@ -319,7 +324,7 @@ def declaration_for(use: Use, default_size: str = "k") -> str:
 
 
 def _or_define(use: Use) -> str:
-    spelled = written(use.name)
+    spelled = written(use.name) if not use.name.startswith("∂") else None
     if use.function or use.size or spelled is None:
         return ""
     entry = f"{spelled}_i" if use.rank == 1 else f"{spelled}_{{ij}}" if use.rank == 2 else spelled

@@ -70,6 +70,27 @@ def unfold(expr: sp.Basic, notations: Notations, keep: frozenset[sp.Basic] = fro
     return walk(expr)
 
 
+def _at_kept(expr: sp.Basic, kept: frozenset[sp.Basic], notations: Notations) -> sp.Basic:
+    """A derivative SymPy left unevaluated (of an unknown function) by a kept name, written at that name.
+
+    ``Derivative(f(μ), μ)`` with μ a notation is ``Subs(Derivative(f(ξ), ξ), ξ, μ)``: μ can then be unfolded
+    without SymPy differentiating by an expression (which it refuses).
+    """
+    def named(var: sp.Basic) -> bool:
+        return base_of(var) in kept and (var in notations or base_of(var) in notations)
+
+    def at(node: sp.Derivative) -> sp.Basic:
+        variables = [v for v, _ in node.variable_count if named(v)]
+        if not variables:
+            return node
+        fresh = {v: sp.Dummy(f"ξ{n}", real=True) for n, v in enumerate(variables)}
+        body = sp.Derivative(node.expr.xreplace(fresh), *[(fresh.get(v, v), k) for v, k in node.variable_count])
+        return sp.Subs(body, tuple(fresh.values()), tuple(fresh))
+    if not expr.has(sp.Derivative):
+        return expr
+    return expr.replace(lambda node: isinstance(node, sp.Derivative), at)
+
+
 def meaning(expr: sp.Basic, notations: Notations, keep: frozenset[sp.Basic] = frozenset()) -> sp.Basic:
     """What a line of a proof says: notation unfolded, derivatives computed by SymPy.
 
@@ -84,6 +105,7 @@ def meaning(expr: sp.Basic, notations: Notations, keep: frozenset[sp.Basic] = fr
         out = inner
         for var, order in expr.variable_count:  # one variable at a time, each derivative computed
             out = sp.diff(out, var, order)
+        out = _at_kept(out, inner_keep - keep, notations)
         # Unfold what was kept; not meaning() again: a Derivative SymPy left unevaluated
         # (of an unknown function) would be differentiated forever.
         for _ in range(50):
