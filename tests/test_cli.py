@@ -52,6 +52,21 @@ def test_list_names_every_theorem() -> None:
     assert "cross_entropy_gradient_soft" in out.stdout and "∂CE/∂z_j = ŷ_j - y_j" in out.stdout
 
 
+def test_a_statement_in_brackets_is_printed_as_written_not_read_as_markup() -> None:
+    import os
+
+    out = subprocess.run([sys.executable, "-m", "derive", "list"], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "COLUMNS": "400"})  # wide: no statement wraps
+    assert "∇²_w [mean BCE(t, σ(Xw)) + (λ/2)‖w‖²]" in out.stdout and "½Σ[log s + r²/s]" in out.stdout
+
+
+def test_prove_names_the_identities_a_step_used() -> None:
+    out = run("prove", "huber_gradient", "--json")
+    assert out.returncode == 0, out.stderr
+    steps = json.loads(out.stdout)["proofs"][0]["steps"]
+    assert ["sign(-a) = -sign(a)"] in [s["identities"] for s in steps]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

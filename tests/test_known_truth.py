@@ -243,11 +243,31 @@ def _vector_identities() -> list[tuple[model.Tensor, model.Tensor]]:
     ]
 
 
+_DELTA = model.Scalar("delta", positive=True)
+
+
+def _huber(a: model.Tensor) -> model.Tensor:
+    return model.where(model.abs(a) <= _DELTA, a * a / 2, _DELTA * (model.abs(a) - _DELTA / 2))
+
+
+def _piecewise_identities() -> list[tuple[model.Tensor, model.Tensor]]:
+    """Huber, sign, minimum and einsum on the N × d matrix X: each pair equal everywhere."""
+    m = model.minimum(model.abs(_X), _DELTA)
+    return [
+        (_huber(_X), m * (model.abs(_X) - m / 2)),  # Huber by its pieces = by the clipped |x|
+        (model.grad(_huber(_X).sum(), _X), model.where(model.abs(_X) <= _DELTA, _X, _DELTA * model.sign(_X))),
+        (model.sign(_X) * model.abs(_X), _X),
+        (model.minimum(_X, _C), -model.maximum(-_X, -_C)),
+        (model.einsum("nd,d->n", _X, _V), _X @ _V),
+    ]
+
+
 @st.composite
 def model_claims(draw: st.DrawFn) -> tuple[model.Tensor, model.Tensor, bool, dict[str, int]]:
     base = draw(st.sampled_from([_X, _X + _B, _X * 2 - _B]))  # broadcast bias rows into the argument
     pairs = [(pair, {"N": 2, "d": 2}) for pair in _model_identities(base)] + \
-        [(pair, {"d": 3}) for pair in _vector_identities()]
+        [(pair, {"d": 3}) for pair in _vector_identities()] + \
+        [(pair, {"N": 2, "d": 2}) for pair in _piecewise_identities()]
     (lhs, rhs), fixed = draw(st.sampled_from(pairs))
     true = draw(st.booleans())
     if not true:

@@ -8,6 +8,7 @@ only called real when it survives at two precisions.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Iterator, Mapping
@@ -219,14 +220,28 @@ def _fill(spec: ArraySpec, claim: Claim, scalars: Mapping[sp.Symbol, sp.Rational
 
 def substitute(expr: sp.Expr, point: Point, definitions: Mapping[sp.Symbol, sp.Expr]) -> sp.Expr:
     """The exact expression at ``point``: sizes and indices in, sums written out, atoms expanded."""
-    out = expr
-    for _ in range(len(definitions) + 1):
-        if not (out.free_symbols & definitions.keys()):
-            break
-        out = out.xreplace(dict(definitions))
-    out = _put(out, dict(point.scalars))
-    out = instantiate_sums(out)
+    out = _at_sizes(expr, frozenset(point.scalars.items()), tuple(definitions.items()))
     return _put(out, dict(point.entries))
+
+
+@functools.lru_cache(maxsize=16)
+def _at_sizes(expr: sp.Expr, scalars: frozenset[tuple[sp.Symbol, sp.Rational]],
+              definitions: tuple[tuple[sp.Symbol, sp.Expr], ...]) -> sp.Expr:
+    """``expr`` with its atoms expanded, the sizes, indices and scalars put in, and its sums written out.
+
+    Cached: a central difference evaluates one function at two points for every entry of the
+    gradient, and all of them share the sizes and scalars, so the sums (the costly part, written
+    out term by term) are written out once per function and point, not twice per entry. The
+    result is the same expression whichever way it is reached: nothing is approximated.
+    """
+    out = expr
+    known = dict(definitions)
+    for _ in range(len(known) + 1):
+        if not (out.free_symbols & known.keys()):
+            break
+        out = out.xreplace(known)
+    out = _put(out, dict(scalars))
+    return instantiate_sums(out)
 
 
 def _put(expr: sp.Expr, values: Mapping[sp.Basic, sp.Expr]) -> sp.Expr:
