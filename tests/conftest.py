@@ -65,6 +65,8 @@ KNOWN_FAILURES = {
         "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
     "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[rnn_step_W]":
         "a layer proof names an array W2 or h_0, printed W_{2}_{ij}, which the reader refuses",
+    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[huber_gradient]":
+        "Huber's proof prints its pieces as a cases environment inside a sum, which the reader does not read",
     "tests/test_cli.py::test_tables_fit_the_terminal_width":
         "derive list's 46 theorems: a statement wraps past the terminal width",
     "tests/test_latex.py::test_the_whole_document_compiles_and_reads_back":
