@@ -84,12 +84,12 @@ def main() -> int:
                       f"wall {run.wall:.1f} s, CPU {run.cpu:.1f} s", flush=True)
     best = {side: (min(r.wall for r in rs), min(r.cpu for r in rs), rs[-1]) for side, rs in runs.items()}
     print()
-    print(f"{'side':10} {'theorems':>8} {'proved':>6} {'wall s':>8} {'CPU s':>8} {'wall/thm':>9} {'CPU/thm':>8}")
+    print(f"{'side':20} {'theorems':>8} {'proved':>6} {'wall s':>8} {'CPU s':>8} {'wall/thm':>9} {'CPU/thm':>8}")
     per: dict[str, tuple[float, float]] = {}
     for side, (wall, cpu, last) in best.items():
         per[side] = (wall / last.theorems, cpu / last.theorems)
         label = f"{side} ({args.baseline})" if side == "baseline" else side
-        print(f"{label:10} {last.theorems:>8} {last.proved:>6} {wall:>8.1f} {cpu:>8.1f} "
+        print(f"{label:20} {last.theorems:>8} {last.proved:>6} {wall:>8.1f} {cpu:>8.1f} "
               f"{per[side][0]:>9.2f} {per[side][1]:>8.2f}")
     wall_ratio = per["current"][0] / per["baseline"][0]
     cpu_ratio = per["current"][1] / per["baseline"][1]

@@ -49,6 +49,8 @@ KNOWN_FAILURES = {
         "the symbol table's case rule: the off-diagonal Jacobian entry without its case is undecided",
     "tests/test_symbols.py::test_a_step_true_in_a_case_of_its_indices_is_undecided_with_the_case":
         "the case probe now tries only the indices a step writes (a fixer's change), not the entry indices",
+    "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[huber_gradient]":
+        "Huber's proof prints its pieces as a cases environment inside a sum, which the reader does not read",
 }
 
 

@@ -112,12 +112,21 @@ class _Shared:
 
     def __init__(self) -> None:
         self._known: dict[tuple[tuple[int, ...], tuple[int, ...], bool], tuple[object, _Reduction]] = {}
+        self._products: dict[tuple[tuple[int, ...], tuple[int, ...]], tuple[object, sp.Expr, sp.Expr]] = {}
+        #: cancel(expanded residual) of an entry (lhs, rhs), by their ids: the light pass computes it and
+        #: the heavy pass, which repeats the light strategies first, reuses it (it was half of a fixed-size
+        #: layer theorem's time). lhs and rhs are kept alive with it, so an id is not reused meanwhile.
+        self.cancelled: dict[tuple[int, int], tuple[object, sp.Expr]] = {}
 
     def reduce(self, claim: Claim, left: list[sp.Expr], right: list[sp.Expr], heavy: bool) -> _Reduction:
         key = (tuple(map(id, left)), tuple(map(id, right)), heavy)
         known = self._known.get(key)
         if known is None:
-            result = reduce_to_zero(claim, sp.Mul(*left), sp.Mul(*right), heavy=heavy, shared=self)
+            # One product per pair of factor lists for both passes, so the cancel above is shared too.
+            product = self._products.get(key[:2])
+            if product is None:
+                product = self._products[key[:2]] = ((left, right), sp.Mul(*left), sp.Mul(*right))
+            result = reduce_to_zero(claim, product[1], product[2], heavy=heavy, shared=self)
             known = self._known[key] = ((left, right), result)
         return known[1]
 
@@ -169,7 +178,14 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
         # raise on them: SymPy issue 14570): the multi-index normal form does, with each
         # sum and function application an atom once the sums are in one canonical order.
         return _canonical(residual, claim) or _Reduction(None, residual)
-    cancelled = sp.cancel(expanded)
+    entry = (id(lhs), id(rhs))
+    known = shared.cancelled.get(entry) if shared is not None else None
+    if known is not None:
+        cancelled = known[1]
+    else:
+        cancelled = sp.cancel(expanded)
+        if shared is not None:
+            shared.cancelled[entry] = ((lhs, rhs), cancelled)
     if cancelled == 0:
         return _Reduction("cancel", sp.S.Zero)
     if not heavy:
