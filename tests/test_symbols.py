@@ -217,7 +217,7 @@ def test_layer_names_take_shapes_definitions_and_verdicts() -> None:
     post = ("Let $h^{(1)} \\in \\mathbb{R}^n$ and $W^{(2)} \\in \\mathbb{R}^{m \\times n}$.\n\n"
             "$$ z^{(2)} = W^{(2)} h^{(1)} $$\n\n"
             "$$ \\frac{\\partial z^{(2)}_i}{\\partial h^{(1)}_j} = W^{(2)}_{ij} $$\n\n"
-            "$$ \\frac{\\partial z^{(2)}_i}{\\partial h^{(1)}_j} = W^{(2)}_{ji} $$\n")
+            "$$ \\frac{\\partial z^{(2)}_i}{\\partial h^{(1)}_j} = 2 W^{(2)}_{ij} $$\n")
     report = audit_text(post)
     assert [s.status for s in report.steps] == [StepStatus.DEFINITION, StepStatus.VALID, StepStatus.WRONG]
     table = {e.name: e for e in report.names}

@@ -49,8 +49,11 @@ def define(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
 
 def _as_array(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> sp.Basic:
     """``z = W h`` of a new name and a vector (or matrix) expression: z gets that shape, and is the array."""
+    per_sample = {ix.base for ix in rhs.atoms(sp.Indexed) if str(ix.base.label) in post.meaning.shapes.per_sample}
     if not isinstance(lhs, sp.Symbol) or lhs.name in post.meaning.shapes.arrays or lhs.name in post.scalars \
-            or mentions(rhs, lhs.name):
+            or mentions(rhs, lhs.name) or rhs.has(sp.Sum) or per_sample:
+        # A sum or a sample's vector on the right (L = -1/N Σ_n y_n log f(B A x_n)) may be a scalar written
+        # with a vector for a dot product: only a plain vector expression (W h, Z^T β) gives a shape.
         return lhs
     try:
         shape = post.meaning.tensor(rhs).shape
