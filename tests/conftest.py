@@ -39,16 +39,10 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # the session ended. Each is marked xfail with its reason (not strict: two are timing-dependent), so
 # that the list is in one place and visible in every run's summary; fix one, then take it off.
 KNOWN_FAILURES = {
-    "tests/test_conditions.py::test_a_condition_holds_for_its_own_chain_only":
-        "the symbol table's case rule: a step true when i = j is undecided unless the case is declared",
-    "tests/test_conditions.py::test_a_condition_is_part_of_the_claim":
-        "the symbol table's case rule: the off-diagonal Jacobian entry without its case is undecided",
     "tests/test_corpus_prose.py::test_a_prose_post_reaches_its_declared_twins_verdicts[15_linear_layer]":
         "the prose twin's case sentence ('for $i \\neq a$') is not read as a case yet",
     "tests/test_corpus_prose.py::test_a_prose_post_reaches_its_declared_twins_verdicts[08_tanh_layer_index]":
         "the prose twin's case sentence ('for $i \\neq a$') is not read as a case yet",
-    "tests/test_symbols.py::test_a_step_true_in_a_case_of_its_indices_is_undecided_with_the_case":
-        "the case probe now tries only the indices a step writes (a fixer's change), not the entry indices",
 }
 
 
