@@ -25,6 +25,12 @@ def golden() -> Callable[[str, str], None]:
     return check
 
 
+@pytest.fixture
+def model() -> str:
+    """The model file of docs/matrix-form.md (tanh layer, softmax, cross-entropy L and a norm R), for derive grad."""
+    return str(Path(__file__).parents[1] / "docs" / "examples" / "model.py")
+
+
 # Hypothesis profiles: "ci" (the default) keeps the suite fast; HYPOTHESIS_PROFILE=thorough
 # draws many more examples for the property tests (differential reading, ...).
 from hypothesis import HealthCheck, settings  # noqa: E402

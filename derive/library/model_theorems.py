@@ -40,6 +40,7 @@ from derive.model import (
     tanh,
 )
 from derive.model.claims import context, instantiate
+from derive.model.matrix_gradient import lettered
 
 __all__ = ["MODEL_THEOREMS", "WRONG", "Built", "ModelTheorem"]
 
@@ -124,7 +125,7 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
     reduced = normalize_sums(c.rewrite(split_exponentials(c.lhs)), c.ranges)
     if reduced != lines[-1][1] if lines else reduced != start:
         lines.append(("index calculus (linearity, delta sums, hypotheses)", reduced))
-    if lines and not b.derivative and _lettered(lines[-1][1]) == _lettered(start):
+    if lines and not b.derivative and lettered(lines[-1][1]) == lettered(start):
         lines = []  # the index calculus changed only the names of the bound indices
     if not lines:
         # Nothing to differentiate and nothing the index calculus changes (uᵀ(Mᵀw)): the
@@ -140,37 +141,7 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
         lines.append(("exp(a) exp(b) = exp(a + b)", c.rhs))
     else:
         lines.append(("algebra", c.rhs))
-    return c, _lettered(start), [(rule, _lettered(e)) for rule, e in lines]
-
-
-def _lettered(expr: sp.Basic) -> sp.Basic:
-    """Bound indices named by nesting depth with plain letters (n, m, q, ...) the expression does not use.
-
-    The engine's canonical names count from the innermost sum (its normal form); a reader
-    counts from the outermost, so the outermost sum of every term is n. Scoped: a name
-    bound twice, nested, is renamed per binding.
-    """
-    taken = {str(s) for s in expr.free_symbols}
-    letters = [x for x in "nmqrstuvw" if x not in taken]
-
-    def letter(depth: int) -> sp.Symbol:
-        return sp.Symbol(letters[depth] if depth < len(letters) else f"ι{depth}", integer=True)
-
-    def rename(node: sp.Basic, env: dict[sp.Basic, sp.Basic], depth: int) -> sp.Basic:
-        if not node.args:
-            return env.get(node, node)
-        if isinstance(node, sp.Sum):
-            inner = dict(env)
-            limits = []
-            for v, lo, hi in node.limits:
-                target = letter(depth)
-                depth += 1
-                limits.append((target, rename(lo, env, depth), rename(hi, env, depth)))
-                inner[v] = target
-            return sp.Sum(rename(node.function, inner, depth), *limits)
-        return node.func(*[rename(a, env, depth) for a in node.args])
-
-    return rename(expr, {}, 0)
+    return c, lettered(start), [(rule, lettered(e)) for rule, e in lines]
 
 
 def _known(b: Built, sizes: Mapping[str, int]) -> dict[str, int]:
