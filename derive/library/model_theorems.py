@@ -42,7 +42,7 @@ from derive.model import (
 from derive.model.claims import context, instantiate
 from derive.model.matrix_gradient import lettered
 
-__all__ = ["MODEL_THEOREMS", "WRONG", "Built", "ModelTheorem"]
+__all__ = ["MODEL_THEOREMS", "WRONG", "Built", "ModelTheorem", "gradient_claim", "hessian_claim"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,16 @@ class Built:
     sizes: Mapping[str, Size]
     #: lhs is the derivative of f by x (a gradient, or the Jacobian of a gradient).
     derivative: bool = True
+
+
+def gradient_claim(f: Tensor, x: Tensor, rhs: Tensor, sizes: Mapping[str, Size]) -> Built:
+    """The claim ∇ₓf == rhs, with what the numeric check needs (f, x and the claimed derivative rhs)."""
+    return Built(grad(f, x), rhs, f, x, rhs, sizes)
+
+
+def hessian_claim(f: Tensor, x: Tensor, rhs: Tensor, sizes: Mapping[str, Size]) -> Built:
+    """The claim ∇²ₓf == rhs: checked numerically as the derivative of the gradient ∇ₓf."""
+    return Built(hessian(f, x), rhs, grad(f, x), x, rhs, sizes)
 
 
 @dataclass(frozen=True)
@@ -167,16 +177,16 @@ def _mlp(weight: str, wrong: bool = False, square: bool = False) -> Built:
     if weight == "W":
         back = (V if square else V.T) @ (yhat - y)
         rhs = (back if wrong else back * (1 - h * h)) @ x.T  # wrong: the (1 - h²) dropped
-        return Built(grad(L, W), rhs, L, W, rhs, {"c": c, "d": d, "p": p})
+        return gradient_claim(L, W, rhs, {"c": c, "d": d, "p": p})
     rhs = (y - yhat) @ h.T if wrong else (yhat - y) @ h.T  # wrong: the sign
-    return Built(grad(L, V), rhs, L, V, rhs, {"c": c, "d": d, "p": p})
+    return gradient_claim(L, V, rhs, {"c": c, "d": d, "p": p})
 
 
 def _logistic(wrong: bool = False) -> Built:
     z, t = Scalar("z", role=Role.LOGITS), Scalar("t", between=(0, 1))
     L = binary_cross_entropy(t, sigmoid(z))
     rhs = t - sigmoid(z) if wrong else sigmoid(z) - t  # wrong: the sign
-    return Built(grad(L, z), rhs, L, z, rhs, {})
+    return gradient_claim(L, z, rhs, {})
 
 
 def _ridge(wrong: str = "") -> Built:
@@ -186,7 +196,7 @@ def _ridge(wrong: str = "") -> Built:
     L = mse(X @ w, t) / 2 + l2(w, lam)
     fit = X.T @ (X @ w - t)
     rhs = (fit if wrong == "N" else fit / N) + (2 * lam * w if wrong == "lam" else lam * w)
-    return Built(grad(L, w), rhs, L, w, rhs, {"N": N, "p": p})
+    return gradient_claim(L, w, rhs, {"N": N, "p": p})
 
 
 def _temperature(wrong: bool = False) -> Built:
@@ -194,7 +204,7 @@ def _temperature(wrong: bool = False) -> Built:
     z, y, T = Vector("z", k, role=Role.LOGITS), Labels("y", k, soft=True), Scalar("T", positive=True)
     L = cross_entropy(y, softmax(z / T))
     rhs = softmax(z / T) - y if wrong else (softmax(z / T) - y) / T  # wrong: the 1/T dropped
-    return Built(grad(L, z), rhs, L, z, rhs, {"k": k})
+    return gradient_claim(L, z, rhs, {"k": k})
 
 
 def _smoothing(wrong: bool = False) -> Built:
@@ -204,7 +214,7 @@ def _smoothing(wrong: bool = False) -> Built:
     yhat = softmax(z)
     L = cross_entropy((1 - eps) * y + eps / k, yhat)
     rhs = yhat - y if wrong else yhat - ((1 - eps) * y + eps / k)  # wrong: the smoothing forgotten
-    return Built(grad(L, z), rhs, L, z, rhs, {"k": k})
+    return gradient_claim(L, z, rhs, {"k": k})
 
 
 def _shift_softmax(wrong: bool = False) -> Built:
@@ -231,7 +241,7 @@ def _hessian(wrong: bool = False) -> Built:
     yhat = softmax(z)
     L = cross_entropy(y, yhat)
     rhs = diag(yhat) + yhat @ yhat.T if wrong else diag(yhat) - yhat @ yhat.T  # wrong: the sign
-    return Built(hessian(L, z), rhs, grad(L, z), z, rhs, {"k": k})
+    return hessian_claim(L, z, rhs, {"k": k})
 
 
 def _psd(wrong: bool = False) -> Built:
