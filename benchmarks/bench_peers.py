@@ -98,31 +98,14 @@ def _job_derive(claims: list[str], sizes: dict[str, int] | None) -> tuple[float,
 
 
 def _job_derive_model(claims: list[str], sizes: dict[str, int] | None) -> tuple[float, float, str]:
-    from derive.model import (
-        Labels,
-        Matrix,
-        Scalar,
-        Size,
-        Vector,
-        binary_cross_entropy,
-        cross_entropy,
-        gradient,
-        l2,
-        mse,
-        sigmoid,
-        softmax,
-        tanh,
-    )
+    from derive.model import Matrix, Scalar, Size, Vector, binary_cross_entropy, gradient, l2, mse, sigmoid
+    from derive.model.examples import tanh_classifier
 
     (name,) = claims
     wall, cpu = time.perf_counter(), time.process_time()
     if name == "tanh_mlp_W":
-        c, d, p = Size("c"), Size("d"), Size("p")
-        x, W, V = Vector("x", p), Matrix("W", d, p), Matrix("V", c, d)
-        y = Labels("y", c, soft=True)
-        h = tanh(W @ x)
-        yhat = softmax(V @ h)
-        g = gradient(cross_entropy(y, yhat), W, names={"h": h, "yhat": yhat})
+        m = tanh_classifier()
+        g = gradient(m.L, m.W, names=m.names)
     else:
         N, p = Size("N"), Size("p")
         X, w, t = Matrix("X", N, p), Vector("w", p), Vector("t", N)

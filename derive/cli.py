@@ -13,22 +13,30 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 # The engine (SymPy) loads only when a command needs it, so --help and --version stay fast.
 if TYPE_CHECKING:
     from rich.console import Console
 
     from derive.engine.decide import Settings
+    from derive.engine.printable import Output
     from derive.library.theorems import Theorem
     from derive.library.verification import TheoremResult
 
 __all__ = ["main"]
 
 
+# derive.engine.printable is imported when used, in these two alone: --help loads no engine.
 def printable(text: str, *, newlines: bool = True) -> str:
-    from derive.engine.printable import printable as escaped  # imported when used: --help loads no engine
+    from derive.engine.printable import printable as escaped
     return escaped(text, newlines=newlines)
+
+
+def _output(*, keep_going: bool = False, stream: TextIO | None = None) -> Output:
+    """Standard output (or ``stream``) that survives its reader leaving (derive.engine.printable.Output)."""
+    from derive.engine.printable import Output
+    return Output(keep_going=keep_going, stream=stream)
 
 #: When the command started (--timeout counts from here: loading SymPy takes seconds on a busy machine).
 STARTED = time.monotonic()
@@ -430,8 +438,6 @@ def _audit(args: argparse.Namespace) -> int:
     from derive.audit.post import MAX_BYTES, AuditSettings, AuditStep
     from derive.audit.report import render_html, render_json, render_names
     from derive.audit.source import SourceError, SourceTimeout, read_source
-    from derive.engine.printable import Output
-
     deadline = STARTED + args.timeout if args.timeout else None
     try:
         names, skipped = posts(args.files)
@@ -450,7 +456,7 @@ def _audit(args: argparse.Namespace) -> int:
         except SourceError as exc:
             raise UsageError(str(exc)) from None
     # With the page on standard output, the text report goes to standard error.
-    out = Output(keep_going=bool(targets), stream=sys.stderr if STDOUT_NAME in targets.values() else None)
+    out = _output(keep_going=bool(targets), stream=sys.stderr if STDOUT_NAME in targets.values() else None)
 
     def show_steps(job: Job, steps: list[AuditStep]) -> None:
         out.write(_step_lines(job.path, steps, verbose=args.verbose))
@@ -474,7 +480,7 @@ def _audit(args: argparse.Namespace) -> int:
     for report in reports:
         target = targets.get(report.path)
         if target == STDOUT_NAME:
-            Output(keep_going=False).write(render_html(report))
+            _output(keep_going=False).write(render_html(report))
         elif target is not None:
             try:
                 write_atomic(target, render_html(report))
@@ -498,8 +504,6 @@ def _check(args: argparse.Namespace) -> int:
     from derive.audit.isolated import Job, run_audits
     from derive.audit.post import STEP_PATH, AuditSettings, StepStatus
     from derive.audit.report import render_json, render_text
-    from derive.engine.printable import Output
-
     deadline = STARTED + args.timeout if args.timeout else None
     job = Job(STEP_PATH, step=args.step, given=args.given)
     run_audits([job], AuditSettings(budget=args.budget), deadline=deadline)
@@ -514,7 +518,7 @@ def _check(args: argparse.Namespace) -> int:
     if unread:
         first = unread[0]
         raise UsageError(f"{report.path}:{first.line}:{first.column}: cannot read '{first.text}': {first.reason}")
-    Output(keep_going=False).write(render_json([report]) + "\n" if args.json else render_text(report, verbose=True))
+    _output(keep_going=False).write(render_json([report]) + "\n" if args.json else render_text(report, verbose=True))
     return 0 if all(s.status is StepStatus.VALID for s in report.steps) else 1
 
 
@@ -527,10 +531,8 @@ def _which(tool: str) -> bool:
 def _write(target: str, text: str) -> None:
     """``text`` to standard output (``-``) or to ``target``, through a temporary file renamed into place."""
     from derive.audit.files import write_atomic
-    from derive.engine.printable import Output
-
     if target == STDOUT_NAME:
-        Output(keep_going=False).write(text)
+        _output(keep_going=False).write(text)
         return
     try:
         write_atomic(target, text)
@@ -606,9 +608,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"derive: error: {message}", file=sys.stderr)
         if "--json" in argv:
             # A script reading the JSON gets a document too, with the same message.
-            from derive.engine.printable import Output
-
-            Output(keep_going=False).write(json.dumps({"error": message, "exit_status": 2}, indent=2) + "\n")
+            _output(keep_going=False).write(json.dumps({"error": message, "exit_status": 2}, indent=2) + "\n")
         return 2
     except BrokenPipeError:  # printable.PipeClosed too
         from derive.engine.printable import silence_stdout

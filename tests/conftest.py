@@ -29,6 +29,12 @@ def golden() -> Callable[[str, str], None]:
     return check
 
 
+@pytest.fixture
+def model() -> str:
+    """The model file of docs/matrix-form.md (tanh layer, softmax, cross-entropy L and a norm R), for derive grad."""
+    return str(Path(__file__).parents[1] / "docs" / "examples" / "model.py")
+
+
 # Hypothesis profiles: "ci" (the default) keeps the suite fast; HYPOTHESIS_PROFILE=thorough
 # draws many more examples for the property tests (differential reading, ...).
 from hypothesis import HealthCheck, settings  # noqa: E402
@@ -43,12 +49,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # the session ended. Each is marked xfail with its reason (not strict: two are timing-dependent), so
 # that the list is in one place and visible in every run's summary; fix one, then take it off.
 KNOWN_FAILURES = {
-    "tests/test_conditions.py::test_a_condition_holds_for_its_own_chain_only":
-        "the symbol table's case rule: a step true when i = j is undecided unless the case is declared",
-    "tests/test_conditions.py::test_a_condition_is_part_of_the_claim":
-        "the symbol table's case rule: the off-diagonal Jacobian entry without its case is undecided",
-    "tests/test_symbols.py::test_a_step_true_in_a_case_of_its_indices_is_undecided_with_the_case":
-        "the case probe now tries only the indices a step writes (a fixer's change), not the entry indices",
     "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[huber_gradient]":
         "Huber's proof prints its pieces as a cases environment inside a sum, which the reader does not read",
 }

@@ -9,24 +9,6 @@ import pytest
 
 from derive.cli import main
 
-MODEL = '''
-from derive.model import Size, Vector, Matrix, Labels, tanh, softmax, cross_entropy, norm
-c, d, p = Size("c"), Size("d"), Size("p")
-x, W, V = Vector("x", p), Matrix("W", d, p), Matrix("V", c, d)
-y = Labels("y", c, soft=True)
-h = tanh(W @ x)
-yhat = softmax(V @ h)
-L = cross_entropy(y, yhat)
-R = norm(x)
-'''
-
-
-@pytest.fixture()
-def model(tmp_path: Path) -> str:
-    path = tmp_path / "model.py"
-    path.write_text(MODEL)
-    return str(path)
-
 
 def test_grad_prints_each_gradient_proved(model: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["grad", model, "L", "--wrt", "W", "V"]) == 0

@@ -24,7 +24,8 @@ def status(step: str, *given: str) -> StepStatus:
     # The off-diagonal Jacobian holds exactly when i ≠ j: the condition decides.
     (OFF_DIAGONAL + r" \quad (i \neq j)", ("logits z",), VALID),
     (OFF_DIAGONAL + r" \quad (i = j)", ("logits z",), WRONG),
-    (OFF_DIAGONAL, ("logits z",), WRONG),
+    # Without its case the off-diagonal entry is neither: false at i = j, true elsewhere (the case is named below).
+    (OFF_DIAGONAL, ("logits z",), UNDECIDED),
     (r"\frac{\partial \hat{y}_i}{\partial z_j} = \hat{y}_i (1 - \hat{y}_i) \quad (i = j)", ("logits z",), VALID),
     (r"\frac{\partial \hat{y}_i}{\partial z_j} = \hat{y}_i (1 - \hat{y}_i) \quad \text{for } i = j", ("logits z",),
      VALID),
@@ -89,7 +90,14 @@ def test_a_condition_holds_for_its_own_chain_only() -> None:
         "$$", OFF_DIAGONAL, "$$",
     ])
     first, second = audit_text(post).steps
-    assert (first.status, second.status) == (VALID, WRONG)
+    # The second chain does not inherit the first one's case: true only if i ≠ j, it is undecided and names it.
+    assert (first.status, second.status) == (VALID, UNDECIDED)
+    assert "assume i \\neq j" in second.reason, second.reason
+
+
+def test_a_step_true_only_off_the_diagonal_names_its_case() -> None:
+    step = check_step(OFF_DIAGONAL, given=("logits z",)).steps[0]
+    assert step.status is UNDECIDED and "equal if i \\neq j" in step.reason, step.reason
 
 
 def test_reset_forgets_what_was_declared_and_defined() -> None:

@@ -12,26 +12,8 @@ from derive.audit.results import StepStatus
 from derive.cli import main
 from derive.render.latex import compile_pdf
 
-MODEL = '''
-from derive.model import Size, Vector, Matrix, Labels, tanh, softmax, cross_entropy, norm
-c, d, p = Size("c"), Size("d"), Size("p")
-x, W, V = Vector("x", p), Matrix("W", d, p), Matrix("V", c, d)
-y = Labels("y", c, soft=True)
-h = tanh(W @ x)
-yhat = softmax(V @ h)
-L = cross_entropy(y, yhat)
-R = norm(x)
-'''
-
 CLAIM_W = (r"\frac{\partial L}{\partial W} = \left(\left(V^T \left(\hat{y} - y\right)\right) \odot "
            r"\left(1 - h \odot h\right)\right) x^T")
-
-
-@pytest.fixture()
-def model(tmp_path: Path) -> str:
-    path = tmp_path / "model.py"
-    path.write_text(MODEL)
-    return str(path)
 
 
 @pytest.mark.slow

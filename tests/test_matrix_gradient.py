@@ -21,16 +21,13 @@ from derive.model import (
     softmax,
     tanh,
 )
+from derive.model.examples import tanh_classifier
 from derive.model.matrix_gradient import gradient
 
 
 def _mlp() -> dict:
-    c, d, p = Size("c"), Size("d"), Size("p")
-    x, W, V = Vector("x", p), Matrix("W", d, p), Matrix("V", c, d)
-    y = Labels("y", c, soft=True)
-    h = tanh(W @ x)
-    yhat = softmax(V @ h)
-    return {"L": cross_entropy(y, yhat), "W": W, "V": V, "names": {"h": h, "yhat": yhat}}
+    m = tanh_classifier()
+    return {"L": m.L, "W": m.W, "V": m.V, "names": m.names}
 
 
 def test_tanh_mlp_first_layer_is_the_textbook_form() -> None:

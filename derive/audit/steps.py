@@ -293,7 +293,9 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
                 + ", ".join(u.name for u in missing) + (" is" if len(missing) == 1 else " are") + " anything",
                 post.table.conflicts), verdict)
     if verdict.status is Status.REFUTED:
-        written_names = {str(s) for s in sp.Tuple(lhs, rhs).free_symbols}
+        # Every name written, those of a derivative's variable too (∂o_i/∂o_k writes k, although SymPy's
+        # free_symbols of the Derivative leave k out): not the entry (a, b) the audit adds to compare matrices.
+        written_names = {str(s) for s in sp.Tuple(lhs, rhs).atoms(sp.Symbol)}
         case = _holds_in_a_case(post, claim, settings, written_names)
         if case is not None:
             return StepStatus.UNDECIDED, case, verdict

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from derive.library.model_theorems import Built, ModelTheorem
+from derive.library.model_theorems import Built, ModelTheorem, gradient_claim
 from derive.model import (
     Labels,
     Matrix,
@@ -20,7 +20,6 @@ from derive.model import (
     Vector,
     attention,
     cross_entropy,
-    grad,
     relu,
     softmax,
     sqrt,
@@ -39,7 +38,7 @@ def _softmax_regression(weight: str, wrong: bool = False) -> Built:
     L = cross_entropy(Y, P)
     G = (P - Y) if wrong else (P - Y) / N  # wrong: the 1/N of the batch mean dropped
     rhs, x = (X.T @ G, W) if weight == "W" else (G.sum(axis=0), b)
-    return Built(grad(L, x), rhs, L, x, rhs, {"N": N, "d": d, "k": k})
+    return gradient_claim(L, x, rhs, {"N": N, "d": d, "k": k})
 
 
 def _mlp(weight: str, wrong: bool = False) -> Built:
@@ -57,7 +56,7 @@ def _mlp(weight: str, wrong: bool = False) -> Built:
               "b1": (dZ1.sum(axis=0), b1)}[weight]
     if wrong and weight in ("W2", "b2"):
         rhs = rhs * 2  # wrong: a factor
-    return Built(grad(L, x), rhs, L, x, rhs, {"N": N, "d": d, "h": h, "k": k})
+    return gradient_claim(L, x, rhs, {"N": N, "d": d, "h": h, "k": k})
 
 
 def _layer_norm(weight: str, wrong: bool = False) -> Built:
@@ -75,7 +74,7 @@ def _layer_norm(weight: str, wrong: bool = False) -> Built:
         g = u * gamma
         rhs = inverse * (g - g.mean() - (0 if wrong else 1) * xhat * (g * xhat).mean())  # wrong: a term dropped
         v = x
-    return Built(grad(L, v), rhs, L, v, rhs, {"d": d})
+    return gradient_claim(L, v, rhs, {"d": d})
 
 
 def _batch_norm(weight: str, wrong: bool = False) -> Built:
@@ -93,7 +92,7 @@ def _batch_norm(weight: str, wrong: bool = False) -> Built:
         g = G * gamma
         mean_g = g.sum(axis=0, keepdims=True) if wrong else g.mean(axis=0, keepdims=True)  # wrong: 1/N
         rhs, v = inverse * (g - mean_g - Xhat * (g * Xhat).mean(axis=0, keepdims=True)), X
-    return Built(grad(L, v), rhs, L, v, rhs, {"N": N, "d": d})
+    return gradient_claim(L, v, rhs, {"N": N, "d": d})
 
 
 def _attention(weight: str, wrong: bool = False) -> Built:
@@ -109,7 +108,7 @@ def _attention(weight: str, wrong: bool = False) -> Built:
         rhs, x = (dS @ K if wrong else dS @ K / sqrt(d)), Q  # wrong: the 1/√d dropped
     else:
         rhs, x = (dS @ Q if wrong else dS.T @ Q) / sqrt(d), K  # wrong: a missing transpose
-    return Built(grad(L, x), rhs, L, x, rhs, {"T": T, "d": d})
+    return gradient_claim(L, x, rhs, {"T": T, "d": d})
 
 
 def _rnn(weight: str, wrong: bool = False) -> Built:
@@ -120,13 +119,13 @@ def _rnn(weight: str, wrong: bool = False) -> Built:
     if weight == "step":
         L = (g * h1).sum()
         delta = g if wrong else g * (1 - h1 * h1)  # wrong: tanh's derivative dropped
-        return Built(grad(L, W), delta @ h0.T, L, W, delta @ h0.T, {"h": h, "d": d})
+        return gradient_claim(L, W, delta @ h0.T, {"h": h, "d": d})
     h2 = tanh(W @ h1 + U @ x2 + b)
     L = (g * h2).sum()
     delta2 = g * (1 - h2 * h2)
     delta1 = (W.T @ delta2) * (1 - h1 * h1)
     rhs = delta2 @ h1.T if wrong else delta2 @ h1.T + delta1 @ h0.T  # wrong: the earlier step dropped
-    return Built(grad(L, W), rhs, L, W, rhs, {"h": h, "d": d})
+    return gradient_claim(L, W, rhs, {"h": h, "d": d})
 
 
 def _theorem(name: str, statement: str, latex: str, family: str, build: Callable[[], Built],

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
-from derive.library.model_theorems import Built, ModelTheorem
+from derive.library.model_theorems import Built, ModelTheorem, gradient_claim, hessian_claim
 from derive.model import (
     Matrix,
     Scalar,
@@ -27,8 +27,6 @@ from derive.model import (
     diag,
     elementwise,
     eye,
-    grad,
-    hessian,
     l2,
     sigmoid,
 )
@@ -43,7 +41,7 @@ def _logistic(wrong: bool = False) -> Built:
     s = sigmoid(x.T @ w)
     L = binary_cross_entropy(t, s)
     rhs = s * x if wrong else (s - t) * x  # wrong: the target dropped
-    return Built(grad(L, w), rhs, L, w, rhs, {"d": d})
+    return gradient_claim(L, w, rhs, {"d": d})
 
 
 def _logistic_batch(wrong: bool = False) -> Built:
@@ -52,7 +50,7 @@ def _logistic_batch(wrong: bool = False) -> Built:
     s = sigmoid(X @ w)
     L = binary_cross_entropy(t, s)
     rhs = X.T @ (s - t) if wrong else X.T @ (s - t) / N  # wrong: the 1/N of the mean dropped
-    return Built(grad(L, w), rhs, L, w, rhs, {"N": N, "d": d})
+    return gradient_claim(L, w, rhs, {"N": N, "d": d})
 
 
 def _logistic_hessian(wrong: bool = False) -> Built:
@@ -65,7 +63,7 @@ def _logistic_hessian(wrong: bool = False) -> Built:
     L = binary_cross_entropy(t, s) + l2(w, lam)
     curvature = s * (1 - s) * (x @ x.T)
     rhs = curvature + (2 * lam if wrong else lam) * eye(d)  # wrong: the factor 2 of λ‖w‖²
-    return Built(hessian(L, w), rhs, grad(L, w), w, rhs, {"d": d})
+    return hessian_claim(L, w, rhs, {"d": d})
 
 
 def _logistic_batch_hessian(wrong: bool = False) -> Built:
@@ -76,7 +74,7 @@ def _logistic_batch_hessian(wrong: bool = False) -> Built:
     L = binary_cross_entropy(t, s) + l2(w, lam)
     weighted = X.T @ diag(s * (1 - s)) @ X
     rhs = (weighted if wrong else weighted / N) + lam * eye(d)  # wrong: the 1/N dropped
-    return Built(hessian(L, w), rhs, grad(L, w), w, rhs, {"N": N, "d": d})
+    return hessian_claim(L, w, rhs, {"N": N, "d": d})
 
 
 def _bilinear(wrong: bool = False) -> Built:
@@ -96,7 +94,7 @@ def _log_cosh(wrong: bool = False) -> Built:
     L = elementwise(lambda e: sp.log(sp.cosh(e)), r).mean()
     tanh_r = elementwise(sp.tanh, r)
     rhs = X.T @ tanh_r if wrong else X.T @ tanh_r / N  # wrong: the 1/N of the mean dropped
-    return Built(grad(L, w), rhs, L, w, rhs, {"N": N, "d": d})
+    return gradient_claim(L, w, rhs, {"N": N, "d": d})
 
 
 def _gaussian_nll(wrong: bool = False) -> Built:
@@ -109,7 +107,7 @@ def _gaussian_nll(wrong: bool = False) -> Built:
     slope = sigmoid(X @ v)  # softplus' = σ
     inner = 1 / var if wrong else 1 / var - r * r / (var * var)  # wrong: the residual's term dropped
     rhs = X.T @ (slope * inner) / 2
-    return Built(grad(L, v), rhs, L, v, rhs, {"N": N, "d": d})
+    return gradient_claim(L, v, rhs, {"N": N, "d": d})
 
 
 def _huber(wrong: bool = False) -> Built:

@@ -40,8 +40,9 @@ from derive.model import (
     tanh,
 )
 from derive.model.claims import context, instantiate
+from derive.model.matrix_gradient import lettered
 
-__all__ = ["MODEL_THEOREMS", "WRONG", "Built", "ModelTheorem"]
+__all__ = ["MODEL_THEOREMS", "WRONG", "Built", "ModelTheorem", "gradient_claim", "hessian_claim"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,16 @@ class Built:
     sizes: Mapping[str, Size]
     #: lhs is the derivative of f by x (a gradient, or the Jacobian of a gradient).
     derivative: bool = True
+
+
+def gradient_claim(f: Tensor, x: Tensor, rhs: Tensor, sizes: Mapping[str, Size]) -> Built:
+    """The claim ∇ₓf == rhs, with what the numeric check needs (f, x and the claimed derivative rhs)."""
+    return Built(grad(f, x), rhs, f, x, rhs, sizes)
+
+
+def hessian_claim(f: Tensor, x: Tensor, rhs: Tensor, sizes: Mapping[str, Size]) -> Built:
+    """The claim ∇²ₓf == rhs: checked numerically as the derivative of the gradient ∇ₓf."""
+    return Built(hessian(f, x), rhs, grad(f, x), x, rhs, sizes)
 
 
 @dataclass(frozen=True)
@@ -124,7 +135,7 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
     reduced = normalize_sums(c.rewrite(split_exponentials(c.lhs)), c.ranges)
     if reduced != lines[-1][1] if lines else reduced != start:
         lines.append(("index calculus (linearity, delta sums, hypotheses)", reduced))
-    if lines and not b.derivative and _lettered(lines[-1][1]) == _lettered(start):
+    if lines and not b.derivative and lettered(lines[-1][1]) == lettered(start):
         lines = []  # the index calculus changed only the names of the bound indices
     if not lines:
         # Nothing to differentiate and nothing the index calculus changes (uᵀ(Mᵀw)): the
@@ -139,37 +150,7 @@ def proof_lines(theorem: ModelTheorem) -> tuple[Claim, sp.Expr, list[tuple[str, 
         lines.append(("exp(a) exp(b) = exp(a + b)", c.rhs))
     else:
         lines.append(("algebra", c.rhs))
-    return c, _lettered(start), [(rule, _lettered(e)) for rule, e in lines]
-
-
-def _lettered(expr: sp.Basic) -> sp.Basic:
-    """Bound indices named by nesting depth with plain letters (n, m, q, ...) the expression does not use.
-
-    The engine's canonical names count from the innermost sum (its normal form); a reader
-    counts from the outermost, so the outermost sum of every term is n. Scoped: a name
-    bound twice, nested, is renamed per binding.
-    """
-    taken = {str(s) for s in expr.free_symbols}
-    letters = [x for x in "nmqrstuvw" if x not in taken]
-
-    def letter(depth: int) -> sp.Symbol:
-        return sp.Symbol(letters[depth] if depth < len(letters) else f"ι{depth}", integer=True)
-
-    def rename(node: sp.Basic, env: dict[sp.Basic, sp.Basic], depth: int) -> sp.Basic:
-        if not node.args:
-            return env.get(node, node)
-        if isinstance(node, sp.Sum):
-            inner = dict(env)
-            limits = []
-            for v, lo, hi in node.limits:
-                target = letter(depth)
-                depth += 1
-                limits.append((target, rename(lo, env, depth), rename(hi, env, depth)))
-                inner[v] = target
-            return sp.Sum(rename(node.function, inner, depth), *limits)
-        return node.func(*[rename(a, env, depth) for a in node.args])
-
-    return rename(expr, {}, 0)
+    return c, lettered(start), [(rule, lettered(e)) for rule, e in lines]
 
 
 def _known(b: Built, sizes: Mapping[str, int]) -> dict[str, int]:
@@ -195,16 +176,16 @@ def _mlp(weight: str, wrong: bool = False, square: bool = False) -> Built:
     if weight == "W":
         back = (V if square else V.T) @ (yhat - y)
         rhs = (back if wrong else back * (1 - h * h)) @ x.T  # wrong: the (1 - h²) dropped
-        return Built(grad(L, W), rhs, L, W, rhs, {"c": c, "d": d, "p": p})
+        return gradient_claim(L, W, rhs, {"c": c, "d": d, "p": p})
     rhs = (y - yhat) @ h.T if wrong else (yhat - y) @ h.T  # wrong: the sign
-    return Built(grad(L, V), rhs, L, V, rhs, {"c": c, "d": d, "p": p})
+    return gradient_claim(L, V, rhs, {"c": c, "d": d, "p": p})
 
 
 def _logistic(wrong: bool = False) -> Built:
     z, t = Scalar("z", role=Role.LOGITS), Scalar("t", between=(0, 1))
     L = binary_cross_entropy(t, sigmoid(z))
     rhs = t - sigmoid(z) if wrong else sigmoid(z) - t  # wrong: the sign
-    return Built(grad(L, z), rhs, L, z, rhs, {})
+    return gradient_claim(L, z, rhs, {})
 
 
 def _ridge(wrong: str = "") -> Built:
@@ -214,7 +195,7 @@ def _ridge(wrong: str = "") -> Built:
     L = mse(X @ w, t) / 2 + l2(w, lam)
     fit = X.T @ (X @ w - t)
     rhs = (fit if wrong == "N" else fit / N) + (2 * lam * w if wrong == "lam" else lam * w)
-    return Built(grad(L, w), rhs, L, w, rhs, {"N": N, "p": p})
+    return gradient_claim(L, w, rhs, {"N": N, "p": p})
 
 
 def _temperature(wrong: bool = False) -> Built:
@@ -222,7 +203,7 @@ def _temperature(wrong: bool = False) -> Built:
     z, y, T = Vector("z", k, role=Role.LOGITS), Labels("y", k, soft=True), Scalar("T", positive=True)
     L = cross_entropy(y, softmax(z / T))
     rhs = softmax(z / T) - y if wrong else (softmax(z / T) - y) / T  # wrong: the 1/T dropped
-    return Built(grad(L, z), rhs, L, z, rhs, {"k": k})
+    return gradient_claim(L, z, rhs, {"k": k})
 
 
 def _smoothing(wrong: bool = False) -> Built:
@@ -232,7 +213,7 @@ def _smoothing(wrong: bool = False) -> Built:
     yhat = softmax(z)
     L = cross_entropy((1 - eps) * y + eps / k, yhat)
     rhs = yhat - y if wrong else yhat - ((1 - eps) * y + eps / k)  # wrong: the smoothing forgotten
-    return Built(grad(L, z), rhs, L, z, rhs, {"k": k})
+    return gradient_claim(L, z, rhs, {"k": k})
 
 
 def _shift_softmax(wrong: bool = False) -> Built:
@@ -259,7 +240,7 @@ def _hessian(wrong: bool = False) -> Built:
     yhat = softmax(z)
     L = cross_entropy(y, yhat)
     rhs = diag(yhat) + yhat @ yhat.T if wrong else diag(yhat) - yhat @ yhat.T  # wrong: the sign
-    return Built(hessian(L, z), rhs, grad(L, z), z, rhs, {"k": k})
+    return hessian_claim(L, z, rhs, {"k": k})
 
 
 def _psd(wrong: bool = False) -> Built:

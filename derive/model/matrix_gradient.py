@@ -233,7 +233,12 @@ def _index_form(exact: Tensor) -> tuple[sp.Expr, tuple[sp.Symbol, ...]]:
 
 
 def lettered(expr: sp.Basic) -> sp.Expr:
-    """Bound indices named by nesting depth with letters (n, m, q, ...) the expression does not use."""
+    """Bound indices named by nesting depth with letters (n, m, q, ...) the expression does not use.
+
+    The engine's canonical names count from the innermost sum (its normal form); a reader
+    counts from the outermost, so the outermost sum of every term is n. Scoped: a name
+    bound twice, nested, is renamed per binding. Used for the lines of matrix gradients and of proofs.
+    """
     taken = {str(s) for s in expr.free_symbols}
     letters = [x for x in "nmqrstuvw" if x not in taken]
 
