@@ -479,3 +479,9 @@ def test_an_inline_equation_that_cannot_be_split_is_a_step_not_read() -> None:
     # 23_logreg_numerade: "$\frac{\partial \log(h_{\theta}(x^{(i)})}{\partial \theta_j} = ...$": a "(" left open.
     steps = audit_text("so $\\frac{\\partial \\log(h(x)}{\\partial x} = 1 - g(x)$ and\n").steps
     assert [s.status.value for s in steps] == ["not read"]
+
+
+def test_braces_around_a_group_change_nothing_in_a_derivative() -> None:
+    # 12_tanh_emathzone writes \frac{d}{{dx}}: read as the ratio d/(dx), d/dx tanh x was the value tanh(x)/x.
+    assert read_latex("\\frac{d}{{dx}}\\left( {\\tanh x} \\right)") == read_latex("\\frac{d}{dx} \\tanh x")
+    assert read_latex("\\frac{{a+b}}{{c}}") == read_latex("\\frac{a+b}{c}")

@@ -346,9 +346,15 @@ def _function_step(post: PostState, function: tuple[str, str], first: sp.Basic |
             return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed)
         step = _checked_step(post, first, second, ltext, rtext, at, settings, assumed)
         if step.status is StepStatus.VALID:
-            # Proved the same as the meaning in force: a true statement of the post (a second
-            # definition would be a conflict, below), so it is reported as the valid step it is.
-            return replace(step, reason=f"restates the meaning of {name} in force: the same ({step.reason})")
+            entry = post.table.entries.get(name)
+            if entry is not None and entry.source.startswith("defined on line"):
+                # The post's own definition, written again later: proved the same, a true statement of
+                # the post (a second definition would be a conflict, below), so the valid step it is.
+                return replace(step, reason=f"restates the meaning of {name} in force: the same ({step.reason})")
+            # The first definition the post writes of a function it was declared with (or a built-in):
+            # the post's definition, the same as the one in force.
+            return replace(step, status=StepStatus.DEFINITION,
+                           reason=f"restates the meaning of {name} in force (the same); not checked further")
         return replace(step, status=StepStatus.UNDECIDED,
                        reason=f"a second definition of {name}, which the audit cannot show is the one in force: "
                               f"a conflict, not a claim ({step.reason})")

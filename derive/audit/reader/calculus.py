@@ -46,6 +46,7 @@ class CalculusReader(ScriptReader):
             raise self.fail(node.pos, f"{node.text} without scripts", self.found(node))
         num = self.take_arg(cur, "the numerator", node)
         den = self.take_arg(cur, "the denominator", node)
+        num, den = _ungrouped(num), _ungrouped(den)
         num_items = self.expand(num.children if num.kind == "group" else [num.bare()])
         den_items = self.expand(den.children if den.kind == "group" else [den.bare()])
         mark = self.diff_marker(num_items[0]) if num_items else None
@@ -221,6 +222,15 @@ class CalculusReader(ScriptReader):
         wrt = self.variable(value, sub.pos)
         body = self.operand(cur, node)
         return sp.Derivative(body, wrt, evaluate=False)
+
+
+def _ungrouped(node: Node) -> Node:
+    """``{{dx}}`` is ``{dx}``: braces that only group a group change nothing (emathzone writes
+    ``\\frac{d}{{dx}}``, which read as the ratio d/(dx) made ``d/dx tanh x`` the value ``tanh(x)/x``)."""
+    while node.kind == "group" and not node.scripted and len(node.children) == 1 \
+            and node.children[0].kind == "group" and not node.children[0].scripted:
+        node = node.children[0]
+    return node
 
 
 def power_name(value: sp.Expr, power: int) -> sp.Expr:
