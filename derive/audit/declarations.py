@@ -66,6 +66,8 @@ class PostState:
     scalars: set[str] = field(default_factory=set)
     #: The post's definitions as read (``s_i = ...``), read again when a later one is known.
     definitions: dict[sp.Basic, tuple[sp.Basic, sp.Basic]] = field(default_factory=dict)
+    #: The arrays whose shape a definition gave (read again with it), not a declaration (kept).
+    shaped_by_definition: set[str] = field(default_factory=set)
     #: Function names the post defines (``define g(x) = ...``), read as applications.
     functions: set[str] = field(default_factory=set)
     #: Those it defines with a subscript (``g_k(u) = ...``, ``h_\theta(x) = ...``).
@@ -264,6 +266,7 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
         name = rest[0]
         size = post.size(rest[1]) if len(rest) > 1 and rest[1] != "per" else post.meaning.default_size
         shapes.arrays[name] = (size,)
+        post.shaped_by_definition.discard(name)  # declared now: a definition read again keeps it
         if len(rest) > 1 and rest[1] != "per":
             post.defaulted.discard(name)
         else:
@@ -276,6 +279,7 @@ def _declare(post: PostState, key: str, rest: list[str], text: str) -> str | Non
         return None
     if key == "matrix" and len(rest) == 3:
         shapes.arrays[rest[0]] = (post.size(rest[1]), post.size(rest[2]))
+        post.shaped_by_definition.discard(rest[0])
         post.defaulted.discard(rest[0])
         post.matrices.add(rest[0])
         shapes.roles.setdefault(rest[0], Role.WEIGHTS)

@@ -95,8 +95,10 @@ def _define_once(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
         shapes = post.meaning.shapes
         per_sample = post.sample_index is not None and str(params[0]) == post.sample_index
         dims = params[1:] if per_sample else params
-        if len(shapes.arrays.get(label, ())) != len(dims):  # a declared shape is kept (merged)
+        declared = label not in post.shaped_by_definition and len(shapes.arrays.get(label, ())) == len(dims)
+        if not declared:  # a declared shape is kept (merged); one a definition gave is read again
             shapes.arrays[label] = tuple(ranges.get(p, post.meaning.default_size) for p in dims)
+            post.shaped_by_definition.add(label)
         if per_sample:
             shapes.per_sample.add(label)
         if len(dims) == 1:
