@@ -191,13 +191,19 @@ def main() -> None:
                         "and machine (e.g. docs/performance/engine.md)")
     args = parser.parse_args()
     title = "Audit timings" if args.audit else "Startup" if args.startup else "The engine against naive SymPy"
-    with markdown_report(args.markdown, title, NOTES):
+    with markdown_report(args.markdown, title, AUDIT_NOTES if args.audit else NOTES):
         _run(args)
 
 
 NOTES = ("Each row: the job, derive's time, the naive baseline's (SymPy `simplify(diff - claim)`, each in its own "
          "process, killed at `--budget` seconds), their ratio, the target, and both verdicts. \"not shown\": "
          "SymPy returned without an exact zero.")
+
+
+AUDIT_NOTES = ("The first row: `python -m derive audit` of one post in a fresh process (the interpreter's start, "
+               "the imports, reading, deciding every step in a worker process, the report, the exit), best of 3. "
+               "The second: the median time of deciding one step of the corpus (tests/data/corpus), in a process "
+               "that has audited the corpus once already.")
 
 
 def _run(args: argparse.Namespace) -> None:

@@ -1,7 +1,5 @@
 """``python -m derive`` runs the command line."""
 
-import sys
+from derive.cli import run
 
-from derive.cli import main
-
-sys.exit(main())
+run()

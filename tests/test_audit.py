@@ -364,3 +364,20 @@ def test_a_latex_file_is_told_its_fixes_as_comment_lines() -> None:
     assert "% derive: logits z" in said and "<!--" not in said
     markdown = audit_text("$$\n\\frac{\\partial \\mathrm{CE}}{\\partial z_j} = \\hat{y}_j - y_j\n$$\n", path="post.md")
     assert "<!-- derive: logits z" in " ".join(markdown.hints)
+
+
+def test_the_audit_loads_neither_the_python_model_nor_numpy() -> None:
+    # What keeps `derive audit` cold start under a second (benchmarks/bench_engine.py --audit): derive.model
+    # and the numpy it brings load only when a post uses ⊙, diag, tr, a norm or a function of a vector.
+    import subprocess
+    import sys
+
+    probe = ("import sys\nimport derive.audit, derive.audit.isolated, derive.audit.report\n"
+             f"report = derive.audit.audit_file({str(DATA / 'corpus' / '10_ridge_index.md')!r})\n"
+             "print(sorted({s.status.value for s in report.steps}))\n"
+             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'numpy' or m.startswith('derive.model')))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    statuses, loaded = out.stdout.strip().splitlines()[-2:]
+    assert statuses == "['definition', 'valid', 'wrong']"  # the post was audited, not only imported
+    assert loaded == "[]"

@@ -19,11 +19,12 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import sympy as sp
 
-from derive.model import functions as model_functions
-from derive.model.tensor import Tensor as ModelTensor
+if TYPE_CHECKING:
+    from derive.model.tensor import Tensor as ModelTensor
 
 __all__ = [
     "SemanticsError",
@@ -77,8 +78,12 @@ def ones_like(t: Tensor | None) -> Tensor:
 
 
 # -- the model's operations on read tensors ---------------------------------------------------------
+# derive.model (and the numpy it brings) loads when a post first uses one of them, not with the audit:
+# most posts write sums of entries, and the import is a third of the audit's cold start.
 
 def _model(t: Tensor) -> ModelTensor:
+    from derive.model.tensor import Tensor as ModelTensor
+
     return ModelTensor(t.shape, t.at)
 
 
@@ -99,7 +104,9 @@ def diag(v: Tensor) -> Tensor:
     """``diag(v)``: the square matrix with v on its diagonal, entry (a, b) = v_a δ_ab."""
     if len(v.shape) != 1:
         raise SemanticsError(f"diag of a {describe(v)}: diag(v) takes a vector")
-    return _read(model_functions.diag(_model(v)))
+    from derive.model import functions
+
+    return _read(functions.diag(_model(v)))
 
 
 def trace(m: Tensor) -> Tensor:
@@ -107,17 +114,23 @@ def trace(m: Tensor) -> Tensor:
     if len(m.shape) != 2 or sp.simplify(m.shape[0] - m.shape[1]) != 0:
         raise SemanticsError(f"the trace of a {describe(m)}: tr takes a square matrix")
     square = Tensor((m.shape[0], m.shape[0]), m.at)
-    return _read(model_functions.trace(_model(square)))
+    from derive.model import functions
+
+    return _read(functions.trace(_model(square)))
 
 
 def norm(t: Tensor) -> Tensor:
     """``‖v‖``, ``‖M‖_F``: sqrt(Σ v²) over every entry; ``‖x‖`` of a scalar is |x|."""
-    return _read(model_functions.norm(_model(t)))
+    from derive.model import functions
+
+    return _read(functions.norm(_model(t)))
 
 
 def elementwise(fn: Callable[[sp.Expr], sp.Expr], t: Tensor) -> Tensor:
     """``fn`` applied to each entry of ``t`` (tanh, exp, max(0, ·), a square root of a vector)."""
-    return _read(model_functions.elementwise(fn, _model(t)), row=t.row)
+    from derive.model import functions
+
+    return _read(functions.elementwise(fn, _model(t)), row=t.row)
 
 
 # -- products ---------------------------------------------------------------------------------------

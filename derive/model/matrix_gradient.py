@@ -40,7 +40,6 @@ from derive.engine.verdict import Status, Verdict
 from derive.model import proof_cache
 from derive.model.backprop import backprop
 from derive.model.claims import claim
-from derive.model.form_numpy import evaluator, source
 from derive.model.form_print import latex, text
 from derive.model.functions import grad
 from derive.model.matrix_form import Form, NoMatrixForm, from_tensor
@@ -131,12 +130,16 @@ class Gradient:
         """Python source of a function of the model's arrays that computes the gradient with numpy."""
         if self.form is None or not self.proved:
             raise ValueError(f"no proved matrix form to write as numpy: {self.note}")
+        from derive.model.form_numpy import source  # numpy loads when numpy code is asked for, not with the model
+
         return source(self.form, name or f"grad_{self.wrt_name}")
 
     def numpy(self) -> Callable[..., Any]:
         """The gradient as a callable of the arrays (keyword arguments by declared name), at float64."""
         if self.form is None or not self.proved:
             raise ValueError(f"no proved matrix form to evaluate: {self.note}")
+        from derive.model.form_numpy import evaluator
+
         return evaluator(self.form)
 
     # Jupyter: the math, and whether it is proved.
