@@ -335,11 +335,18 @@ def test_the_sigmoid_slip_is_wrong_with_a_point() -> None:
     assert steps[1].status.value == "wrong" and "at x =" in steps[1].reason
 
 
-@pytest.mark.xfail(strict=True, reason="needs the symbol table (issue 20): the gradient of a scalar by a vector "
-                                       "or matrix the prose shapes, and ones() sized by its neighbours")
 def test_the_attention_pooling_steps_are_valid() -> None:
     steps = [s for s in audit_text(ATTENTION_POOLING).steps if s.line > 2]
     assert [s.status.value for s in steps] == ["valid", "valid", "valid"]
+
+
+def test_a_slip_in_the_gradient_as_a_factor_is_never_valid() -> None:
+    # ∂L/∂u in Z^T ∂L/∂u is the n-vector gradient: Z ∂L/∂u does not fit, and twice the gradient is wrong.
+    true = "Z^\\top \\frac{\\partial L}{\\partial u}"
+    untransposed = audit_text(ATTENTION_POOLING.replace(true, "Z \\frac{\\partial L}{\\partial u}")).steps[-1]
+    assert untransposed.status.value == "not read" and "transpose" in untransposed.reason
+    doubled = audit_text(ATTENTION_POOLING.replace(true, "2 " + true)).steps[-1]
+    assert doubled.status.value == "wrong" and "at d =" in doubled.reason
 
 
 def test_the_acceptance_samples_are_read_today_without_a_misjudgment() -> None:

@@ -13,7 +13,8 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from derive.audit.reader import ENTRY
-from derive.audit.semantics import SemanticsError, without_order
+from derive.audit.semantics import SemanticsError
+from derive.audit.tensors import without_order
 from derive.library.notation import Notation
 
 if TYPE_CHECKING:  # the state is the caller's; never imported at run time here

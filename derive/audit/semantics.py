@@ -47,6 +47,7 @@ from derive.audit.tensors import (
     shape_text,
     signature,
     trace,
+    without_order,
 )
 from derive.engine.space import ArraySpec, Role
 from derive.library.notation import Notation
@@ -417,7 +418,7 @@ class Meaning:
         r"""The factors of a written product; \mathbf{1} takes its length from its neighbour
         (``\mathbf{1}^T v``: v's length; ``M \mathbf{1}``: M's columns)."""
         transposed_ones = TRANSPOSE(ONES())
-        factors: list[Tensor | None] = [None if a in (ONES(), transposed_ones) else self.tensor(a) for a in args]
+        factors: list[Tensor | None] = [None if a in (ONES(), transposed_ones) else self._factor(a) for a in args]
         for at, arg in enumerate(args):
             if factors[at] is not None:
                 continue
@@ -430,6 +431,16 @@ class Meaning:
             length = neighbour.shape[0] if row else neighbour.shape[-1]
             factors[at] = Tensor((length,), lambda _i: sp.Integer(1), row=row)
         return [f for f in factors if f is not None]
+
+    def _factor(self, arg: sp.Basic) -> Tensor:
+        """A factor of a written product: ∂L/∂u (L a scalar, u by the reader's component j) is the gradient."""
+        var = arg.variables[0] if isinstance(arg, sp.Derivative) and arg.derivative_count == 1 else None
+        body = self.tensor(arg)
+        if isinstance(var, sp.Indexed) and var.indices[-1] == self.component and self._is_component(var) \
+                and not body.shape:
+            prefix, base = var.indices[:-1], var.base
+            return Tensor((self.length(str(base.label)),), lambda i: body.at().xreplace({var: base[(*prefix, i)]}))
+        return body
 
     def _softmax_of(self, t: Tensor) -> Tensor:
         """softmax(z/T), softmax(z + a): the softmax of a vector expression, entry by entry."""
@@ -599,12 +610,6 @@ class Meaning:
 _ELEMENTWISE = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.Abs)
 #: The markers the reader leaves for the notation of real posts (see derive.audit.reader).
 _MARKERS = (HADAMARD, DIAG, TRACE, NORM, ONES, ENTRY)
-
-
-def without_order(expr: sp.Basic) -> sp.Basic:
-    """A written-order product left where only scalars are (a function's argument) as a plain product."""
-    return expr.replace(lambda node: isinstance(node, AppliedUndef) and node.func == MATMUL,
-                        lambda node: sp.Mul(*node.args))
 
 
 def applied(meaning: Meaning, node: sp.Basic, params: tuple[sp.Basic, ...], body: sp.Expr) -> sp.Basic:

@@ -22,6 +22,9 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from derive.audit.reader import MATMUL
 
 if TYPE_CHECKING:
     from derive.model.tensor import Tensor as ModelTensor
@@ -42,6 +45,7 @@ __all__ = [
     "shape_text",
     "signature",
     "trace",
+    "without_order",
 ]
 
 
@@ -207,3 +211,9 @@ def describe(t: Tensor) -> str:
     if not t.shape:
         return "scalar"
     return f"{'row ' if t.row and len(t.shape) == 1 else ''}{kind(t)} ({shape_text(t)})"
+
+
+def without_order(expr: sp.Basic) -> sp.Basic:
+    """A written-order product left where only scalars are (a function's argument) as a plain product."""
+    return expr.replace(lambda node: isinstance(node, AppliedUndef) and node.func == MATMUL,
+                        lambda node: sp.Mul(*node.args))
