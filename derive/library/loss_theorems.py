@@ -120,7 +120,7 @@ def _huber(wrong: bool = False) -> Built:
     L = where(abs(r) <= delta, r * r / 2, delta * (abs(r) - delta / 2)).mean()
     slope = where(abs(r) <= delta, r, delta if wrong else delta * sign(r))  # wrong: the sign dropped
     rhs = X.T @ slope / N
-    return Built(grad(L, w), rhs, L, w, rhs, {"N": N, "d": d})
+    return gradient_claim(L, w, rhs, {"N": N, "d": d})
 
 
 _D = {"d": 2}
