@@ -410,15 +410,18 @@ def test_a_case_sentence_before_a_display_holds_for_it_up_to_the_next_prose(sent
     # 02_softmax_ce_sunhaozhe ("If $i = k$,"), 03_softmax_ce_postnetwork ("Case 1: \(i=j\)"),
     # 01_softmax_ce_zakariapz ("and when $i=j$:"): the case holds for the display after the sentence,
     # and for one after it across blank lines only, never past the next prose.
-    # Outside the case the entry is δ_ia x_b, and x_b is wrong (at i ≠ a).
+    # Outside the case the entry is δ_ia x_b: x_b holds only when i = a, so the step is undecided and
+    # names that case (the symbol table's rule: a step true in a case of its indices is never wrong).
     steps = audit_text(LAYER + sentence + "\n\n" + ENTRY + "\n" + ENTRY + "\nOther units.\n\n" + ENTRY).steps
     assert [(s.status.value, tuple(a.replace(" ", "") for a in s.assumptions)) for s in steps] == [
-        ("valid", ("i=a",)), ("valid", ("i=a",)), ("wrong", ())]
+        ("valid", ("i=a",)), ("valid", ("i=a",)), ("undecided", ())]
+    assert "a = i" in steps[2].reason
 
 
 def test_a_case_sentence_after_a_display_holds_for_it() -> None:
     steps = audit_text(LAYER + ENTRY + "when $i = a$.\n\nNext.\n\n" + ENTRY).steps
-    assert [(s.status.value, s.assumptions) for s in steps] == [("valid", ("i = a",)), ("wrong", ())]
+    assert [(s.status.value, s.assumptions) for s in steps] == [("valid", ("i = a",)), ("undecided", ())]
+    assert "a = i" in steps[1].reason
 
 
 def test_a_case_sentence_replaces_an_assumption_of_the_same_indices() -> None:
