@@ -80,8 +80,10 @@ __all__ = [
 _ACCENT = r"\\(?:hat|bar|tilde|vec|dot|mathbf|boldsymbol|bm|mathcal|mathrm|mathit|operatorname)\s*"
 _LETTER = r"(?:\\[A-Za-z]+|[A-Za-z])"
 _STYLED = rf"(?:{_ACCENT}(?:\{{\s*{_LETTER}\s*\}}|{_LETTER})|{_LETTER})"
+#: A word in a text style is a name too: ``\text{rstd}``, ``\mathrm{var}``.
+_WORD = r"(?:\\(?:text|textrm|textit|mathrm|mathit|operatorname)\s*\{\s*[A-Za-z]+\s*\})"
 #: One accent over a styled letter too: ``\hat{\boldsymbol{y}}``.
-_NAME = rf"(?:{_ACCENT}(?:\{{\s*{_STYLED}\s*\}}|{_STYLED})|{_LETTER})"
+_NAME = rf"(?:{_WORD}|{_ACCENT}(?:\{{\s*{_STYLED}\s*\}}|{_STYLED})|{_LETTER})"
 _SCRIPT = r"(?:\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
 _BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
 

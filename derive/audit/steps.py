@@ -285,6 +285,12 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
             if not u.function and not u.rank and not u.size:
                 post.table.note(u.name, "scalar", "", convention=True)
         return StepStatus.VALID, verdict.strategy or "", verdict
+    if verdict.status is Status.REFUTED:
+        # A refutation needs a value for every name: a scalar that a definition brought in (rstd inside x̂'s
+        # definition) and that nothing defines is free, and a point at an arbitrary value of it is no point of
+        # the post.
+        brought = {n: u for n, u in uses(left, right).items() if n not in written_uses}
+        missing = unresolved(post.table, {**written_uses, **brought})
     if verdict.status is Status.REFUTED and missing:
         for u in missing:
             if u.name not in post.table.conflicts:
