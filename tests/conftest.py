@@ -65,8 +65,6 @@ KNOWN_FAILURES = {
         "a regression of the merges: s_{ni} = (B A x_n)_i is refused (1 index on a scalar); never called wrong",
     "tests/test_proof_audit.py::test_the_latex_proofs_audit_valid":
         "a regression of the merges: s_{ni} = (B A x_n)_i is refused (1 index on a scalar); never called wrong",
-    "tests/test_pytest_plugin.py::test_a_failure_is_a_few_lines_not_pytest_internals":
-        "fails in the full parallel run only (passes by node id): the model-build failure's text under xdist",
     "tests/test_meaning.py::test_inline_definitions_are_read_like_display_ones":
         "an inline definition is now a definition step (not checked), where the test expects it proved",
     "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[huber_gradient]":

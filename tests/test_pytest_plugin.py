@@ -144,13 +144,14 @@ def test_a_failure_is_a_few_lines_not_pytest_internals(pytester: pytest.Pytester
     result = pytester.runpytest_subprocess("-k", "wrong and 2 or raises", "-p", "no:cacheprovider")
     result.assert_outcomes(failed=2)
     text = result.stdout.str()
-    failures = text[text.index("= FAILURES ="):]
+    # The failures section only: with CI set, pytest's own short summary repeats each message in full.
+    failures = text[text.index("= FAILURES ="):text.index("short test summary info")]
     assert "CallInfo" not in failures and "_pytest" not in failures and "pluggy" not in failures
     result.stdout.fnmatch_lines(["*test_raises.py:5: in test_raises", "E   ValueError: the model could not be built"])
     result.stdout.fnmatch_lines(["*Claim not proved: wrong 2*", "*reproduce: derive.decide(__import__('test_user')*",
                                  "FAILED test_raises.py::test_raises - ValueError: the model could not be built",
                                  "FAILED test_user.py::test_parametrized_wrong?2? - Claim not proved: wrong 2"])
-    assert len(failures.splitlines()) < 30, failures
+    assert len(failures.splitlines()) < 25, failures
 
 
 @pytest.mark.timeout(180)
