@@ -132,7 +132,7 @@ def test_timeout_bounds_the_run_and_steps_print_as_they_are_decided(tmp_path: Pa
     assert first_at < elapsed - 1  # printed before the run ended, not with the report
     assert proc.returncode == 1 and elapsed < 4 + 2 + START
     assert "stopped by --timeout 4 s: of 1 files, 1 audited only in part and 0 not audited" in one_line(err)
-    assert "1 steps: 1 valid" in rest
+    assert "1 step: 1 valid" in rest
 
 
 def test_timeout_stops_check_with_one_line() -> None:

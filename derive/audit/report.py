@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from derive.audit.results import AuditReport, AuditStep, StepStatus
+from derive.audit.results import AuditReport, AuditStep, StepStatus, step_count
 from derive.audit.safe_mathml import from_latex, from_markup
 from derive.audit.scan import Declaration, Display, Inline, extract, is_latex, markdown
 from derive.engine.printable import json_printable, printable
@@ -229,7 +229,7 @@ def render_html(report: AuditReport) -> str:
 <title>derive audit: {name}</title>
 <style>{_STYLE}</style></head><body>
 <h1>Audit of {name}</h1>
-<p class="summary">{len(report.steps)} steps: {counts} ({report.seconds:.1f} s)</p>
+<p class="summary">{step_count(len(report.steps))}: {counts} ({report.seconds:.1f} s)</p>
 {"<ul class='hints'>" + hints + "</ul>" if hints else ""}
 {body}{_steps_table(left)}
 {names_table_html(report)}
@@ -346,6 +346,6 @@ def steps_table_html(report: AuditReport) -> str:
     hints = "".join(f"<li>{html.escape(h)}</li>" for h in report.hints)
     style = ("<style>table.derive-steps td { text-align: left !important; vertical-align: top; }"
              " table.derive-steps details summary { font-size: .75rem; }</style>")
-    return (f"<div>{style}<b>{html.escape(PurePath(report.path).name)}</b>: {len(report.steps)} steps: {counts} "
+    return (f"<div>{style}<b>{html.escape(PurePath(report.path).name)}</b>: {step_count(len(report.steps))}: {counts} "
             f"({report.seconds:.1f} s)<table class='steps derive-steps'>{rows}</table>"
             + (f"<ul>{hints}</ul>" if hints else "") + "</div>")

@@ -17,6 +17,16 @@ from derive.engine.verdict import Verdict
 MAX_BYTES = 2_000_000
 
 
+
+def step_count(n: int) -> str:
+    """``1 step``, ``2 steps``: the count a summary opens with.
+
+    Examples:
+        >>> step_count(1), step_count(40001)
+        ('1 step', '40001 steps')
+    """
+    return f"{n} step" if n == 1 else f"{n} steps"
+
 class StepStatus(enum.Enum):
     VALID = "valid"
     WRONG = "wrong"
@@ -104,7 +114,7 @@ class AuditReport:
     def summary(self) -> str:
         parts = [f"{self.count(s)} {s.value}" for s in StepStatus if self.count(s) or s is StepStatus.WRONG]
         name = printable(self.path, newlines=False)
-        summary = f"{name}: {len(self.steps)} steps: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
+        summary = f"{name}: {step_count(len(self.steps))}: " + ", ".join(parts) + f" ({self.seconds:.1f} s)"
         return summary + (f"; NOT AUDITED: {self.not_audited}" if self.not_audited else "")
 
     def _repr_html_(self) -> str:
