@@ -292,15 +292,15 @@ def _jaekookang(rng: np.random.Generator) -> Sides:
     u = 1 + e
     chain = diff(lambda t: t ** -1, u) * diff(lambda t: 1 + t, e) * diff(lambda t: np.exp(-t), x)
     return {
-        (12, 0): (ds, diff(lambda t: 1 / (1 + np.exp(-t)), x)),
-        (12, 1): (ds, diff(lambda t: (1 + np.exp(-t)) ** -1, x)),
-        (13, 0): (ds, chain),
-        (14, 0): (chain, -(u ** -2) * -e),
-        (15, 0): (-(u ** -2) * -e, e / u ** 2),
-        (16, 0): (e / u ** 2, 1 / u * e / u),
-        (17, 0): (1 / u * e / u, 1 / u * (1 - 1 / u)),
-        (18, 0): (1 / u * (1 - 1 / u), s(x) * (1 - s(x))),
-        (19, 0): (s(x) * (1 - s(x)), ds),
+        (10, 0): (ds, diff(lambda t: 1 / (1 + np.exp(-t)), x)),
+        (10, 1): (ds, diff(lambda t: (1 + np.exp(-t)) ** -1, x)),
+        (11, 0): (ds, chain),
+        (12, 0): (chain, -(u ** -2) * -e),
+        (13, 0): (-(u ** -2) * -e, e / u ** 2),
+        (14, 0): (e / u ** 2, 1 / u * e / u),
+        (15, 0): (1 / u * e / u, 1 / u * (1 - 1 / u)),
+        (16, 0): (1 / u * (1 - 1 / u), s(x) * (1 - s(x))),
+        (17, 0): (s(x) * (1 - s(x)), ds),
     }
 
 
