@@ -11,11 +11,12 @@ import re
 from collections.abc import Sequence
 
 from derive.audit.declarations import PostState, assume, declare
+from derive.audit.names_written import POWER_NAME
 from derive.audit.prose import CASE_RELATION, labels_stated, read_declared_membership, states_a_value
 from derive.audit.reader import ReadError, split_chains_spans
 from derive.audit.scan import Declaration, Display, Inline
 
-__all__ = ["CASE_GAP", "CLAIM", "read_inline", "read_labels", "supposition"]
+__all__ = ["CASE_GAP", "CLAIM", "read_inline", "read_labels", "read_power_names", "supposition"]
 
 #: A scalar's domain in prose: ``\\lambda > 0``, ``0 \\le \\epsilon \\le 1``, ``t \\in \\{0, 1\\}``.
 _PROSE_DOMAIN = re.compile(r"[^=]*(?:<|>|\\le|\\leq|\\ge|\\geq|\\lt|\\gt)(?![A-Za-z])[^=]*"
@@ -119,3 +120,22 @@ def read_labels(post: PostState, text: str, items: Sequence[object]) -> None:
             if declare(post, Declaration(statement, item.line)) is None:
                 post.table.observe(post, "read from the post")
                 return
+
+
+def read_power_names(post: PostState, items: Sequence[object]) -> None:
+    r"""The squares the post defines as names (``\sigma^2 = \frac{1}{N}\sum_j (x_j - \mu)^2``), wherever it
+    defines them: a display before the definition (layer norm's ``y = (x - \mu)/\sqrt{\sigma^2 + \epsilon}``,
+    written first) means the same σ². A name a declaration gives (``scalar \sigma``) keeps its own square,
+    and a definition that uses its name (``x^2 = x \cdot x``) is a claim about x."""
+    declared = " ".join(item.text for item in items if isinstance(item, Declaration))
+    for item in items:
+        if not isinstance(item, Display | Inline) or "=" not in item.body:
+            continue
+        left, _, right = item.body.partition("=")
+        square = POWER_NAME.fullmatch(left.replace("&", " "))
+        if square is None:
+            continue
+        written = square.group("name").strip()
+        if not re.search(re.escape(written) + r"(?![A-Za-z])", right + " " + declared):
+            post.power_names.add(written.lstrip("\\"))
+

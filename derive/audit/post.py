@@ -35,7 +35,8 @@ from derive.audit.closers import lines
 from derive.audit.conditions import in_force, prose_case
 from derive.audit.declarations import PostState, declare, define_text
 from derive.audit.definitions import conflict_reason, define, fits, mentions, self_reference
-from derive.audit.inline import CASE_GAP, CLAIM, read_inline, read_labels, supposition
+from derive.audit.inline import CASE_GAP, CLAIM, read_inline, read_labels, read_power_names, supposition
+from derive.audit.names_written import POWER_NAME, bare_name
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
 from derive.audit.prose import (
@@ -75,37 +76,9 @@ __all__ = [
     "check_step",
 ]
 
-#: A name as written: a letter or command (with an accent or font), then subscripts and
-#: sample superscripts ``^{(i)}`` only. ``x + 0``, ``x^2`` and ``f(x)`` are not names.
-_ACCENT = r"\\(?:hat|bar|tilde|vec|dot|mathbf|boldsymbol|bm|mathcal|mathrm|mathit|operatorname)\s*"
-_LETTER = r"(?:\\[A-Za-z]+|[A-Za-z])"
-_STYLED = rf"(?:{_ACCENT}(?:\{{\s*{_LETTER}\s*\}}|{_LETTER})|{_LETTER})"
-#: A word in a text style is a name too: ``\text{rstd}``, ``\mathrm{var}``.
-_WORD = r"(?:\\(?:text|textrm|textit|mathrm|mathit|operatorname)\s*\{\s*[A-Za-z]+\s*\})"
-#: One accent over a styled letter too: ``\hat{\boldsymbol{y}}``.
-_NAME = rf"(?:{_WORD}|{_ACCENT}(?:\{{\s*{_STYLED}\s*\}}|{_STYLED})|{_LETTER})"
-_SCRIPT = r"(?:\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
-_BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
-
-
-#: A name written as a square: ``\sigma^2``, ``\sigma^2_j``, ``\sigma_j^2`` (a variance, defined as a name).
-_POWER_NAME = re.compile(rf"\s*(?P<name>{_NAME})(?:\s*_\s*(?:\{{[^{{}}]*\}}|[A-Za-z]))?\s*\^\s*(?:2|\{{\s*2\s*\}})"
-                         rf"(?:\s*_\s*(?:\{{[^{{}}]*\}}|[A-Za-z]))?\s*")
-
-
-def bare_name(text: str) -> bool:
-    r"""Whether ``text``, as written, is a bare name (``L``, ``s_{nj}``, ``\hat{y}_j``, ``z^{(i)}_j``).
-
-    Examples:
-        >>> bare_name(r"\hat{y}_j"), bare_name("x + 0"), bare_name("x^2")
-        (True, False, False)
-    """
-    return _BARE_NAME.fullmatch(text.replace("&", " ")) is not None
-
-
 def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     """"define" when ``text = rhs`` introduces the name ``text`` (as written), "update" when rhs uses it, else None."""
-    if not post.infer_definitions or not (bare_name(text) or _POWER_NAME.fullmatch(text.replace("&", " "))):
+    if not post.infer_definitions or not (bare_name(text) or POWER_NAME.fullmatch(text.replace("&", " "))):
         return None
     if isinstance(lhs, sp.Indexed):
         name: sp.Basic = lhs.base
@@ -194,7 +167,7 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
         read_first = previous[1]
     else:
         read_first = None
-    power = _POWER_NAME.fullmatch(sides[0][0].replace("&", " ")) if post.infer_definitions else None
+    power = POWER_NAME.fullmatch(sides[0][0].replace("&", " ")) if post.infer_definitions else None
     written_name = power.group("name").strip() if power is not None else ""
     if power is not None and len(sides) > 1 and written_name.lstrip("\\") not in post.table.entries and \
             not re.search(re.escape(written_name) + r"(?![A-Za-z])", sides[1][0]):
@@ -455,6 +428,7 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     consumed: set[int] = set()  # the inline cases read as the case of the display before them
     items = extract(text, inline=infer_definitions)
     read_labels(post, text, items)
+    read_power_names(post, items)
     for item in items:
         check()
         note_steps(steps)

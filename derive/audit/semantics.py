@@ -22,7 +22,6 @@ Everything here only builds expressions; :mod:`derive.engine.decide` decides.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -39,13 +38,12 @@ from derive.audit.tensors import (
     diag,
     elementwise,
     hadamard,
-    join,
-    join_in_order,
     kind,
     norm,
     ones_like,
+    ordered_product,
+    product,
     shape_text,
-    signature,
     trace,
     without_order,
 )
@@ -263,7 +261,7 @@ class Meaning:
                 return Tensor((inner.shape[1], inner.shape[0]), lambda a, b: inner.at(b, a))
             return Tensor(inner.shape, inner.at, row=not inner.row) if inner.shape else inner
         if isinstance(expr, AppliedUndef) and expr.func == MATMUL:
-            return self._ordered_product(self._factors_with_ones(expr.args))
+            return ordered_product(self._factors_with_ones(expr.args))
         if isinstance(expr, AppliedUndef) and expr.func.__name__ == "softmax" and len(expr.args) == 1:
             arg = expr.args[0]
             if isinstance(arg, (sp.Symbol, sp.IndexedBase)) or (isinstance(arg, sp.Indexed) and
@@ -320,6 +318,12 @@ class Meaning:
                     raise SemanticsError("the vector of ones is added to no vector: its length is not known")
             parts = [self.tensor(a) for a in expr.args]
             shapes = {p.shape for p in parts}
+            if any(len(p.shape) == 1 for p in parts) and any(not p.shape and self._two_vectors(a)
+                                                             for a, p in zip(expr.args, parts, strict=True)):
+                # y = x γ + β: two vectors side by side are a dot product only where a scalar is meant;
+                # added to a vector, they may as well be the entrywise product x ⊙ γ of layer norm.
+                raise SemanticsError("a product of two vectors is added to a vector: it may be their dot "
+                                     "product or their entrywise product; write x^T y or x \\odot y")
             broadcast = self._broadcast(parts)
             if broadcast is not None:
                 return broadcast
@@ -329,7 +333,7 @@ class Meaning:
             shape = parts[0].shape
             return Tensor(shape, lambda *ix: sp.Add(*[p.at(*ix) for p in parts]), row=parts[0].row)
         if isinstance(expr, sp.Mul):
-            return self._product([self.tensor(a) for a in expr.args], expected)
+            return product([self.tensor(a) for a in expr.args], expected)
         if isinstance(expr, sp.Sum):
             # Inside Σ_i, a vector used as a scalar is its component i (Σ_i y_i log softmax(θ)).
             self._bound.append(tuple(expr.limits[-1]))
@@ -394,6 +398,11 @@ class Meaning:
         def apply(v: sp.Expr) -> sp.Expr:
             return expr.func(*[v if n == at else values[n] for n in range(len(parts))])
         return elementwise(fn or apply, parts[at])
+
+    def _two_vectors(self, expr: sp.Basic) -> bool:
+        """Whether ``expr`` is a product of two vectors with no transpose to say which product it is."""
+        product = isinstance(expr, sp.Mul) or (isinstance(expr, AppliedUndef) and expr.func == MATMUL)
+        return product and not expr.has(TRANSPOSE) and sum(len(self.tensor(a).shape) == 1 for a in expr.args) == 2
 
     def _broadcast(self, parts: list[Tensor]) -> Tensor | None:
         """v + s, 1 - h ⊙ h: a scalar added to a vector is added to each entry (ones(n)·s).
@@ -511,61 +520,6 @@ class Meaning:
         if row:
             rest = shape[1:]  # B_j: row j of a matrix
         return Tensor(tuple(rest), lambda *ix: base[(*prefix, *ix)], row=row)
-
-    def _product(self, factors: list[Tensor], expected: tuple[sp.Expr, ...] | None) -> Tensor:
-        scalars = [f.at() for f in factors if not f.shape]
-        arrays = [f for f in factors if f.shape]
-        coefficient = sp.Mul(*scalars)
-        if not arrays:
-            return Tensor.scalar(coefficient)
-        results = []
-        for order in itertools.permutations(arrays):
-            combined = self._chain(list(order), expected)
-            if combined is not None:
-                results.append(combined)
-        if not results:
-            raise SemanticsError("the shapes of this product do not fit in any order")
-        shapes = {r.shape for r in results}
-        if len(shapes) > 1 and expected is not None:
-            results = [r for r in results if r.shape == expected] or results
-            shapes = {r.shape for r in results}
-        if len(shapes) > 1:
-            raise SemanticsError("the order of this product of vectors and matrices is ambiguous; "
-                                 "write it with explicit indices")
-        probe = [sp.Symbol(f"probe{i}", integer=True) for i in range(len(results[0].shape))]
-        # The same product in another order differs only in how its sums nest and in the
-        # names of their indices: compare the flattened products up to renaming.
-        values = {signature(r.at(*probe)) for r in results}
-        if len(values) > 1:
-            raise SemanticsError("the order of this product of vectors and matrices is ambiguous; "
-                                 "write it with explicit indices")
-        chosen = results[0]
-        return Tensor(chosen.shape, lambda *ix: coefficient * chosen.at(*ix))
-
-    def _ordered_product(self, factors: list[Tensor]) -> Tensor:
-        """A product of vectors and matrices in its written order (scalars commute out)."""
-        coefficient = sp.Mul(*[f.at() for f in factors if not f.shape])
-        arrays = [f for f in factors if f.shape]
-        if not arrays:
-            return Tensor.scalar(coefficient)
-        current = arrays[0]
-        for nxt in arrays[1:]:
-            joined = join_in_order(current, nxt)
-            if joined is None:
-                raise SemanticsError(f"the shapes of this product do not fit in the order written "
-                                     f"({shape_text(current)} times {shape_text(nxt)}); is a transpose missing?")
-            current = joined
-        done = current
-        return Tensor(done.shape, lambda *ix: coefficient * done.at(*ix), row=done.row)
-
-    def _chain(self, order: list[Tensor], expected: tuple[sp.Expr, ...] | None) -> Tensor | None:
-        current = order[0]
-        for nxt in order[1:]:
-            joined = join(current, nxt, outer=expected is not None and len(expected) == 2)
-            if joined is None:
-                return None
-            current = joined
-        return current
 
     # -- a whole side ---------------------------------------------------------------------
     def component_reading(self, lhs: sp.Basic, rhs: sp.Basic) -> list[tuple[sp.Expr, sp.Expr]]:

@@ -3,8 +3,8 @@
 :mod:`derive.audit.semantics` turns an expression into a :class:`Tensor` (a shape and the entry
 at any indices); this module holds what is done with tensors once read:
 
-- products in the order written (:func:`join_in_order`) or in the one order the shapes allow
-  (:func:`join`), and the signature that compares two orders of one product;
+- products in the order written (:func:`ordered_product`, :func:`join_in_order`) or in the one order
+  the shapes allow (:func:`product`, :func:`join`), and the signature that compares two orders of one product;
 - the operations the reader writes as markers: ``a ⊙ b`` (:func:`hadamard`), ``diag(v)``,
   ``tr(M)``, ``‖v‖`` (:func:`norm`), a function applied entry by entry (:func:`elementwise`).
 
@@ -169,6 +169,64 @@ def join_in_order(a: Tensor, b: Tensor) -> Tensor | None:
     if len(a.shape) == 2 and len(b.shape) == 2 and a.shape[1] == b.shape[0]:
         return Tensor((a.shape[0], b.shape[1]), lambda i, j: sp.Sum(a.at(i, x) * b.at(x, j), (x, 1, a.shape[1])))
     return None
+
+
+def product(factors: list[Tensor], expected: tuple[sp.Expr, ...] | None) -> Tensor:
+    """A product whose written order SymPy lost: the one result every order the shapes allow agrees on
+    (up to how its sums nest), the ``expected`` shape settling vectors; ambiguous otherwise."""
+    scalars = [f.at() for f in factors if not f.shape]
+    arrays = [f for f in factors if f.shape]
+    coefficient = sp.Mul(*scalars)
+    if not arrays:
+        return Tensor.scalar(coefficient)
+    results = []
+    for order in itertools.permutations(arrays):
+        combined = _chain(list(order), expected)
+        if combined is not None:
+            results.append(combined)
+    if not results:
+        raise SemanticsError("the shapes of this product do not fit in any order")
+    shapes = {r.shape for r in results}
+    if len(shapes) > 1 and expected is not None:
+        results = [r for r in results if r.shape == expected] or results
+        shapes = {r.shape for r in results}
+    if len(shapes) > 1:
+        raise SemanticsError("the order of this product of vectors and matrices is ambiguous; "
+                             "write it with explicit indices")
+    probe = [sp.Symbol(f"probe{i}", integer=True) for i in range(len(results[0].shape))]
+    # The same product in another order differs only in how its sums nest and in the
+    # names of their indices: compare the flattened products up to renaming.
+    values = {signature(r.at(*probe)) for r in results}
+    if len(values) > 1:
+        raise SemanticsError("the order of this product of vectors and matrices is ambiguous; "
+                             "write it with explicit indices")
+    chosen = results[0]
+    return Tensor(chosen.shape, lambda *ix: coefficient * chosen.at(*ix))
+
+def ordered_product(factors: list[Tensor]) -> Tensor:
+    """A product of vectors and matrices in its written order (scalars commute out)."""
+    coefficient = sp.Mul(*[f.at() for f in factors if not f.shape])
+    arrays = [f for f in factors if f.shape]
+    if not arrays:
+        return Tensor.scalar(coefficient)
+    current = arrays[0]
+    for nxt in arrays[1:]:
+        joined = join_in_order(current, nxt)
+        if joined is None:
+            raise SemanticsError(f"the shapes of this product do not fit in the order written "
+                                 f"({shape_text(current)} times {shape_text(nxt)}); is a transpose missing?")
+        current = joined
+    done = current
+    return Tensor(done.shape, lambda *ix: coefficient * done.at(*ix), row=done.row)
+
+def _chain(order: list[Tensor], expected: tuple[sp.Expr, ...] | None) -> Tensor | None:
+    current = order[0]
+    for nxt in order[1:]:
+        joined = join(current, nxt, outer=expected is not None and len(expected) == 2)
+        if joined is None:
+            return None
+        current = joined
+    return current
 
 
 def _flatten(expr: sp.Basic) -> tuple[sp.Expr, list[tuple[sp.Basic, ...]]]:

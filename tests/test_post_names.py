@@ -1,0 +1,61 @@
+"""Names a post defines as it writes them: a word in a text style (``\\text{rstd}``), a square defined as a
+name before or after its use (``\\sigma^2``), and what a refutation needs from the names a definition brings in.
+Each case is layer norm as real posts write it."""
+
+from __future__ import annotations
+
+from derive.audit.post import StepStatus, audit_text
+
+LAYER_NORM = "<!-- derive: vector x N -->\n<!-- derive: vector \\gamma N -->\n<!-- derive: vector \\beta N -->\n" \
+             "<!-- derive: assume \\epsilon > 0 -->\n\n"
+MEAN = "$$\\mu = \\frac{1}{N} \\sum_j x_j$$\n\n"
+VARIANCE = "$$\\sigma^2 = \\frac{1}{N} \\sum_j (x_j - \\mu)^2$$\n\n"
+
+
+def statuses(text: str) -> list[StepStatus]:
+    return [s.status for s in audit_text(text).steps]
+
+
+def test_a_word_in_a_text_style_is_a_name_a_post_defines() -> None:
+    defined = LAYER_NORM + MEAN + VARIANCE + "$$\\text{rstd} = \\frac{1}{\\sqrt{\\sigma^2 + \\epsilon}}$$\n\n" \
+        "$$\\hat{x}_j = (x_j - \\mu) \\cdot \\text{rstd}$$\n\n"
+    right = "$$\\hat{x}_j = \\frac{x_j - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}}$$\n"
+    assert statuses(defined + right) == [StepStatus.DEFINITION] * 4 + [StepStatus.VALID]
+    no_root = "$$\\hat{x}_j = \\frac{x_j - \\mu}{\\sigma^2 + \\epsilon}$$\n"
+    assert statuses(defined + no_root)[-1] is StepStatus.WRONG
+
+
+def test_a_square_defined_as_a_name_means_it_in_the_displays_before_its_definition() -> None:
+    # Layer norm's output written first, its variance defined after: one σ² in both.
+    before = LAYER_NORM + "$$y = \\frac{x - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}}$$\n\n" + MEAN + VARIANCE
+    right = audit_text(before + "$$y_j = \\frac{x_j - \\mu}{\\sqrt{\\sigma^2 + \\epsilon}}$$\n").steps
+    assert right[-1].status in (StepStatus.DEFINITION, StepStatus.VALID)
+    assert all("sigma" not in s.reason for s in right)
+    wrong = audit_text(before + "$$y_j = \\frac{x_j - \\mu}{\\sigma^2 + \\epsilon}$$\n").steps
+    assert wrong[-1].status is StepStatus.WRONG
+
+
+def test_a_declared_name_keeps_its_square() -> None:
+    text = "<!-- derive: scalar \\sigma -->\n\n$$\\sigma^2 = \\sigma \\cdot \\sigma$$\n"
+    assert statuses(text) == [StepStatus.VALID]
+
+
+def test_a_refutation_needs_a_value_for_every_name_a_definition_brings_in() -> None:
+    # x̂ is defined through rstd, which nothing defines: at an arbitrary rstd the sides differ, but that
+    # is no point of the post, so the step is undecided and names rstd.
+    text = LAYER_NORM + MEAN + "$$\\hat{x}_j = (x_j - \\mu) \\cdot r$$\n\n" \
+        "$$\\hat{x}_j = \\frac{x_j - \\mu}{\\sqrt{\\epsilon}}$$\n"
+    last = audit_text(text).steps[-1]
+    assert last.status is StepStatus.UNDECIDED and "r" in last.reason.split("but")[0]
+
+
+def test_two_vectors_side_by_side_added_to_a_vector_are_not_read() -> None:
+    # y = x γ + β: the dot product xᵀγ broadcast, or layer norm's entrywise x ⊙ γ? Both type-check.
+    restated = "$$y_j = x_j \\gamma_j + \\beta_j$$\n"
+    steps = audit_text(LAYER_NORM + "$$y = x \\gamma + \\beta$$\n\n" + restated).steps
+    assert steps[0].status is StepStatus.NOT_READ and "entrywise" in steps[0].reason
+    assert StepStatus.WRONG not in [s.status for s in steps]
+    hadamard = statuses(LAYER_NORM + "$$y = x \\odot \\gamma + \\beta$$\n\n" + restated)
+    assert hadamard == [StepStatus.DEFINITION, StepStatus.VALID]
+    dot = statuses(LAYER_NORM + "$$s = x \\gamma$$\n\n$$s = \\sum_{j=1}^{N} x_j \\gamma_j$$\n")
+    assert dot == [StepStatus.DEFINITION, StepStatus.VALID]
