@@ -59,3 +59,19 @@ def test_two_vectors_side_by_side_added_to_a_vector_are_not_read() -> None:
     assert hadamard == [StepStatus.DEFINITION, StepStatus.VALID]
     dot = statuses(LAYER_NORM + "$$s = x \\gamma$$\n\n$$s = \\sum_{j=1}^{N} x_j \\gamma_j$$\n")
     assert dot == [StepStatus.DEFINITION, StepStatus.VALID]
+
+
+SQUARES = "$$\\frac{\\partial}{\\partial x_k} \\sum_j x_j^2 = 2 x_k$$\n\n$$\\frac{\\partial}{\\partial x_k} \\sum_j x_j^2 = x_k$$\n"
+
+
+def test_a_length_the_prose_states_reads_like_its_declaration() -> None:
+    # "one input row x of dimension N" (a layer-norm post): the sum without limits runs over x's N entries,
+    # and the index k of x_k is no length, although the audit's default length is also called k.
+    declared = statuses("<!-- derive: vector x N -->\n\n" + SQUARES)
+    assert declared == [StepStatus.VALID, StepStatus.WRONG]
+    for prose in ("For one input row $x$ of dimension $N$:", "Take $x$, a vector of length $N$."):
+        assert statuses(prose + "\n\n" + SQUARES) == declared
+        names = {row.name: row for row in audit_text(prose + "\n\n" + SQUARES).names}
+        assert names["x"].shape == ("N",) and "read from the post" in names["x"].source
+    matrix = audit_text("For a matrix $X$ of size $N$:\n\n$$X = X$$\n").names
+    assert all(row.kind != "vector" for row in matrix if row.name == "X")  # an uppercase X may have N rows

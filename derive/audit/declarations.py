@@ -169,12 +169,14 @@ class PostState:
     def _over_the_array(self, text: str, expr: sp.Basic) -> sp.Basic:
         r"""A sum written without limits, ``\sum_i \exp(x_i)``, runs over the length of the array it sums.
 
-        The reader gives such a sum the default length k; where the text never names k and the sum's
-        index indexes an array whose length is known, that length is the sum's limit.
+        The reader gives such a sum the default length k; where the text never names k (an index
+        ``x_k`` is no length) and the sum's index indexes an array whose length is known, that length is
+        the sum's limit.
         """
         size = self.meaning.default_size
         if not expr.has(sp.Sum) or not _LIMITLESS_SUM.search(text) or \
-                re.search(r"(?<![\\A-Za-z])" + re.escape(size.name) + r"(?![A-Za-z])", _without_sum_indices(text)):
+                re.search(r"(?<![\\A-Za-z])" + re.escape(size.name) + r"(?![A-Za-z])",
+                          _SUBSCRIPT.sub("", _without_sum_indices(text))):
             return expr
         shapes = self.meaning.shapes
 
@@ -212,6 +214,8 @@ class PostState:
 
 
 #: A sum with a subscript and no superscript: ``\sum_i``, ``\sum_{i}``.
+#: A subscript, ``_k`` or ``_{jk}``: an index there is no length.
+_SUBSCRIPT = re.compile(r"_\s*(?:\{[^{}]*\}|[A-Za-z])")
 _LIMITLESS_SUM = re.compile(r"\\sum\s*_\s*(?:\{[^{}=]*\}|\\?[A-Za-z]+)(?!\s*\^)")
 
 

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 
 from derive.audit.declarations import PostState, assume, declare
 from derive.audit.names_written import POWER_NAME
-from derive.audit.prose import CASE_RELATION, labels_stated, read_declared_membership, states_a_value
+from derive.audit.prose import CASE_RELATION, labels_stated, length_stated, read_declared_membership, states_a_value
 from derive.audit.reader import ReadError, split_chains_spans
 from derive.audit.scan import Declaration, Display, Inline
 
-__all__ = ["CASE_GAP", "CLAIM", "read_inline", "read_labels", "read_power_names", "supposition"]
+__all__ = ["CASE_GAP", "CLAIM", "read_inline", "read_labels", "read_lengths", "read_power_names", "supposition"]
 
 #: A scalar's domain in prose: ``\\lambda > 0``, ``0 \\le \\epsilon \\le 1``, ``t \\in \\{0, 1\\}``.
 _PROSE_DOMAIN = re.compile(r"[^=]*(?:<|>|\\le|\\leq|\\ge|\\geq|\\lt|\\gt)(?![A-Za-z])[^=]*"
@@ -120,6 +120,16 @@ def read_labels(post: PostState, text: str, items: Sequence[object]) -> None:
             if declare(post, Declaration(statement, item.line)) is None:
                 post.table.observe(post, "read from the post")
                 return
+
+
+def read_lengths(post: PostState, text: str, items: Sequence[object]) -> None:
+    """The lengths the prose gives its vectors ("one input row $x$ of dimension $N$"), wherever it gives
+    them: like a ``vector`` declaration, which the post's own declarations, read after, replace."""
+    for item in items:
+        if isinstance(item, Inline) and (statement := length_stated(text, item.offset, item.body)) is not None:
+            post.table.line = item.line
+            if declare(post, Declaration(statement, item.line)) is None:
+                post.table.observe(post, "read from the post")
 
 
 def read_power_names(post: PostState, items: Sequence[object]) -> None:

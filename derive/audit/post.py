@@ -35,7 +35,15 @@ from derive.audit.closers import lines
 from derive.audit.conditions import in_force, prose_case
 from derive.audit.declarations import PostState, declare, define_text
 from derive.audit.definitions import conflict_reason, define, fits, mentions, self_reference
-from derive.audit.inline import CASE_GAP, CLAIM, read_inline, read_labels, read_power_names, supposition
+from derive.audit.inline import (
+    CASE_GAP,
+    CLAIM,
+    read_inline,
+    read_labels,
+    read_lengths,
+    read_power_names,
+    supposition,
+)
 from derive.audit.names_written import POWER_NAME, bare_name
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
@@ -428,6 +436,7 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     consumed: set[int] = set()  # the inline cases read as the case of the display before them
     items = extract(text, inline=infer_definitions)
     read_labels(post, text, items)
+    read_lengths(post, text, items)
     read_power_names(post, items)
     for item in items:
         check()

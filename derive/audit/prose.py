@@ -189,3 +189,36 @@ def labels_stated(text: str, offset: int, body: str) -> str | None:
     if _ONE_HOT_BEFORE.search(text, max(0, opener - 40), opener + 1) or _DISTRIBUTION_AFTER.match(text, closer):
         return f"labels {name.group('name')} soft"
     return None
+
+
+# -- a length in words: "one input row $x$ of dimension $N$", "a vector $w$ of length $d$" ---------------
+
+_LENGTH_AFTER = re.compile(r"[ \t]*,?[ \t]*(?:(?:is|are)[ \t]+)?(?:a[ \t]+)?(?:vector[ \t]+)?(?:of|with)[ \t]+"
+                           r"(?:dimension|dimensionality|length|size)[ \t]+(?:\$|\\\()[ \t]*(?P<n>[A-Za-z])[ \t]*"
+                           r"(?:\$|\\\))", re.IGNORECASE)
+_VECTOR_NAME = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?P<name>[a-z])\s*\}?\s*")
+
+
+def length_stated(text: str, offset: int, body: str) -> str | None:
+    r"""The ``vector`` declaration a sentence makes of the name at ``offset``, or None: "the input row $x$
+    of dimension $N$" (``vector x N``), "$w$, a vector of length $d$". Only a lowercase letter is read as
+    a vector: "$X$ of size $N$" may be a matrix with N rows.
+
+    Examples:
+        >>> t = "for one input row $x$ of dimension $N$:"
+        >>> length_stated(t, t.index("x"), "x")
+        'vector x N'
+        >>> t = "the weights $w$, a vector of length $d$."
+        >>> length_stated(t, t.index("$w$") + 1, "w")
+        'vector w d'
+        >>> t = "a matrix $X$ of size $N$"
+        >>> length_stated(t, t.index("X"), "X") is None
+        True
+    """
+    name = _VECTOR_NAME.fullmatch(body)
+    if name is None:
+        return None
+    closer = offset + len(body) + (2 if text.startswith("\\)", offset + len(body)) else 1)
+    after = _LENGTH_AFTER.match(text, closer)
+    return None if after is None else f"vector {name.group('name')} {after.group('n')}"
+
