@@ -75,3 +75,17 @@ def test_a_length_the_prose_states_reads_like_its_declaration() -> None:
         assert names["x"].shape == ("N",) and "read from the post" in names["x"].source
     matrix = audit_text("For a matrix $X$ of size $N$:\n\n$$X = X$$\n").names
     assert all(row.kind != "vector" for row in matrix if row.name == "X")  # an uppercase X may have N rows
+
+
+def test_scalars_the_prose_names_read_like_their_declaration() -> None:
+    steps = "$$\\frac{\\partial}{\\partial w} \\frac{1}{2} (w x - t)^2 = (w x - t) x$$\n\n" \
+            "$$\\frac{\\partial}{\\partial w} \\frac{1}{2} (w x - t)^2 = (w x - t)$$\n"
+    declared = statuses("<!-- derive: scalar x t -->\n\n" + steps)
+    assert declared == [StepStatus.VALID, StepStatus.WRONG]
+    for prose in ("Here $x$ and $t$ are scalars.", "The input $x$ and the target $t$ are both real numbers.",
+                  "Here $x$, $t$ are scalars."):
+        assert statuses(prose + "\n\n" + steps) == declared, prose
+    # Only what the sentence says is a scalar: here t is, x is not said to be.
+    said = audit_text("where $x$ is the input and $t$ is a scalar.\n\n" + steps)
+    assert {row.name for row in said.names if row.kind == "scalar"} == {"t", "w"}  # w: a derivative's variable
+    assert StepStatus.WRONG not in [s.status for s in said.steps]

@@ -12,11 +12,18 @@ from collections.abc import Sequence
 
 from derive.audit.declarations import PostState, assume, declare
 from derive.audit.names_written import POWER_NAME
-from derive.audit.prose import CASE_RELATION, labels_stated, length_stated, read_declared_membership, states_a_value
+from derive.audit.prose import (
+    CASE_RELATION,
+    labels_stated,
+    length_stated,
+    read_declared_membership,
+    scalars_stated,
+    states_a_value,
+)
 from derive.audit.reader import ReadError, split_chains_spans
 from derive.audit.scan import Declaration, Display, Inline
 
-__all__ = ["CASE_GAP", "CLAIM", "read_inline", "read_labels", "read_lengths", "read_power_names", "supposition"]
+__all__ = ["CASE_GAP", "CLAIM", "read_inline", "read_kinds", "read_labels", "read_power_names", "supposition"]
 
 #: A scalar's domain in prose: ``\\lambda > 0``, ``0 \\le \\epsilon \\le 1``, ``t \\in \\{0, 1\\}``.
 _PROSE_DOMAIN = re.compile(r"[^=]*(?:<|>|\\le|\\leq|\\ge|\\geq|\\lt|\\gt)(?![A-Za-z])[^=]*"
@@ -122,14 +129,18 @@ def read_labels(post: PostState, text: str, items: Sequence[object]) -> None:
                 return
 
 
-def read_lengths(post: PostState, text: str, items: Sequence[object]) -> None:
-    """The lengths the prose gives its vectors ("one input row $x$ of dimension $N$"), wherever it gives
-    them: like a ``vector`` declaration, which the post's own declarations, read after, replace."""
+def read_kinds(post: PostState, text: str, items: Sequence[object]) -> None:
+    """What the prose says its names are, wherever it says it: the lengths of vectors ("one input row $x$
+    of dimension $N$") and scalars ("Here $x$ and $t$ are scalars"). Each is read like its declaration,
+    which the post's own declarations, read after, replace."""
     for item in items:
-        if isinstance(item, Inline) and (statement := length_stated(text, item.offset, item.body)) is not None:
-            post.table.line = item.line
-            if declare(post, Declaration(statement, item.line)) is None:
-                post.table.observe(post, "read from the post")
+        if not isinstance(item, Inline):
+            continue
+        for stated in (length_stated, scalars_stated):
+            if (statement := stated(text, item.offset, item.body)) is not None:
+                post.table.line = item.line
+                if declare(post, Declaration(statement, item.line)) is None:
+                    post.table.observe(post, "read from the post")
 
 
 def read_power_names(post: PostState, items: Sequence[object]) -> None:

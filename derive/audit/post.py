@@ -39,8 +39,8 @@ from derive.audit.inline import (
     CASE_GAP,
     CLAIM,
     read_inline,
+    read_kinds,
     read_labels,
-    read_lengths,
     read_power_names,
     supposition,
 )
@@ -436,7 +436,7 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     consumed: set[int] = set()  # the inline cases read as the case of the display before them
     items = extract(text, inline=infer_definitions)
     read_labels(post, text, items)
-    read_lengths(post, text, items)
+    read_kinds(post, text, items)
     read_power_names(post, items)
     for item in items:
         check()

@@ -222,3 +222,36 @@ def length_stated(text: str, offset: int, body: str) -> str | None:
     after = _LENGTH_AFTER.match(text, closer)
     return None if after is None else f"vector {name.group('name')} {after.group('n')}"
 
+
+# -- a kind in words: "Here $x$ and $t$ are scalars", "$\eta$, $g$ and the weight $w$ are scalars" ------
+
+_MATH_NAME = r"(?:\$|\\\()\s*(?:\\[A-Za-z]+|[A-Za-z])\s*(?:\$|\\\))"
+_NAME_LIST = re.compile(rf"(?P<rest>(?:\s*(?:,|\band\b|,\s*and\b)\s*(?:the\s+[a-z]+\s+)?{_MATH_NAME})*)"
+                        r"\s+(?:is|are)\s+(?:a\s+|both\s+|all\s+)?(?:real\s+)?(?:scalars?|real\s+numbers?)\b")
+_LISTED = re.compile(r"(?:\$|\\\()\s*(?P<name>\\[A-Za-z]+|[A-Za-z])\s*(?:\$|\\\))")
+
+
+def scalars_stated(text: str, offset: int, body: str) -> str | None:
+    r"""The ``scalar`` declaration a sentence makes of the names it lists from ``offset`` on, or None:
+    "Here $x$ and $t$ are scalars" (``scalar x t``), "$\eta$, $g$ and the weight $w$ are scalars".
+
+    Examples:
+        >>> t = "Here $x$ and $t$ are scalars."
+        >>> scalars_stated(t, t.index("$x$") + 1, "x")
+        'scalar x t'
+        >>> t = "Here $\\eta$, $g$ and the weight $w$ are scalars."
+        >>> scalars_stated(t, t.index("$") + 1, "\\eta")
+        'scalar \\eta g w'
+        >>> t = "where $x$ is the input and $t$ is a scalar"
+        >>> scalars_stated(t, t.index("$x$") + 1, "x") is None
+        True
+    """
+    name = body.strip()
+    if re.fullmatch(r"\\[A-Za-z]+|[A-Za-z]", name) is None:
+        return None
+    closer = offset + len(body) + (2 if text.startswith("\\)", offset + len(body)) else 1)
+    listed = _NAME_LIST.match(text, closer)
+    if listed is None:
+        return None
+    return "scalar " + " ".join([name, *(m.group("name") for m in _LISTED.finditer(listed.group("rest")))])
+
