@@ -42,10 +42,14 @@ def _check(report: AuditReport) -> None:
     assert report.steps, "the audit found no step"
     wrong = [s for s in report.steps if s.status is StepStatus.WRONG]
     assert not wrong, "\n".join(f"{s.line}: {s.text}: {s.reason}" for s in wrong)
-    not_valid = [s for s in report.steps if s.status is not StepStatus.VALID]
+    # The notation list opens the document, before any theorem declares its arrays: its inline math is
+    # read (never wrong, checked above), but its shapes are each theorem's, declared only further down.
+    first_theorem = next(n for n, line in enumerate(report.source.splitlines(), 1) if "derive: reset" in line)
+    theorems = [s for s in report.steps if s.line > first_theorem]
+    not_valid = [s for s in theorems if s.status is not StepStatus.VALID]
     assert not not_valid, "\n".join(f"{s.line}: {s.status.value}: {s.text}\n    {s.reason}" for s in not_valid)
     # Every theorem's statement and every line of its proof: nothing skipped.
-    assert len(report.steps) >= 100
+    assert len(theorems) >= 100
 
 
 def test_the_markdown_proofs_audit_valid(proofs: list) -> None:
