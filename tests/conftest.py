@@ -64,8 +64,6 @@ KNOWN_FAILURES = {
     "tests/test_proof_audit.py::test_the_latex_proofs_audit_valid":
         "the TeX proofs' prose has inline math now read as steps ($y_m = \\delta_{m\\ell}$, $s = B h$ in a remark, "
         "a lone `=` line): undecided or not read there, never wrong; the Markdown proofs audit valid",
-    "tests/test_meaning.py::test_inline_definitions_are_read_like_display_ones":
-        "an inline definition is now a definition step (not checked), where the test expects it proved",
     "tests/test_reader_roundtrip.py::test_every_expression_of_a_proof_reads_back_to_itself[huber_gradient]":
         "Huber's proof prints its pieces as a cases environment inside a sum, which the reader does not read",
 }

@@ -17,7 +17,7 @@ import sympy as sp
 
 from derive.audit.post import AuditInputError, StepStatus, audit_text, check_step
 from derive.audit.recheck import recheck
-from derive.audit.results import AuditSettings
+from derive.audit.results import AuditSettings, AuditStep
 from derive.engine.claims import Claim
 from derive.engine.hypotheses import Domain, InRange, OneHot
 from derive.engine.space import ArraySpec, Role
@@ -224,9 +224,16 @@ def test_names_the_prose_defines_are_undecided_never_wrong() -> None:
 def test_inline_definitions_are_read_like_display_ones() -> None:
     text = PROSE.replace("Here $S_i$ is the softmax of $a$", "Here $S_i = \\frac{e^{a_i}}{\\sum_k e^{a_k}}$ and "
                          "$L = -\\sum_i y_i \\log S_i$")
-    report = audit_text(text)
-    assert report.steps[0].status is StepStatus.VALID, report.steps[0].reason
-    wrong = audit_text(text.replace("= S_j - y_j", "= S_j + y_j")).steps[0]
+    # Each inline definition is a step of its own (a definition, not checked); the claim after them is
+    # decided through them, as after display definitions.
+    def claims(post: str) -> list[AuditStep]:
+        steps = audit_text(post).steps
+        assert [s.lhs for s in steps if s.status is StepStatus.DEFINITION] == ["S_i", "L"]
+        return [s for s in steps if s.status is not StepStatus.DEFINITION]
+
+    right = claims(text)[0]
+    assert right.status is StepStatus.VALID, right.reason
+    wrong = claims(text.replace("= S_j - y_j", "= S_j + y_j"))[0]
     assert wrong.status is StepStatus.WRONG
 
 

@@ -61,7 +61,8 @@ def test_two_vectors_side_by_side_added_to_a_vector_are_not_read() -> None:
     assert dot == [StepStatus.DEFINITION, StepStatus.VALID]
 
 
-SQUARES = "$$\\frac{\\partial}{\\partial x_k} \\sum_j x_j^2 = 2 x_k$$\n\n$$\\frac{\\partial}{\\partial x_k} \\sum_j x_j^2 = x_k$$\n"
+SQUARES = "$$\\frac{\\partial}{\\partial x_k} \\sum_j x_j^2 = 2 x_k$$\n\n" \
+          "$$\\frac{\\partial}{\\partial x_k} \\sum_j x_j^2 = x_k$$\n"
 
 
 def test_a_length_the_prose_states_reads_like_its_declaration() -> None:
