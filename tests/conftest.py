@@ -45,22 +45,9 @@ settings.register_profile("thorough", max_examples=2000, deadline=None,
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-# Failures found by the last full run after this session's merges (issues 20-25), not fixed before
-# the session ended. Each is marked xfail with its reason (not strict: two are timing-dependent), so
-# that the list is in one place and visible in every run's summary; fix one, then take it off.
+# Failures known on main, not fixed yet. Each is marked xfail with its reason (not strict), so that the
+# list is in one place and visible in every run's summary; fix one, then take it off.
 KNOWN_FAILURES = {
-    "tests/test_corpus.py::test_a_post_with_its_declarations_gets_its_expected_verdicts[02_softmax_ce_soft]":
-        "inline definitions are now steps of their own: the corpus key counts one step fewer",
-    "tests/test_corpus.py::test_a_post_with_its_declarations_gets_its_expected_verdicts[22_inline_definitions]":
-        "inline definitions are now steps of their own: the corpus key counts one step fewer",
-    "tests/test_corpus.py::test_a_post_with_its_declarations_gets_its_expected_verdicts[25_tanh_matrix_form]":
-        "inline definitions are now steps of their own, or a merged reading changed: key to be rechecked",
-    "tests/test_corpus.py::test_a_post_with_its_declarations_gets_its_expected_verdicts[26_tanh_mlp_diag]":
-        "inline definitions are now steps of their own, or a merged reading changed: key to be rechecked",
-    "tests/test_corpus.py::test_a_post_with_its_declarations_gets_its_expected_verdicts[27_matrix_calculus]":
-        "inline definitions are now steps of their own, or a merged reading changed: key to be rechecked",
-    "tests/test_corpus.py::test_a_post_with_its_declarations_gets_its_expected_verdicts[28_relu_signs]":
-        "inline definitions are now steps of their own, or a merged reading changed: key to be rechecked",
     "tests/test_proof_audit.py::test_the_latex_proofs_audit_valid":
         "the TeX proofs' prose has inline math now read as steps ($y_m = \\delta_{m\\ell}$, $s = B h$ in a remark, "
         "a lone `=` line): undecided or not read there, never wrong; the Markdown proofs audit valid",
