@@ -90,3 +90,19 @@ def test_scalars_the_prose_names_read_like_their_declaration() -> None:
     said = audit_text("where $x$ is the input and $t$ is a scalar.\n\n" + steps)
     assert {row.name for row in said.names if row.kind == "scalar"} == {"t", "w"}  # w: a derivative's variable
     assert StepStatus.WRONG not in [s.status for s in said.steps]
+
+
+def test_a_letter_differentiated_by_is_the_posts_variable_after_its_scalar_use() -> None:
+    # tanh(x) = ... first makes x a scalar by convention (a shape, no value); dy/dx then makes it the
+    # post's independent variable, so a slip after that is wrong at a point, as with `scalar x` declared.
+    head = "$$\\tanh(x) = \\frac{e^x - e^{-x}}{e^x + e^{-x}}$$\n\n$$y = \\tanh(x)$$\n\n" \
+        "$$\\frac{dy}{dx} = \\frac{4}{(e^x + e^{-x})^2}$$\n\n"
+    slip = "$$\\frac{dy}{dx} = \\frac{2}{(e^x + e^{-x})^2}$$\n"
+    steps = audit_text(head + slip).steps
+    assert [s.status for s in steps] == [StepStatus.VALID, StepStatus.DEFINITION, StepStatus.VALID,
+                                         StepStatus.WRONG]
+    declared = statuses("<!-- derive: scalar x -->\n\n" + head + slip)
+    assert declared == [s.status for s in steps]
+    # Before any derivative, the letter is only a shape: a false identity of it is not called wrong.
+    early = statuses("$$\\tanh(x) = x$$\n")
+    assert early == [StepStatus.UNDECIDED]

@@ -101,7 +101,14 @@ class SymbolTable:
             self.entries[entry.name] = replace(entry, source=source, line=line)
 
     def note(self, name: str, kind: str, meaning: str, *, convention: bool = False) -> None:
-        """An entry read from a step (a derivative's variable; a convention's scalar), unless the name has one."""
+        """An entry read from a step (a derivative's variable; a convention's scalar), unless the name has one.
+
+        A reading from the post replaces a convention's entry: a letter first seen in scalar arithmetic
+        (tanh(x) = ...) and then differentiated by (dy/dx) is the post's independent variable from there on.
+        """
+        old = self.entries.get(name)
+        if old is not None and old.source.startswith("convention") and not convention and name not in self.conflicts:
+            del self.entries[name]
         if name not in self.entries:
             where = f" on line {self.line}" if self.line else ""
             source = SCALAR_CONVENTION + f" (used{where})" if convention else f"read from the post{where}"
