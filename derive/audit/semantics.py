@@ -114,6 +114,9 @@ class Meaning:
             if name in out:
                 continue
             shape = self.shapes.arrays.get(name)
+            if shape is None and name.startswith("∂") and "/∂" in name:
+                # The opaque gradient ∂L/∂y of an undefined loss (steps.through_defined) has y's shape.
+                shape = self.shapes.arrays.get(name.partition("/∂")[2])
             dims: tuple[sp.Expr, ...]
             if shape is not None:
                 dims = ((self.shapes.samples,) if name in self.shapes.per_sample else ()) + tuple(shape)
