@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from derive.audit.definitions import define, define_function
+from derive.audit.gradient_notation import written_out
 from derive.audit.prose import OPERATOR, OPERATOR_NAME, apply_operators
 from derive.audit.reader import (
     ReaderContext,
@@ -55,6 +56,10 @@ class PostState:
     hints: dict[str, None] = field(default_factory=dict)
     #: The line of an expression the post set to zero (an equation it solves), until the next heading.
     solving: int | None = None
+    #: The names the post's equations have on their left sides, as written (``\\gamma``): it may define them.
+    left_sides: frozenset[str] = frozenset()
+    #: The loss whose gradients the post writes ``dy`` (``d\\hat{x}_i`` is ∂L/∂x̂_i), as LaTeX; None if it does not.
+    gradient_loss: str | None = None
     #: Names written as a power, ``\\sigma^2``, that the post uses as names (defines, or differentiates by).
     power_names: set[str] = field(default_factory=set)
     #: Every name the post gives a meaning, with where it came from: what a step may be decided from.
@@ -144,6 +149,8 @@ class PostState:
     def read(self, text: str, along: Sequence[str] = ()) -> sp.Basic:
         if self.operators:
             text = apply_operators(self.operators, text)
+        if self.gradient_loss is not None:
+            text = written_out(self.gradient_loss, text)
         expr = read_latex(text, context=self.context(), along=along)
         expr = expr.xreplace(self.aliases) if self.aliases else expr
         expr = self._power_names(expr)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from derive.audit.declarations import PostState, assume, declare
+from derive.audit.gradient_notation import loss_of_the_notation
 from derive.audit.names_written import POWER_NAME
 from derive.audit.prose import (
     CASE_RELATION,
@@ -22,8 +23,10 @@ from derive.audit.prose import (
 )
 from derive.audit.reader import ReadError, split_chains_spans
 from derive.audit.scan import Declaration, Display, Inline
+from derive.audit.symbols import Entry
 
-__all__ = ["CASE_GAP", "CLAIM", "read_inline", "read_kinds", "read_labels", "read_power_names", "supposition"]
+__all__ = ["CASE_GAP", "CLAIM", "read_gradient_notation", "read_inline", "read_kinds", "read_labels",
+           "read_power_names", "supposition"]
 
 #: A scalar's domain in prose: ``\\lambda > 0``, ``0 \\le \\epsilon \\le 1``, ``t \\in \\{0, 1\\}``.
 _PROSE_DOMAIN = re.compile(r"[^=]*(?:<|>|\\le|\\leq|\\ge|\\geq|\\lt|\\gt)(?![A-Za-z])[^=]*"
@@ -141,6 +144,18 @@ def read_kinds(post: PostState, text: str, items: Sequence[object]) -> None:
                 post.table.line = item.line
                 if declare(post, Declaration(statement, item.line)) is None:
                     post.table.observe(post, "read from the post")
+
+
+def read_gradient_notation(post: PostState, text: str, items: Sequence[object]) -> None:
+    r"""Whether the post writes its loss's gradients ``dy`` ("the upstream gradient is $dy$"): then
+    ``d\hat{x}_i`` is ∂L/∂x̂_i in every display, and the table says so, with the sentence's line."""
+    found = loss_of_the_notation(text, items)
+    if found is None:
+        return
+    post.gradient_loss, line = found
+    loss = re.sub(r"\\mathcal\s*\{\s*(\w)\s*\}", r"\1", post.gradient_loss).lstrip("\\")
+    post.table.add(Entry("d<name>", "operator", (), f"∂{loss}/∂<name>, the gradient of {loss} written d<name>",
+                         source=f"read from the post on line {line}", line=line))
 
 
 def read_power_names(post: PostState, items: Sequence[object]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["POWER_NAME", "bare_name"]
+__all__ = ["NAME", "POWER_NAME", "SCRIPT", "bare_name"]
 
 #: A name as written: a letter or command (with an accent or font), then subscripts and
 #: sample superscripts ``^{(i)}`` only. ``x + 0``, ``x^2`` and ``f(x)`` are not names.
@@ -19,6 +19,8 @@ _WORD = r"(?:\\(?:text|textrm|textit|mathrm|mathit|operatorname)\s*\{\s*[A-Za-z]
 #: One accent over a styled letter too: ``\hat{\boldsymbol{y}}``.
 _NAME = rf"(?:{_WORD}|{_ACCENT}(?:\{{\s*{_STYLED}\s*\}}|{_STYLED})|{_LETTER})"
 _SCRIPT = r"(?:\s*_\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9])|\s*\^\s*\{\s*\([^{}()]*\)\s*\})*"
+#: The public spellings, for the modules that find names in text.
+NAME, SCRIPT = _NAME, _SCRIPT
 _BARE_NAME = re.compile(rf"\s*\{{?\s*{_NAME}{_SCRIPT}\s*\}}?\s*")
 
 

@@ -38,12 +38,14 @@ from derive.audit.definitions import conflict_reason, define, fits, mentions, se
 from derive.audit.inline import (
     CASE_GAP,
     CLAIM,
+    read_gradient_notation,
     read_inline,
     read_kinds,
     read_labels,
     read_power_names,
     supposition,
 )
+from derive.audit.inputs import defined_anywhere, read_inputs
 from derive.audit.names_written import POWER_NAME, bare_name
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
@@ -214,6 +216,8 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
         elif kind == "define":
             # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.
             problem = define(post, first, second)
+            if problem is None:
+                read_inputs(post, first, second, post.left_sides, line)
             steps.append(AuditStep(line, column, sides[0][0], sides[1][0],
                                    StepStatus.NOT_READ if problem else StepStatus.DEFINITION,
                                    problem or "defines a name; not checked", None, assumed))
@@ -438,6 +442,8 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     read_labels(post, text, items)
     read_kinds(post, text, items)
     read_power_names(post, items)
+    read_gradient_notation(post, text, items)
+    post.left_sides = defined_anywhere(items)
     for item in items:
         check()
         note_steps(steps)

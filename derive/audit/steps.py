@@ -20,7 +20,7 @@ from derive.audit.reader import (
 from derive.audit.recheck import recheck
 from derive.audit.results import AuditSettings, StepStatus
 from derive.audit.semantics import SemanticsError
-from derive.audit.symbols import declaration_for, unresolved, unresolved_reason, uses, written
+from derive.audit.symbols import INPUT_CONVENTION, Entry, declaration_for, unresolved, unresolved_reason, uses, written
 from derive.engine.claims import Claim
 from derive.engine.decide import decide
 from derive.engine.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
@@ -53,6 +53,9 @@ def bound_clashes(lhs: sp.Basic, rhs: sp.Basic) -> set[sp.Basic]:
 
 def undefined(expr: sp.Basic) -> list[str]:
     return sorted({node.func.__name__ for node in expr.atoms(AppliedUndef) if node.func != TRANSPOSE})
+
+
+_NO_ENTRY = Entry("", "scalar")
 
 
 def known(post: PostState, name: str) -> bool:
@@ -275,7 +278,9 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
     if verdict.status is Status.PROVED:
         # Valid for every value of an opaque name, unless its shape changes what the step says (Q in xᵀQx).
         # A loss read through a defined name (through_defined) is a scalar by that reading.
-        shaped = [u for u in missing if u.in_product and u.name not in post.through]
+        # An input's entry (ε of x̂'s definition) gives its kind: its shape is settled.
+        shaped = [u for u in missing if u.in_product and u.name not in post.through
+                  and not post.table.entries.get(u.name, _NO_ENTRY).source.startswith(INPUT_CONVENTION)]
         if shaped:
             for u in shaped:
                 post.hints[f"{u.name}: {declaration_for(u, size)}"] = None

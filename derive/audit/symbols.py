@@ -37,6 +37,8 @@ BUILT_IN_FUNCTIONS = frozenset({"softmax", "logsoftmax", "CE", "ce", "H", "NLL"}
 
 #: The convention for a letter the post never declares and only uses in scalar arithmetic.
 SCALAR_CONVENTION = "convention: a letter used only in scalar arithmetic is a scalar"
+#: The convention for a name a definition uses that the post never defines (derive.audit.inputs).
+INPUT_CONVENTION = "convention: a name a definition uses and the post never defines is an input"
 
 
 @dataclass(frozen=True)
@@ -282,7 +284,7 @@ def unresolved(table: SymbolTable, found: dict[str, Use]) -> list[Use]:
 
 # -- the declaration that resolves a name --------------------------------------------------------------
 
-_GREEK = frozenset("""alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi
+GREEK = frozenset("""alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi
 pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega ell""".split())
 
 
@@ -300,7 +302,7 @@ def written(name: str) -> str | None:
     if layer is not None:
         base = written(layer.group(1))
         return None if base is None else f"{base}^{{({layer.group(2)})}}"
-    if name in _GREEK:
+    if name in GREEK:
         return "\\" + name
     if re.fullmatch(r"[A-Za-z]", name):
         return name

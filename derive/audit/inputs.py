@@ -1,0 +1,87 @@
+r"""The inputs of a post's definitions: the names a definition uses that the post never defines.
+
+Layer norm as posts write it, ``y_i = \gamma_i \hat{x}_i + \beta_i`` and
+``\hat{x}_i = (x_i - \mu)/\sqrt{\sigma^2 + \varepsilon}``, with γ, β and ε declared nowhere: they are the
+computation's inputs (its parameters), as a reader of the graph takes them. The convention gives each
+one an entry when the definition is read:
+
+- a name written with one index, ``\gamma_i``, where another array of the definition is indexed by the same
+  index, is a vector of that array's length along it (γ_j of ``y_{i,j} = \gamma_j \hat{x}_{i,j} + \beta_j``,
+  x an N×D matrix, has length D);
+- a bare letter in the scalar arithmetic of an entry's definition (ε in x̂_i's) is a scalar.
+
+An input is independent of the post's other names: ∂y_i/∂β_i holds γ fixed. The entry is a
+convention's, so it gives a shape, never a value: a step it decides may be valid, never wrong (a
+refutation at an arbitrary ε is no point of a post that means a small positive ε). A name the post
+defines anywhere, declares, or writes in a product of arrays (its shape would change what the product
+is) gets no entry from this.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import sympy as sp
+
+from derive.audit.declarations import PostState, declare
+from derive.audit.definitions import define
+from derive.audit.scan import Declaration, Display, Inline
+from derive.audit.steps import known
+from derive.audit.symbols import INPUT_CONVENTION, Entry, uses, written
+
+__all__ = ["defined_anywhere", "read_inputs"]
+
+
+def defined_anywhere(items: Sequence[object]) -> frozenset[str]:
+    r"""The left sides of the post's equations, as written and stripped of subscripts (``\gamma`` of
+    ``\gamma_j = ...``): the names the post may define, before or after a definition that uses them."""
+    out = set()
+    for item in items:
+        if isinstance(item, Display | Inline):
+            for part in item.body.split("\\\\"):
+                left = part.partition("=")[0]
+                m = re.match(r"\s*&?\s*(\\[A-Za-z]+|[A-Za-z])\s*(?:[_^&]|$)", left)
+                if m is not None and "=" in part:
+                    out.add(m.group(1))
+    return frozenset(out)
+
+
+def _length_along(post: PostState, expr: sp.Basic, index: sp.Basic) -> sp.Basic | None:
+    """The length of the arrays of ``expr`` whose entries are indexed by ``index``, if they agree (the
+    definition's own name is not one of them: its length may be the default one until its inputs are known)."""
+    shapes = post.meaning.shapes.arrays
+    found = {shape[n] for ix in expr.atoms(sp.Indexed) if (shape := shapes.get(str(ix.base.label)))
+             and len(ix.indices) == len(shape) for n, i in enumerate(ix.indices) if i == index}
+    return found.pop() if len(found) == 1 and post.meaning.default_size not in found else None
+
+
+def read_inputs(post: PostState, lhs: sp.Basic, rhs: sp.Basic, defined: frozenset[str], line: int) -> None:
+    """Give the inputs of the definition ``lhs = rhs``, just read on ``line``, their convention's entries."""
+    shapes = post.meaning.shapes.arrays
+    name = str(lhs.base.label) if isinstance(lhs, sp.Indexed) else str(lhs)
+    entry_defined = (isinstance(lhs, sp.Indexed) and len(lhs.indices) == len(shapes.get(name, ()))) or \
+        (isinstance(lhs, sp.Symbol) and name not in shapes)
+    found = uses(rhs)
+    shaped = False
+    for use in found.values():
+        spelled = written(use.name)
+        if spelled is None or spelled in defined or known(post, use.name) or use.function or use.size \
+                or (use.name in post.table.entries and not post.table.entries[use.name].source.startswith(
+                    "convention")) or use.name in post.power_names:
+            continue
+        if use.rank == 1:
+            index = next((ix.indices[0] for ix in rhs.atoms(sp.Indexed) if str(ix.base.label) == use.name), None)
+            length = _length_along(post, rhs, index) if isinstance(index, sp.Symbol) else None
+            statement = None if length is None else f"vector {spelled} {length}"
+        else:
+            statement = f"scalar {spelled}" if use.rank == 0 and entry_defined and not use.in_product else None
+        if statement is None or declare(post, Declaration(statement, line)) is not None:
+            continue
+        kind, shape = ("vector", (str(length),)) if use.rank == 1 else ("scalar", ())
+        shaped |= use.rank == 1
+        post.table.entries.pop(use.name, None)
+        post.table.add(Entry(use.name, kind, shape, f"an input of {name}'s definition",
+                             source=f"{INPUT_CONVENTION} (line {line})", line=line))
+    if shaped:
+        define(post, lhs, rhs)  # read again with its inputs' lengths (y_i = γ_i x̂_i + β_i: y has x̂'s)
