@@ -106,3 +106,15 @@ def test_a_letter_differentiated_by_is_the_posts_variable_after_its_scalar_use()
     # Before any derivative, the letter is only a shape: a false identity of it is not called wrong.
     early = statuses("$$\\tanh(x) = x$$\n")
     assert early == [StepStatus.UNDECIDED]
+
+
+def test_a_count_in_words_is_a_size() -> None:
+    # "over $C$ classes" names the sum's limit C: without it, C has no entry, and a slip is no verdict.
+    steps = "$$p_j = \\frac{\\exp(a_j)}{\\sum_k^C \\exp(a_k)}$$\n\n$$\\sum_j^C p_j = 1$$\n\n" \
+        "$$\\sum_j^C p_j = 2$$\n"
+    counted = audit_text("<!-- derive: vector a -->\nThe scores $a$ over $C$ classes.\n\n" + steps)
+    assert [s.status for s in counted.steps] == [StepStatus.DEFINITION, StepStatus.VALID, StepStatus.WRONG]
+    assert {e.name: e for e in counted.names}["C"].source == "read from the post on line 2"
+    assert statuses("<!-- derive: vector a -->\nThe scores $a$ and $C$.\n\n" + steps)[-1] is StepStatus.UNDECIDED
+    layers = "<!-- derive: vector a -->\nThe scores $a$ over $L$ layers.\n\n" + steps.replace("C", "L")
+    assert statuses(layers)[-1] is StepStatus.UNDECIDED

@@ -15,6 +15,7 @@ from derive.audit.gradient_notation import loss_of_the_notation
 from derive.audit.names_written import POWER_NAME
 from derive.audit.prose import (
     CASE_RELATION,
+    count_stated,
     labels_stated,
     length_stated,
     read_declared_membership,
@@ -134,12 +135,12 @@ def read_labels(post: PostState, text: str, items: Sequence[object]) -> None:
 
 def read_kinds(post: PostState, text: str, items: Sequence[object]) -> None:
     """What the prose says its names are, wherever it says it: the lengths of vectors ("one input row $x$
-    of dimension $N$") and scalars ("Here $x$ and $t$ are scalars"). Each is read like its declaration,
-    which the post's own declarations, read after, replace."""
+    of dimension $N$"), scalars ("Here $x$ and $t$ are scalars") and counts ("over $C$ classes"). Each is
+    read like its declaration, which the post's own declarations, read after, replace."""
     for item in items:
         if not isinstance(item, Inline):
             continue
-        for stated in (length_stated, scalars_stated):
+        for stated in (length_stated, scalars_stated, count_stated):
             if (statement := stated(text, item.offset, item.body)) is not None:
                 post.table.line = item.line
                 if declare(post, Declaration(statement, item.line)) is None:

@@ -255,3 +255,34 @@ def scalars_stated(text: str, offset: int, body: str) -> str | None:
         return None
     return "scalar " + " ".join([name, *(m.group("name") for m in _LISTED.finditer(listed.group("rest")))])
 
+
+
+# -- a count in words: "the loss over $C$ classes", "$N$ samples" ---------------------------------------
+
+#: The plural nouns a count of which is a length: classes, samples, features, ... (never "layers": a
+#: network's depth is no array's length).
+_COUNTED = re.compile(r"[ \t]+(?:[a-z]+[ \t]+)?(?:classes|categories|samples|examples|observations|"
+                      r"data[ \t]+points|points|features|outputs|inputs|tokens|positions|units|neurons|"
+                      r"dimensions|entries|components|rows|columns)\b")
+
+
+def count_stated(text: str, offset: int, body: str) -> str | None:
+    r"""The ``size`` declaration a sentence makes of a letter that counts things, or None: "the loss over
+    $C$ classes" (``size C``), "$N$ training samples".
+
+    Examples:
+        >>> t = "The loss over $C$ classes, written"
+        >>> count_stated(t, t.index("C"), "C")
+        'size C'
+        >>> t = "with $x$ features"
+        >>> count_stated(t, t.index("x"), "x") is None
+        True
+        >>> t = "and $L$ layers"
+        >>> count_stated(t, t.index("L"), "L") is None
+        True
+    """
+    name = body.strip()
+    if re.fullmatch(r"[A-Z]|[nmdkKNMTD]", name) is None:
+        return None
+    closer = offset + len(body) + (2 if text.startswith("\\)", offset + len(body)) else 1)
+    return f"size {name}" if _COUNTED.match(text, closer) is not None else None
