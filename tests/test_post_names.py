@@ -118,3 +118,15 @@ def test_a_count_in_words_is_a_size() -> None:
     assert statuses("<!-- derive: vector a -->\nThe scores $a$ and $C$.\n\n" + steps)[-1] is StepStatus.UNDECIDED
     layers = "<!-- derive: vector a -->\nThe scores $a$ over $L$ layers.\n\n" + steps.replace("C", "L")
     assert statuses(layers)[-1] is StepStatus.UNDECIDED
+
+
+def test_a_prime_on_a_name_defined_through_one_variable_is_its_derivative() -> None:
+    # The quotient rule with u = e^x and v = e^{-x}: u' and v' are du/dx and dv/dx.
+    head = "$$y = \\frac{e^x - e^{-x}}{e^x + e^{-x}}$$\n\nWith $u = e^x$ and $v = e^{-x}$:\n\n" \
+        "$$\\frac{dy}{dx} = \\frac{(u' - v')(u + v) - (u - v)(u' + v')}{(u + v)^2}$$\n\n"
+    steps = audit_text(head + "$$u' = e^x$$\n\n$$v' = e^{-x}$$\n").steps
+    assert [s.status for s in steps] == [StepStatus.DEFINITION] * 3 + [StepStatus.VALID, StepStatus.VALID,
+                                                                       StepStatus.WRONG]
+    # With two variables, a prime has no one meaning: no entry, no verdict.
+    two = "$$w = e^x + t$$\n\n$$\\frac{dw}{dx} = 1$$\n\n$$w' = 2$$\n"
+    assert statuses(two)[-1] is StepStatus.UNDECIDED

@@ -111,6 +111,28 @@ def mark_unknown(expr: sp.Basic, post: PostState) -> sp.Basic:
     return expr.replace(lambda node: isinstance(node, sp.Derivative), mark)
 
 
+def primed(post: PostState, expr: sp.Basic) -> sp.Basic:
+    """Lagrange's prime on a name the post defines through one scalar variable: with u = e^x, u' is du/dx.
+
+    The post's derivative is then by that variable: it has no other. A name whose definition has several
+    variables (or an array among them), or none, keeps its prime, and its step has a name with no entry.
+    """
+    reps: dict[sp.Basic, sp.Basic] = {}
+    for sym in expr.atoms(sp.Symbol):
+        if not sym.name.endswith("'") or sym.name.endswith("''"):
+            continue
+        base = next((b for b in post.definitions if isinstance(b, sp.Symbol) and b.name == sym.name[:-1]), None)
+        if base is None:
+            continue
+        body = post.definitions[base][1]
+        variables = [v for v in body.free_symbols if isinstance(v, sp.Symbol) and not v.is_integer]
+        if len(variables) != 1 or body.atoms(sp.Indexed) or body.atoms(AppliedUndef):
+            continue
+        reps[sym] = sp.Derivative(base, variables[0])
+        post.table.note(sym.name, "scalar", f"d{base.name}/d{variables[0].name}, Lagrange's prime of {base.name}")
+    return expr.xreplace(reps) if reps else expr
+
+
 def gradient_name(loss: str, by: str) -> str:
     """The name of the gradient of an undefined ``loss`` by a defined array ``by``: an opaque array."""
     return f"∂{loss}/∂{by}"
@@ -220,6 +242,7 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
         # 1/0 = 2/0, ∞ = ∞ + 1: not numbers, so neither equal nor different.
         raise SemanticsError("a side has no value (a division by zero or an infinity): not a claim the audit can "
                              "decide; write the limit or the case it stands for")
+    lhs, rhs = primed(post, lhs), primed(post, rhs)
     read_names = differentiated(lhs) | differentiated(rhs)
     written_uses = uses(lhs, rhs)
     for d in sp.Tuple(lhs, rhs).atoms(sp.Derivative):
