@@ -130,3 +130,14 @@ def test_a_prime_on_a_name_defined_through_one_variable_is_its_derivative() -> N
     # With two variables, a prime has no one meaning: no entry, no verdict.
     two = "$$w = e^x + t$$\n\n$$\\frac{dw}{dx} = 1$$\n\n$$w' = 2$$\n"
     assert statuses(two)[-1] is StepStatus.UNDECIDED
+
+
+def test_a_vector_written_as_its_entries_has_their_length() -> None:
+    # z = [z_1, z_2, \dots, z_C] says z has C entries: the sums to C are over z, and a slip is wrong.
+    steps = "$$p_i = \\frac{e^{z_i}}{\\sum_{k=1}^{C} e^{z_k}}$$\n\n" \
+        "$$\\frac{\\partial p_i}{\\partial z_i} = p_i (1 - p_i)$$\n\n$$\\frac{\\partial p_i}{\\partial z_i} = p_i$$\n"
+    listed = audit_text("The logits are $z = [z_1, z_2, \\dots, z_C]$.\n\n" + steps)
+    assert [s.status for s in listed.steps][-2:] == [StepStatus.VALID, StepStatus.WRONG]
+    assert {e.name: e for e in listed.names}["z"].shape == ("C",)
+    mixed = audit_text("The weights are $w = (b, w_1, \\dots, w_C)$.\n\n" + steps)
+    assert "w" not in {e.name for e in mixed.names if e.kind == "vector"}

@@ -16,6 +16,7 @@ from derive.audit.names_written import POWER_NAME
 from derive.audit.prose import (
     CASE_RELATION,
     count_stated,
+    entries_stated,
     labels_stated,
     length_stated,
     read_declared_membership,
@@ -135,9 +136,20 @@ def read_labels(post: PostState, text: str, items: Sequence[object]) -> None:
 
 def read_kinds(post: PostState, text: str, items: Sequence[object]) -> None:
     """What the prose says its names are, wherever it says it: the lengths of vectors ("one input row $x$
-    of dimension $N$"), scalars ("Here $x$ and $t$ are scalars") and counts ("over $C$ classes"). Each is
-    read like its declaration, which the post's own declarations, read after, replace."""
+    of dimension $N$"), scalars ("Here $x$ and $t$ are scalars"), counts ("over $C$ classes") and vectors
+    written as their entries (``z = [z_1, z_2, \\dots, z_C]``). Each is read like its declaration, which
+    the post's own declarations, read after, replace."""
     for item in items:
+        if not isinstance(item, Display | Inline):
+            continue
+        listed = entries_stated(item.body)
+        if listed is not None:
+            post.table.line = item.line
+            # The length is also the one of the arrays the post gives none (labels y beside logits
+            # z = [z_1, ..., z_C]): they shared the default length, and now share C.
+            for entries in (f"size {listed.split()[-1]}", listed):
+                if declare(post, Declaration(entries, item.line)) is None:
+                    post.table.observe(post, "read from the post")
         if not isinstance(item, Inline):
             continue
         for stated in (length_stated, scalars_stated, count_stated):

@@ -286,3 +286,30 @@ def count_stated(text: str, offset: int, body: str) -> str | None:
         return None
     closer = offset + len(body) + (2 if text.startswith("\\)", offset + len(body)) else 1)
     return f"size {name}" if _COUNTED.match(text, closer) is not None else None
+
+
+# -- a vector written as its entries: "z = [z_1, z_2, \dots, z_C]" --------------------------------------
+
+_STYLED_LETTER = r"(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{?\s*)?(?P<letter>[A-Za-z])\s*\}?"
+_FIRST = r"(?P=letter)\s*_\s*\{?\s*1\s*\}?"
+_MIDDLE = r"(?:\s*,\s*(?P=letter)\s*_\s*\{?\s*2\s*\}?)?"
+_DOTS = r"\s*,\s*(?:\\[lc]?dots|\\cdots|…)\s*,\s*"
+_LAST = r"(?P=letter)\s*_\s*\{?\s*(?P<n>[A-Za-z])\s*\}?"
+_TRANSPOSED = r"(?:\s*\^\s*(?:\{\s*)?(?:T|\\top|\\intercal|\\text\s*\{?\s*T\s*\}?|\\mathrm\s*\{\s*T\s*\})(?:\s*\})?)?"
+_LISTED_VECTOR = re.compile(rf"\s*{_STYLED_LETTER}\s*=\s*(?:\\left\s*)?[\[(]\s*{_FIRST}{_MIDDLE}{_DOTS}{_LAST}"
+                            rf"\s*(?:\\right\s*)?[\])]{_TRANSPOSED}\s*")
+
+
+def entries_stated(body: str) -> str | None:
+    r"""The ``vector`` declaration of a vector written as its entries, or None: ``z = [z_1, z_2, \dots, z_C]``
+    is ``vector z C``, as is the column ``\boldsymbol y = (y_1,y_2,…,y_N)^\text T``. Only a list of the
+    name's own entries, from 1 to a letter, is read: ``(b, w_1, …, w_d)`` is not.
+
+    Examples:
+        >>> entries_stated(r"z = [z_1, z_2, \dots, z_C]"), entries_stated(r"\boldsymbol y = (y_1,y_2,…,y_N)^\text T")
+        ('vector z C', 'vector y N')
+        >>> entries_stated(r"\boldsymbol w = (b,w_1,…,w_d)^\text T") is None
+        True
+    """
+    m = _LISTED_VECTOR.fullmatch(body)
+    return None if m is None else f"vector {m.group('letter')} {m.group('n')}"

@@ -113,6 +113,7 @@ def _postnetwork(rng: np.random.Generator) -> Sides:
     L = lambda v: -np.sum(y * np.log(v))  # noqa: E731  (as a function of yhat)
     i, j = distinct(rng, C)
     out: Sides = {(12, 0): (partial(L, yhat, i), -y[i] / yhat[i])}
+    out[(8, 1)] = (yhat[i], np.exp(z[i]) / np.sum(np.exp(z)))
     out[(29, 0)] = (J[i, i], yhat[i] * (1 - yhat[i]))
     out[(35, 0)] = (J[i, j], -yhat[i] * yhat[j])
     cases = np.where(np.eye(C, dtype=bool), yhat[:, None] * (1 - yhat[:, None]), -yhat[:, None] * yhat[None, :])
