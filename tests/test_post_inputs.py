@@ -74,3 +74,9 @@ def test_a_name_the_post_defines_or_multiplies_as_an_array_is_no_input() -> None
     rows = {e.name: e for e in audit_text("$x \\in \\mathbb{R}^n$\n\n$$z = W x + b$$\n").names}
     assert "W" not in rows or not rows["W"].source.startswith("convention: a name a definition")
     assert "b" not in rows or not rows["b"].source.startswith("convention: a name a definition")
+
+
+def test_the_sentence_that_states_the_notation_is_the_one_around_dy() -> None:
+    # "gradient" in the paragraph before says nothing of the dy in this one.
+    before = (DECLARED + FORWARD).replace("; the upstream gradient is $dy$", ". We take the gradient.\n\nLet $dy$ be")
+    assert last(before + RIGHT) is StepStatus.UNDECIDED

@@ -45,7 +45,15 @@ _SENTENCE = 240
 
 
 def _sentence(text: str, offset: int, length: int) -> str:
-    start = max(text.rfind(". ", max(0, offset - _SENTENCE), offset), offset - _SENTENCE, 0)
+    r"""The sentence around ``text[offset:offset + length]``: from the last full stop or paragraph break.
+
+    Examples:
+        >>> t = "A gradient.\n\nLet $dy$ be small."
+        >>> _sentence(t, t.index("dy"), 2)
+        '\n\nLet $dy$ be small.'
+    """
+    back = max(0, offset - _SENTENCE)
+    start = max(text.rfind(". ", back, offset), text.rfind("\n\n", back, offset), offset - _SENTENCE, 0)
     ends = [e for e in (text.find(". ", offset + length, offset + length + _SENTENCE),
                         text.find("\n\n", offset + length, offset + length + _SENTENCE)) if e >= 0]
     return text[start:min(ends) if ends else offset + length + _SENTENCE]
