@@ -18,6 +18,19 @@ OPERATOR = re.compile(r"\s*\\frac\s*\{\s*\\partial\s*\}\s*\{\s*\\partial\s*(?P<v
 OPERATOR_NAME = re.compile(r"\s*(?P<name>\\?[A-Za-z]+)\s*(?:_\s*(?:\{\s*(?P<a>[A-Za-z])\s*\}|(?P<b>[A-Za-z])))?\s*")
 
 
+def after_math(text: str, offset: int, body: str) -> int:
+    r"""Where the prose resumes after the inline math ``body`` that starts at ``offset``: past its closing
+    ``$`` or ``\)``.
+
+    Examples:
+        >>> t = "the row $x$ of"
+        >>> t[after_math(t, t.index("x"), "x"):]
+        ' of'
+    """
+    end = offset + len(body)
+    return end + (2 if text.startswith("\\)", end) else 1)
+
+
 def apply_operators(operators: list[tuple[str, str | None, str]], text: str) -> str:
     r"""Write each declared operator out: ``D_k f`` is ``\frac{\partial}{\partial a_k} f``.
 
@@ -180,7 +193,7 @@ def labels_stated(text: str, offset: int, body: str) -> str | None:
     name = _LABEL_NAME.fullmatch(body)
     if name is None:
         return None
-    closer = offset + len(body) + (2 if text.startswith("\\)", offset + len(body)) else 1)
+    closer = after_math(text, offset, body)
     after = _ONE_HOT_AFTER.match(text, closer)
     if after is not None:
         at = after.group("at")
@@ -218,7 +231,7 @@ def length_stated(text: str, offset: int, body: str) -> str | None:
     name = _VECTOR_NAME.fullmatch(body)
     if name is None:
         return None
-    closer = offset + len(body) + (2 if text.startswith("\\)", offset + len(body)) else 1)
+    closer = after_math(text, offset, body)
     after = _LENGTH_AFTER.match(text, closer)
     return None if after is None else f"vector {name.group('name')} {after.group('n')}"
 
@@ -249,7 +262,7 @@ def scalars_stated(text: str, offset: int, body: str) -> str | None:
     name = body.strip()
     if re.fullmatch(r"\\[A-Za-z]+|[A-Za-z]", name) is None:
         return None
-    closer = offset + len(body) + (2 if text.startswith("\\)", offset + len(body)) else 1)
+    closer = after_math(text, offset, body)
     listed = _NAME_LIST.match(text, closer)
     if listed is None:
         return None
@@ -284,7 +297,7 @@ def count_stated(text: str, offset: int, body: str) -> str | None:
     name = body.strip()
     if re.fullmatch(r"[A-Z]|[nmdkKNMTD]", name) is None:
         return None
-    closer = offset + len(body) + (2 if text.startswith("\\)", offset + len(body)) else 1)
+    closer = after_math(text, offset, body)
     return f"size {name}" if _COUNTED.match(text, closer) is not None else None
 
 

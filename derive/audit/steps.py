@@ -20,7 +20,7 @@ from derive.audit.reader import (
 from derive.audit.recheck import recheck
 from derive.audit.results import AuditSettings, StepStatus
 from derive.audit.semantics import SemanticsError
-from derive.audit.symbols import INPUT_CONVENTION, Entry, declaration_for, unresolved, unresolved_reason, uses, written
+from derive.audit.symbols import INPUT_CONVENTION, declaration_for, unresolved, unresolved_reason, uses, written
 from derive.engine.claims import Claim
 from derive.engine.decide import decide
 from derive.engine.hypotheses import Distinct, Equal, Hypothesis, InRange, OneHot, SumToOne
@@ -53,9 +53,6 @@ def bound_clashes(lhs: sp.Basic, rhs: sp.Basic) -> set[sp.Basic]:
 
 def undefined(expr: sp.Basic) -> list[str]:
     return sorted({node.func.__name__ for node in expr.atoms(AppliedUndef) if node.func != TRANSPOSE})
-
-
-_NO_ENTRY = Entry("", "scalar")
 
 
 def known(post: PostState, name: str) -> bool:
@@ -303,7 +300,7 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
         # A loss read through a defined name (through_defined) is a scalar by that reading.
         # An input's entry (ε of x̂'s definition) gives its kind: its shape is settled.
         shaped = [u for u in missing if u.in_product and u.name not in post.through
-                  and not post.table.entries.get(u.name, _NO_ENTRY).source.startswith(INPUT_CONVENTION)]
+                  and not post.table.source(u.name).startswith(INPUT_CONVENTION)]
         if shaped:
             for u in shaped:
                 post.hints[f"{u.name}: {declaration_for(u, size)}"] = None

@@ -79,6 +79,11 @@ class SymbolTable:
         return name in BUILT_IN_FUNCTIONS or (entry is not None and not entry.source.startswith("convention")
                                               and name not in self.conflicts)
 
+    def source(self, name: str) -> str:
+        """Where ``name``'s entry came from; "" if it has none."""
+        entry = self.entries.get(name)
+        return entry.source if entry is not None else ""
+
     def conflict(self, name: str, what: str) -> None:
         """``name``'s declaration and a definition disagree (``what``): the entry says so, and no longer resolves."""
         self.conflicts.add(name)
