@@ -72,6 +72,7 @@ from derive.audit.scan import Declaration, Display, Heading, Inline, Unclosed, e
 from derive.audit.semantics import SemanticsError
 from derive.audit.steps import decide_step
 from derive.audit.symbols import BUILT_IN_FUNCTIONS
+from derive.audit.terms import named_terms
 from derive.engine.budget import BudgetExceeded
 
 __all__ = [
@@ -250,6 +251,12 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
                                    "write the left side", None, assumed))
             continue
         assert not isinstance(a, ReadError) and not isinstance(b, ReadError)
+        terms = named_terms(post, a, b) if post.infer_definitions and defines else None
+        if terms is not None and define(post, *terms) is None:
+            steps.append(AuditStep(line, column, ltext, rtext, StepStatus.DEFINITION,
+                                   f"names the terms of the sum: defines {sp.sstr(terms[0])} = {sp.sstr(terms[1])}, "
+                                   "term by term; not checked", None, assumed))
+            continue
         step = _as_equation(post, _checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed), a, b)
         if idx == 1 and step.status is StepStatus.VALID and _restates(post, ltext, a, b):
             # O_{ab} = Σ_c A_{ac} V_{cb} after O's definition: the definition written again, not a claim.
