@@ -482,7 +482,9 @@ def test_a_letter_superscript_on_the_variable_is_refused_with_the_label_fix() ->
     for written in ("\\frac{\\partial E_x}{\\partial o^x_j}", "\\frac{\\partial a_j^L}{\\partial w_{jk}^{L}}"):
         with pytest.raises(ReadError, match="in parentheses"):
             read_latex(written)
-    assert str(read_latex("\\frac{\\partial E}{\\partial w^{(L)}_{jk}}")) == "Derivative(E, w[L, j, k])"
+    # In parentheses, a capital letter labels a layer: part of the name (w^{(L)} and w^{(L-1)} are two arrays).
+    assert str(read_latex("\\frac{\\partial E}{\\partial w^{(L)}_{jk}}")) == "Derivative(E, w^(L)[j, k])"
+    assert str(read_latex("\\frac{\\partial E}{\\partial x^{(i)}_{j}}")) == "Derivative(E, x[i, j])"
 
 
 def test_an_inline_equation_that_cannot_be_split_is_a_step_not_read() -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from derive.audit.definitions import define, define_function
+from derive.audit.einstein import as_index_notation, free_indices, implied_sums, lower_softmax
 from derive.audit.gradient_notation import written_out
 from derive.audit.prose import OPERATOR, OPERATOR_NAME, apply_operators
 from derive.audit.reader import (
@@ -62,11 +63,17 @@ class PostState:
     gradient_loss: str | None = None
     #: Names written as a power, ``\\sigma^2``, that the post uses as names (defines, or differentiates by).
     power_names: set[str] = field(default_factory=set)
+    #: Entries at a number the post defines as names: ``C_0(...) = (a - y)^2`` makes C_0 the name ``C_0``.
+    entry_names: set[str] = field(default_factory=set)
     #: Every name the post gives a meaning, with where it came from: what a step may be decided from.
     table: SymbolTable = field(default_factory=SymbolTable)
     sample_index: str | None = None
     #: Whether a ``samples`` declaration was made: then ``x^{(1)}`` is sample 1, not a layer's name.
     numbered_samples: bool = False
+    #: The line where the prose states the summation convention (repeated indices are summed), if it does.
+    einstein: int | None = None
+    #: In index notation, the names the post writes with upper indices (the others keep their subscripts).
+    upper_indexed: frozenset[str] = frozenset()
     #: Names declared as independent scalars (``scalar x t``): held fixed in ∂/∂v.
     scalars: set[str] = field(default_factory=set)
     #: The post's definitions as read (``s_i = ...``), read again when a later one is known.
@@ -109,7 +116,8 @@ class PostState:
                              default_size=self.meaning.default_size,
                              functions=(base.functions - values) | frozenset(self.functions), sigma=self.sigma,
                              indexed_functions=frozenset(self.indexed_functions),
-                             scalars=scalars, drop_sample_index=True, numbered_samples=self.numbered_samples)
+                             scalars=scalars, drop_sample_index=True, numbered_samples=self.numbered_samples,
+                             upper_indices=self.einstein is not None)
 
     def _sizes(self) -> set[sp.Basic]:
         out: set[sp.Basic] = {self.meaning.default_size}
@@ -151,9 +159,18 @@ class PostState:
             text = apply_operators(self.operators, text)
         if self.gradient_loss is not None:
             text = written_out(self.gradient_loss, text)
+        if self.einstein is not None:
+            text = as_index_notation(text, self.upper_indexed)
         expr = read_latex(text, context=self.context(), along=along)
+        if self.einstein is not None:
+            # The summation convention: the free indices are those of the chain's first side.
+            first = expr if not along or along[0].strip() in ("", text.strip()) else _quietly(self.read, along[0])
+            expr = lower_softmax(self, implied_sums(self, expr, free_indices(first if first is not None else expr)))
         expr = expr.xreplace(self.aliases) if self.aliases else expr
         expr = self._power_names(expr)
+        if self.entry_names:
+            expr = expr.replace(lambda node: isinstance(node, sp.Indexed) and entry_name(node) in self.entry_names,
+                                lambda node: sp.Symbol(entry_name(node), real=True))
         return self._over_the_array(text, self._sums_without_limits(text, expr))
 
     def _power_names(self, expr: sp.Basic) -> sp.Basic:
@@ -520,3 +537,18 @@ def relation(post: PostState, text: str) -> Hypothesis:
             return make(a, b)
     raise ReadError(f"an assumption is 'i = j', 'j \\neq \\ell', 'T > 0', '0 \\le \\epsilon \\le 1' or "
                     f"'t \\in \\{{0, 1\\}}', found '{text}'")
+
+
+def entry_name(entry: sp.Indexed) -> str:
+    """The name an entry at numbers is written as (``C_0`` for C[0]), or "" for an entry at an index."""
+    if not all(i.is_Integer for i in entry.indices):
+        return ""
+    return f"{entry.base.label}_" + ",".join(str(i) for i in entry.indices)
+
+
+def _quietly(read: Callable[[str], sp.Basic], text: str) -> sp.Basic | None:
+    """``read(text)``, or None if it cannot be read."""
+    try:
+        return read(text)
+    except ReadError:
+        return None

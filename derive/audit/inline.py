@@ -16,6 +16,7 @@ from derive.audit.names_written import POWER_NAME
 from derive.audit.prose import (
     CASE_RELATION,
     count_stated,
+    data_stated,
     entries_stated,
     labels_stated,
     length_stated,
@@ -152,6 +153,8 @@ def read_kinds(post: PostState, text: str, items: Sequence[object]) -> None:
                     post.table.observe(post, "read from the post")
         if not isinstance(item, Inline):
             continue
+        if (data := data_stated(text, item.offset, item.body)) is not None:
+            post.table.data.setdefault(data.lstrip("\\"), item.line)
         for stated in (length_stated, scalars_stated, count_stated):
             if (statement := stated(text, item.offset, item.body)) is not None:
                 post.table.line = item.line

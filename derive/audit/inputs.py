@@ -33,6 +33,11 @@ from derive.audit.symbols import INPUT_CONVENTION, Entry, uses, written
 __all__ = ["defined_anywhere", "read_inputs"]
 
 
+#: A left side's name as written: a letter or command, and a layer's label (``a^{(L)}``) if it has one.
+_LEFT_NAME = re.compile(r"\s*&?\s*(?P<name>\\[A-Za-z]+|[A-Za-z])\s*(?:\^\s*\{\s*\((?P<label>[^(){}]*)\)\s*\}\s*)?"
+                        r"(?:[_^&]|$)")
+
+
 def defined_anywhere(items: Sequence[object]) -> frozenset[str]:
     r"""The left sides of the post's equations, as written and stripped of subscripts (``\gamma`` of
     ``\gamma_j = ...``): the names the post may define, before or after a definition that uses them."""
@@ -41,9 +46,10 @@ def defined_anywhere(items: Sequence[object]) -> frozenset[str]:
         if isinstance(item, Display | Inline):
             for part in item.body.split("\\\\"):
                 left = part.partition("=")[0]
-                m = re.match(r"\s*&?\s*(\\[A-Za-z]+|[A-Za-z])\s*(?:[_^&]|$)", left)
+                m = _LEFT_NAME.match(left)
                 if m is not None and "=" in part:
-                    out.add(m.group(1))
+                    label = m.group("label")
+                    out.add(m.group("name") + (f"^{{({label.replace(' ', '')})}}" if label else ""))
     return frozenset(out)
 
 
@@ -66,6 +72,15 @@ def read_inputs(post: PostState, lhs: sp.Basic, rhs: sp.Basic, defined: frozense
     shaped = False
     for use in found.values():
         spelled = written(use.name)
+        if spelled is None and use.rank == 0 and entry_defined and post.einstein is not None and \
+                use.name not in post.table.entries and not known(post, use.name) and "_" in use.name:
+            # d_k, a name with its label in index notation (the key's dimension), where every product is one
+            # of entries: a scalar, independent of the post's variables.
+            post.scalars.add(use.name)
+            post.table.add(Entry(use.name, "scalar", (), f"an input of {name}'s definition",
+                                 source=post.table.convention(use.name, f"{INPUT_CONVENTION} (line {line})"),
+                                 line=line))
+            continue
         if spelled is None or spelled in defined or known(post, use.name) or use.function or use.size \
                 or (use.name in post.table.entries and not post.table.entries[use.name].source.startswith(
                     "convention")) or use.name in post.power_names:
@@ -82,6 +97,6 @@ def read_inputs(post: PostState, lhs: sp.Basic, rhs: sp.Basic, defined: frozense
         shaped |= use.rank == 1
         post.table.entries.pop(use.name, None)
         post.table.add(Entry(use.name, kind, shape, f"an input of {name}'s definition",
-                             source=f"{INPUT_CONVENTION} (line {line})", line=line))
+                             source=post.table.convention(use.name, f"{INPUT_CONVENTION} (line {line})"), line=line))
     if shaped:
         define(post, lhs, rhs)  # read again with its inputs' lengths (y_i = γ_i x̂_i + β_i: y has x̂'s)

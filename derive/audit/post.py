@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,8 +34,9 @@ import sympy as sp
 from derive.audit.clock import ReadingTimeout, check, reading
 from derive.audit.closers import lines
 from derive.audit.conditions import in_force, prose_case
-from derive.audit.declarations import PostState, declare, define_text
+from derive.audit.declarations import PostState, declare, define_text, entry_name
 from derive.audit.definitions import conflict_reason, define, fits, mentions, self_reference
+from derive.audit.einstein import read_convention, read_input_sizes
 from derive.audit.inline import (
     CASE_GAP,
     CLAIM,
@@ -46,7 +48,7 @@ from derive.audit.inline import (
     supposition,
 )
 from derive.audit.inputs import defined_anywhere, read_inputs
-from derive.audit.names_written import POWER_NAME, bare_name
+from derive.audit.names_written import NAME, POWER_NAME, SCRIPT, bare_name
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
 from derive.audit.prose import (
@@ -71,7 +73,7 @@ from derive.audit.results import (
 from derive.audit.scan import Declaration, Display, Heading, Inline, Unclosed, extract, position
 from derive.audit.semantics import SemanticsError
 from derive.audit.steps import decide_step
-from derive.audit.symbols import BUILT_IN_FUNCTIONS
+from derive.audit.symbols import BUILT_IN_FUNCTIONS, SIGMOID_CONVENTION, Entry
 from derive.audit.terms import named_terms
 from derive.engine.budget import BudgetExceeded
 
@@ -87,9 +89,14 @@ __all__ = [
     "check_step",
 ]
 
+#: In index notation, a name with upper indices is a name: ``S^{ij}``, ``O^{ib}``.
+_UPPER_NAME = re.compile(rf"\s*{NAME}\s*\^\s*(?:\{{\s*[a-z]+'*\s*\}}|[a-z])\s*")
+
+
 def _definition(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     """"define" when ``text = rhs`` introduces the name ``text`` (as written), "update" when rhs uses it, else None."""
-    if not post.infer_definitions or not (bare_name(text) or POWER_NAME.fullmatch(text.replace("&", " "))):
+    upper = post.einstein is not None and _UPPER_NAME.fullmatch(text.replace("&", " ")) is not None
+    if not post.infer_definitions or not (bare_name(text) or upper or POWER_NAME.fullmatch(text.replace("&", " "))):
         return None
     if isinstance(lhs, sp.Indexed):
         name: sp.Basic = lhs.base
@@ -184,6 +191,14 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
             not re.search(re.escape(written_name) + r"(?![A-Za-z])", sides[1][0]):
         # \sigma^2 = \frac{1}{N}\sum_i (x_i - \mu)^2 defines the name σ², not σ (x^2 = x^3 is a claim about x).
         post.power_names.add(written_name.lstrip("\\"))
+    unlisted = _UNLISTED.fullmatch(sides[0][0].replace("&", " ")) if len(sides) > 1 else None
+    if unlisted is not None:
+        # C_0(...) = (a^{(L)} - y)^2: the name C_0, of arguments the post does not list (its body says them).
+        sides[0] = (unlisted.group("name"), sides[0][1])
+        with suppress(ReadError):
+            left = post.read(sides[0][0])
+            if isinstance(left, sp.Indexed) and entry_name(left):
+                post.entry_names.add(entry_name(left))  # C_0 is one name here, not entry 0 of a vector C
     exprs: list[sp.Basic | ReadError] = []
     for idx, (side, _) in enumerate(sides):
         if idx == 0 and read_first is not None:
@@ -309,6 +324,11 @@ def _short(text: str, limit: int = 60) -> str:
 _APPLIED = re.compile(r"\s*(?:\\(?:mathrm|operatorname|text|mathcal|mathbf|boldsymbol)\s*\{\s*(\\?[A-Za-z]+)\s*\}"
                       r"|(\\?[A-Za-z]+))\s*(?:_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?"
                       r"\s*(?:\\left)?\(\s*([^()]*?)\s*(?:\\right)?\)\s*")
+
+
+#: A name applied to arguments left unwritten, ``C_0(...)``, ``f(\dots)``, ``J(\cdot)``: the name itself.
+_UNLISTED = re.compile(rf"\s*(?P<name>{NAME}{SCRIPT})\s*(?:\\left)?\(\s*(?:\.\.\.|\\[lc]?dots|\\cdot)\s*"
+                       r"(?:\\right)?\)\s*")
 
 
 def _function_definition(post: PostState, text: str) -> tuple[str, str] | None:
@@ -446,6 +466,15 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     case: tuple[str, int] | None = None  # a case the prose states for the displays after it, and where it ends
     consumed: set[int] = set()  # the inline cases read as the case of the display before them
     items = extract(text, inline=infer_definitions)
+    # σ is softmax, as in the seeds' posts, unless the post never names softmax: then σ of a scalar is the
+    # sigmoid (a neuron's activation), and σ of a vector still its softmax.
+    post.meaning.sigmoid_of_scalars = re.search(r"softmax", text, re.IGNORECASE) is None
+    if post.meaning.sigmoid_of_scalars and re.search(r"\\sigma\s*(?:'|\^\s*\{?\s*\\prime)", text):
+        post.table.add(Entry("softmax'", "function", (), "σ' of a scalar: the sigmoid's derivative σ(1 − σ)",
+                             source=SIGMOID_CONVENTION))
+    read_convention(post, text)
+    if post.einstein is not None:
+        read_input_sizes(post, items)
     read_labels(post, text, items)
     read_kinds(post, text, items)
     read_power_names(post, items)

@@ -270,6 +270,35 @@ def scalars_stated(text: str, offset: int, body: str) -> str | None:
 
 
 
+#: What a sentence calls data next to a name: "$y$ the target", "$y$ is the label", "the target $y$".
+_DATA_WORD = r"(?:target|label|observed\s+value|true\s+value)"
+_DATA_AFTER = re.compile(rf"[ \t]*,?[ \t]*(?:(?:is|being)[ \t]+)?(?:the|a|its)[ \t]+(?:[a-z]+[ \t]+)?{_DATA_WORD}\b")
+_DATA_BEFORE = re.compile(rf"\b(?:the|a|its)[ \t]+(?:[a-z]+[ \t]+)?{_DATA_WORD}[ \t]*(?:\$|\\\()$")
+
+
+def data_stated(text: str, offset: int, body: str) -> str | None:
+    r"""The name a sentence calls the target (a label, an observed value) at ``offset``, or None: "$y$
+    the target", "the target $y$". Data is any value: a step refuted at one is refuted at a point of the post.
+
+    Examples:
+        >>> t = "where $a$ is the output and $y$ the target:"
+        >>> data_stated(t, t.index("$y$") + 1, "y")
+        'y'
+        >>> t = "the target $t$ of one example"
+        >>> data_stated(t, t.index("$t$") + 1, "t")
+        't'
+        >>> t = "where $a$ is the output"
+        >>> data_stated(t, t.index("$a$") + 1, "a") is None
+        True
+    """
+    name = body.strip()
+    if re.fullmatch(r"\\[A-Za-z]+|[A-Za-z]", name) is None:
+        return None
+    if _DATA_AFTER.match(text, after_math(text, offset, body)) or _DATA_BEFORE.search(text[max(0, offset - 40):offset]):
+        return name
+    return None
+
+
 # -- a count in words: "the loss over $C$ classes", "$N$ samples" ---------------------------------------
 
 #: The plural nouns a count of which is a length: classes, samples, features, ... (never "layers": a

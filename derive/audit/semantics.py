@@ -95,6 +95,9 @@ class Meaning:
     component: sp.Symbol = field(default_factory=lambda: _size("j"))
     #: Functions the post defines: name -> (parameters, body).
     functions: dict[str, tuple[tuple[sp.Basic, ...], sp.Expr]] = field(default_factory=dict)
+    #: Whether σ, which the reader applies as softmax, is the sigmoid of a scalar argument: in a post that
+    #: never writes softmax (σ of a vector is still its softmax).
+    sigmoid_of_scalars: bool = False
     #: The limits of the sums being read, innermost last: (index, lower, upper).
     _bound: list[tuple[sp.Basic, ...]] = field(default_factory=list, repr=False)
     _in_derivative: int = field(default=0, repr=False)
@@ -171,11 +174,26 @@ class Meaning:
         size = self.length(str(base.label))
         return sp.exp(base[(*prefix, index)]) / sp.Sum(sp.exp(base[(*prefix, n)]), (n, 1, size))
 
+    def _sigmoid(self, expr: sp.Basic) -> sp.Expr | None:
+        """σ(x) or σ'(x) of a scalar x as the sigmoid (or its derivative), where σ may mean it; else None."""
+        if not (self.sigmoid_of_scalars and isinstance(expr, AppliedUndef) and len(expr.args) == 1
+                and expr.func.__name__ in ("softmax", "softmax'")):
+            return None
+        arg = expr.args[0]
+        if isinstance(arg, sp.IndexedBase) or (isinstance(arg, sp.Symbol) and arg.name in self.shapes.arrays) or \
+                self.tensor(arg).shape:
+            return None
+        value = 1 / (1 + sp.exp(-arg))
+        return value if expr.func.__name__ == "softmax" else value * (1 - value)
+
     def _functions(self, expr: sp.Basic, component: sp.Symbol | None) -> sp.Basic:
         """softmax(z, i), softmax(z) at the component, CE(y, ŷ) written out."""
         def rewrite(node: sp.Basic) -> sp.Basic:
             name = node.func.__name__
             args = node.args
+            sigmoid = self._sigmoid(node)
+            if sigmoid is not None:
+                return sigmoid
             if name in self.functions and len(args) == len(self.functions[name][0]):
                 return applied(self, node, *self.functions[name])
             if name in ("softmax",):
@@ -265,6 +283,9 @@ class Meaning:
             return Tensor(inner.shape, inner.at, row=not inner.row) if inner.shape else inner
         if isinstance(expr, AppliedUndef) and expr.func == MATMUL:
             return ordered_product(self._factors_with_ones(expr.args))
+        sigmoid = self._sigmoid(expr)
+        if sigmoid is not None:
+            return Tensor.scalar(sigmoid)
         if isinstance(expr, AppliedUndef) and expr.func.__name__ == "softmax" and len(expr.args) == 1:
             arg = expr.args[0]
             if isinstance(arg, (sp.Symbol, sp.IndexedBase)) or (isinstance(arg, sp.Indexed) and

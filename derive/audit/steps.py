@@ -148,11 +148,15 @@ def through_defined(post: PostState, left: sp.Basic, right: sp.Basic) -> tuple[s
     derivatives = [d for d in both.atoms(sp.Derivative) if len(d.variable_count) == 1
                    and d.variable_count[0][1] == 1 and isinstance(d.expr, sp.Symbol)
                    and not known(post, d.expr.name) and d.expr not in notations]
-    for d in derivatives:
+    for d in sorted(derivatives, key=str):
         var = d.variable_count[0][0]
         if isinstance(var, sp.Indexed) and var.base in notations and \
                 str(var.base.label) in post.meaning.shapes.arrays:
-            post.through.setdefault(d.expr.name, var.base)
+            # The loss is downstream of every name it is differentiated by: of O = A V, not of A, when a
+            # post writes both ∂L/∂O and ∂L/∂A (a gradient by A that holds for every ∂L/∂A holds for L of O).
+            old = post.through.get(d.expr.name)
+            if old is None or _uses(post, var.base, old):
+                post.through[d.expr.name] = var.base
     reps: dict[sp.Basic, sp.Basic] = {}
     for d in derivatives:
         var, loss = d.variable_count[0][0], d.expr.name
@@ -168,6 +172,15 @@ def through_defined(post: PostState, left: sp.Basic, right: sp.Basic) -> tuple[s
             reps[d] = sp.Sum(gradient[tuple(ks)] * sp.Derivative(base[tuple(ks)], var),
                              *[(k, 1, size) for k, size in zip(ks, shape, strict=True)])
     return (left.xreplace(reps), right.xreplace(reps)) if reps else (left, right)
+
+
+def _uses(post: PostState, name: sp.Basic, other: sp.Basic, depth: int = 0) -> bool:
+    """Whether the definition of ``name`` uses ``other``, directly or through the post's other definitions."""
+    definition = post.definitions.get(name)
+    if definition is None or depth > len(post.definitions):
+        return False
+    used = {ix.base for ix in definition[1].atoms(sp.Indexed)} | definition[1].atoms(sp.Symbol)
+    return other in used or any(_uses(post, u, other, depth + 1) for u in used if u in post.definitions)
 
 
 def base_name(var: sp.Basic) -> str:

@@ -37,6 +37,8 @@ BUILT_IN_FUNCTIONS = frozenset({"softmax", "logsoftmax", "CE", "ce", "H", "NLL"}
 
 #: The convention for a letter the post never declares and only uses in scalar arithmetic.
 SCALAR_CONVENTION = "convention: a letter used only in scalar arithmetic is a scalar"
+#: The reading of σ in a post that never names softmax: a built-in function, so it resolves like one.
+SIGMOID_CONVENTION = "built in: σ of a scalar is the sigmoid where the post never names softmax"
 #: The convention for a name a definition uses that the post never defines (derive.audit.inputs).
 INPUT_CONVENTION = "convention: a name a definition uses and the post never defines is an input"
 
@@ -72,6 +74,14 @@ class SymbolTable:
     line: int | None = None
     #: Names whose declaration and definition conflict: no step that uses them is called wrong.
     conflicts: set[str] = field(default_factory=set)
+    #: Names the prose calls data ("$y$ the target"), with the line: a convention gives such a name its kind,
+    #: and the post that it may be any value.
+    data: dict[str, int] = field(default_factory=dict)
+
+    def convention(self, name: str, source: str) -> str:
+        """The source of a convention's entry for ``name``: the post's own word where it calls the name data."""
+        line = self.data.get(name)
+        return source if line is None else f"read from the post on line {line} (the target); kind: {source}"
 
     def resolves(self, name: str) -> bool:
         """Whether ``name`` has an entry the post gave it (a convention's entry gives a shape, never a value)."""
@@ -118,7 +128,8 @@ class SymbolTable:
             del self.entries[name]
         if name not in self.entries:
             where = f" on line {self.line}" if self.line else ""
-            source = SCALAR_CONVENTION + f" (used{where})" if convention else f"read from the post{where}"
+            source = self.convention(name, SCALAR_CONVENTION + f" (used{where})") if convention \
+                else f"read from the post{where}"
             self.entries[name] = Entry(name, kind, meaning=meaning, source=source, line=self.line)
 
     def observe(self, post: PostState, how: str) -> None:
@@ -303,7 +314,7 @@ def written(name: str) -> str | None:
         >>> written("lambda"), written("x"), written("L_data"), written("W^(2)")
         ('\\lambda', 'x', None, 'W^{(2)}')
     """
-    layer = re.fullmatch(r"(.+)\^\((\d+)\)", name)
+    layer = re.fullmatch(r"(.+)\^\((\d+|[A-Z](?:[-+]\d+)?)\)", name)
     if layer is not None:
         base = written(layer.group(1))
         return None if base is None else f"{base}^{{({layer.group(2)})}}"

@@ -90,13 +90,14 @@ class BigOpReader(CalculusReader):
         names = items if relation is None else items[:relation]
         variables = []
         for part in self.split_commas(names, pos):
-            if len(part) != 1 or part[0].scripted or not (
+            primed = len(part) == 1 and part[0].primes > 0 and part[0].sub is None and part[0].sup is None
+            if len(part) != 1 or (part[0].scripted and not primed) or not (
                     (part[0].kind == "WORD" and len(part[0].text) == 1)
                     or (part[0].kind == "CMD" and part[0].text[1:] in GREEK)):
                 at = part[0].pos if part else pos
                 raise self.fail(at, "a summation index (one letter)", self.found(part[0] if part else None),
                                 "write \\sum_{n=1}^{k}")
-            name = part[0].text.lstrip("\\")
+            name = part[0].text.lstrip("\\") + "'" * part[0].primes  # \sum_{j'}: the index j', apart from j
             variables.append(sp.Symbol(name, integer=True))
         if relation is None:
             bound.extend((v, sp.Integer(1)) for v in variables)

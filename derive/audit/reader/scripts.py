@@ -123,6 +123,24 @@ class ScriptReader(ReaderCore):
                 return [self.read_index(a) for a in atoms], None
         return [self.read_index(node)], None
 
+    def upper_indices(self, sup: Node) -> list[sp.Expr] | None:
+        """The indices of a superscript of index letters (``^{ia}``, ``^j``, ``^{j'}``), or None (a power,
+        a transpose, a layer's label)."""
+        if self.is_transpose(sup):
+            return None
+        nodes = sup.children if sup.kind == "group" else [sup]
+        letters: list[Node] = []
+        for node in nodes:
+            if node.kind != "WORD" or not node.text.isalpha() or not node.text.islower() or \
+                    (node.scripted and not (node.primes and node.sub is None and node.sup is None)):
+                return None
+            letters += [Node("WORD", c, node.pos + q, node.pos + q + 1) for q, c in enumerate(node.text)]
+            if node.primes:
+                letters[-1] = Node("WORD", letters[-1].text, letters[-1].pos, letters[-1].end, primes=node.primes)
+        if not letters:
+            return None
+        return [self.read_index(n) for n in letters]
+
     def is_index_atom(self, node: Node) -> bool:
         """One letter, a Greek letter or a number, without scripts: an item of ``W_{i j}``."""
         if node.scripted:
@@ -155,10 +173,14 @@ class ScriptReader(ReaderCore):
                 return TRANSPOSE(sp.E)
             return sp.exp(self.read_sup(sup))
         indices: list[sp.Expr] = []
+        upper = self.upper_indices(sup) if sup is not None and self.ctx.upper_indices else None
+        if upper is not None:
+            indices, sup = upper, None  # Q^{ia}: entry (i, a); \delta^j_m: the upper index first
         sample = self.sample_index(sup) if sup is not None else None
-        if sample is not None and sample.is_Integer and not self.ctx.numbered_samples:
-            # h^{(1)}, W^{(2)}: a layer's label, part of the name (h^{(1)} and h^{(2)} are two arrays).
-            name, sup, sample = f"{name}^({sample})", None, None
+        if sample is not None and ((sample.is_Integer and not self.ctx.numbered_samples) or _layer(sample)):
+            # h^{(1)}, W^{(2)}, a^{(L-1)}: a layer's label, part of the name (h^{(1)} and h^{(2)} are two
+            # arrays). A capital letter counts layers (the last, L), never samples (i, n, t).
+            name, sup, sample = f"{name}^({_label(sample)})", None, None
         if sample is not None:
             sup = None
             # Dropped only when the whole step speaks of this one free sample (see prepass).
@@ -185,3 +207,13 @@ class ScriptReader(ReaderCore):
         if self.is_transpose(sup):
             return TRANSPOSE(value)
         return self.power(value, self.read_sup(sup), sup.pos)
+
+
+def _layer(label: sp.Expr) -> bool:
+    """Whether a superscript's label in parentheses names a layer by a capital letter: ``(L)``, ``(L-1)``."""
+    return bool(label.free_symbols) and all(len(x.name) == 1 and x.name.isupper() for x in label.free_symbols)
+
+
+def _label(label: sp.Expr) -> str:
+    """A layer's label as part of a name: ``2``, ``L``, ``L-1`` (as written, without spaces)."""
+    return sp.sstr(label).replace(" ", "")

@@ -93,6 +93,9 @@ class ReaderContext:
     #: Read a number in parentheses in a superscript as a sample index (``x^{(1)}``: sample 1), as a
     #: ``samples`` declaration says. Off: it labels a layer and is part of the name (``h^{(1)}``, ``W^{(2)}``).
     numbered_samples: bool = False
+    #: Read a superscript of index letters as indices (``Q^{ia}``, ``\delta^j_m``), where the post writes
+    #: index notation with the summation convention; off: a letter superscript is a power.
+    upper_indices: bool = False
     #: Read ``\mathbb{E}[X]`` as the marker ``EXPECT(X)``; off: an expectation is not read.
     expectations: bool = False
     #: Read ``e`` as Euler's number (``e^{x}`` -> ``exp(x)``).

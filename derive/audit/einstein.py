@@ -1,0 +1,237 @@
+r"""Index notation with the summation convention, where the post states it ("repeated indices are summed").
+
+Physics-style derivations write ``S^{ij} = \frac{1}{\sqrt{d_k}} Q^{ia} K^{ja}`` for
+``S_{ij} = \sum_a Q_{ia} K_{ja}/\sqrt{d_k}``.
+Only a post that says so is read this way; the convention is an entry of its table, with the line. Then
+
+- a superscript of index letters is indices (``Q^{ia}`` is entry (i, a), ``\delta^j_m`` is δ_jm), while a
+  digit is still a power and ``T`` a transpose;
+- in each term of a side, an index written twice is summed, unless it is free: free indices are those of the
+  chain's first side (``\frac{\partial A^{ij}}{\partial S^{mn}} = \delta^i_m A^{ij} (\delta^j_n - A^{in})``
+  sums nothing); an index an explicit ``\sum`` binds is that sum's;
+- ``\text{softmax}_j(S^{ij})`` is the softmax along j, row by row;
+- the arrays the post never defines (Q, K, V) are its inputs. Their sizes are read from how the post's
+  equations index them: two dimensions indexed by one letter in one equation have one size. Each size is
+  a name of its own (``N_i``, after the first letter seen there), so a step is proved for every size of each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from derive.audit.reader import ReadError, split_chains_spans
+from derive.audit.scan import Declaration, Display, Inline
+from derive.audit.symbols import INPUT_CONVENTION, Entry
+
+if TYPE_CHECKING:  # the post's state reads through this module: imported for the types only
+    from derive.audit.declarations import PostState
+
+__all__ = ["SOFTMAX_ALONG", "as_index_notation", "implied_sums", "lower_softmax", "read_convention", "read_input_sizes",
+           "softmax_along"]
+
+#: What a post says to state the convention.
+_STATED = re.compile(r"repeated\s+ind(?:ices|ex)[^.$]{0,40}?\bsummed|summation\s+convention|"
+                     r"einstein(?:'s)?\s+(?:summation|notation|convention)|"
+                     r"\bsum(?:med|mation)?\s+over\s+(?:the\s+)?repeated|"
+                     r"\bsum\s+over\s+the\s+[a-z]+\s+index\s+\$[^$]{1,8}\$\s+implied", re.IGNORECASE)
+
+#: The function the reader applies for ``softmax_j(x)``: the softmax of x along the index j (last argument).
+SOFTMAX_ALONG = "softmaxalong"
+_SOFTMAX_WRITTEN = re.compile(r"(?:\\(?:text|mathrm|operatorname)\s*\{\s*softmax\s*\}|\\?softmax)\s*_\s*"
+                              r"(?:\{\s*([a-z])\s*\}|([a-z]))\s*(?:\\left\s*)?\(")
+
+
+#: A name written with upper indices: ``S^{ij}``, ``x^j``, ``\delta^j_m`` (the name's letter or command).
+_UPPER = re.compile(r"(?<![A-Za-z\\])(\\?[A-Za-z]+)\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9])\s*)?\^\s*(?:\{\s*[a-z]|[a-z])")
+#: A name with one letter as its subscript: ``d_k``.
+_SUBSCRIPTED = re.compile(r"(?<![A-Za-z\\^_])([A-Za-z])\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))(?![A-Za-z])")
+
+
+def read_convention(post: PostState, text: str) -> None:
+    """Whether the post states the summation convention: then it is read in index notation (above)."""
+    stated = _STATED.search(text)
+    if stated is None:
+        return
+    post.einstein = text.count("\n", 0, stated.start()) + 1
+    post.upper_indexed = frozenset(m.group(1).lstrip("\\") for m in _UPPER.finditer(text))
+    post.functions.add(SOFTMAX_ALONG)
+    post.table.add(Entry("Σ (repeated index)", "convention", (), "an index written twice in a term is summed",
+                         source=f"read from the post on line {post.einstein}", line=post.einstein))
+
+
+def as_index_notation(text: str, upper_indexed: frozenset[str]) -> str:
+    r"""``text`` as index notation reads it: the softmax along an index (below), and a name that the post
+    never writes with upper indices keeps its subscript as part of the name (``d_k``, the key's dimension,
+    beside the index k of ``\delta^i_k``).
+
+    Examples:
+        >>> as_index_notation(r"\frac{1}{\sqrt{d_k}} \delta^i_k Q^{ka}", frozenset({"delta", "Q"}))
+        '\\frac{1}{\\sqrt{d_{\\text{k}}}} \\delta^i_k Q^{ka}'
+    """
+    def label(m: re.Match[str]) -> str:
+        if m.group(1) in upper_indexed:
+            return m.group(0)
+        return f"{m.group(1)}_{{\\text{{{m.group(2) or m.group(3)}}}}}"
+    return softmax_along(_SUBSCRIPTED.sub(label, text))
+
+
+def softmax_along(text: str) -> str:
+    r"""``\text{softmax}_j(x)`` written as the application ``softmaxalong(x, j)`` the semantics lowers.
+
+    Examples:
+        >>> softmax_along(r"A^{ij} = \text{softmax}_j(S^{ij})")
+        'A^{ij} = \\operatorname{softmaxalong}(S^{ij}, j)'
+    """
+    out, at = [], 0
+    for m in _SOFTMAX_WRITTEN.finditer(text):
+        depth, end = 1, m.end()
+        while end < len(text) and depth:
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            end += 1
+        if depth:
+            continue
+        index = m.group(1) or m.group(2)
+        out += [text[at:m.start()], f"\\operatorname{{{SOFTMAX_ALONG}}}(", text[m.end():end - 1], f", {index})"]
+        at = end
+    return "".join(out) + text[at:]
+
+
+def _indices(node: sp.Basic) -> Counter[sp.Symbol]:
+    """How often each index is written in ``node`` (a power counts its base that many times; an explicit
+    sum's index is its own; of a sum of terms, the most any term writes)."""
+    if isinstance(node, sp.Indexed):
+        return Counter(i for i in node.indices if isinstance(i, sp.Symbol))
+    if isinstance(node, sp.KroneckerDelta):
+        return Counter(a for a in node.args if isinstance(a, sp.Symbol))
+    if isinstance(node, sp.Pow) and node.exp.is_Integer and node.exp > 0:
+        return Counter({k: v * int(node.exp) for k, v in _indices(node.base).items()})
+    if isinstance(node, sp.Sum):
+        bound = set(node.variables)
+        return Counter({k: v for k, v in _indices(node.function).items() if k not in bound})
+    out: Counter[sp.Symbol] = Counter()
+    if isinstance(node, sp.Add):
+        for term in node.args:
+            out |= _indices(term)
+        return out
+    if isinstance(node, AppliedUndef) and node.func.__name__ == SOFTMAX_ALONG:
+        return _indices(node.args[0])
+    for arg in node.args:
+        if isinstance(arg, sp.Tuple) and isinstance(node, sp.Derivative):
+            arg = arg[0]
+        out.update(_indices(arg))
+    return out
+
+
+def free_indices(expr: sp.Basic) -> set[sp.Symbol]:
+    """The indices a side writes once in some term: the free indices of its chain."""
+    return {i for term in sp.Add.make_args(expr) for i, n in _indices(term).items() if n == 1}
+
+
+def _size(post: PostState, expr: sp.Basic, index: sp.Symbol) -> sp.Expr:
+    """The size of the dimension ``index`` indexes in ``expr`` (the default size if no array says)."""
+    shapes = post.meaning.shapes.arrays
+    for ix in sorted(expr.atoms(sp.Indexed), key=str):
+        shape = shapes.get(str(ix.base.label))
+        if shape is not None and len(shape) == len(ix.indices) and index in ix.indices:
+            return shape[ix.indices.index(index)]
+    return post.meaning.default_size
+
+
+def implied_sums(post: PostState, expr: sp.Basic, free: set[sp.Symbol]) -> sp.Basic:
+    """``expr`` with each term summed over the indices it writes twice that are not ``free``."""
+    terms = []
+    for term in sp.Add.make_args(expr):
+        counts = _indices(term)
+        repeated = sorted((i for i, n in counts.items() if n >= 2 and i not in free), key=str)
+        thrice = [i for i in repeated if counts[i] > 2]
+        if thrice:
+            raise ReadError(f"the index {thrice[0]} is written {counts[thrice[0]]} times in one term: the summation "
+                            "convention sums an index written twice; write the sum out")
+        for index in repeated:
+            term = sp.Sum(term, (index, 1, _size(post, term, index)))
+        terms.append(term)
+    return sp.Add(*terms)
+
+
+def lower_softmax(post: PostState, expr: sp.Basic) -> sp.Basic:
+    """Each ``softmaxalong(x, j)`` as exp(x) over the sum of exp(x) along j."""
+    def lower(node: sp.Basic) -> sp.Basic:
+        body, written = node.args
+        index = next((s for s in body.free_symbols if isinstance(s, sp.Symbol) and s.name == str(written)
+                      and s.is_integer), None)
+        if index is None:
+            raise ReadError(f"softmax along {written} of an expression without the index {written}")
+        other = sp.Symbol(f"{index.name}·", integer=True)
+        total = sp.Sum(sp.exp(body.xreplace({index: other})), (other, 1, _size(post, body, index)))
+        return sp.exp(body) / total
+    return expr.replace(lambda n: isinstance(n, AppliedUndef) and n.func.__name__ == SOFTMAX_ALONG and
+                        len(n.args) == 2, lower)
+
+
+def read_input_sizes(post: PostState, items: Sequence[object]) -> None:
+    """The arrays the post indexes and never defines, each a matrix or vector of the sizes its equations show."""
+    from derive.audit.declarations import declare  # the declarations read through this module
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def find(slot: tuple[str, int]) -> tuple[str, int]:
+        while parent.setdefault(slot, slot) != slot:
+            slot = parent[slot]
+        return slot
+
+    ranks: dict[str, int] = {}
+    defined: set[str] = set()
+    first_letter: dict[tuple[str, int], str] = {}
+    for item in items:
+        if not isinstance(item, Display | Inline) or "=" not in item.body:
+            continue
+        try:
+            chains = split_chains_spans(item.body)
+        except ReadError:
+            continue
+        for chain in chains:
+            slots_of: dict[sp.Symbol, list[tuple[str, int]]] = {}
+            for n, (side, _) in enumerate(chain):
+                try:
+                    expr = post.read(side)
+                except ReadError:
+                    continue
+                if n == 0 and isinstance(expr, sp.Indexed) and len(chain) > 1:
+                    defined.add(str(expr.base.label))
+                for ix in expr.atoms(sp.Indexed):
+                    name = str(ix.base.label)
+                    ranks.setdefault(name, len(ix.indices))
+                    for at, index in enumerate(ix.indices):
+                        if isinstance(index, sp.Symbol):
+                            slots_of.setdefault(index, []).append((name, at))
+                            first_letter.setdefault((name, at), index.name)
+                for delta in expr.atoms(sp.KroneckerDelta):
+                    a, b = delta.args
+                    if isinstance(a, sp.Symbol) and isinstance(b, sp.Symbol) and slots_of.get(a) and slots_of.get(b):
+                        slots_of[a].append(slots_of[b][0])
+            for slots in slots_of.values():
+                for slot in slots[1:]:
+                    parent[find(slot)] = find(slots[0])
+    sizes: dict[tuple[str, int], sp.Symbol] = {}
+    post.table.line = post.einstein
+    for name, rank in ranks.items():
+        if name in defined or name in post.meaning.shapes.arrays or name == "delta" or rank > 2:
+            continue
+        dims = []
+        for at in range(rank):
+            root = find((name, at))
+            letter = first_letter.get(root, first_letter.get((name, at), "k"))
+            dims.append(sizes.setdefault(root, sp.Symbol(f"N_{letter}", integer=True, positive=True)))
+        kind = "vector" if rank == 1 else "matrix"
+        statement = f"{kind} {name} " + " ".join(str(d) for d in dims)
+        if declare(post, Declaration(statement, post.einstein or 0)) is None:
+            post.table.entries.pop(name, None)
+            post.table.add(Entry(name, kind, tuple(str(d) for d in dims), "an input of the post's equations",
+                                 source=f"{INPUT_CONVENTION}; in index notation, its sizes are read from its "
+                                        f"indices (line {post.einstein})",
+                                 line=post.einstein))
