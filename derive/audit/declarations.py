@@ -65,6 +65,8 @@ class PostState:
     power_names: set[str] = field(default_factory=set)
     #: Entries at a number the post defines as names: ``C_0(...) = (a - y)^2`` makes C_0 the name ``C_0``.
     entry_names: set[str] = field(default_factory=set)
+    #: Built-in functions the post has written its own definition of (the same): later ones are claims.
+    restated: set[str] = field(default_factory=set)
     #: Every name the post gives a meaning, with where it came from: what a step may be decided from.
     table: SymbolTable = field(default_factory=SymbolTable)
     sample_index: str | None = None

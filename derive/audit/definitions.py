@@ -114,6 +114,9 @@ def _define_once(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
 
 def define_function(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     """Record ``f(x, ...) = body``: each later f(a, ...) means the body at a, ...."""
+    if isinstance(lhs, AppliedUndef) and any(isinstance(a, sp.IndexedBase) for a in lhs.args):
+        # logsumexp(x) = log Σ_i exp(x_i) of a declared vector x: the parameter is the name, its entries the body's.
+        lhs = lhs.func(*(sp.Symbol(str(a.label), real=True) if isinstance(a, sp.IndexedBase) else a for a in lhs.args))
     if not isinstance(lhs, AppliedUndef) or not all(isinstance(a, sp.Symbol) for a in lhs.args) \
             or len(set(lhs.args)) != len(lhs.args):
         return "a function definition's left side is f(x) or f(x, y), with distinct names as parameters"

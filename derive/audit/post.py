@@ -361,12 +361,13 @@ def _function_step(post: PostState, function: tuple[str, str], first: sp.Basic |
         step = _checked_step(post, first, second, ltext, rtext, at, settings, assumed)
         if step.status is StepStatus.VALID:
             entry = post.table.entries.get(name)
-            if entry is not None and entry.source.startswith("defined on line"):
+            if (entry is not None and entry.source.startswith("defined on line")) or name in post.restated:
                 # The post's own definition, written again later: proved the same, a true statement of
                 # the post (a second definition would be a conflict, below), so the valid step it is.
                 return replace(step, reason=f"restates the meaning of {name} in force: the same ({step.reason})")
             # The first definition the post writes of a function it was declared with (or a built-in):
-            # the post's definition, the same as the one in force.
+            # the post's definition, the same as the one in force; written again later, it is a claim.
+            post.restated.add(name)
             return replace(step, status=StepStatus.DEFINITION,
                            reason=f"restates the meaning of {name} in force (the same); not checked further")
         return replace(step, status=StepStatus.UNDECIDED,
@@ -466,6 +467,7 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     case: tuple[str, int] | None = None  # a case the prose states for the displays after it, and where it ends
     consumed: set[int] = set()  # the inline cases read as the case of the display before them
     items = extract(text, inline=infer_definitions)
+    post.meaning.default_size = _default_size(text)
     # σ is softmax, as in the seeds' posts, unless the post never names softmax: then σ of a scalar is the
     # sigmoid (a neuron's activation), and σ of a vector still its softmax.
     post.meaning.sigmoid_of_scalars = re.search(r"softmax", text, re.IGNORECASE) is None
@@ -557,6 +559,21 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
             last_end = end
             post.table.observe(post, "read from the post")
             steps.extend(new)
+
+
+#: ``k`` written as an index: ``o_k``, ``\delta_{ik}``, ``\sum_k``.
+_K_INDEX = re.compile(r"_\s*(?:k(?![A-Za-z])|\{\s*[a-z,\s']*k[a-z,\s']*\})")
+
+
+def _default_size(text: str) -> sp.Symbol:
+    """The length of the arrays a post gives none: k, unless the post writes k as an index (∂p_i/∂o_k with a
+    sum over j of unwritten limits: the limit is no index), then the first capital the post leaves unused."""
+    if _K_INDEX.search(text) is None:
+        return sp.Symbol("k", integer=True, positive=True)
+    for name in ("K", "N", "M", "T"):
+        if re.search(rf"(?<![A-Za-z\\]){name}(?![A-Za-z])", text) is None:
+            return sp.Symbol(name, integer=True, positive=True)
+    return sp.Symbol("k", integer=True, positive=True)
 
 
 def _line_of(item: object, text: str, line_starts: Sequence[int]) -> int | None:

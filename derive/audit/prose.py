@@ -209,6 +209,9 @@ def labels_stated(text: str, offset: int, body: str) -> str | None:
 _LENGTH_AFTER = re.compile(r"[ \t]*,?[ \t]*(?:(?:is|are)[ \t]+)?(?:a[ \t]+)?(?:vector[ \t]+)?(?:of|with)[ \t]+"
                            r"(?:dimension|dimensionality|length|size)[ \t]+(?:\$|\\\()[ \t]*(?P<n>[A-Za-z])[ \t]*"
                            r"(?:\$|\\\))", re.IGNORECASE)
+#: A vector named without its length: "for a vector $\mathbf{x}$", "$x$ is a vector".
+_A_VECTOR_BEFORE = re.compile(r"\b(?:a|any|the)[ \t]+(?:real[ \t]+|column[ \t]+|input[ \t]+)?vector[ \t]*(?:\$|\\\()$")
+_A_VECTOR_AFTER = re.compile(r"[ \t]*,?[ \t]*(?:is|be)[ \t]+a[ \t]+(?:real[ \t]+|column[ \t]+)?vector\b(?![ \t]+of\b)")
 _VECTOR_NAME = re.compile(r"\s*(?:\\(?:mathbf|boldsymbol|bm)\s*\{\s*)?(?P<name>[a-z])\s*\}?\s*")
 
 
@@ -227,13 +230,23 @@ def length_stated(text: str, offset: int, body: str) -> str | None:
         >>> t = "a matrix $X$ of size $N$"
         >>> length_stated(t, t.index("X"), "X") is None
         True
+        >>> t = "The two functions, for a vector $\\mathbf{x}$:"
+        >>> length_stated(t, t.index("$") + 1, "\\mathbf{x}")
+        'vector x'
+        >>> t = "where $y$ is a vector of ones"
+        >>> length_stated(t, t.index("y"), "y") is None
+        True
     """
     name = _VECTOR_NAME.fullmatch(body)
     if name is None:
         return None
     closer = after_math(text, offset, body)
     after = _LENGTH_AFTER.match(text, closer)
-    return None if after is None else f"vector {name.group('name')} {after.group('n')}"
+    if after is not None:
+        return f"vector {name.group('name')} {after.group('n')}"
+    if _A_VECTOR_BEFORE.search(text, max(0, offset - 30), offset) or _A_VECTOR_AFTER.match(text, closer):
+        return f"vector {name.group('name')}"  # "for a vector $\mathbf{x}$": of the length the post gives arrays
+    return None
 
 
 # -- a kind in words: "Here $x$ and $t$ are scalars", "$\eta$, $g$ and the weight $w$ are scalars" ------

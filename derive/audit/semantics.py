@@ -375,6 +375,11 @@ class Meaning:
             base = self._at_component(base, "raised to a power")
             return Tensor.scalar(base.at() ** expr.exp)
         if isinstance(expr, AppliedUndef) and expr.func != TRANSPOSE:
+            definition = self.functions.get(expr.func.__name__)
+            if definition is not None and len(expr.args) == 1 and any(
+                    str(ix.base.label) == str(definition[0][0]) for ix in definition[1].atoms(sp.Indexed)):
+                # logsumexp(x) = log Σ_i exp(x_i): a function of a whole vector, one number (never mapped).
+                return Tensor.scalar(self._functions(expr, None))
             if expr.func.__name__ in self.functions and len(expr.args) == 1 and self._may_map():
                 # σ(W x) with σ the post's own function of a number: applied to each entry.
                 mapped = self._entrywise(expr, lambda v: self._functions(expr.func(v), None))

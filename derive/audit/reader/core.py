@@ -391,9 +391,14 @@ class ReaderCore:
                     raise self.fail(node.sub.pos, "the 2-norm (\\|v\\| or \\|v\\|_2) or Frobenius norm (_F)",
                                     show(which), "other norms are not read")
             result = NORM(value)
+        elif node.sub is not None:
+            # |y - Xβ|_2: single bars with the norm's subscript are the 2-norm (an absolute value has no
+            # subscript); any other subscript is not read.
+            if self.text[node.sub.pos:node.sub.end].strip("{} ") != "2":
+                raise self.fail(node.sub.pos, "no subscript on an absolute value (|v|_2 is the 2-norm)",
+                                "a subscript", "write the norm \\|v\\|_2")
+            result = NORM(value)
         else:
-            if node.sub is not None:
-                raise self.fail(node.sub.pos, "no subscript on an absolute value", "a subscript")
             result = sp.Abs(value)
         closer = Node(node.kind, node.text, node.pos, node.end, sup=node.sup, primes=node.primes)
         return self.with_value_scripts(result, closer)
