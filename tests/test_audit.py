@@ -70,11 +70,11 @@ def test_seed_001_garbled_lines_are_not_read_and_readable_ones_decided(audits: d
     assert all(s.status is StepStatus.NOT_READ and "backslash" in s.reason for s in garbled)
     assert all(s.column >= 1 for s in garbled)
     # The decided steps are valid. The prose's inline ŷ = softmax(θ) (line 3) and the post's first writing
-    # of CE (line 6, "remember the cross entropy function is") define; CE(θ) on line 46 restates the CE in
-    # force: definitions, not claims (the real corpus keys a post's own definitions so).
+    # of CE (line 6, "remember the cross entropy function is") define; CE(θ) on line 46 restates the post's
+    # own CE: a true claim, checked (the real corpus keys restatements so: 04, 06, 25).
     readable = {s.line: s.status for s in report.steps if s.status is not StepStatus.NOT_READ}
     assert readable == {3: StepStatus.DEFINITION, 6: StepStatus.DEFINITION, 15: StepStatus.VALID,
-                        46: StepStatus.DEFINITION}
+                        46: StepStatus.VALID}
 
 
 def test_seed_002_wrong_steps_are_the_ones_named(audits: dict[str, AuditReport]) -> None:

@@ -19,24 +19,25 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from derive.audit.reader import ReadError, split_chains_spans
-from derive.audit.scan import Declaration, Display, Inline
-from derive.audit.symbols import INPUT_CONVENTION, Entry
+from derive.audit.reader import ReadError
+from derive.audit.semantics import Meaning
 
-if TYPE_CHECKING:  # the post's state reads through this module: imported for the types only
-    from derive.audit.declarations import PostState
 
-__all__ = ["SOFTMAX_ALONG", "as_index_notation", "implied_sums", "lower_softmax", "read_convention", "read_input_sizes",
+class PostState(Protocol):
+    """What this module needs of a post's state (the post reads through this module)."""
+
+    meaning: Meaning
+
+__all__ = ["SOFTMAX_ALONG", "STATED", "as_index_notation", "free_indices", "implied_sums", "lower_softmax",
            "softmax_along"]
 
 #: What a post says to state the convention.
-_STATED = re.compile(r"repeated\s+ind(?:ices|ex)[^.$]{0,40}?\bsummed|summation\s+convention|"
+STATED = re.compile(r"repeated\s+ind(?:ices|ex)[^.$]{0,40}?\bsummed|summation\s+convention|"
                      r"einstein(?:'s)?\s+(?:summation|notation|convention)|"
                      r"\bsum(?:med|mation)?\s+over\s+(?:the\s+)?repeated|"
                      r"\bsum\s+over\s+the\s+[a-z]+\s+index\s+\$[^$]{1,8}\$\s+implied", re.IGNORECASE)
@@ -51,18 +52,6 @@ _SOFTMAX_WRITTEN = re.compile(r"(?:\\(?:text|mathrm|operatorname)\s*\{\s*softmax
 _UPPER = re.compile(r"(?<![A-Za-z\\])(\\?[A-Za-z]+)\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9])\s*)?\^\s*(?:\{\s*[a-z]|[a-z])")
 #: A name with one letter as its subscript: ``d_k``.
 _SUBSCRIPTED = re.compile(r"(?<![A-Za-z\\^_])([A-Za-z])\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))(?![A-Za-z])")
-
-
-def read_convention(post: PostState, text: str) -> None:
-    """Whether the post states the summation convention: then it is read in index notation (above)."""
-    stated = _STATED.search(text)
-    if stated is None:
-        return
-    post.einstein = text.count("\n", 0, stated.start()) + 1
-    post.upper_indexed = frozenset(m.group(1).lstrip("\\") for m in _UPPER.finditer(text))
-    post.functions.add(SOFTMAX_ALONG)
-    post.table.add(Entry("Σ (repeated index)", "convention", (), "an index written twice in a term is summed",
-                         source=f"read from the post on line {post.einstein}", line=post.einstein))
 
 
 def as_index_notation(text: str, upper_indexed: frozenset[str]) -> str:
@@ -172,66 +161,3 @@ def lower_softmax(post: PostState, expr: sp.Basic) -> sp.Basic:
         return sp.exp(body) / total
     return expr.replace(lambda n: isinstance(n, AppliedUndef) and n.func.__name__ == SOFTMAX_ALONG and
                         len(n.args) == 2, lower)
-
-
-def read_input_sizes(post: PostState, items: Sequence[object]) -> None:
-    """The arrays the post indexes and never defines, each a matrix or vector of the sizes its equations show."""
-    from derive.audit.declarations import declare  # the declarations read through this module
-    parent: dict[tuple[str, int], tuple[str, int]] = {}
-
-    def find(slot: tuple[str, int]) -> tuple[str, int]:
-        while parent.setdefault(slot, slot) != slot:
-            slot = parent[slot]
-        return slot
-
-    ranks: dict[str, int] = {}
-    defined: set[str] = set()
-    first_letter: dict[tuple[str, int], str] = {}
-    for item in items:
-        if not isinstance(item, Display | Inline) or "=" not in item.body:
-            continue
-        try:
-            chains = split_chains_spans(item.body)
-        except ReadError:
-            continue
-        for chain in chains:
-            slots_of: dict[sp.Symbol, list[tuple[str, int]]] = {}
-            for n, (side, _) in enumerate(chain):
-                try:
-                    expr = post.read(side)
-                except ReadError:
-                    continue
-                if n == 0 and isinstance(expr, sp.Indexed) and len(chain) > 1:
-                    defined.add(str(expr.base.label))
-                for ix in expr.atoms(sp.Indexed):
-                    name = str(ix.base.label)
-                    ranks.setdefault(name, len(ix.indices))
-                    for at, index in enumerate(ix.indices):
-                        if isinstance(index, sp.Symbol):
-                            slots_of.setdefault(index, []).append((name, at))
-                            first_letter.setdefault((name, at), index.name)
-                for delta in expr.atoms(sp.KroneckerDelta):
-                    a, b = delta.args
-                    if isinstance(a, sp.Symbol) and isinstance(b, sp.Symbol) and slots_of.get(a) and slots_of.get(b):
-                        slots_of[a].append(slots_of[b][0])
-            for slots in slots_of.values():
-                for slot in slots[1:]:
-                    parent[find(slot)] = find(slots[0])
-    sizes: dict[tuple[str, int], sp.Symbol] = {}
-    post.table.line = post.einstein
-    for name, rank in ranks.items():
-        if name in defined or name in post.meaning.shapes.arrays or name == "delta" or rank > 2:
-            continue
-        dims = []
-        for at in range(rank):
-            root = find((name, at))
-            letter = first_letter.get(root, first_letter.get((name, at), "k"))
-            dims.append(sizes.setdefault(root, sp.Symbol(f"N_{letter}", integer=True, positive=True)))
-        kind = "vector" if rank == 1 else "matrix"
-        statement = f"{kind} {name} " + " ".join(str(d) for d in dims)
-        if declare(post, Declaration(statement, post.einstein or 0)) is None:
-            post.table.entries.pop(name, None)
-            post.table.add(Entry(name, kind, tuple(str(d) for d in dims), "an input of the post's equations",
-                                 source=f"{INPUT_CONVENTION}; in index notation, its sizes are read from its "
-                                        f"indices (line {post.einstein})",
-                                 line=post.einstein))

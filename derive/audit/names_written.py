@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NAME", "POWER_NAME", "SCRIPT", "bare_name"]
+__all__ = ["NAME", "POWER_NAME", "SCRIPT", "UNLISTED", "bare_name"]
 
 #: A name as written: a letter or command (with an accent or font), then subscripts and
 #: sample superscripts ``^{(i)}`` only. ``x + 0``, ``x^2`` and ``f(x)`` are not names.
@@ -37,3 +37,8 @@ def bare_name(text: str) -> bool:
         (True, False, False)
     """
     return _BARE_NAME.fullmatch(text.replace("&", " ")) is not None
+
+
+#: A name applied to arguments left unwritten, ``C_0(...)``, ``f(\dots)``, ``J(\cdot)``: the name itself.
+UNLISTED = re.compile(rf"\s*(?P<name>{_NAME}{_SCRIPT})\s*(?:\\left)?\(\s*(?:\.\.\.|\\[lc]?dots|\\cdot)\s*"
+                       r"(?:\\right)?\)\s*")

@@ -36,7 +36,7 @@ from derive.audit.closers import lines
 from derive.audit.conditions import in_force, prose_case
 from derive.audit.declarations import PostState, declare, define_text, entry_name
 from derive.audit.definitions import conflict_reason, define, fits, mentions, self_reference
-from derive.audit.einstein import read_convention, read_input_sizes
+from derive.audit.index_notation import default_length, read_convention, read_input_sizes
 from derive.audit.inline import (
     CASE_GAP,
     CLAIM,
@@ -48,7 +48,7 @@ from derive.audit.inline import (
     supposition,
 )
 from derive.audit.inputs import defined_anywhere, read_inputs
-from derive.audit.names_written import NAME, POWER_NAME, SCRIPT, bare_name
+from derive.audit.names_written import NAME, POWER_NAME, UNLISTED, bare_name
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
 from derive.audit.prose import (
@@ -191,7 +191,7 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
             not re.search(re.escape(written_name) + r"(?![A-Za-z])", sides[1][0]):
         # \sigma^2 = \frac{1}{N}\sum_i (x_i - \mu)^2 defines the name σ², not σ (x^2 = x^3 is a claim about x).
         post.power_names.add(written_name.lstrip("\\"))
-    unlisted = _UNLISTED.fullmatch(sides[0][0].replace("&", " ")) if len(sides) > 1 else None
+    unlisted = UNLISTED.fullmatch(sides[0][0].replace("&", " ")) if len(sides) > 1 else None
     if unlisted is not None:
         # C_0(...) = (a^{(L)} - y)^2: the name C_0, of arguments the post does not list (its body says them).
         sides[0] = (unlisted.group("name"), sides[0][1])
@@ -324,11 +324,6 @@ def _short(text: str, limit: int = 60) -> str:
 _APPLIED = re.compile(r"\s*(?:\\(?:mathrm|operatorname|text|mathcal|mathbf|boldsymbol)\s*\{\s*(\\?[A-Za-z]+)\s*\}"
                       r"|(\\?[A-Za-z]+))\s*(?:_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9]))?"
                       r"\s*(?:\\left)?\(\s*([^()]*?)\s*(?:\\right)?\)\s*")
-
-
-#: A name applied to arguments left unwritten, ``C_0(...)``, ``f(\dots)``, ``J(\cdot)``: the name itself.
-_UNLISTED = re.compile(rf"\s*(?P<name>{NAME}{SCRIPT})\s*(?:\\left)?\(\s*(?:\.\.\.|\\[lc]?dots|\\cdot)\s*"
-                       r"(?:\\right)?\)\s*")
 
 
 def _function_definition(post: PostState, text: str) -> tuple[str, str] | None:
@@ -467,7 +462,7 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     case: tuple[str, int] | None = None  # a case the prose states for the displays after it, and where it ends
     consumed: set[int] = set()  # the inline cases read as the case of the display before them
     items = extract(text, inline=infer_definitions)
-    post.meaning.default_size = _default_size(text)
+    post.meaning.default_size = default_length(text)
     # σ is softmax, as in the seeds' posts, unless the post never names softmax: then σ of a scalar is the
     # sigmoid (a neuron's activation), and σ of a vector still its softmax.
     post.meaning.sigmoid_of_scalars = re.search(r"softmax", text, re.IGNORECASE) is None
@@ -559,21 +554,6 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
             last_end = end
             post.table.observe(post, "read from the post")
             steps.extend(new)
-
-
-#: ``k`` written as an index: ``o_k``, ``\delta_{ik}``, ``\sum_k``.
-_K_INDEX = re.compile(r"_\s*(?:k(?![A-Za-z])|\{\s*[a-z,\s']*k[a-z,\s']*\})")
-
-
-def _default_size(text: str) -> sp.Symbol:
-    """The length of the arrays a post gives none: k, unless the post writes k as an index (∂p_i/∂o_k with a
-    sum over j of unwritten limits: the limit is no index), then the first capital the post leaves unused."""
-    if _K_INDEX.search(text) is None:
-        return sp.Symbol("k", integer=True, positive=True)
-    for name in ("K", "N", "M", "T"):
-        if re.search(rf"(?<![A-Za-z\\]){name}(?![A-Za-z])", text) is None:
-            return sp.Symbol(name, integer=True, positive=True)
-    return sp.Symbol("k", integer=True, positive=True)
 
 
 def _line_of(item: object, text: str, line_starts: Sequence[int]) -> int | None:

@@ -136,8 +136,11 @@ def _planckeon(rng: np.random.Generator) -> Sides:
         (20, 0): (dO_dA, np.einsum("im,nb->ibmn", eye_T, V)),
         (22, 0): (g["dA"], np.einsum("mb,nb->mn", dO, V)),
         (24, 0): (g["dA"], dO @ V.T),
+        # The definitions restated (the same formulas): A is the row softmax of S, S = Q K^T / sqrt(d).
+        (24, 1): (A, softmax(S, axis=1)),
         (26, 0): (dA_dS, np.einsum("im,ij,ijn->ijmn", eye_T, A, eye_T[None, :, :] - A[:, None, :])),
         (28, 0): (g["dS"], A * (g["dA"] - np.sum(A * g["dA"], axis=1, keepdims=True))),
+        (30, 0): (S, g["Q"] @ K.T / np.sqrt(d)),
         (32, 0): (dS_dQ, np.einsum("ik,al,ja->ijkl", eye_T, dq, K) / np.sqrt(d)),
         (32, 1): (np.einsum("ik,al,ja->ijkl", eye_T, dq, K) / np.sqrt(d),
                   np.einsum("ik,jl->ijkl", eye_T, K) / np.sqrt(d)),
