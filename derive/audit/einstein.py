@@ -48,8 +48,6 @@ _SOFTMAX_WRITTEN = re.compile(r"(?:\\(?:text|mathrm|operatorname)\s*\{\s*softmax
                               r"(?:\{\s*([a-z])\s*\}|([a-z]))\s*(?:\\left\s*)?\(")
 
 
-#: A name written with upper indices: ``S^{ij}``, ``x^j``, ``\delta^j_m`` (the name's letter or command).
-_UPPER = re.compile(r"(?<![A-Za-z\\])(\\?[A-Za-z]+)\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9])\s*)?\^\s*(?:\{\s*[a-z]|[a-z])")
 #: A name with one letter as its subscript: ``d_k``.
 _SUBSCRIPTED = re.compile(r"(?<![A-Za-z\\^_])([A-Za-z])\s*_\s*(?:\{\s*([a-z])\s*\}|([a-z]))(?![A-Za-z])")
 

@@ -14,12 +14,15 @@ from collections.abc import Sequence
 import sympy as sp
 
 from derive.audit.declarations import PostState, declare
-from derive.audit.einstein import _UPPER, SOFTMAX_ALONG, STATED
+from derive.audit.einstein import SOFTMAX_ALONG, STATED
 from derive.audit.reader import ReadError, split_chains_spans
 from derive.audit.scan import Declaration, Display, Inline
 from derive.audit.symbols import INPUT_CONVENTION, Entry
 
 __all__ = ["default_length", "read_convention", "read_input_sizes"]
+
+#: A name written with upper indices: ``S^{ij}``, ``x^j``, ``\delta^j_m`` (the name's letter or command).
+_UPPER = re.compile(r"(?<![A-Za-z\\])(\\?[A-Za-z]+)\s*(?:_\s*(?:\{[^{}]*\}|[A-Za-z0-9])\s*)?\^\s*(?:\{\s*[a-z]|[a-z])")
 
 
 def read_convention(post: PostState, text: str) -> None:

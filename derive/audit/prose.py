@@ -254,6 +254,8 @@ def length_stated(text: str, offset: int, body: str) -> str | None:
 _MATH_NAME = r"(?:\$|\\\()\s*(?:\\[A-Za-z]+|[A-Za-z])\s*(?:\$|\\\))"
 _NAME_LIST = re.compile(rf"(?P<rest>(?:\s*(?:,|\band\b|,\s*and\b)\s*(?:the\s+[a-z]+\s+)?{_MATH_NAME})*)"
                         r"\s+(?:is|are)\s+(?:a\s+|both\s+|all\s+)?(?:real\s+)?(?:scalars?|real\s+numbers?)\b")
+#: One name as a sentence names it: a letter or a command (``x``, ``\\eta``).
+_ONE_NAME = re.compile(r"\\[A-Za-z]+|[A-Za-z]")
 _LISTED = re.compile(r"(?:\$|\\\()\s*(?P<name>\\[A-Za-z]+|[A-Za-z])\s*(?:\$|\\\))")
 
 
@@ -273,7 +275,7 @@ def scalars_stated(text: str, offset: int, body: str) -> str | None:
         True
     """
     name = body.strip()
-    if re.fullmatch(r"\\[A-Za-z]+|[A-Za-z]", name) is None:
+    if _ONE_NAME.fullmatch(name) is None:
         return None
     closer = after_math(text, offset, body)
     listed = _NAME_LIST.match(text, closer)
@@ -305,7 +307,7 @@ def data_stated(text: str, offset: int, body: str) -> str | None:
         True
     """
     name = body.strip()
-    if re.fullmatch(r"\\[A-Za-z]+|[A-Za-z]", name) is None:
+    if _ONE_NAME.fullmatch(name) is None:
         return None
     if _DATA_AFTER.match(text, after_math(text, offset, body)) or _DATA_BEFORE.search(text[max(0, offset - 40):offset]):
         return name
