@@ -59,6 +59,8 @@ class PostState:
     solving: int | None = None
     #: The names the post's equations have on their left sides, as written (``\\gamma``): it may define them.
     left_sides: frozenset[str] = frozenset()
+    #: The names the post's math writes with an index letter as subscript (``\\gamma`` of ``\\gamma_j``).
+    written_indexed: frozenset[str] = frozenset()
     #: The loss whose gradients the post writes ``dy`` (``d\\hat{x}_i`` is ∂L/∂x̂_i), as LaTeX; None if it does not.
     gradient_loss: str | None = None
     #: Names written as a power, ``\\sigma^2``, that the post uses as names (defines, or differentiates by).

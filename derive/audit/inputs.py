@@ -30,7 +30,7 @@ from derive.audit.scan import Declaration, Display, Inline
 from derive.audit.steps import known
 from derive.audit.symbols import INPUT_CONVENTION, Entry, uses, written
 
-__all__ = ["defined_anywhere", "read_inputs"]
+__all__ = ["bare_arrays", "defined_anywhere", "read_inputs", "written_indexed"]
 
 
 #: A left side's name as written: a letter or command, and a layer's label (``a^{(L)}``) if it has one.
@@ -51,6 +51,46 @@ def defined_anywhere(items: Sequence[object]) -> frozenset[str]:
                     label = m.group("label")
                     out.add(m.group("name") + (f"^{{({label.replace(' ', '')})}}" if label else ""))
     return frozenset(out)
+
+
+#: A name written with an index letter as its subscript: ``\gamma_j``, ``\beta_{j}``, ``w_{kj}``.
+_INDEXED_NAME = re.compile(r"(?<![A-Za-z\\])(?P<name>\\[A-Za-z]+|[A-Za-z])\s*_\s*"
+                           r"(?:\{\s*[a-z][a-z,\s]*\}|[a-z](?![A-Za-z]))")
+
+
+def written_indexed(items: Sequence[object]) -> frozenset[str]:
+    r"""The names the post's math writes with an index letter as subscript, as written (``\gamma`` of
+    ``\gamma_j``): arrays, wherever the post also writes them bare."""
+    return frozenset(m.group("name") for item in items if isinstance(item, Display | Inline)
+                     for m in _INDEXED_NAME.finditer(item.body))
+
+
+def bare_arrays(post: PostState, rhs: sp.Basic, defined: frozenset[str]) -> str | None:
+    r"""Why the definition with right side ``rhs`` is left for a later one, or None: it writes bare a name the
+    post writes with an index elsewhere and gives no meaning (``y = \hat{x} * \gamma + \beta`` beside
+    ``y_j = \hat{x}_j \gamma_j + \beta_j``). γ is then a vector, so the bare formula's products are of two
+    vectors, and read as scalars they would fix a meaning the post does not give."""
+    bare = [spelled for use in uses(rhs).values() if use.rank == 0 and not use.function and not use.size
+            and use.name in _arithmetic(rhs) and (spelled := written(use.name)) is not None
+            and spelled in post.written_indexed
+            and spelled not in defined and use.name not in post.table.entries and not known(post, use.name)]
+    if not bare:
+        return None
+    names = ", ".join(bare)
+    return (f"defines nothing: it writes {names} bare, which the post writes with an index elsewhere "
+            f"({bare[0]}_j: an array), so a product with {bare[0]} may be of two arrays; the definition of "
+            "the entries, if the post writes one, is used instead. Declare the shape to read this one "
+            f"(<!-- derive: vector {bare[0]} n -->)")
+
+
+def _arithmetic(expr: sp.Basic) -> set[str]:
+    """The names ``expr`` multiplies or adds as they are, outside any function's argument (softmax(θ) takes
+    a whole vector: θ bare there is no product)."""
+    if isinstance(expr, sp.Symbol):
+        return {expr.name}
+    if isinstance(expr, sp.Add | sp.Mul | sp.Pow):
+        return set().union(*(_arithmetic(arg) for arg in expr.args))
+    return set()
 
 
 def _length_along(post: PostState, expr: sp.Basic, index: sp.Basic) -> sp.Basic | None:

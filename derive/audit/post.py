@@ -47,7 +47,7 @@ from derive.audit.inline import (
     read_power_names,
     supposition,
 )
-from derive.audit.inputs import defined_anywhere, read_inputs
+from derive.audit.inputs import bare_arrays, defined_anywhere, read_inputs, written_indexed
 from derive.audit.names_written import NAME, POWER_NAME, UNLISTED, bare_name
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
@@ -225,9 +225,10 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
                                    "defines a name under a condition (a case): the name is not one formula, so "
                                    "this case is neither used as its definition nor checked", None, assumed))
             start = 2
-        elif kind == "conflict":
-            steps.append(AuditStep(line, column, sides[0][0], sides[1][0], StepStatus.UNDECIDED,
-                                   conflict_reason(post, first, second), None, assumed))
+        elif kind == "conflict" or (kind == "define" and (bare := bare_arrays(post, second, post.left_sides))):
+            why = conflict_reason(post, first, second) if kind == "conflict" else bare
+            steps.append(AuditStep(line, column, sides[0][0], sides[1][0], StepStatus.UNDECIDED, str(why), None,
+                                   assumed))
             start = 2
         elif kind == "define":
             # L = -Σ y log ŷ = ...: the first link defines L, the links after it are checked.
@@ -476,7 +477,7 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     read_kinds(post, text, items)
     read_power_names(post, items)
     read_gradient_notation(post, text, items)
-    post.left_sides = defined_anywhere(items)
+    post.left_sides, post.written_indexed = defined_anywhere(items), written_indexed(items)
     for item in items:
         check()
         note_steps(steps)
