@@ -40,3 +40,13 @@ def test_a_whole_vector_as_a_function_argument_is_no_bare_product() -> None:
     report = audit_text("$\\hat{y} = \\mathrm{softmax}(\\theta)$, where\n\n"
                         "$$\\hat{y}_i = \\frac{e^{\\theta_i}}{\\sum_j e^{\\theta_j}}$$\n")
     assert report.steps[0].status is StepStatus.DEFINITION
+
+
+def test_a_name_the_post_declares_anywhere_has_its_shape_from_the_declaration() -> None:
+    # V is declared a matrix after the prose defines s = V h, and written V_{ir} in the entries: the declaration,
+    # not the index, says what V is, so s = V h is a definition (a matrix times a vector).
+    text = ("The scores are $s = V h$.\n\n<!-- derive: vector h d; matrix V c d -->\n"
+            "$$ s_i = \\sum_{r=1}^{d} V_{ir} h_r $$\n")
+    assert audit_text(text).steps[0].status is StepStatus.DEFINITION
+    undeclared = audit_text(text.replace("<!-- derive: vector h d; matrix V c d -->\n", ""))
+    assert undeclared.steps[0].status is StepStatus.UNDECIDED

@@ -58,11 +58,18 @@ _INDEXED_NAME = re.compile(r"(?<![A-Za-z\\])(?P<name>\\[A-Za-z]+|[A-Za-z])\s*_\s
                            r"(?:\{\s*[a-z][a-z,\s]*\}|[a-z](?![A-Za-z]))")
 
 
+#: The declarations that give a name its shape.
+_SHAPED = frozenset({"vector", "matrix", "scalar", "logits", "labels"})
+
+
 def written_indexed(items: Sequence[object]) -> frozenset[str]:
     r"""The names the post's math writes with an index letter as subscript, as written (``\gamma`` of
-    ``\gamma_j``): arrays, wherever the post also writes them bare."""
+    ``\gamma_j``): arrays, wherever the post also writes them bare. A name the post declares, anywhere in it,
+    is left out: its declaration gives it its shape (matrix V c d before or after s = V h)."""
+    declared = {words[1] for item in items if isinstance(item, Declaration)
+                if len(words := item.text.split()) > 1 and words[0].lower() in _SHAPED}
     return frozenset(m.group("name") for item in items if isinstance(item, Display | Inline)
-                     for m in _INDEXED_NAME.finditer(item.body))
+                     for m in _INDEXED_NAME.finditer(item.body)) - declared
 
 
 def bare_arrays(post: PostState, rhs: sp.Basic, defined: frozenset[str]) -> str | None:
