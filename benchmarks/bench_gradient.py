@@ -28,6 +28,7 @@ import numpy.random  # noqa: E402  (numpy loads it lazily; both checks draw with
 
 from derive.engine.space import Role  # noqa: E402
 from derive.model import Labels, Matrix, Scalar, Size, Vector, cross_entropy, relu, softmax, sqrt  # noqa: E402
+from derive.model import batch_norm as batch_norm_block  # noqa: E402
 from derive.model import layer_norm as layer_norm_block  # noqa: E402
 from derive.model.matrix_gradient import gradient  # noqa: E402
 from derive.testing import assert_gradient  # noqa: E402
@@ -89,6 +90,30 @@ def layer_norm() -> dict[str, Any]:
 
     return {"name": "layer norm at n = 1024, by x", "loss": L, "wrt": [x], "args": [x, u, gamma, beta, eps],
             "sizes": {"n": 1024}, "backward": backward, "torch_loss": torch_loss, "bugs": ("hard-coded /2",)}
+
+
+def batch_norm() -> dict[str, Any]:
+    """Batch norm Y = γ ⊙ (X - μ)/√(σ² + ε) + β, each feature over the batch, with an upstream gradient U, by X,
+    γ and β, at (N, d) = (64, 256)."""
+    N, d = Size("N"), Size("d")
+    X, U, gamma, beta = Matrix("X", N, d), Matrix("U", N, d), Vector("gamma", d), Vector("beta", d)
+    L = (U * batch_norm_block(X, gamma, beta)).sum()  # the library's block, ε = 1e-5 as in PyTorch
+
+    def backward(X, U, gamma, beta, bug=""):  # type: ignore[no-untyped-def]
+        axis = 1 if bug == "mean over the features" else 0  # the batch's axis is 0: a row is one sample
+        sigma = np.sqrt(X.var(axis=0) + 1e-5)
+        xhat = (X - X.mean(axis=0)) / sigma
+        g = U * gamma
+        dX = (g - g.mean(axis=axis, keepdims=True) - xhat * (g * xhat).mean(axis=axis, keepdims=True)) / sigma
+        return dX, (U * xhat).sum(axis=0), U.sum(axis=0)
+
+    def torch_loss(torch, X, U, gamma, beta):  # type: ignore[no-untyped-def]
+        c = X - X.mean(dim=0)
+        return (U * (gamma * c / torch.sqrt((c * c).mean(dim=0) + 1e-5) + beta)).sum()
+
+    return {"name": "batch norm at (N, d) = (64, 256), by X, γ, β", "loss": L, "wrt": [X, gamma, beta],
+            "args": [X, U, gamma, beta], "sizes": {"N": 64, "d": 256}, "backward": backward,
+            "torch_loss": torch_loss, "bugs": ("mean over the features",)}
 
 
 def attention() -> dict[str, Any]:
@@ -205,7 +230,7 @@ def _first_in_new_process(builder: str, cache: str) -> float:
     return float(out.stdout.strip().splitlines()[-1])
 
 
-MODELS = {"relu_mlp": relu_mlp, "layer_norm": layer_norm, "attention": attention}
+MODELS = {"relu_mlp": relu_mlp, "layer_norm": layer_norm, "batch_norm": batch_norm, "attention": attention}
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Each library model's gradient in its textbook matrix form: the printed form, its LaTeX compiles, its numpy matches.
 
 One case per model of issue 23: the softmax regression (batched), the tanh MLP, ridge, the
-logistic Hessian, layer norm and attention (the library's blocks, as a user calls them). The
+logistic Hessian, layer norm, batch norm and attention (the library's blocks, as a user calls them). The
 numpy reference is independent of the form: SymPy's gradient (or Hessian) written out entry by
 entry at distinct sizes from 3 up and evaluated at 30 digits.
 """
@@ -27,6 +27,7 @@ from derive.model import (
     Size,
     Vector,
     attention,
+    batch_norm,
     binary_cross_entropy,
     cross_entropy,
     hessian,
@@ -112,6 +113,13 @@ def layer_norm_batch() -> Case:
     return _gradient_case((U * layer_norm(X, gamma, beta)).sum(), X)  # each row (sample) normalized
 
 
+def batch_norm_batch() -> Case:
+    N, n = Size("N"), Size("n")
+    X, U = Matrix("X", N, n), Matrix("U", N, n)
+    gamma, beta = Vector("gamma", n), Vector("beta", n)
+    return _gradient_case((U * batch_norm(X, gamma, beta)).sum(), X)  # each column (feature) over the batch
+
+
 def attention_q() -> Case:
     T, d = Size("T"), Size("d")
     Q, K, V, G = Matrix("Q", T, d), Matrix("K", T, d), Matrix("V", T, d), Matrix("G", T, d)
@@ -139,6 +147,8 @@ MODELS: dict[str, tuple[Callable[[], Case], str]] = {
     "layer norm": (layer_norm_x, "∂L/∂x = (ng - sum(g) - (x̂ᵀg)x̂) / (nσ)   [proved for every size]"),
     "layer norm, batched": (layer_norm_batch, "∂L/∂X = (ng - sum[axis 1](g)𝟏ᵀ - (sum[axis 1](x̂ ⊙ g)𝟏ᵀ) ⊙ x̂) / "
                             "(nσ𝟏ᵀ)   [proved for every size]"),
+    "batch norm": (batch_norm_batch, "∂L/∂X = (Ng - 𝟏sum[axis 0](g)ᵀ - (𝟏sum[axis 0](x̂ ⊙ g)ᵀ) ⊙ x̂) / "
+                   "(N𝟏σᵀ)   [proved for every size]"),
     "attention Q": (attention_q, f"∂L/∂Q = {DS}K/(sqrt(d))   [proved for every size]"),
     "attention K": (attention_k, f"∂L/∂K = {DS}ᵀQ/(sqrt(d))   [proved for every size]"),
     "attention V": (attention_v, "∂L/∂V = AᵀG   [proved for every size]"),

@@ -77,14 +77,16 @@ class _Expressions:
 
 
     def _normalize(self, node: Form, x: Form, eps: Form) -> Form:
-        """x̂ = (x - μ)/σ along the last axis, with μ and σ named (the forms layer norm is written with)."""
-        n = const(x.shape[-1], sizes=node.sizes)
-        mu = _named(sum_along(x, None if x.ndim == 1 else 1) / n, "mu")
-        centred = x - _spread_rows(mu, x)
-        sigma = _named(apply("sqrt", sum_along(mul(centred, centred), None if x.ndim == 1 else 1) / n + eps),
-                       "sigma")
+        """x̂ = (x - μ)/σ along its axis, with μ and σ named (the forms layer norm and batch norm are written
+        with): along the last axis μ and σ are a number (a vector) or a column of them (a batch's rows);
+        along axis 0 (batch norm) a vector of one per column, spread down the rows as 𝟏μᵀ."""
+        axis = None if x.ndim == 1 else node.axis
+        n = const(x.shape[0 if axis == 0 else -1], sizes=node.sizes)
+        mu = _named(sum_along(x, axis) / n, "mu")
+        centred = x - _spread_along(mu, x, axis)
+        sigma = _named(apply("sqrt", sum_along(mul(centred, centred), axis) / n + eps), "sigma")
         self.sigma[node.uid] = sigma
-        return centred / _spread_rows(sigma, x)
+        return centred / _spread_along(sigma, x, axis)
 
 
 express = _Expressions
@@ -95,9 +97,14 @@ def _named(f: Form, name: str) -> Form:
     return var(f.tensor(), name, f)
 
 
-def _spread_rows(v: Form, like: Form) -> Form:
-    """A scalar as it is (it broadcasts), a column of per-row values as v 1ᵀ, the shape of ``like``."""
-    return v if like.ndim == 1 else v @ ones((like.shape[1],), like.sizes).T
+def _spread_along(v: Form, like: Form, axis: int | None) -> Form:
+    """The values of a reduction along ``axis`` spread back to the shape of ``like``: a scalar as it is (it
+    broadcasts), a column of per-row values (axis 1) as v𝟏ᵀ, a row of per-column values (axis 0) as 𝟏vᵀ."""
+    if like.ndim == 1 or axis is None:
+        return v
+    if axis == 0:
+        return ones((like.shape[0],), like.sizes) @ v.T
+    return v @ ones((like.shape[1],), like.sizes).T
 
 _OF_NUMBERS = {"sqrt": sp.sqrt, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh}
 
@@ -224,17 +231,20 @@ def _softmax_back(g: Form, out: Form) -> Form:
 
 
 def _normalize_back(node: Form, g: Form, E: _Expressions) -> Form:
-    """x̂ = (x - μ)/σ: ∂L/∂x = (n g - Σg - x̂ (x̂ · g)) / (nσ), row by row for a matrix (g: the adjoint of x̂)."""
+    """x̂ = (x - μ)/σ: ∂L/∂x = (n g - Σg - x̂ (x̂ · g)) / (nσ), row by row for a matrix normalized along its
+    rows (layer norm), column by column along its columns (batch norm); g is the adjoint of x̂."""
     xhat = E(node)
     sigma = E.sigma[node.uid]
     if g.op not in ("var", "const"):
         g = _named(g, "g")
-    n = const(node.shape[-1], sizes=node.sizes)
     if node.ndim == 1:
+        n = const(node.shape[0], sizes=node.sizes)
         return (scale(n, g) - sum_along(g, None) - mul(xhat.T @ g, xhat)) / scale(n, sigma)
-    spread = ones((node.shape[1],), node.sizes).T
-    rows = mul(sum_along(mul(xhat, g), 1) @ spread, xhat)
-    return (scale(n, g) - sum_along(g, 1) @ spread - rows) / (scale(n, sigma) @ spread)
+    axis = node.axis
+    n = const(node.shape[0 if axis == 0 else 1], sizes=node.sizes)
+    along = mul(_spread_along(sum_along(mul(xhat, g), axis), node, axis), xhat)
+    return (scale(n, g) - _spread_along(sum_along(g, axis), node, axis) - along) / \
+        _spread_along(scale(n, sigma), node, axis)
 
 
 def _matmul(node: Form, g: Form, a: Form, b: Form, E: _Expressions) -> list[Contribution]:

@@ -370,8 +370,10 @@ def _axis(record: Any) -> int | None:
         x = record.args[0]
         axis = record.option("axis", record.args[1] if len(record.args) > 1 else -1)
         ndim = len(x.shape) if isinstance(x, Tensor) else 0
+        if ndim == 2 and axis in (0, -2):
+            return 0  # batch norm: each column (feature) normalized over the batch
         if ndim not in (1, 2) or axis not in (-1, ndim - 1):
-            raise NoMatrixForm("normalize has a matrix-form rule only along the last axis of a vector or a matrix")
+            raise NoMatrixForm("normalize has a matrix-form rule only along an axis of a vector or a matrix")
         return ndim - 1
     if record.op in ("softmax", "log_softmax", "logsumexp"):
         axis = record.option("axis", record.args[1] if len(record.args) > 1 else -1)
