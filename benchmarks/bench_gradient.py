@@ -1,13 +1,15 @@
-"""Benchmark: assert_gradient at real sizes against the same check done with torch.autograd.
+"""Benchmark: assert_gradient at real sizes against the same check done with torch.autograd and jax.grad.
 
     python benchmarks/bench_gradient.py [--markdown]
 
 For each model: derive's check of a correct numpy backward pass (first run, which proves the
 gradient in matrix form; a new process's first run, which reads the proof back from the on-disk
 proof cache, see derive/model/proof_cache.py; then a warm run, which reuses it), the same check with
-torch.autograd as the reference (same points, same comparison), the ratio, and whether each
-planted bug fails. Points: ``samples`` per check. Targets (issue 23): warm ≤ 1 s, first ≤ 3×
-the torch check. A wrong backward pass is planted for each model and must fail.
+torch.autograd as the reference (same points, same comparison), the same with jax.grad jitted
+(its build included, if jax is installed), the ratios, and whether each planted bug fails.
+Points: ``samples`` per check. Targets (issue 23): warm ≤ 1 s, first ≤ 3× the jax comparison's
+time including its build; torch, which builds nothing, is printed beside it. A wrong backward pass
+is planted for each model and must fail.
 """
 
 from __future__ import annotations
@@ -63,10 +65,13 @@ def relu_mlp() -> dict[str, Any]:
     def torch_loss(torch, X, Y, W1, b1, W2, b2):  # type: ignore[no-untyped-def]
         return -(Y * torch.log_softmax(torch.relu(X @ W1 + b1) @ W2 + b2, dim=1)).sum(dim=1).mean()
 
+    def jax_loss(jax, X, Y, W1, b1, W2, b2):  # type: ignore[no-untyped-def]
+        return -(Y * jax.nn.log_softmax(jax.nn.relu(X @ W1 + b1) @ W2 + b2, axis=1)).sum(axis=1).mean()
+
     return {"name": "ReLU MLP with biases (p, d, c) = (512, 256, 10), batch N = 64", "loss": L,
             "wrt": [W1, b1, W2, b2], "args": [X, Y, W1, b1, W2, b2],
             "sizes": {"N": 64, "p": 512, "d": 256, "c": 10}, "backward": backward, "torch_loss": torch_loss,
-            "bugs": ("missing mask", "missing transpose", "dropped term")}
+            "jax_loss": jax_loss, "bugs": ("missing mask", "missing transpose", "dropped term")}
 
 
 def layer_norm() -> dict[str, Any]:
@@ -88,8 +93,13 @@ def layer_norm() -> dict[str, Any]:
         c = x - x.mean()
         return (u * (gamma * c / torch.sqrt((c * c).mean() + epsilon) + beta)).sum()
 
+    def jax_loss(jax, x, u, gamma, beta, epsilon):  # type: ignore[no-untyped-def]
+        c = x - x.mean()
+        return (u * (gamma * c / jax.numpy.sqrt((c * c).mean() + epsilon) + beta)).sum()
+
     return {"name": "layer norm at n = 1024, by x", "loss": L, "wrt": [x], "args": [x, u, gamma, beta, eps],
-            "sizes": {"n": 1024}, "backward": backward, "torch_loss": torch_loss, "bugs": ("hard-coded /2",)}
+            "sizes": {"n": 1024}, "backward": backward, "torch_loss": torch_loss, "jax_loss": jax_loss,
+            "bugs": ("hard-coded /2",)}
 
 
 def batch_norm() -> dict[str, Any]:
@@ -111,9 +121,13 @@ def batch_norm() -> dict[str, Any]:
         c = X - X.mean(dim=0)
         return (U * (gamma * c / torch.sqrt((c * c).mean(dim=0) + 1e-5) + beta)).sum()
 
+    def jax_loss(jax, X, U, gamma, beta):  # type: ignore[no-untyped-def]
+        c = X - X.mean(axis=0)
+        return (U * (gamma * c / jax.numpy.sqrt((c * c).mean(axis=0) + 1e-5) + beta)).sum()
+
     return {"name": "batch norm at (N, d) = (64, 256), by X, γ, β", "loss": L, "wrt": [X, gamma, beta],
             "args": [X, U, gamma, beta], "sizes": {"N": 64, "d": 256}, "backward": backward,
-            "torch_loss": torch_loss, "bugs": ("mean over the features",)}
+            "torch_loss": torch_loss, "jax_loss": jax_loss, "bugs": ("mean over the features",)}
 
 
 def attention() -> dict[str, Any]:
@@ -132,9 +146,12 @@ def attention() -> dict[str, Any]:
     def torch_loss(torch, Q, K, V, G):  # type: ignore[no-untyped-def]
         return (G * (torch.softmax(Q @ K.T / Q.shape[1] ** 0.5, dim=-1) @ V)).sum()
 
+    def jax_loss(jax, Q, K, V, G):  # type: ignore[no-untyped-def]
+        return (G * (jax.nn.softmax(Q @ K.T / Q.shape[1] ** 0.5, axis=-1) @ V)).sum()
+
     return {"name": "attention at (T, d) = (128, 64), by Q, K, V", "loss": L, "wrt": [Q, K, V],
             "args": [Q, K, V, G], "sizes": {"T": 128, "d": 64}, "backward": backward, "torch_loss": torch_loss,
-            "bugs": ("missing transpose",)}
+            "jax_loss": jax_loss, "bugs": ("missing transpose",)}
 
 
 # -- the two checks -----------------------------------------------------------------------------
@@ -152,6 +169,35 @@ def derive_check(model: dict[str, Any], fn: Callable[..., Any]) -> float:
     return time.perf_counter() - start
 
 
+def _draw(model: dict[str, Any], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """One point for the reference checks: the same kinds of values derive draws (labels that sum to 1)."""
+    values = {}
+    for a in model["args"]:
+        decl = next(iter(a.declarations))
+        shape = tuple(model["sizes"][s.name] for s in decl.shape)
+        if decl.kind == "scalar":
+            values[decl.name] = np.array(rng.uniform(0.5, 2.0))
+        elif decl.kind == "labels":
+            w = rng.uniform(0.05, 1.0, shape)
+            values[decl.name] = w / w.sum(axis=-1, keepdims=True)
+        else:
+            values[decl.name] = rng.normal(size=shape)
+    return values
+
+
+def _compare(model: dict[str, Any], fn: Callable[..., Any], values: dict[str, np.ndarray],
+             exact: dict[str, np.ndarray], side: str) -> None:
+    mine = fn(*values.values())
+    mine = mine if len(model["wrt"]) > 1 else (mine,)
+    for (name, want), got in zip(exact.items(), mine, strict=True):
+        if not np.allclose(got, want, rtol=1e-6, atol=1e-9):
+            raise AssertionError(f"{side} check: dL/d{name} differs")
+
+
+def _wrt_names(model: dict[str, Any]) -> list[str]:
+    return [next(iter(w.declarations)).name for w in model["wrt"]]
+
+
 def torch_check(model: dict[str, Any], fn: Callable[..., Any]) -> float:
     """The same check with torch.autograd as the reference: same kind of points, same tolerance."""
     import torch
@@ -159,28 +205,34 @@ def torch_check(model: dict[str, Any], fn: Callable[..., Any]) -> float:
     torch.set_num_threads(1)
     start, cpu = time.perf_counter(), time.process_time()
     rng = np.random.default_rng(0)
-    wrt_names = [next(iter(w.declarations)).name for w in model["wrt"]]
+    wrt_names = _wrt_names(model)
     for _ in range(SAMPLES):
-        values = {}
-        for a in model["args"]:
-            decl = next(iter(a.declarations))
-            shape = tuple(model["sizes"][s.name] for s in decl.shape)
-            if decl.kind == "scalar":
-                values[decl.name] = np.array(rng.uniform(0.5, 2.0))
-            elif decl.kind == "labels":
-                w = rng.uniform(0.05, 1.0, shape)
-                values[decl.name] = w / w.sum(axis=-1, keepdims=True)
-            else:
-                values[decl.name] = rng.normal(size=shape)
+        values = _draw(model, rng)
         tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=k in wrt_names) for k, v in values.items()}
         model["torch_loss"](torch, *tensors.values()).backward()
-        mine = fn(*values.values())
-        mine = mine if len(wrt_names) > 1 else (mine,)
-        for name, got in zip(wrt_names, mine, strict=True):
-            exact = tensors[name].grad.numpy()
-            if not np.allclose(got, exact, rtol=1e-6, atol=1e-9):
-                raise AssertionError(f"torch check: dL/d{name} differs")
+        _compare(model, fn, values, {name: tensors[name].grad.numpy() for name in wrt_names}, "torch")
     CPU["torch"] = time.process_time() - cpu
+    return time.perf_counter() - start
+
+
+def jax_check(model: dict[str, Any], fn: Callable[..., Any]) -> float | None:
+    """The same check with jax.grad as the reference, jitted, its build (tracing and XLA's compile) included:
+    the comparison the issue names. None without jax (it is optional: pip install jax)."""
+    try:
+        import jax
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    start, cpu = time.perf_counter(), time.process_time()
+    rng = np.random.default_rng(0)
+    wrt_names = _wrt_names(model)
+    names = [next(iter(a.declarations)).name for a in model["args"]]
+    grad = jax.jit(jax.grad(lambda *a: model["jax_loss"](jax, *a), argnums=[names.index(n) for n in wrt_names]))
+    for _ in range(SAMPLES):
+        values = _draw(model, rng)
+        found = grad(*values.values())
+        _compare(model, fn, values, {n: np.asarray(g) for n, g in zip(wrt_names, found, strict=True)}, "jax")
+    CPU["jax"] = time.process_time() - cpu
     return time.perf_counter() - start
 
 
@@ -196,6 +248,10 @@ def run(model: dict[str, Any], cache: str) -> dict[str, Any]:
         print(f"  {g.text().splitlines()[0][:110]}")
     torch_seconds = torch_check(model, correct)
     torch_cpu = CPU["torch"]
+    jax_seconds = jax_check(model, correct)
+    if jax_seconds is not None:
+        print(f"  jax.grad, jitted, build included {jax_seconds:.3f} s: derive first / jax "
+              f"{first / jax_seconds:.1f}x ({'met' if first <= 3 * jax_seconds else 'MISSED'}: <= 3x)")
     print(f"  CPU: derive first {first_cpu:.3f} s, torch {torch_cpu:.3f} s, ratio {first_cpu / torch_cpu:.1f}x")
     print(f"  derive first {first:.3f} s (proof included), first in a new process {recalled:.3f} s (proof recalled "
           f"from disk), warm {warm:.3f} s; torch.autograd {torch_seconds:.3f} s")
@@ -215,7 +271,7 @@ def run(model: dict[str, Any], cache: str) -> dict[str, Any]:
             print(f"  planted bug '{bug}': PASSED (not caught)")
             caught.append(f"{bug}: NOT CAUGHT")
     return {"name": model["name"], "first_cpu": first_cpu, "torch_cpu": torch_cpu,
-            "first": first, "recalled": recalled, "warm": warm, "torch": torch_seconds,
+            "first": first, "recalled": recalled, "warm": warm, "torch": torch_seconds, "jax": jax_seconds,
             "bugs": ", ".join(caught)}
 
 
@@ -253,12 +309,13 @@ def main() -> None:
             rows.append(run(model, cache))
     if args.markdown:
         print("\n| model | derive, first (proof made) | derive, first in a new process (proof recalled) | "
-              "derive, warm | torch.autograd | first / torch | new process / torch | first / torch, CPU | "
-              "planted bugs |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+              "derive, warm | torch.autograd | jax.grad, build included | first / jax | first / torch | "
+              "new process / torch | first / torch, CPU | planted bugs |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for r in rows:
+            jax = (f"{r['jax']:.3f} s | {r['first'] / r['jax']:.1f}×" if r["jax"] is not None else "not installed | –")
             print(f"| {r['name']} | {r['first']:.2f} s | {r['recalled']:.3f} s | {r['warm']:.3f} s | "
-                  f"{r['torch']:.3f} s | {r['first'] / r['torch']:.1f}× | {r['recalled'] / r['torch']:.1f}× | "
+                  f"{r['torch']:.3f} s | {jax} | {r['first'] / r['torch']:.1f}× | {r['recalled'] / r['torch']:.1f}× | "
                   f"{r['first_cpu']:.2f} s / {r['torch_cpu']:.3f} s = {r['first_cpu'] / r['torch_cpu']:.1f}× | "
                   f"{r['bugs']} |")
 
