@@ -25,7 +25,7 @@ from derive.engine.claims import Claim, entries
 from derive.engine.differentiate import LowRankMatrix
 from derive.engine.evaluate import differs, evaluate, sample_points
 from derive.engine.fixed import at_sizes, symbolic_sizes
-from derive.engine.hypotheses import OneHot, SumToOne
+from derive.engine.hypotheses import InRange, OneHot, SumToOne
 from derive.engine.memo import memoized_sum_symbols
 from derive.engine.multisums import canonical_sums
 from derive.engine.space import Role
@@ -61,6 +61,10 @@ class Settings:
         fixed_sizes: sizes (every size one of them) at which a claim left undecided for every
             size is tried again; empty to skip. Refuted there is refuted; proved there stays
             undecided, with the sizes in the reason.
+        canonical_first: for a claim with no hypothesis but index ranges, try the canonical
+            multi-index form on the residual before the index calculus's passes. The matrix-form
+            gradients ask for it: their residuals are sums of products that the canonical form
+            decides at once, where the passes ran first for nothing (layer norm: 0.7 s to 0.3 s).
     """
 
     budget: float = 20.0
@@ -69,6 +73,7 @@ class Settings:
     seed: int = 0
     digits: int = 30
     fixed_sizes: tuple[int, ...] = (2, 3)
+    canonical_first: bool = False
 
 
 #: Operations in a residual above which simplify is not tried (it only ran out of time there).
@@ -132,8 +137,9 @@ class _Shared:
 
 
 def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = True,
-                   shared: _Shared | None = None) -> _Reduction:
-    """Try to rewrite ``lhs - rhs`` to exact zero under the claim's hypotheses."""
+                   shared: _Shared | None = None, canonical_first: bool = False) -> _Reduction:
+    """Try to rewrite ``lhs - rhs`` to exact zero under the claim's hypotheses (``canonical_first``: see
+    :class:`Settings`)."""
     if lhs == rhs:
         return _Reduction("identical", sp.S.Zero)
     common = _common_factors(lhs, rhs)
@@ -152,6 +158,10 @@ def reduce_to_zero(claim: Claim, lhs: sp.Expr, rhs: sp.Expr, *, heavy: bool = Tr
         return _Reduction("hypotheses", sp.S.Zero)
     if residual.has(sp.log) and residual.has(sp.Sum):
         residual = split_exp_logs(residual)
+    if canonical_first and residual.has(sp.Sum) and all(isinstance(h, InRange) for h in claim.hypotheses):
+        early = _canonical(residual, claim)
+        if early is not None:
+            return early
     if residual.has(sp.Sum, sp.KroneckerDelta):
         ranges = claim.ranges
         for _ in range(3):
@@ -288,7 +298,7 @@ def _strongest(names: Sequence[str]) -> str:
     return max(names, key=lambda name: STRATEGIES.index(name.split(" + ")[-1]))
 
 
-def _prove(claim: Claim) -> _Reduction:
+def _prove(claim: Claim, canonical_first: bool = False) -> _Reduction:
     if isinstance(claim.lhs, LowRankMatrix) and isinstance(claim.rhs, LowRankMatrix):
         structured = _prove_low_rank(claim, claim.lhs, claim.rhs)
         if structured is not None:
@@ -300,7 +310,7 @@ def _prove(claim: Claim) -> _Reduction:
     for index, lhs, rhs in entries(claim.lhs, claim.rhs):
         count += 1
         # Cheap strategies first for every entry; the heavy ones only where needed.
-        result = reduce_to_zero(claim, lhs, rhs, heavy=False, shared=shared)
+        result = reduce_to_zero(claim, lhs, rhs, heavy=False, shared=shared, canonical_first=canonical_first)
         if result.strategy is None:
             result = reduce_to_zero(claim, lhs, rhs, heavy=True, shared=shared)
         if result.strategy is None:
@@ -421,7 +431,7 @@ def _decide(claim: Claim, settings: Settings) -> Verdict:
     start = time.perf_counter()
     failures: list[str] = []
     try:
-        reduction = _timed(lambda: _prove(claim), settings.budget, f"proof of {claim.name}")
+        reduction = _timed(lambda: _prove(claim, settings.canonical_first), settings.budget, f"proof of {claim.name}")
     except Exception as exc:  # the search may still refute; the reason keeps the failure
         failures.append(f"the proof stopped with {_failure(exc)}")
         reduction = _Reduction(None, None)

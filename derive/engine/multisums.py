@@ -288,7 +288,12 @@ def atoms_cancel(expr: sp.Expr, fired: set[str] | None = None) -> sp.Expr:
             walk(a)
 
     walk(expr)
-    return sp.cancel(expr.xreplace(replaced) if replaced else expr)
+    atomic = expr.xreplace(replaced) if replaced else expr
+    # Most bodies that vanish do so term by term once expanded (the same products with opposite signs),
+    # and expand is far cheaper than cancel's gcds: cancel runs only where a common denominator is needed.
+    if sp.expand(atomic) == 0:
+        return sp.S.Zero
+    return sp.cancel(atomic)
 
 
 def canonical_sums(expr: sp.Expr, ranges: Mapping[sp.Symbol, tuple[sp.Expr, sp.Expr]] | None = None,

@@ -28,7 +28,7 @@ import functools
 import html
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sympy as sp
@@ -184,7 +184,9 @@ def gradient(loss: Any, wrt: Tensor, *, names: Mapping[str, Tensor] | None = Non
 def _gradient(L: Tensor, wrt: Tensor, by_id: dict[int, str], hints: bool, settings: Settings | None,
               loss_name: str) -> Gradient:
     exact: Tensor | None = None
-    settings = settings or Settings(budget=20.0, search_budget=5.0)
+    # The candidates are the chain rule's own matrix forms: their residuals are sums of products, which the
+    # canonical multi-index form decides first (see Settings.canonical_first).
+    settings = replace(settings or Settings(budget=20.0, search_budget=5.0), canonical_first=True)
     tried: list[tuple[Form, Verdict | Recalled]] = []
     reasons: list[str] = []
     for fused in (True, False):
