@@ -257,9 +257,10 @@ def run(model: dict[str, Any], cache: str) -> dict[str, Any]:
           f"from disk), warm {warm:.3f} s; torch.autograd {torch_seconds:.3f} s")
     print(f"  ratios to torch: first {first / torch_seconds:.1f}x, new process {recalled / torch_seconds:.1f}x, "
           f"warm {warm / torch_seconds:.1f}x")
-    print(f"  targets: warm <= 1 s {'met' if warm <= 1 else 'MISSED'}; first <= 3x torch "
-          f"{'met' if first <= 3 * torch_seconds else 'MISSED'}; new process <= 3x torch "
-          f"{'met' if recalled <= 3 * torch_seconds else 'MISSED'}")
+    against_jax = "jax not installed" if jax_seconds is None else \
+        ("met" if first <= 3 * jax_seconds else "MISSED")
+    print(f"  targets: warm <= 1 s {'met' if warm <= 1 else 'MISSED'}; first <= 3x jax (build included) "
+          f"{against_jax}")
     caught = []
     for bug in model["bugs"]:
         try:

@@ -121,12 +121,10 @@ class _Normalizer:
                     raise _TooLarge
             return out
         if isinstance(node, sp.Sum) and self._rectangular(node):
-            body = node.function
-            limits = []
-            for v, lo, hi in node.limits:
-                fresh = sp.Dummy(str(v), integer=True)
-                body = body.xreplace({v: fresh})
-                limits.append((fresh, lo, hi))
+            limits = [(sp.Dummy(str(v), integer=True), lo, hi) for v, lo, hi in node.limits]
+            # One pass over the body for every bound name (rectangular: no limit mentions another's name).
+            body = node.function.xreplace({v: fresh for (v, _, _), (fresh, _, _) in zip(node.limits, limits,
+                                                                                        strict=True)})
             return [_Term(t.coeff, limits + t.limits, t.factors) for t in self.terms(body)]
         return [_Term(sp.S.One, [], [self.atom(node)])]
 
