@@ -497,3 +497,15 @@ def test_braces_around_a_group_change_nothing_in_a_derivative() -> None:
     # 12_tanh_emathzone writes \frac{d}{{dx}}: read as the ratio d/(dx), d/dx tanh x was the value tanh(x)/x.
     assert read_latex("\\frac{d}{{dx}}\\left( {\\tanh x} \\right)") == read_latex("\\frac{d}{dx} \\tanh x")
     assert read_latex("\\frac{{a+b}}{{c}}") == read_latex("\\frac{a+b}{c}")
+
+
+def test_a_function_name_written_as_letters_is_named_with_the_fix() -> None:
+    # Softmax(z) without a backslash is the product S·o·f·t·m·a·x(z): the message names the word, at its start.
+    with pytest.raises(ReadError, match=r"`Softmax` without a backslash.*\\mathrm\{softmax\}") as info:
+        read_latex("1 - Softmax(z)")
+    assert info.value.offset == 4
+    with pytest.raises(ReadError, match="product or a function"):  # two letters: no word to name
+        read_latex("ab(z)")
+    with pytest.raises(ReadError) as long:  # a run of letters is echoed only up to a name's length
+        read_latex("q" * 5000 + "Softmax(z)")
+    assert len(str(long.value)) < 600 and "product or a function" in str(long.value)

@@ -94,11 +94,40 @@ class Reader(BigOpReader):
         if (len(stem) > 1 and stem not in GREEK) or stem in FUNCTION_LETTERS or styled:
             return self.apply(stem, node.primes + primes, cur)
         shown = "\\" + stem if stem in GREEK else stem
+        word = self.written_word(node)
+        if word is not None:
+            # Softmax(z) without a backslash is the letters S·o·f·t·m·a·x, the last one before (.
+            raise self.fail(node.pos + 1 - len(word), f"a function name, not the letters of `{word}`",
+                            f"`{word}(` written as letters",
+                            f"`{word}` without a backslash is read as a product of its letters; for the "
+                            f"function write `{self.function_spelling(word)}(...)`")
         raise self.fail(node.pos, f"a product or a function application, not both: `{shown}(...)`",
                         f"`{shown}` followed by `(`",
                         f"it is either the product {shown}·(...) or a function {shown} applied to (...); "
                         f"declare `scalar {shown}` for the product, or define the function "
                         f"(`define {shown}(x) = ...`), or write `{shown} \\cdot (...)`")
+
+    def written_word(self, node: Node) -> str | None:
+        """The run of 3 to 30 letters the single letter ``node`` ends, as the source writes it, or None (a
+        longer run is no name, and its message would echo all of it)."""
+        end = node.pos + 1
+        start = end
+        while start > 0 and self.text[start - 1].isalpha() and end - start <= 30:
+            start -= 1
+        before = self.text[start - 1] if start > 0 else ""
+        if before == "\\" or before.isalpha() or end - start < 3 or self.text[end - 1:end] != node.text:
+            return None
+        return self.text[start:end]
+
+    def function_spelling(self, word: str) -> str:
+        """How to write ``word`` as a function: the known one it names (``\\mathrm{softmax}``, ``\\log``), else an
+        operator name of its own."""
+        lower = word.lower()
+        if lower in BUILTINS:
+            return "\\" + lower
+        if lower in self.ctx.functions or lower in RELU_NAMES:
+            return f"\\mathrm{{{lower}}}"
+        return f"\\operatorname{{{word}}}"
 
     def marker(self, name: str, node: Node, cur: Cursor) -> sp.Expr:
         """``\\operatorname{diag}(v)``, ``\\operatorname{tr}(M)`` as markers; ``ReLU(x)`` as max(0, x)."""
