@@ -14,6 +14,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "derive", *args], capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow  # a minute: every theorem of the library, proved and checked numerically (test_theorems has each)
 def test_verify_json_proves_the_whole_library() -> None:
     out = run("verify", "--json")
     assert out.returncode == 0, out.stderr
