@@ -80,8 +80,8 @@ class _Expressions:
         """x̂ = (x - μ)/σ along its axis, with μ and σ named (the forms layer norm and batch norm are written
         with): along the last axis μ and σ are a number (a vector) or a column of them (a batch's rows);
         along axis 0 (batch norm) a vector of one per column, spread down the rows as 𝟏μᵀ."""
-        axis = None if x.ndim == 1 else node.axis
-        n = const(x.shape[0 if axis == 0 else -1], sizes=node.sizes)
+        axis = None if x.ndim == 1 else node.axis  # a vector's one axis is all of it
+        n = const(_count(x, axis), sizes=node.sizes)
         mu = _named(sum_along(x, axis) / n, "mu")
         centred = x - _spread_along(mu, x, axis)
         sigma = _named(apply("sqrt", sum_along(mul(centred, centred), axis) / n + eps), "sigma")
@@ -237,11 +237,10 @@ def _normalize_back(node: Form, g: Form, E: _Expressions) -> Form:
     sigma = E.sigma[node.uid]
     if g.op not in ("var", "const"):
         g = _named(g, "g")
+    axis = None if node.ndim == 1 else node.axis
+    n = const(_count(node, axis), sizes=node.sizes)
     if node.ndim == 1:
-        n = const(node.shape[0], sizes=node.sizes)
         return (scale(n, g) - sum_along(g, None) - mul(xhat.T @ g, xhat)) / scale(n, sigma)
-    axis = node.axis
-    n = const(node.shape[0 if axis == 0 else 1], sizes=node.sizes)
     along = mul(_spread_along(sum_along(mul(xhat, g), axis), node, axis), xhat)
     return (scale(n, g) - _spread_along(sum_along(g, axis), node, axis) - along) / \
         _spread_along(scale(n, sigma), node, axis)
