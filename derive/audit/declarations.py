@@ -12,6 +12,7 @@ import sympy as sp
 from derive.audit.definitions import define, define_function
 from derive.audit.einstein import as_index_notation, free_indices, implied_sums, lower_softmax
 from derive.audit.gradient_notation import written_out
+from derive.audit.journal import TrackedDict, TrackedSet
 from derive.audit.prose import OPERATOR, OPERATOR_NAME, apply_operators
 from derive.audit.reader import (
     ReaderContext,
@@ -43,7 +44,7 @@ class PostState:
     #: The class of a one-hot label: an index (ℓ), or an array with one class per sample (ℓ_n).
     label_at: sp.Basic | None = None
     #: Scalar domains (``assume T > 0``): name -> the domain its values are drawn from.
-    domains: dict[str, Domain] = field(default_factory=dict)
+    domains: dict[str, Domain] = field(default_factory=TrackedDict)
     #: Operators the post defines (``define D_j = \\frac{\\partial}{\\partial a_j}``): name, index, variable.
     operators: list[tuple[str, str | None, str]] = field(default_factory=list)
     #: Vectors declared without a length: they follow ``size``, declared before or after.
@@ -79,13 +80,13 @@ class PostState:
     #: In index notation, the names the post writes with upper indices (the others keep their subscripts).
     upper_indexed: frozenset[str] = frozenset()
     #: Names declared as independent scalars (``scalar x t``): held fixed in ∂/∂v.
-    scalars: set[str] = field(default_factory=set)
+    scalars: set[str] = field(default_factory=TrackedSet)
     #: The post's definitions as read (``s_i = ...``), read again when a later one is known.
-    definitions: dict[sp.Basic, tuple[sp.Basic, sp.Basic]] = field(default_factory=dict)
+    definitions: dict[sp.Basic, tuple[sp.Basic, sp.Basic]] = field(default_factory=TrackedDict)
     #: The arrays whose shape a definition gave (read again with it), not a declaration (kept).
     shaped_by_definition: set[str] = field(default_factory=set)
     #: Function names the post defines (``define g(x) = ...``), read as applications.
-    functions: set[str] = field(default_factory=set)
+    functions: set[str] = field(default_factory=TrackedSet)
     #: Those it defines with a subscript (``g_k(u) = ...``, ``h_\theta(x) = ...``).
     indexed_functions: set[str] = field(default_factory=set)
     #: What ``\sigma(...)`` reads as: softmax, or the post's own σ once it defines one.

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.audit.journal import TrackedDict, TrackedSet
 from derive.audit.reader import DIAG, ENTRY, HADAMARD, MATMUL, NORM, ONES, TRACE, TRANSPOSE
 from derive.audit.tensors import (
     SemanticsError,
@@ -57,8 +58,8 @@ __all__ = ["Meaning", "SemanticsError", "Shapes", "Tensor"]
 class Shapes:
     """Names of the post: array shapes (after the sample index), sample-indexed arrays, roles."""
 
-    arrays: dict[str, tuple[sp.Expr, ...]] = field(default_factory=dict)
-    per_sample: set[str] = field(default_factory=set)
+    arrays: dict[str, tuple[sp.Expr, ...]] = field(default_factory=TrackedDict)
+    per_sample: set[str] = field(default_factory=TrackedSet)
     roles: dict[str, str] = field(default_factory=dict)
     samples: sp.Symbol = field(default_factory=lambda: sp.Symbol("N", integer=True, positive=True))
 
@@ -94,7 +95,7 @@ class Meaning:
     default_size: sp.Symbol = field(default_factory=lambda: _size("k"))
     component: sp.Symbol = field(default_factory=lambda: _size("j"))
     #: Functions the post defines: name -> (parameters, body).
-    functions: dict[str, tuple[tuple[sp.Basic, ...], sp.Expr]] = field(default_factory=dict)
+    functions: dict[str, tuple[tuple[sp.Basic, ...], sp.Expr]] = field(default_factory=TrackedDict)
     #: Whether σ, which the reader applies as softmax, is the sigmoid of a scalar argument: in a post that
     #: never writes softmax (σ of a vector is still its softmax).
     sigmoid_of_scalars: bool = False

@@ -14,6 +14,7 @@ each name with no entry and the one declaration that gives it one (:func:`declar
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.audit.journal import TrackedDict, take_written
 from derive.audit.reader import DIAG, ENTRY, HADAMARD, MATMUL, NORM, ONES, TRACE, TRANSPOSE
 
 if TYPE_CHECKING:  # the state is built from the table's module's caller; never imported at run time here
@@ -77,6 +79,11 @@ class SymbolTable:
     #: Names the prose calls data ("$y$ the target"), with the line: a convention gives such a name its kind,
     #: and the post that it may be any value.
     data: dict[str, int] = field(default_factory=dict)
+    #: What the last :meth:`observe` saw, so that the next one rebuilds only the names written since.
+    _state: _Observed = field(default_factory=lambda: _Observed(None), repr=False)
+
+    def __post_init__(self) -> None:
+        self.entries = TrackedDict(self.entries)
 
     def convention(self, name: str, source: str) -> str:
         """The source of a convention's entry for ``name``: the post's own word where it calls the name data."""
@@ -133,11 +140,47 @@ class SymbolTable:
             self.entries[name] = Entry(name, kind, meaning=meaning, source=source, line=self.line)
 
     def observe(self, post: PostState, how: str) -> None:
-        """Take every name ``post`` now gives a meaning; new ones get ``how`` (declared, read from the post)."""
+        """Take every name ``post`` now gives a meaning; new ones get ``how`` (declared, read from the post).
+
+        Only the names written since the last time are rebuilt (the post's containers and this table record
+        their writes, :mod:`derive.audit.journal`): an unchanged name's entry would be added again unchanged,
+        which :meth:`add` does nothing with. A post of n declarations is read in n steps, not n².
+        """
         where = f" on line {self.line}" if self.line else ""
-        for entry in _entries(post):
+        only = self._written(post)
+        for entry in _entries(post, only, self._state):
             source = ("defined" if entry.meaning.startswith("defined:") and how != "declared" else how) + where
+            old = self.entries.get(entry.name)
+            if old is not None and (old.kind, old.shape, old.meaning, old.domain) == \
+                    (entry.kind, entry.shape, entry.meaning, entry.domain):
+                continue  # add would keep it as it is
             self.add(replace(entry, source=source, line=self.line))
+        take_written(self.entries)  # this table's own writes: not news for the next time
+
+    def _written(self, post: PostState) -> list[str] | None:
+        """The names whose entries may have changed since the last :meth:`observe`; None for all of them."""
+        meaning, shapes = post.meaning, post.meaning.shapes
+        containers = (shapes.arrays, shapes.per_sample, post.scalars, post.definitions, meaning.functions,
+                      post.functions, post.domains, self.entries)
+        # What every entry depends on: when any of it changes, every entry is rebuilt.
+        fingerprint = (tuple(id(c) for c in containers), meaning.logits, post.labels, post.label_kind,
+                       post.label_at, shapes.samples, post.sample_index, meaning.default_size)
+        keys = [take_written(c) for c in containers]
+        if fingerprint != self._state.fingerprint or any(k is None for k in keys) or not INCREMENTAL:
+            self._state = _Observed(fingerprint)
+            return None
+        names: dict[str, None] = {}
+        for number, found in enumerate(keys):
+            for key in found or ():
+                label = _label(key)
+                names[label] = None
+                if number == 3:  # a definition: its name's bases, kept in the definitions' order
+                    bases = self._state.bases.setdefault(label, {})
+                    if key in post.definitions:
+                        bases[key] = None
+                    else:
+                        bases.pop(key, None)
+        return list(names)
 
     def rows(self) -> list[Entry]:
         return list(self.entries.values())
@@ -151,12 +194,54 @@ def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _entries(post: PostState) -> list[Entry]:
-    """The entries ``post``'s declarations and definitions give now (without sources)."""
+#: Whether :meth:`SymbolTable.observe` rebuilds only the names written since (a test compares it to rebuilding all).
+INCREMENTAL = True
+
+
+@dataclass
+class _Observed:
+    """What :func:`_entries` saw last: enough to rebuild one name's entry without the others."""
+
+    fingerprint: Any
+    #: The definitions' bases (``h``, ``h[i]``) by their names, in the definitions' order.
+    bases: dict[str, dict[sp.Basic, None]] = field(default_factory=dict)
+    #: The names given an entry by the post (a length's entry only goes to a name with none).
+    names: set[str] = field(default_factory=set)
+    #: Each entry's lengths, and how many entries use each length.
+    dims: dict[str, frozenset[str]] = field(default_factory=dict)
+    uses: Counter[str] = field(default_factory=Counter)
+
+
+def _label(base: sp.Basic) -> str:
+    return str(getattr(base, "label", base))
+
+
+def _entries(post: PostState, only: list[str] | None = None, seen: _Observed | None = None) -> list[Entry]:
+    """The entries ``post``'s declarations and definitions give now (without sources).
+
+    With ``only``, just those names' entries, the global ones (the sample index, the labels' class, the
+    operators) and the lengths that became names; ``seen`` is what the last call saw, updated here.
+    """
+    seen = seen if seen is not None else _Observed(None)
+    full = only is None
     out: dict[str, Entry] = {}
     meaning = post.meaning
     shapes = meaning.shapes
-    for name, shape in shapes.arrays.items():
+    if full:
+        seen.bases = {}
+        for base in post.definitions:
+            seen.bases.setdefault(_label(base), {})[base] = None
+        arrays: Iterable[tuple[str, tuple[sp.Expr, ...]]] = shapes.arrays.items()
+        scalars: Iterable[str] = sorted(post.scalars)
+        definitions: Iterable[sp.Basic] = post.definitions
+        functions: Iterable[str] = meaning.functions
+    else:
+        assert only is not None
+        arrays = [(name, shapes.arrays[name]) for name in only if name in shapes.arrays]
+        scalars = sorted(name for name in only if name in post.scalars)
+        definitions = [base for name in only for base in seen.bases.get(name, ())]
+        functions = [name for name in only if name in meaning.functions]
+    for name, shape in arrays:
         rank = len(shape)
         kind = {1: "vector", 2: "matrix"}.get(rank, "array")
         dims = _shape_text(shape)
@@ -171,40 +256,59 @@ def _entries(post: PostState) -> list[Entry]:
             what = "the labels, " + ("one-hot at " + str(post.label_at) if post.label_kind == "one-hot"
                                      else post.label_kind or "no constraint")
         out[name] = Entry(name, kind, dims, what)
-    for name in sorted(post.scalars):
+    for name in scalars:
         out[name] = Entry(name, "scalar", (), "an independent variable")
-    for base, (lhs, rhs) in post.definitions.items():
-        label = str(getattr(base, "label", base))
+    for base in definitions:
+        lhs, rhs = post.definitions[base]
+        label = _label(base)
         old = out.get(label)
         kind, dims = (old.kind, old.shape) if old else ("scalar" if isinstance(base, sp.Symbol) else "array", ())
         out[label] = Entry(label, kind, dims, _short(f"defined: {sp.sstr(lhs)} = {sp.sstr(rhs)}"))
-    for name, (params, body) in meaning.functions.items():
+    for name in functions:
+        params, body = meaning.functions[name]
         args = ", ".join(sp.sstr(p) for p in params)
         out[name] = Entry(name, "function", (), _short(f"defined: {name}({args}) = {sp.sstr(body)}"))
-    for name in sorted(post.functions - set(out)):
+    declared_functions = post.functions if full else post.functions.intersection(only or ())
+    for name in sorted(declared_functions - set(out)):
         out[name] = Entry(name, "function", (), "defined")
     for name, index, var in post.operators:
         out[name] = Entry(name, "operator", (), f"∂/∂{var}" + (f", index {index}" if index else ""))
-    for name, dom in post.domains.items():
+    domains = post.domains if full else [name for name in dict.fromkeys([*(only or ()), *out]) if name in post.domains]
+    for name in domains:
         old = out.get(name, Entry(name, "scalar"))
-        out[name] = replace(old, domain=describe_domain(dom))
-    if post.sample_index:
+        out[name] = replace(old, domain=describe_domain(post.domains[name]))
+    if full:
+        seen.names = set(out)
+    else:
+        seen.names.difference_update(only or ())
+        seen.names.update(out)
+    if post.sample_index and post.sample_index not in seen.names:
         out.setdefault(post.sample_index, Entry(post.sample_index, "index", (), f"the sample, 1..{shapes.samples}"))
-    if isinstance(post.label_at, sp.Symbol):
+    if isinstance(post.label_at, sp.Symbol) and str(post.label_at) not in seen.names:
         out.setdefault(str(post.label_at), Entry(str(post.label_at), "index", (), "the class of the one-hot labels"))
-    elif isinstance(post.label_at, sp.IndexedBase):
+    elif isinstance(post.label_at, sp.IndexedBase) and str(post.label_at.label) not in seen.names:
         label = str(post.label_at.label)
         out.setdefault(label, Entry(label, "vector", (str(shapes.samples),), "the class of each sample"))
+    if full:
+        seen.dims, seen.uses = {}, Counter()
+    for name in (only or ()):
+        if name not in out:
+            seen.uses.subtract(seen.dims.pop(name, frozenset()))
     sizes: set[str] = set()
     for entry in out.values():
-        sizes |= {d for d in entry.shape if re.fullmatch(r"[A-Za-z_]\w*", d)}
+        lengths = frozenset(d for d in entry.shape if re.fullmatch(r"[A-Za-z_]\w*", d))
+        seen.uses.subtract(seen.dims.get(entry.name, frozenset()))
+        seen.uses.update(lengths)
+        seen.dims[entry.name] = lengths
+        sizes |= lengths
+    sizes |= {name for name in (only or ()) if seen.uses[name] > 0}
     # Lengths declared as such (size C, samples N, same c C), whatever array uses them.
     if meaning.default_size.name != "k":
         sizes.add(meaning.default_size.name)
     if post.sample_index is not None or shapes.per_sample:
         sizes.add(str(shapes.samples))
     sizes |= {str(old) for old in post.aliases} | {str(new) for new in post.aliases.values()}
-    for size in sorted(sizes - set(out)):
+    for size in sorted(size for size in sizes if size not in seen.names and size not in out):
         out[size] = Entry(size, "size", (), "a length")
     return list(out.values())
 
