@@ -38,7 +38,7 @@ class TrackedDict(dict[K, V]):
         self._mark(key)
         super().__delitem__(key)
 
-    def pop(self, key: K, *default: Any) -> Any:  # type: ignore[override]
+    def pop(self, key: K, *default: Any) -> Any:
         self._mark(key)
         return super().pop(key, *default)
 
@@ -80,7 +80,7 @@ class TrackedSet(set[T]):
         self._mark((item,))
         super().add(item)
 
-    def discard(self, item: T) -> None:
+    def discard(self, item: object) -> None:
         self._mark((item,))
         super().discard(item)
 
@@ -119,11 +119,11 @@ class TrackedSet(set[T]):
         self.update(other)
         return self
 
-    def __isub__(self, other: Any) -> TrackedSet[T]:  # type: ignore[override,misc]
+    def __isub__(self, other: Any) -> TrackedSet[T]:  # type: ignore[misc]
         self.difference_update(other)
         return self
 
-    def __iand__(self, other: Any) -> TrackedSet[T]:  # type: ignore[override,misc]
+    def __iand__(self, other: Any) -> TrackedSet[T]:  # type: ignore[misc]
         self.intersection_update(other)
         return self
 
