@@ -312,6 +312,8 @@ def condition_error(text: str, condition: tuple[str, int]) -> ReadError:
 HENCE = frozenset({"\\Rightarrow", "\\implies", "\\Longrightarrow", "\\therefore"})
 #: Space between two equations of one row: ``a = b, \quad c = d`` (never a product of b and c).
 EQUATION_SPACE = frozenset({"\\quad", "\\qquad"})
+#: The small spaces, with their widths in em (a \quad is 1).
+SMALL_SPACES = {"\\,": 3 / 18, "\\:": 4 / 18, "\\;": 5 / 18, "\\ ": 1 / 3}
 
 
 def equations_part(toks: list[Tok], idx: int, row: list[Tok], depth: int) -> bool:
@@ -323,9 +325,24 @@ def equations_part(toks: list[Tok], idx: int, row: list[Tok], depth: int) -> boo
         return False
     if tok.text in HENCE:
         return True
-    if tok.text not in EQUATION_SPACE or not any(t.text == "=" and t.depth == depth for t in row):
+    end = idx + 1
+    if tok.text in SMALL_SPACES:
+        # s' = s(1 - s)\ \ \ \ \ \ \frac{∂s}{∂w} = ...: a run of small spaces as wide as a \quad parts too
+        # (its first one; one \, or \; between factors is a product's).
+        if idx > 0 and toks[idx - 1].text in SMALL_SPACES:
+            return False
+        width = 0.0
+        while end <= len(toks) and (toks[end - 1].text in SMALL_SPACES or toks[end - 1].kind == "space"):
+            width += SMALL_SPACES.get(toks[end - 1].text, 0.0)
+            end += 1
+        end -= 1
+        if width < 1:
+            return False
+    elif tok.text not in EQUATION_SPACE:
         return False
-    rest = [t for t in toks[idx + 1:] if t.kind != "space"]
+    if not any(t.text == "=" and t.depth == depth for t in row):
+        return False
+    rest = [t for t in toks[end:] if t.kind != "space"]
     if not rest or rest[0].kind == "text" or rest[0].text in {"(", "[", "\\left", "\\mbox", "&"} \
             or rest[0].text in EQUATION_SPACE:
         return False
@@ -337,13 +354,17 @@ def equations_part(toks: list[Tok], idx: int, row: list[Tok], depth: int) -> boo
     return False
 
 
+_LEADING_SPACE = re.compile(r"\A(?:\s|\\[,;: ]|\\q?quad(?![A-Za-z]))*")
+
+
 def clean_side(chars: list[str], start: int, end: int) -> tuple[str, int]:
     piece = "".join(chars[start:end])
     m = TRAILING.search(piece)
     if m:
         piece = piece[:m.start()]
-    lead = len(piece) - len(piece.lstrip())
-    return piece.strip(), start + lead
+    # The spaces that part two equations of a row (\ \ \ \ ) open the second one: not part of it.
+    lead = len(piece) - len(_LEADING_SPACE.sub("", piece, count=1))
+    return piece[lead:].strip(), start + lead
 
 
 def split_display(text: str, conditions: dict[int, tuple[str, int]] | None = None) -> list[list[tuple[str, int]]]:
