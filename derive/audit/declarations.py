@@ -122,6 +122,7 @@ class PostState:
                              functions=(base.functions - values) | frozenset(self.functions), sigma=self.sigma,
                              indexed_functions=frozenset(self.indexed_functions),
                              scalars=scalars, drop_sample_index=True, numbered_samples=self.numbered_samples,
+                             per_sample=frozenset(self.meaning.shapes.per_sample),
                              upper_indices=self.einstein is not None)
 
     def _sizes(self) -> set[sp.Basic]:

@@ -7,11 +7,14 @@ post's :class:`~derive.audit.semantics.Meaning`, with its summation indices rena
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.audit.names_written import bare_name
 from derive.audit.reader import ENTRY
 from derive.audit.semantics import SemanticsError
 from derive.audit.tensors import without_order
@@ -114,6 +117,13 @@ def _define_once(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
 
 def define_function(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None:
     """Record ``f(x, ...) = body``: each later f(a, ...) means the body at a, ...."""
+    lhs, rhs, numbers = parameters_as_numbers(post, lhs, rhs)
+    # h_θ(x) = g(θ^T x) beside the data x_i: the parameter is one vector, x without the sample index.
+    one_sample = {label for a in lhs.args if (label := str(getattr(a, "label", a))) in post.meaning.shapes.per_sample
+                  and label not in numbers} if isinstance(lhs, AppliedUndef) else set()
+    if numbers or one_sample:
+        with shadowed(post, numbers, one_sample):
+            return define_function(post, lhs, rhs)
     if isinstance(lhs, AppliedUndef) and any(isinstance(a, sp.IndexedBase) for a in lhs.args):
         # logsumexp(x) = log Σ_i exp(x_i) of a declared vector x: the parameter is the name, its entries the body's.
         lhs = lhs.func(*(sp.Symbol(str(a.label), real=True) if isinstance(a, sp.IndexedBase) else a for a in lhs.args))
@@ -134,6 +144,58 @@ def define_function(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str | None
             body = _as_index(body, param, fresh)
     post.meaning.functions[lhs.func.__name__] = (tuple(params), body)
     return None
+
+
+def parameters_as_numbers(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> tuple[sp.Basic, sp.Basic, set[str]]:
+    """``f(x) = body`` with each parameter that names one of the post's arrays, but that the body uses only in
+    scalar arithmetic, made a number (``s(x) = 1/(1 + e^{-x})`` beside the data x_i), and those names: they are
+    bound by the definition, so read them under :func:`shadowed`. Unchanged, and no names, otherwise."""
+    if not isinstance(lhs, AppliedUndef):
+        return lhs, rhs, set()
+    dummies: dict[sp.Basic, sp.Basic] = {}
+    for arg in lhs.args:
+        label = arg.label if isinstance(arg, sp.IndexedBase) else arg if isinstance(arg, sp.Symbol) else None
+        if label is None or str(label) not in post.meaning.shapes.arrays:
+            continue
+        bases = [b for b in rhs.atoms(sp.IndexedBase) if str(b.label) == str(label)]
+        if len(bases) == 1 and _only_scalar_arithmetic(rhs, bases[0]):
+            number = sp.Symbol(str(label), real=True)
+            dummies |= {arg: number, bases[0]: number}
+    if not dummies:
+        return lhs, rhs, set()
+    return lhs.xreplace(dummies), rhs.xreplace(dummies), {str(v) for v in dummies.values()}
+
+
+def _only_scalar_arithmetic(body: sp.Basic, base: sp.IndexedBase) -> bool:
+    """Whether ``body`` uses the array ``base`` only whole, in arithmetic and elementary functions: never an
+    entry (x_i), never in a product of arrays, a norm, a transpose or a softmax (then x is the vector)."""
+    if any(ix.base == base for ix in body.atoms(sp.Indexed)):
+        return False
+    if base not in body.atoms(sp.IndexedBase):
+        return False
+
+    def clean(node: sp.Basic) -> bool:
+        if node == base:
+            return True
+        if isinstance(node, AppliedUndef) or isinstance(node, (sp.Sum, sp.Product, sp.Derivative)):
+            return base not in node.atoms(sp.IndexedBase)
+        return all(clean(arg) for arg in node.args)
+    return clean(body)
+
+
+@contextmanager
+def shadowed(post: PostState, names: set[str], one_sample: Iterable[str] = ()) -> Iterator[None]:
+    """The post's arrays named ``names`` hidden, and those named ``one_sample`` without their sample index,
+    while a definition's parameters of those names are read."""
+    shapes = post.meaning.shapes
+    arrays = {n: shapes.arrays.pop(n) for n in names if n in shapes.arrays}
+    samples = {n for n in (*names, *one_sample) if n in shapes.per_sample}
+    shapes.per_sample.difference_update(samples)
+    try:
+        yield
+    finally:
+        shapes.arrays.update(arrays)
+        shapes.per_sample.update(samples)
 
 
 def _as_index(body: sp.Basic, old: sp.Symbol, new: sp.Symbol) -> sp.Basic:
@@ -213,3 +275,32 @@ def conflict_reason(post: PostState, lhs: sp.Basic, rhs: sp.Basic) -> str:
     post.table.conflict(name, f"{declared}, set to {what}")
     return (f"{name} is a {declared}, and this display sets it to {what}: a conflict between the declaration and "
             f"the definition, so no step that uses {name} is called wrong; fix one of them")
+
+
+def restates(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> bool:
+    """Whether ``text = rhs`` writes a defined name's definition again at other indices: the formula as it
+    was read, up to the names of its indices (``O_{ab} = Σ_c A_{ac} V_{cb}`` after ``O_{ip} = Σ_j A_{ij}
+    V_{jp}``). The same entry again, or a formula of another form (``y = (1 + e^{-x})^{-1}`` after
+    ``y = \\sigma(x)``), is a claim."""
+    name = lhs.base if isinstance(lhs, sp.Indexed) else lhs
+    if not bare_name(text) or name not in post.definitions:
+        return False
+    left, right = post.definitions[name]
+    if isinstance(lhs, sp.Indexed) != isinstance(left, sp.Indexed):
+        return False
+    if not (isinstance(lhs, sp.Indexed) and isinstance(left, sp.Indexed)) or len(lhs.indices) != len(left.indices) \
+            or lhs.indices == left.indices:
+        return False  # the same entry written again (x̂_{ij} = ... quoted as the step's fact) is a claim
+    right = right.xreplace(dict(zip(left.indices, lhs.indices, strict=True)))
+    return bound_apart(right) == bound_apart(rhs)
+
+
+def bound_apart(expr: sp.Basic, depth: int = 0) -> sp.Basic:
+    """``expr`` with each sum's index named by its depth: two formulas that differ only in those names agree."""
+    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
+        (index, lo, hi), = expr.limits
+        fresh = sp.Symbol(f"bound·{depth}", integer=True)
+        return sp.Sum(bound_apart(expr.function.xreplace({index: fresh}), depth + 1), (fresh, lo, hi))
+    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase, sp.Symbol)):
+        return expr
+    return expr.func(*(bound_apart(a, depth) for a in expr.args))

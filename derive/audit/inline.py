@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from derive.audit.declarations import PostState, assume, declare
 from derive.audit.gradient_notation import loss_of_the_notation
@@ -25,6 +26,7 @@ from derive.audit.prose import (
     states_a_value,
 )
 from derive.audit.reader import ReadError, split_chains_spans
+from derive.audit.results import AuditStep, StepStatus
 from derive.audit.scan import Declaration, Display, Inline
 from derive.audit.symbols import Entry
 
@@ -117,6 +119,33 @@ def supposition(text: str, display: Display) -> str:
         return after.group("words").strip()
     before = _SUPPOSED_BEFORE.search(text[max(0, display.offset - 60):display.offset])
     return f"({before.group('words').lower()})" if before is not None else ""
+
+
+#: Prose that stipulates the inline math after it: "With $h(x) = g(z)$ and $z = \theta^T x$, show that",
+#: "Let $u = Wx$": the math names things (or relates names the post has not defined yet), it claims nothing.
+_STIPULATED = re.compile(r"\b(?P<words>with|let|given)\s+(?:(?:\$[^$]*\$|\\\(.*?\\\))\s*(?:,|and)\s*)*(?:\$|\\\()?\Z",
+                         re.IGNORECASE | re.DOTALL)
+
+
+#: The rest of a sentence that sets an exercise: "..., show that", "and $z = ...$, prove that".
+_EXERCISE = re.compile(r"[^.\n]{0,200}?\b(?:show|prove|verify|derive|compute|find)\b", re.IGNORECASE)
+
+
+def stipulated(steps: Sequence[AuditStep], text: str, offset: int) -> list[AuditStep]:
+    """``steps`` of the inline math at ``offset``; where the prose stipulates it ("With $...$ and $...$,"),
+    a step that fails, or is undecided, is a stipulation, neither wrong nor a claim. Definitions are kept:
+    "let $z = Wx$" defines z. A valid step stays valid: it holds, whatever the prose calls it."""
+    before = _STIPULATED.search(text[max(0, offset - 200):offset])
+    if before is None:
+        return list(steps)
+    words = before.group("words").lower()
+    # "With $\sigma' = \sigma(1 - \sigma)$, we get ..." uses a fact, a claim; "With $...$, show that" sets an
+    # exercise: only "let", or "with"/"given" before what the reader is asked to show, stipulates.
+    if words != "let" and not _EXERCISE.match(text, offset):
+        return list(steps)
+    return [replace(s, status=StepStatus.UNDECIDED, reason=f"the prose stipulates this ('{words} ...'): it names "
+                    f"what the post uses, and is neither a definition nor a claim ({s.reason})")
+            if s.status in (StepStatus.WRONG, StepStatus.UNDECIDED) else s for s in steps]
 
 
 #: Between a case's sentence and its display: the inline math's closer and punctuation only.

@@ -35,7 +35,16 @@ from derive.audit.clock import ReadingTimeout, check, reading
 from derive.audit.closers import lines
 from derive.audit.conditions import in_force, prose_case
 from derive.audit.declarations import PostState, declare, define_text, entry_name
-from derive.audit.definitions import conflict_reason, define, fits, mentions, self_reference
+from derive.audit.definitions import (
+    conflict_reason,
+    define,
+    fits,
+    mentions,
+    parameters_as_numbers,
+    restates,
+    self_reference,
+    shadowed,
+)
 from derive.audit.index_notation import default_length, read_convention, read_input_sizes
 from derive.audit.inline import (
     CASE_GAP,
@@ -45,6 +54,7 @@ from derive.audit.inline import (
     read_kinds,
     read_labels,
     read_power_names,
+    stipulated,
     supposition,
 )
 from derive.audit.inputs import bare_arrays, defined_anywhere, read_inputs, written_indexed
@@ -274,42 +284,13 @@ def _steps_of_chain(post: PostState, display: Display, sides: list[tuple[str, in
                                    "term by term; not checked", None, assumed))
             continue
         step = _as_equation(post, _checked_step(post, a, b, ltext, rtext, (line, column), settings, assumed), a, b)
-        if idx == 1 and step.status is StepStatus.VALID and _restates(post, ltext, a, b):
+        if idx == 1 and step.status is StepStatus.VALID and restates(post, ltext, a, b):
             # O_{ab} = Σ_c A_{ac} V_{cb} after O's definition: the definition written again, not a claim.
             step = replace(step, status=StepStatus.DEFINITION,
                            reason=f"restates the definition of {_short(ltext, 30)} in force: the same ({step.reason})")
         steps.append(step)
     tail = exprs[-1]
     return steps, (sides[-1][0], None if isinstance(tail, ReadError) else tail, display.offset + sides[-1][1])
-
-
-def _restates(post: PostState, text: str, lhs: sp.Basic, rhs: sp.Basic) -> bool:
-    """Whether ``text = rhs`` writes a defined name's definition again at other indices: the formula as it
-    was read, up to the names of its indices (``O_{ab} = Σ_c A_{ac} V_{cb}`` after ``O_{ip} = Σ_j A_{ij}
-    V_{jp}``). The same entry again, or a formula of another form (``y = (1 + e^{-x})^{-1}`` after
-    ``y = \\sigma(x)``), is a claim."""
-    name = lhs.base if isinstance(lhs, sp.Indexed) else lhs
-    if not bare_name(text) or name not in post.definitions:
-        return False
-    left, right = post.definitions[name]
-    if isinstance(lhs, sp.Indexed) != isinstance(left, sp.Indexed):
-        return False
-    if not (isinstance(lhs, sp.Indexed) and isinstance(left, sp.Indexed)) or len(lhs.indices) != len(left.indices) \
-            or lhs.indices == left.indices:
-        return False  # the same entry written again (x̂_{ij} = ... quoted as the step's fact) is a claim
-    right = right.xreplace(dict(zip(left.indices, lhs.indices, strict=True)))
-    return _bound_apart(right) == _bound_apart(rhs)
-
-
-def _bound_apart(expr: sp.Basic, depth: int = 0) -> sp.Basic:
-    """``expr`` with each sum's index named by its depth: two formulas that differ only in those names agree."""
-    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
-        (index, lo, hi), = expr.limits
-        fresh = sp.Symbol(f"bound·{depth}", integer=True)
-        return sp.Sum(_bound_apart(expr.function.xreplace({index: fresh}), depth + 1), (fresh, lo, hi))
-    if not expr.args or isinstance(expr, (sp.Indexed, sp.IndexedBase, sp.Symbol)):
-        return expr
-    return expr.func(*(_bound_apart(a, depth) for a in expr.args))
 
 
 #: What opens and closes display math: the gap between two displays is prose unless only these and blanks.
@@ -354,7 +335,9 @@ def _function_step(post: PostState, function: tuple[str, str], first: sp.Basic |
         if isinstance(first, ReadError) or isinstance(second, ReadError):
             bad = first if isinstance(first, ReadError) else second
             return AuditStep(line, column, ltext, rtext, StepStatus.NOT_READ, str(bad), None, assumed)
-        step = _checked_step(post, first, second, ltext, rtext, at, settings, assumed)
+        first, second, numbers = parameters_as_numbers(post, first, second)
+        with shadowed(post, numbers):
+            step = _checked_step(post, first, second, ltext, rtext, at, settings, assumed)
         if step.status is StepStatus.VALID:
             entry = post.table.entries.get(name)
             if (entry is not None and entry.source.startswith("defined on line")) or name in post.restated:
@@ -494,7 +477,7 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
                 if read == CLAIM:
                     new, _ = _steps_of_display(post, Display(item.body, item.offset, item.line), text, None,
                                                settings)
-                    steps.extend(new)
+                    steps.extend(stipulated(new, text, item.offset))
                 if read:
                     post.table.observe(post, "read from the post")
                 else:

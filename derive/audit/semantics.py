@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from derive.audit.application import function_at
 from derive.audit.journal import TrackedDict, TrackedSet
 from derive.audit.reader import DIAG, ENTRY, HADAMARD, MATMUL, NORM, ONES, TRACE, TRANSPOSE
 from derive.audit.tensors import (
@@ -196,7 +197,7 @@ class Meaning:
             if sigmoid is not None:
                 return sigmoid
             if name in self.functions and len(args) == len(self.functions[name][0]):
-                return applied(self, node, *self.functions[name])
+                return function_at(self, node, *self.functions[name])
             if name in ("softmax",):
                 if len(args) == 2:
                     return self.softmax(args[0], args[1])
@@ -386,6 +387,9 @@ class Meaning:
                 mapped = self._entrywise(expr, lambda v: self._functions(expr.func(v), None))
                 if mapped is not None:
                     return mapped
+            if definition is not None and len(definition[0]) == len(expr.args):
+                return Tensor.scalar(expr.func(*(self._number_argument(expr, param, arg, definition[1])
+                                                 for param, arg in zip(definition[0], expr.args, strict=True))))
             return Tensor.scalar(expr)  # a function's value is a scalar; its arguments stay as written
         if isinstance(expr, (*_ELEMENTWISE, sp.Max, sp.Min)) and self._may_map():
             # tanh(Wx), exp(z), max(0, Wx): a function of a whole vector is applied to each entry.
@@ -538,6 +542,21 @@ class Meaning:
             return Tensor.scalar(t.at(index))
         raise SemanticsError(f"a matrix {where} is not read")
 
+    def _number_argument(self, expr: sp.Basic, param: sp.Basic, arg: sp.Basic, body: sp.Basic) -> sp.Basic:
+        """The argument ``arg`` of the post's function at its parameter ``param``, as the body takes it.
+
+        A parameter whose entries the body takes (``u_k`` in ``g_k(u)``), or an index, takes the argument as
+        written. Any other takes a number: s(w^T x_i) is s of Σ_j w_j x_ij, written out before the body takes
+        it, and s(x) of an array x is not read (never s of a symbol other than the x a derivative is by)."""
+        if param.is_integer or any(str(ix.base.label) == str(param) for ix in body.atoms(sp.Indexed)):
+            return arg
+        named_array = isinstance(arg, sp.Symbol) and arg.name in self.shapes.arrays
+        value = self.tensor(sp.IndexedBase(arg.name) if named_array else arg)
+        if value.shape:
+            raise SemanticsError(f"{expr.func.__name__} is the post's function of numbers, applied here to an "
+                                 f"array ({sp.sstr(expr)}): write its entry")
+        return value.at()
+
     def _array(self, base: sp.IndexedBase, prefix: tuple[sp.Expr, ...]) -> Tensor:
         name = str(base.label)
         shape = self.shapes.arrays.get(name, (self.default_size,))
@@ -594,41 +613,3 @@ class Meaning:
 _ELEMENTWISE = (sp.exp, sp.log, sp.tanh, sp.sinh, sp.cosh, sp.Abs)
 #: The markers the reader leaves for the notation of real posts (see derive.audit.reader).
 _MARKERS = (HADAMARD, DIAG, TRACE, NORM, ONES, ENTRY)
-
-
-def applied(meaning: Meaning, node: sp.Basic, params: tuple[sp.Basic, ...], body: sp.Expr) -> sp.Basic:
-    """The post's function at ``node``'s arguments; ``node`` itself where its body cannot take them.
-
-    A subscript that the body never uses as an index is a label (the θ of ``h_\\theta(x)``): the
-    definition holds for that label only, so ``h_\\phi(x)`` stays an unknown function. A parameter
-    whose entries the body takes (``u_k`` in ``g_k(u)``) takes a name's entries (``g_k(z)``: ``z_k``).
-    """
-    args = node.args
-    free = body.free_symbols
-    reps: dict[sp.Basic, sp.Basic] = {}
-    arrays: dict[sp.Basic, sp.Basic] = {}
-    for param, arg in zip(params, args, strict=True):
-        if param.is_integer and param not in free and arg != param:
-            return node
-        entries = {ix.base for ix in body.atoms(sp.Indexed) if str(ix.base.label) == str(param)}
-        if entries:
-            if not isinstance(arg, (sp.Symbol, sp.IndexedBase)):
-                return node  # the entries of an expression: not written out here
-            arrays.update({base: sp.IndexedBase(str(getattr(arg, "label", arg)), real=True) for base in entries})
-        reps[param] = arg
-    # Simultaneous: f(y, x) of f(x, y) = ... swaps, never substitutes twice.
-    out = body.xreplace(arrays).subs(reps, simultaneous=True)
-    return _over_arrays(meaning, out) if arrays else out
-
-def _over_arrays(meaning: Meaning, expr: sp.Basic) -> sp.Basic:
-    """A sum over the default length of the entries of a declared array runs over the array's length."""
-    def limit(node: sp.Sum) -> sp.Basic:
-        (v, lo, hi), *rest = node.limits
-        if hi != meaning.default_size or rest:
-            return node
-        for ix in node.function.atoms(sp.Indexed):
-            shape = meaning.shapes.arrays.get(str(ix.base.label))
-            if shape is not None and len(shape) == 1 and ix.indices == (v,):
-                return sp.Sum(node.function, (v, lo, shape[0]))
-        return node
-    return expr.replace(lambda node: isinstance(node, sp.Sum), limit) if expr.has(sp.Sum) else expr

@@ -185,7 +185,7 @@ class ScriptReader(ReaderCore):
             sup = None
             # Dropped only when the whole step speaks of this one free sample (see prepass).
             droppable = isinstance(sample, sp.Symbol) and sample.name == self.droppable_sample \
-                and sample.name not in self.scope
+                and sample.name not in self.scope and name not in self.ctx.per_sample
             if not droppable:
                 indices.append(sample)
         if node.sub is not None:

@@ -90,6 +90,9 @@ class ReaderContext:
     #: Drop sample indices ``z^{(i)}``. Off by default: ``z^{(1)}_j`` and ``z^{(2)}_j`` are
     #: different entries (``z[1, j]``, ``z[2, j]``); dropping them can prove a false step.
     drop_sample_index: bool = False
+    #: Arrays declared with a sample index (``vector x d per sample``): theirs is never dropped (x^{(i)} is the
+    #: sample i of x, x[i]; x alone would be all the samples).
+    per_sample: frozenset[str] = frozenset()
     #: Read a number in parentheses in a superscript as a sample index (``x^{(1)}``: sample 1), as a
     #: ``samples`` declaration says. Off: it labels a layer and is part of the name (``h^{(1)}``, ``W^{(2)}``).
     numbered_samples: bool = False
