@@ -509,3 +509,18 @@ def test_a_function_name_written_as_letters_is_named_with_the_fix() -> None:
     with pytest.raises(ReadError) as long:  # a run of letters is echoed only up to a name's length
         read_latex("q" * 5000 + "Softmax(z)")
     assert len(str(long.value)) < 600 and "product or a function" in str(long.value)
+
+
+@pytest.mark.parametrize("relation", ["\\underset{\\text{chain rule}}=", "\\underset{\\text{linearity}}{=}",
+                                      "\\overset{\\text{def}}{=}", "\\stackrel{(1)}{=}",
+                                      "\\underset{h_\\theta(x)=\\sigma\\left(\\theta^\\top x\\right)}="])
+def test_a_note_over_an_equals_sign_is_a_remark(relation: str) -> None:
+    # Real derivations justify a link by a note set over or under its = (a math.SE answer on logistic
+    # regression writes \underset{\text{chain rule}}=); the note is dropped, the = parts the sides.
+    assert split_chains(f"a = b \\\\[2ex] \\small{relation} c \\\\ \\Tiny {relation} d") == [["a", "b", "c", "d"]]
+    found = statuses(f"<!-- derive: scalar x -->\n\n$$ \\frac{{d}}{{dx}} x^2 {relation} 2x {relation} 3x $$\n")
+    assert [status for status, _ in found] == ["valid", "wrong"], found
+
+
+def test_a_note_over_something_else_is_read_as_before() -> None:
+    assert split_chains("\\underset{n}{\\max} a = b") == [["\\underset{n}{\\max} a", "b"]]

@@ -88,6 +88,36 @@ def layout_array(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     return (0, m.end(1)), m.span(3)
 
 
+#: Size commands anywhere in a display (a row may open with one after ``\\``): layout.
+SIZE_COMMANDS = frozenset({"\\tiny", "\\Tiny", "\\scriptsize", "\\footnotesize", "\\small", "\\normalsize",
+                           "\\large", "\\Large", "\\LARGE", "\\huge", "\\Huge"})
+#: A note set over or under a relation: ``\underset{\text{chain rule}}{=}``, ``\overset{def}=``, ``\stackrel{(1)}{=}``.
+NOTED_RELATION = frozenset({"\\underset", "\\overset", "\\stackrel"})
+
+
+def _blank_note_over_equals(chars: list[str], toks: list[Tok], idx: int) -> None:
+    """Blank ``\\underset{note}`` before an ``=`` (or ``{=}``), leaving the ``=``: the note justifies the step
+    (a rule's name, the definition used) and is a remark, never a claim. Over anything else it is left alone."""
+    def after(q: int) -> int:
+        while q < len(toks) and toks[q].kind == "space":
+            q += 1
+        return q
+    note = after(idx + 1)
+    if note >= len(toks) or toks[note].text != "{":
+        return
+    close = next((q for q in range(note + 1, len(toks)) if toks[q].kind == "close"
+                  and toks[q].depth == toks[note].depth), None)
+    if close is None:
+        return
+    rel = after(close + 1)
+    if rel < len(toks) and toks[rel].text == "=":
+        blank_out(chars, toks[idx].start, toks[close].end)
+        return
+    if rel + 2 < len(toks) and toks[rel].text == "{" and toks[rel + 1].text == "=" and toks[rel + 2].text == "}":
+        blank_out(chars, toks[idx].start, toks[rel].end)
+        blank_out(chars, toks[rel + 2].start, toks[rel + 2].end)
+
+
 def prepare_display(text: str) -> list[str]:
     """The text with delimiters, chain environments, numbering and ``\\boxed{}`` blanked out."""
     chars = list(text)
@@ -127,6 +157,12 @@ def prepare_display(text: str) -> list[str]:
             close = next(t for t in toks[nxt + 1:] if t.kind == "close" and t.depth == toks[nxt].depth)
             blank_out(chars, tok.start, toks[nxt].end)
             blank_out(chars, close.start, close.end)
+            continue
+        if tok.kind == "cmd" and tok.text in SIZE_COMMANDS:
+            blank_out(chars, tok.start, tok.end)  # \Tiny after a row break: how the row looks
+            continue
+        if tok.kind == "cmd" and tok.text in NOTED_RELATION:
+            _blank_note_over_equals(chars, toks, idx)
             continue
         if tok.kind == "cmd" and tok.text == "\\boxed":
             nxt = idx + 1
