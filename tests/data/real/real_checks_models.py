@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from real_numeric import H, Sides, check, diff, grad, partial, sigmoid, softmax
 
@@ -287,3 +289,31 @@ def _numerade(rng: np.random.Generator) -> Sides:
 @check("27_ridge_planted")
 def _onenoughtone_planted(rng: np.random.Generator) -> Sides:
     return _onenoughtone(rng, planted=True)
+
+
+@check("29_logreg_underset_mse477207")
+def _underset(rng: np.random.Generator) -> Sides:
+    m, d = 5, 3
+    X, y, theta = rng.normal(size=(m, d)), rng.integers(0, 2, size=m).astype(float), rng.normal(size=d)
+    j = int(rng.integers(d))
+
+    def h(t: np.ndarray, i: int) -> float:
+        return float(sigmoid(t @ X[i]))
+
+    def by_j(f: Callable[[np.ndarray], float]) -> float:  # ∂/∂θ_j at θ, by central differences
+        return partial(f, theta, j)
+
+    def cost(t: np.ndarray) -> float:
+        return float(-np.mean([y[i] * np.log(h(t, i)) + (1 - y[i]) * np.log(1 - h(t, i)) for i in range(m)]))
+
+    # Each link's right side, term by term, as written.
+    linearity = -np.mean([y[i] * by_j(lambda t, i=i: np.log(h(t, i)))
+                          + (1 - y[i]) * by_j(lambda t, i=i: np.log(1 - h(t, i))) for i in range(m)])
+    chain = -np.mean([y[i] * by_j(lambda t, i=i: h(t, i)) / h(theta, i)
+                      + (1 - y[i]) * by_j(lambda t, i=i: 1 - h(t, i)) / (1 - h(theta, i)) for i in range(m)])
+    substituted = -np.mean([y[i] * by_j(lambda t, i=i: float(sigmoid(t @ X[i]))) / h(theta, i)
+                            + (1 - y[i]) * by_j(lambda t, i=i: 1 - float(sigmoid(t @ X[i]))) / (1 - h(theta, i))
+                            for i in range(m)])
+    dJ = by_j(cost)
+    return {(6, 0): (dJ, by_j(cost)), (6, 1): (dJ, linearity), (7, 0): (linearity, chain),
+            (8, 0): (chain, substituted)}
