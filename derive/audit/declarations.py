@@ -79,6 +79,8 @@ class PostState:
     einstein: int | None = None
     #: In index notation, the names the post writes with upper indices (the others keep their subscripts).
     upper_indexed: frozenset[str] = frozenset()
+    #: Letters the prose says count layers ("in layer $l$"): ``z^l_j`` is the array z^(l) at j.
+    layer_letters: set[str] = field(default_factory=set)
     #: Names declared as independent scalars (``scalar x t``): held fixed in ∂/∂v.
     scalars: set[str] = field(default_factory=TrackedSet)
     #: The post's definitions as read (``s_i = ...``), read again when a later one is known.
@@ -123,6 +125,7 @@ class PostState:
                              indexed_functions=frozenset(self.indexed_functions),
                              scalars=scalars, drop_sample_index=True, numbered_samples=self.numbered_samples,
                              per_sample=frozenset(self.meaning.shapes.per_sample),
+                             layer_letters=frozenset(self.layer_letters),
                              upper_indices=self.einstein is not None)
 
     def _sizes(self) -> set[sp.Basic]:

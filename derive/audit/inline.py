@@ -191,6 +191,28 @@ def read_kinds(post: PostState, text: str, items: Sequence[object]) -> None:
                     post.table.observe(post, "read from the post")
 
 
+#: Where the prose says a letter counts layers: "in layer $l$", "the output layer \\( l=L \\)", "the $l$-th
+#: layer", "$L$: the total number of layers".
+_OPEN, _CLOSE = r"(?:\$|\\\()\s*", r"\s*(?:\$|\\\))"
+_LAYER_LETTER = re.compile(
+    rf"\blayers?\s+(?:is\s+|number\s+)?{_OPEN}(?P<a>[A-Za-z])(?:\s*=\s*(?P<b>[A-Za-z]))?(?![A-Za-z])"
+    rf"|{_OPEN}(?P<c>[A-Za-z]){_CLOSE}\s*-?\s*th\s+layer"
+    rf"|{_OPEN}(?P<d>[A-Za-z]){_CLOSE}\s*[:,]?\s*(?:the\s+)?(?:total\s+)?number\s+of\s+layers", re.IGNORECASE)
+
+
+def read_layers(post: PostState, text: str) -> None:
+    """The letters the prose says count layers: a superscript of one (``z^l_j``, ``a^{l-1}_k``) is then a
+    layer's label, part of the array's name (z^{(l)}), never a power. Each gets an entry with its line."""
+    for m in _LAYER_LETTER.finditer(text):
+        for letter in filter(None, m.group("a", "b", "c", "d")):
+            if letter not in post.layer_letters and letter not in ("e",):
+                post.layer_letters.add(letter)
+                line = text.count("\n", 0, m.start()) + 1
+                post.table.line = line
+                post.table.add(Entry(letter, "index", (), "counts layers: a superscript label (z^l_j is z^(l)_j)",
+                                     source=f"read from the post on line {line}", line=line))
+
+
 def read_gradient_notation(post: PostState, text: str, items: Sequence[object]) -> None:
     r"""Whether the post writes its loss's gradients ``dy`` ("the upstream gradient is $dy$"): then
     ``d\hat{x}_i`` is ∂L/∂x̂_i in every display, and the table says so, with the sentence's line."""

@@ -53,6 +53,7 @@ from derive.audit.inline import (
     read_inline,
     read_kinds,
     read_labels,
+    read_layers,
     read_power_names,
     stipulated,
     supposition,
@@ -458,6 +459,7 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
         read_input_sizes(post, items)
     read_labels(post, text, items)
     read_kinds(post, text, items)
+    read_layers(post, text)
     read_power_names(post, items)
     read_gradient_notation(post, text, items)
     post.left_sides, post.written_indexed = defined_anywhere(items), written_indexed(items)

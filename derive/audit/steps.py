@@ -260,6 +260,10 @@ def decide_step(post: PostState, lhs: sp.Basic, rhs: sp.Basic, settings: AuditSe
             name = str(v.base.label) if isinstance(v, sp.Indexed) else str(v)
             if name in written_uses and written_uses[name].in_product and not isinstance(v, sp.Indexed):
                 continue  # ∂/∂Q of xᵀQx: Q's shape decides what the derivative is; a variable is no shape
+            if _layer_labelled(post, name):
+                # ∂C/∂a^L_j: a^(L) is an instance of the post's a^(l) = σ(z^(l)), never a free variable of its
+                # own (taken as one, "a^L_j = σ(z^L_j)" was refuted); it has the meaning the post gives it.
+                continue
             post.table.note(name, "vector" if isinstance(v, sp.Indexed) else "scalar", "the variable of a derivative")
     free = bound_clashes(lhs, rhs)
     lhs, rhs = rename_bound(lhs, free), rename_bound(rhs, free)
@@ -475,3 +479,9 @@ def _doubt(post: PostState, claim: Claim, verdict: Verdict, left: sp.Expr, right
     if problem is not None:
         return f"the sides seemed to differ, but the point found was rejected on a second check: {problem}", verdict
     return None, verdict
+
+
+def _layer_labelled(post: PostState, name: str) -> bool:
+    """Whether ``name`` is an array at a layer the post counts by a letter: ``a^(L)``, ``z^(l-1)``."""
+    label = name.partition("^(")[2].rstrip(")")
+    return bool(post.layer_letters) and bool(label) and any(c in post.layer_letters for c in label if c.isalpha())

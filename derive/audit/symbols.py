@@ -418,7 +418,7 @@ def written(name: str) -> str | None:
         >>> written("lambda"), written("x"), written("L_data"), written("W^(2)")
         ('\\lambda', 'x', None, 'W^{(2)}')
     """
-    layer = re.fullmatch(r"(.+)\^\((\d+|[A-Z](?:[-+]\d+)?)\)", name)
+    layer = re.fullmatch(r"(.+)\^\((\d+|[A-Za-z](?:[-+]\d+)?)\)", name)
     if layer is not None:
         base = written(layer.group(1))
         return None if base is None else f"{base}^{{({layer.group(2)})}}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from derive.audit.reader.core import Cursor, ReaderCore
-from derive.audit.reader.tex import Node, show, text_content
+from derive.audit.reader.tex import Node, ReadError, show, text_content
 from derive.audit.reader.vocabulary import ENTRY, GREEK, IDENTIFIER, TRANSPOSE
 
 
@@ -23,6 +23,20 @@ class ScriptReader(ReaderCore):
         if not paren.children:
             raise self.fail(paren.pos, "a sample index in `^{(...)}`", "nothing")
         return self.read_index(Node("group", "", paren.pos, paren.end, paren.children))
+
+    def layer_label(self, sup: Node) -> sp.Expr | None:
+        """The label of a superscript that counts layers, ``l`` of ``z^l_j``, ``l+1`` of ``w^{l+1}_{kj}``: only
+        letters the post says count layers (``ctx.layer_letters``); None for anything else (a power)."""
+        if not self.ctx.layer_letters or sup.primes or self.is_transpose(sup):
+            return None
+        if sup.kind == "group" and len(sup.children) == 1 and sup.children[0].kind == "paren":
+            return None  # z^{(l)}: a label in parentheses, read as such below
+        node = sup if sup.kind == "group" else Node("group", "", sup.pos, sup.end, [sup])
+        try:
+            label = self.read_index(node)
+        except ReadError:
+            return None
+        return label if _counts_layers(label, self.ctx.layer_letters) else None
 
     def with_value_scripts(self, value: sp.Expr, node: Node) -> sp.Expr:
         """A subscript on a bracketed expression is an entry of it: ``[(\\hat{y} - y) x^T]_{ab}``."""
@@ -176,8 +190,13 @@ class ScriptReader(ReaderCore):
         upper = self.upper_indices(sup) if sup is not None and self.ctx.upper_indices else None
         if upper is not None:
             indices, sup = upper, None  # Q^{ia}: entry (i, a); \delta^j_m: the upper index first
+        layer = self.layer_label(sup) if sup is not None and upper is None else None
+        if layer is not None:
+            # z^l_j, a^{l-1}_k where the post says l counts layers: a layer's label, as z^{(l)}_j would be.
+            name, sup = f"{name}^({_label(layer)})", None
         sample = self.sample_index(sup) if sup is not None else None
-        if sample is not None and ((sample.is_Integer and not self.ctx.numbered_samples) or _layer(sample)):
+        if sample is not None and ((sample.is_Integer and not self.ctx.numbered_samples) or _layer(sample)
+                                   or _counts_layers(sample, self.ctx.layer_letters)):
             # h^{(1)}, W^{(2)}, a^{(L-1)}: a layer's label, part of the name (h^{(1)} and h^{(2)} are two
             # arrays). A capital letter counts layers (the last, L), never samples (i, n, t).
             name, sup, sample = f"{name}^({_label(sample)})", None, None
@@ -212,6 +231,13 @@ class ScriptReader(ReaderCore):
 def _layer(label: sp.Expr) -> bool:
     """Whether a superscript's label in parentheses names a layer by a capital letter: ``(L)``, ``(L-1)``."""
     return bool(label.free_symbols) and all(len(x.name) == 1 and x.name.isupper() for x in label.free_symbols)
+
+
+def _counts_layers(label: sp.Expr, letters: frozenset[str]) -> bool:
+    """Whether ``label`` is a layer letter the post names, or one plus or minus a number: ``l``, ``l-1``."""
+    free = label.free_symbols
+    return len(free) == 1 and {x.name for x in free} <= letters and label.is_polynomial() and \
+        sp.Poly(label, *free).degree() == 1 and sp.Poly(label, *free).LC() == 1
 
 
 def _label(label: sp.Expr) -> str:

@@ -93,6 +93,9 @@ class ReaderContext:
     #: Arrays declared with a sample index (``vector x d per sample``): theirs is never dropped (x^{(i)} is the
     #: sample i of x, x[i]; x alone would be all the samples).
     per_sample: frozenset[str] = frozenset()
+    #: Letters the post says count layers ("in layer $l$"): a superscript of one (``z^l_j``, ``a^{l-1}_k``) is
+    #: a layer's label, part of the name, never a power.
+    layer_letters: frozenset[str] = frozenset()
     #: Read a number in parentheses in a superscript as a sample index (``x^{(1)}``: sample 1), as a
     #: ``samples`` declaration says. Off: it labels a layer and is part of the name (``h^{(1)}``, ``W^{(2)}``).
     numbered_samples: bool = False
