@@ -524,3 +524,15 @@ def test_a_note_over_an_equals_sign_is_a_remark(relation: str) -> None:
 
 def test_a_note_over_something_else_is_read_as_before() -> None:
     assert split_chains("\\underset{n}{\\max} a = b") == [["\\underset{n}{\\max} a", "b"]]
+
+
+def test_a_one_column_array_of_equations_is_a_stack_of_chains() -> None:
+    # aman.ai's logistic-regression primer stacks its definitions and identities in \begin{array}{l} and {c}.
+    assert split_chains("\\begin{array}{l} h(x)=g(x) \\\\ g(z)=\\frac{1}{1+e^{-z}} \\end{array}") == [
+        ["h(x)", "g(x)"], ["g(z)", "\\frac{1}{1+e^{-z}}"]]
+    found = statuses("<!-- derive: scalar x -->\n\n$$\\begin{array}{c} \\frac{d}{dx} x^2 = 2x \\\\ "
+                     "\\frac{d}{dx} x^3 = 2x^2 \\end{array}$$\n")
+    assert [status for status, _ in found] == ["valid", "wrong"], found
+    # A column of entries (no =) is still a vector, not a layout.
+    with pytest.raises(ReadError):
+        read_latex("\\begin{array}{c} a \\\\ b \\end{array}")

@@ -83,7 +83,12 @@ LAYOUT_ARRAY = re.compile(r"\A" + SIZING + r"(\\begin\{array\}\{[rcl|]+\})(?P<bo
 def layout_array(text: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """The spans of ``\\begin{array}{..}`` and ``\\end{array}`` of a display laid out as an array, or None."""
     m = LAYOUT_ARRAY.match(text)
-    if m is None or "\\begin{array}" in m.group("body") or not re.search(r"&\s*=|=\s*&", m.group("body")):
+    if m is None or "\\begin{array}" in m.group("body"):
+        return None
+    # One column ({l}, {c}) of rows with an = is a stack of equations, as gather is (a column vector's entries
+    # have none); with more columns an = must stand next to an & (a matrix's entries have none either).
+    one_column = re.fullmatch(r"\\begin\{array\}\{[rcl]\}", m.group(1)) is not None and "&" not in m.group("body")
+    if not (re.search(r"&\s*=|=\s*&", m.group("body")) or (one_column and "=" in m.group("body"))):
         return None
     return (0, m.end(1)), m.span(3)
 
