@@ -83,3 +83,14 @@ def test_an_exercise_stipulates_and_a_used_fact_is_claimed() -> None:
     # "Let": a stipulation wherever it is.
     let = "<!-- derive: scalar x y -->\n\nLet $x^2 = 3y$ be given.\n"
     assert [s for s, _ in _statuses(let)] == [StepStatus.UNDECIDED]
+
+
+def test_a_function_defined_before_the_function_its_body_uses() -> None:
+    # h_θ(x) = g(θ^T x) written before g's definition (aman.ai's primer): θ^T x is written out when h is
+    # read, so that h_θ(x^{(i)}) reads once g is known.
+    text = ("<!-- derive: vector \\theta d; vector x d per sample; samples m i -->\n\n"
+            "$$\\begin{array}{l} h_{\\theta}(x)=g(\\theta^{T} x) \\\\ g(z)=\\frac{1}{1+e^{-z}} \\end{array}$$\n\n"
+            "$$ \\log h_{\\theta}\\left(x^{(i)}\\right)=\\log \\frac{1}{1+e^{-\\theta^T x^{(i)}}} $$\n\n"
+            "$$ \\log h_{\\theta}\\left(x^{(i)}\\right)=\\log \\frac{1}{1-e^{-\\theta^T x^{(i)}}} $$\n")
+    assert [s for s, _ in _statuses(text)] == [StepStatus.DEFINITION, StepStatus.DEFINITION, StepStatus.VALID,
+                                                 StepStatus.WRONG]

@@ -103,6 +103,7 @@ class Meaning:
     #: The limits of the sums being read, innermost last: (index, lower, upper).
     _bound: list[tuple[sp.Basic, ...]] = field(default_factory=list, repr=False)
     _in_derivative: int = field(default=0, repr=False)
+    _function_depth: int = field(default=0, repr=False)
     #: Whether what is being read is an operand of ⊙, diag, tr, a norm or an entry: a vector is meant there.
     _array_meant: bool = field(default=False, repr=False)
 
@@ -197,7 +198,16 @@ class Meaning:
             if sigmoid is not None:
                 return sigmoid
             if name in self.functions and len(args) == len(self.functions[name][0]):
-                return function_at(self, node, *self.functions[name])
+                out = function_at(self, node, *self.functions[name])
+                # h_θ(x) = g(θ^T x) read before g was defined: g of the body is written out too (a bounded
+                # depth: two functions defined by each other are left as they are).
+                if out != node and out.has(AppliedUndef) and self._function_depth < 8:
+                    self._function_depth += 1
+                    try:
+                        out = self._functions(out, component)
+                    finally:
+                        self._function_depth -= 1
+                return out
             if name in ("softmax",):
                 if len(args) == 2:
                     return self.softmax(args[0], args[1])
@@ -390,6 +400,13 @@ class Meaning:
             if definition is not None and len(definition[0]) == len(expr.args):
                 return Tensor.scalar(expr.func(*(self._number_argument(expr, param, arg, definition[1])
                                                  for param, arg in zip(definition[0], expr.args, strict=True))))
+            if any(a.has(MATMUL, TRANSPOSE) for a in expr.args):
+                # g(θ^T x) of a g the post has not defined yet: a product of arrays that is a number is written
+                # out (Σ_j θ_j x_j), so that the body holds no marker when g is defined later.
+                lowered = [self.tensor(a) if a.has(MATMUL, TRANSPOSE) else None for a in expr.args]
+                if all(t is None or not t.shape for t in lowered):
+                    return Tensor.scalar(expr.func(*(a if t is None else t.at()
+                                                     for a, t in zip(expr.args, lowered, strict=True))))
             return Tensor.scalar(expr)  # a function's value is a scalar; its arguments stay as written
         if isinstance(expr, (*_ELEMENTWISE, sp.Max, sp.Min)) and self._may_map():
             # tanh(Wx), exp(z), max(0, Wx): a function of a whole vector is applied to each entry.
