@@ -94,3 +94,13 @@ def test_a_function_defined_before_the_function_its_body_uses() -> None:
             "$$ \\log h_{\\theta}\\left(x^{(i)}\\right)=\\log \\frac{1}{1-e^{-\\theta^T x^{(i)}}} $$\n")
     assert [s for s, _ in _statuses(text)] == [StepStatus.DEFINITION, StepStatus.DEFINITION, StepStatus.VALID,
                                                  StepStatus.WRONG]
+
+
+def test_a_function_defined_later_is_applied_before_its_definition() -> None:
+    # aman.ai's primer writes ∂J(θ)/∂θ_j before J(θ) = ...: J(θ) is J applied (undecided until J is known),
+    # never refused as "a product or a function application".
+    text = ("<!-- derive: scalar t -->\n\n$$ \\frac{d J(t)}{d t} = 2t $$\n\n$$ J(t) = t^2 $$\n\n"
+            "$$ \\frac{d J(t)}{d t} = 2t $$\n")
+    steps = _statuses(text)
+    assert [s for s, _ in steps] == [StepStatus.UNDECIDED, StepStatus.DEFINITION, StepStatus.VALID], steps
+    assert "J" in steps[0][1]

@@ -60,6 +60,8 @@ class PostState:
     solving: int | None = None
     #: The names the post's equations have on their left sides, as written (``\\gamma``): it may define them.
     left_sides: frozenset[str] = frozenset()
+    #: The names the post defines as functions somewhere (``J(\\theta) = ...``): read as applied before that.
+    functions_ahead: frozenset[str] = frozenset()
     #: The names the post's math writes with an index letter as subscript (``\\gamma`` of ``\\gamma_j``).
     written_indexed: frozenset[str] = frozenset()
     #: The loss whose gradients the post writes ``dy`` (``d\\hat{x}_i`` is ∂L/∂x̂_i), as LaTeX; None if it does not.
@@ -121,7 +123,8 @@ class PostState:
         return ReaderContext(vectors=frozenset(self.vectors), matrices=frozenset(self.matrices),
                              sizes=base.sizes | frozenset(str(s) for s in self._sizes()),
                              default_size=self.meaning.default_size,
-                             functions=(base.functions - values) | frozenset(self.functions), sigma=self.sigma,
+                             functions=(base.functions - values) | frozenset(self.functions)
+                             | (self.functions_ahead - values), sigma=self.sigma,
                              indexed_functions=frozenset(self.indexed_functions),
                              scalars=scalars, drop_sample_index=True, numbered_samples=self.numbered_samples,
                              per_sample=frozenset(self.meaning.shapes.per_sample),

@@ -53,6 +53,27 @@ def defined_anywhere(items: Sequence[object]) -> frozenset[str]:
     return frozenset(out)
 
 
+#: A function's definition as a display or an inline formula opens: ``J(\theta) =``, ``\ell(z) =``, ``h_\theta(x) =``.
+_FUNCTION_LEFT = re.compile(r"\s*&?\s*(?P<name>\\[A-Za-z]+|[A-Za-z])"
+                            r"\s*(?:_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])\s*)?"
+                            r"(?:\\left)?\(\s*(?:\\[A-Za-z]+|[A-Za-z])(?:\s*,\s*(?:\\[A-Za-z]+|[A-Za-z]))*\s*(?:\\right)?\)"
+                            r"\s*&?\s*=")
+
+
+def functions_defined_anywhere(items: Sequence[object]) -> frozenset[str]:
+    r"""The names the post defines as functions of named parameters somewhere (``J(\theta) = ...``), as the
+    reader spells them (``J``, ``ell``): ``J(\theta)`` before that definition applies J, never the product
+    J·θ that the reader would otherwise refuse to guess."""
+    out = set()
+    for item in items:
+        if isinstance(item, Display | Inline):
+            for part in item.body.split("\\\\"):
+                m = _FUNCTION_LEFT.match(part)
+                if m is not None:
+                    out.add(m.group("name").lstrip("\\"))
+    return frozenset(out - {"frac", "left", "sqrt", "log", "exp", "sum", "prod", "max", "min"})
+
+
 #: A name written with an index letter as its subscript: ``\gamma_j``, ``\beta_{j}``, ``w_{kj}``.
 _INDEXED_NAME = re.compile(r"(?<![A-Za-z\\])(?P<name>\\[A-Za-z]+|[A-Za-z])\s*_\s*"
                            r"(?:\{\s*[a-z][a-z,\s]*\}|[a-z](?![A-Za-z]))")

@@ -58,7 +58,13 @@ from derive.audit.inline import (
     stipulated,
     supposition,
 )
-from derive.audit.inputs import bare_arrays, defined_anywhere, read_inputs, written_indexed
+from derive.audit.inputs import (
+    bare_arrays,
+    defined_anywhere,
+    functions_defined_anywhere,
+    read_inputs,
+    written_indexed,
+)
 from derive.audit.names_written import NAME, POWER_NAME, UNLISTED, bare_name
 from derive.audit.progress import decide_step as guarded_step
 from derive.audit.progress import note_steps
@@ -463,6 +469,7 @@ def _read_items(post: PostState, text: str, settings: AuditSettings, infer_defin
     read_power_names(post, items)
     read_gradient_notation(post, text, items)
     post.left_sides, post.written_indexed = defined_anywhere(items), written_indexed(items)
+    post.functions_ahead = functions_defined_anywhere(items)
     for item in items:
         check()
         note_steps(steps)
