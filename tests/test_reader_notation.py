@@ -536,3 +536,8 @@ def test_a_one_column_array_of_equations_is_a_stack_of_chains() -> None:
     # A column of entries (no =) is still a vector, not a layout.
     with pytest.raises(ReadError):
         read_latex("\\begin{array}{c} a \\\\ b \\end{array}")
+
+
+def test_an_empty_upper_limit_is_none_written() -> None:
+    # A blog post on softmax writes \sum_{k}^{ } (its editor's empty superscript): the sum over k, as \sum_k.
+    assert read_latex("\\sum_{k}^{ } y_{k}ln(s_{k} )") == read_latex("\\sum_{k} y_k \\ln(s_k)")

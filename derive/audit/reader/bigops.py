@@ -19,6 +19,8 @@ class BigOpReader(CalculusReader):
         if node.primes:
             raise self.fail(node.pos, "a sum without a prime", self.found(node))
         sub, sup = node.sub, node.sup
+        if sup is not None and sup.kind == "group" and not sup.children:
+            sup = None  # \sum_{k}^{ }: an empty upper limit is none written, as in \sum_k
         if sub is None:
             raise self.fail(node.pos, f"the summation index as a subscript of {node.text}", self.found(node),
                             f"write {node.text}_{{n=1}}^{{k}}")
