@@ -541,3 +541,21 @@ def test_a_one_column_array_of_equations_is_a_stack_of_chains() -> None:
 def test_an_empty_upper_limit_is_none_written() -> None:
     # A blog post on softmax writes \sum_{k}^{ } (its editor's empty superscript): the sum over k, as \sum_k.
     assert read_latex("\\sum_{k}^{ } y_{k}ln(s_{k} )") == read_latex("\\sum_{k} y_k \\ln(s_k)")
+
+
+def test_a_sum_with_its_index_unwritten_is_over_the_summands_one_index() -> None:
+    # A post on softmax writes y_i = e^{x_i} / \sum e^{x_k}: the sum is over k, the summand's one index.
+    assert read_latex("\\frac{e^{x_i}}{\\sum e^{x_k}}") == read_latex("\\frac{e^{x_i}}{\\sum_{k} e^{x_k}}")
+    # Not guessed where the letter is used outside the sum too, or the summand has no index or two.
+    for text in ("\\sum x_i y_i + x_i", "\\sum 2", "\\sum x_{ij}"):
+        with pytest.raises(ReadError, match="summation index"):
+            read_latex(text)
+
+
+def test_a_trailing_range_of_the_free_index_is_not_an_equation() -> None:
+    display = "y_i = \\frac{e^{x_i}}{\\sum e^{x_k}}, for~i=1,…, C"
+    assert split_chains(display) == [["y_i", "\\frac{e^{x_i}}{\\sum e^{x_k}}"]]
+    assert split_chains("a_j = b_j, \\text{for } j = 1, \\dots, n") == [["a_j", "b_j"]]
+    found = statuses("$$ y_i = \\frac{e^{x_i}}{\\sum e^{x_k}}, for~i=1,…, C $$\n\n"
+                     "$$ \\frac{\\partial y_i}{\\partial x_i} = y_i (1 - y_i) $$\n")
+    assert [status for status, _ in found] == ["definition", "valid"], found

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from derive.audit.reader.calculus import CalculusReader
@@ -21,6 +23,10 @@ class BigOpReader(CalculusReader):
         sub, sup = node.sub, node.sup
         if sup is not None and sup.kind == "group" and not sup.children:
             sup = None  # \sum_{k}^{ }: an empty upper limit is none written, as in \sum_k
+        if sub is None and sup is None and kind is sp.Sum:
+            unwritten = self.sum_of_its_one_index(node, cur)
+            if unwritten is not None:
+                return unwritten
         if sub is None:
             raise self.fail(node.pos, f"the summation index as a subscript of {node.text}", self.found(node),
                             f"write {node.text}_{{n=1}}^{{k}}")
@@ -48,6 +54,23 @@ class BigOpReader(CalculusReader):
             body = body * (1 - sp.KroneckerDelta(var, other))
         limits = [(var, lo, ranges.get(var.name, hi)) for var, lo in bound]
         return kind(body, *reversed(limits))
+
+    def sum_of_its_one_index(self, node: Node, cur: Cursor) -> sp.Expr | None:
+        """``\\sum e^{x_k}`` with no index written: the sum over the summand's one index letter, when the
+        formula writes that letter nowhere else (``\\frac{e^{x_i}}{\\sum e^{x_k}}``: over k, 1 to the default
+        length). None when the summand has no index or several, or the letter is also used outside the sum."""
+        body = self.operand(cur, node)
+        end = cur.here()
+        letters = {i for ix in body.atoms(sp.Indexed) for i in ix.indices if isinstance(i, sp.Symbol) and i.is_integer}
+        if len(letters) != 1:
+            raise self.fail(node.pos, f"the summation index as a subscript of {node.text}", self.found(node),
+                            f"write {node.text}_{{n=1}}^{{k}}")
+        (var,) = letters
+        outside = self.text[:node.pos] + " " + self.text[end:]
+        if re.search(rf"_\s*\{{?[^{{}}=]*(?<![A-Za-z\\]){re.escape(var.name)}(?![A-Za-z])", outside):
+            raise self.fail(node.pos, f"the summation index as a subscript of {node.text}", self.found(node),
+                            f"write {node.text}_{{{var.name}}}: {var.name} is also an index outside the sum")
+        return sp.Sum(body, (var, 1, self.ctx.default_size))
 
     def limit_rows(self, sub: Node) -> list[tuple[list[Node], int, int]]:
         children = sub.children if sub.kind == "group" else [sub]

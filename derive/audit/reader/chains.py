@@ -123,6 +123,13 @@ def _blank_note_over_equals(chars: list[str], toks: list[Tok], idx: int) -> None
         blank_out(chars, toks[rel + 2].start, toks[rel + 2].end)
 
 
+#: A row's trailing range of its free index, ``, for~i=1,…, C``, ``, \text{for } j = 1, \dots, n``: it says which
+#: entries the row holds for (every one), never a second equation.
+INDEX_RANGE = re.compile(r",\s*(?:\\(?:text|mbox|mathrm)\s*\{\s*for\s*\}|for(?![A-Za-z]))(?:\s|~|\\[ ,;:])*"
+                         r"[a-z]\s*=\s*[0-9]\s*,\s*(?:\\[lc]?dots|…|\.\.\.)\s*,\s*(?:\\[A-Za-z]+|[A-Za-z0-9]+)"
+                         r"\s*[.,]?\s*(?=\\\\|\$|\\\]|\\end|\Z)")
+
+
 def prepare_display(text: str) -> list[str]:
     """The text with delimiters, chain environments, numbering and ``\\boxed{}`` blanked out."""
     chars = list(text)
@@ -139,7 +146,7 @@ def prepare_display(text: str) -> list[str]:
             end = lead + len(stripped)
             blank_out(chars, end - len(closer), end)
             break
-    for pattern in (CHAIN_ENVIRONMENTS, NUMBERING):
+    for pattern in (CHAIN_ENVIRONMENTS, NUMBERING, INDEX_RANGE):
         for m in pattern.finditer(text):
             blank_out(chars, m.start(), m.end())
     # \resizebox{w}{h}{$\displaystyle ...$} around a whole display (derive's own PDFs scale a chain
