@@ -70,7 +70,8 @@ class BigOpReader(CalculusReader):
         if re.search(rf"_\s*\{{?[^{{}}=]*(?<![A-Za-z\\]){re.escape(var.name)}(?![A-Za-z])", outside):
             raise self.fail(node.pos, f"the summation index as a subscript of {node.text}", self.found(node),
                             f"write {node.text}_{{{var.name}}}: {var.name} is also an index outside the sum")
-        return sp.Sum(body, (var, 1, self.ctx.default_size))
+        bound = sp.Symbol(var.name, integer=True)  # the symbol \sum_{k} binds, whatever the summand's k was
+        return sp.Sum(body.xreplace({var: bound}), (bound, 1, self.ctx.default_size))
 
     def limit_rows(self, sub: Node) -> list[tuple[list[Node], int, int]]:
         children = sub.children if sub.kind == "group" else [sub]
