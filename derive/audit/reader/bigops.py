@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import sympy as sp
@@ -66,12 +67,24 @@ class BigOpReader(CalculusReader):
             raise self.fail(node.pos, f"the summation index as a subscript of {node.text}", self.found(node),
                             f"write {node.text}_{{n=1}}^{{k}}")
         (var,) = letters
-        outside = self.text[:node.pos] + " " + self.text[end:]
-        if re.search(rf"_\s*\{{?[^{{}}=]*(?<![A-Za-z\\]){re.escape(var.name)}(?![A-Za-z])", outside):
+        where = self.subscript_letters().get(var.name, [])
+        if bisect.bisect_left(where, end) - bisect.bisect_left(where, node.pos) < len(where):
             raise self.fail(node.pos, f"the summation index as a subscript of {node.text}", self.found(node),
                             f"write {node.text}_{{{var.name}}}: {var.name} is also an index outside the sum")
         bound = sp.Symbol(var.name, integer=True)  # the symbol \sum_{k} binds, whatever the summand's k was
         return sp.Sum(body.xreplace({var: bound}), (bound, 1, self.ctx.default_size))
+
+    def subscript_letters(self) -> dict[str, list[int]]:
+        """Where each letter is written in a subscript of the formula (``_k``, ``_{ik}``), found once per formula
+        (a formula of many unwritten sums is read in linear time)."""
+        found: dict[str, list[int]] | None = getattr(self, "_subscript_letters", None)
+        if found is None:
+            found = {}
+            for m in re.finditer(r"_\s*(\{[^{}]*\}|[A-Za-z])", self.text):
+                for letter in re.finditer(r"(?<![A-Za-z\\])[A-Za-z](?![A-Za-z])", m.group(1)):
+                    found.setdefault(letter.group(), []).append(m.start())
+            self._subscript_letters = found
+        return found
 
     def limit_rows(self, sub: Node) -> list[tuple[list[Node], int, int]]:
         children = sub.children if sub.kind == "group" else [sub]
