@@ -205,7 +205,7 @@ def read_layers(post: PostState, text: str) -> None:
     layer's label, part of the array's name (z^{(l)}), never a power. Each gets an entry with its line."""
     for m in _LAYER_LETTER.finditer(text):
         for letter in filter(None, m.group("a", "b", "c", "d")):
-            if letter not in post.layer_letters and letter not in ("e",):
+            if letter not in post.layer_letters and letter != "e":  # e^x is Euler's, whatever the prose says
                 post.layer_letters.add(letter)
                 line = text.count("\n", 0, m.start()) + 1
                 post.table.line = line

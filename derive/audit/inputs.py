@@ -26,6 +26,7 @@ import sympy as sp
 
 from derive.audit.declarations import PostState, declare
 from derive.audit.definitions import define
+from derive.audit.reader.vocabulary import BUILTINS, MARKERS
 from derive.audit.scan import Declaration, Display, Inline
 from derive.audit.steps import known
 from derive.audit.symbols import INPUT_CONVENTION, Entry, uses, written
@@ -53,6 +54,11 @@ def defined_anywhere(items: Sequence[object]) -> frozenset[str]:
     return frozenset(out)
 
 
+#: Names a post never defines as its functions: the reader's commands and the functions it knows (tr(A) = Σ A_ii
+#: is a claim about tr).
+NOT_DEFINABLE = frozenset({"frac", "left", "sqrt", "sum", "prod"}) | frozenset(BUILTINS) | frozenset(MARKERS)
+
+
 #: A function's definition as a display or an inline formula opens: ``J(\theta) =``, ``\ell(z) =``, ``h_\theta(x) =``.
 _FUNCTION_LEFT = re.compile(r"\s*&?\s*(?P<name>\\[A-Za-z]+|[A-Za-z])"
                             r"\s*(?:_\s*(?:\{[^{}]*\}|\\[A-Za-z]+|[A-Za-z0-9])\s*)?"
@@ -71,7 +77,7 @@ def functions_defined_anywhere(items: Sequence[object]) -> frozenset[str]:
                 m = _FUNCTION_LEFT.match(part)
                 if m is not None:
                     out.add(m.group("name").lstrip("\\"))
-    return frozenset(out - {"frac", "left", "sqrt", "log", "exp", "sum", "prod", "max", "min"})
+    return frozenset(out - NOT_DEFINABLE)
 
 
 #: A name written with an index letter as its subscript: ``\gamma_j``, ``\beta_{j}``, ``w_{kj}``.

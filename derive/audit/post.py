@@ -59,6 +59,7 @@ from derive.audit.inline import (
     supposition,
 )
 from derive.audit.inputs import (
+    NOT_DEFINABLE,
     bare_arrays,
     defined_anywhere,
     functions_defined_anywhere,
@@ -77,7 +78,6 @@ from derive.audit.reader import (
     ReadError,
     split_chains_conditions,
 )
-from derive.audit.reader.vocabulary import BUILTINS, MARKERS
 from derive.audit.results import (
     MAX_BYTES,
     AuditInputError,
@@ -323,7 +323,7 @@ def _function_definition(post: PostState, text: str) -> tuple[str, str] | None:
     name = (m.group(1) or m.group(2)).lstrip("\\")
     params = [p.strip() for p in m.group(3).split(",")]
     # A function the reader knows (exp, tr, diag) is not defined by a post: tr(A) = Σ A_ii is a claim.
-    if name in ("frac", "left", "sqrt") or name in BUILTINS or name in MARKERS or \
+    if name in NOT_DEFINABLE or \
             not all(p and bare_name(p) for p in params) or len(set(params)) != len(params):
         return None
     return name, text

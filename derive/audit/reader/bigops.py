@@ -25,9 +25,7 @@ class BigOpReader(CalculusReader):
         if sup is not None and sup.kind == "group" and not sup.children:
             sup = None  # \sum_{k}^{ }: an empty upper limit is none written, as in \sum_k
         if sub is None and sup is None and kind is sp.Sum:
-            unwritten = self.sum_of_its_one_index(node, cur)
-            if unwritten is not None:
-                return unwritten
+            return self.sum_of_its_one_index(node, cur)
         if sub is None:
             raise self.fail(node.pos, f"the summation index as a subscript of {node.text}", self.found(node),
                             f"write {node.text}_{{n=1}}^{{k}}")
@@ -56,10 +54,10 @@ class BigOpReader(CalculusReader):
         limits = [(var, lo, ranges.get(var.name, hi)) for var, lo in bound]
         return kind(body, *reversed(limits))
 
-    def sum_of_its_one_index(self, node: Node, cur: Cursor) -> sp.Expr | None:
+    def sum_of_its_one_index(self, node: Node, cur: Cursor) -> sp.Expr:
         """``\\sum e^{x_k}`` with no index written: the sum over the summand's one index letter, when the
         formula writes that letter nowhere else (``\\frac{e^{x_i}}{\\sum e^{x_k}}``: over k, 1 to the default
-        length). None when the summand has no index or several, or the letter is also used outside the sum."""
+        length). A ReadError when the summand has no index or several, or the letter is also used outside."""
         body = self.operand(cur, node)
         end = cur.here()
         letters = {i for ix in body.atoms(sp.Indexed) for i in ix.indices if isinstance(i, sp.Symbol) and i.is_integer}

@@ -379,11 +379,10 @@ def equations_part(toks: list[Tok], idx: int, row: list[Tok], depth: int) -> boo
         # (its first one; one \, or \; between factors is a product's).
         if idx > 0 and toks[idx - 1].text in SMALL_SPACES:
             return False
-        width = 0.0
-        while end <= len(toks) and (toks[end - 1].text in SMALL_SPACES or toks[end - 1].kind == "space"):
-            width += SMALL_SPACES.get(toks[end - 1].text, 0.0)
+        end, width = idx, 0.0
+        while end < len(toks) and (toks[end].text in SMALL_SPACES or toks[end].kind == "space"):
+            width += SMALL_SPACES.get(toks[end].text, 0.0)
             end += 1
-        end -= 1
         if width < 1:
             return False
     elif tok.text not in EQUATION_SPACE:

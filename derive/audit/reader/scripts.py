@@ -236,8 +236,10 @@ def _layer(label: sp.Expr) -> bool:
 def _counts_layers(label: sp.Expr, letters: frozenset[str]) -> bool:
     """Whether ``label`` is a layer letter the post names, or one plus or minus a number: ``l``, ``l-1``."""
     free = label.free_symbols
-    return len(free) == 1 and {x.name for x in free} <= letters and label.is_polynomial() and \
-        sp.Poly(label, *free).degree() == 1 and sp.Poly(label, *free).LC() == 1
+    if len(free) != 1:
+        return False
+    (letter,) = free
+    return letter.name in letters and (label - letter).is_Integer
 
 
 def _label(label: sp.Expr) -> str:
